@@ -1,0 +1,209 @@
+"""The assessment as typed data: the one currency every other module reads or writes.
+
+Only what an assessor (or a drafting model) chooses lives here. Every derived figure — weighted
+totals, modifiers, the composite, the zone — belongs to the scorer, so a hand-edited file can never
+carry a stale number. A score of ``None`` means *awaiting assessor input*: the offline drafter uses it
+for sections it cannot know, and the scorer says so instead of inventing a value.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+SOC_PATTERN = r"^\d{2}-\d{4}(\.\d{2})?$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class TaskLabel(str, Enum):
+    DISPLACEMENT = "DISPLACEMENT"
+    AUGMENTATION = "AUGMENTATION"
+    NOT_INVOLVED = "NOT INVOLVED"
+
+
+class Zone(str, Enum):
+    RED = "Red"
+    YELLOW = "Yellow"
+    GREEN = "Green"
+
+
+class EvidenceSource(str, Enum):
+    """Where an evidence claim came from, so a reviewer knows what to verify."""
+
+    ASSESSOR = "assessor"  # written or confirmed by a human assessor
+    NOTES = "notes"  # taken from evidence notes the assessor supplied to the drafter
+    MODEL = "model"  # recalled by the model: verify before publishing
+
+
+class RoleDefinition(_Model):
+    job_title: NonEmpty
+    soc_code: Annotated[str, StringConstraints(pattern=SOC_PATTERN)] | None = Field(
+        default=None, description="BLS SOC code as printed in the house format, e.g. 29-2072; None if O*NET lacks the role."
+    )
+    seniority_level: NonEmpty
+    primary_function: NonEmpty
+    what_this_role_is_not: NonEmpty
+    typical_experience: NonEmpty
+    seniority_note: str | None = None
+
+
+class PrincipleScore(_Model):
+    score: int | None = Field(ge=0, le=3, description="0-3; None = awaiting assessor input.")
+    rationale: str
+
+
+class ProtectivePrinciples(_Model):
+    embodied_physicality: PrincipleScore
+    deep_interpersonal_connection: PrincipleScore
+    goal_setting_moral_judgment: PrincipleScore
+
+
+class GrowthCorrelation(_Model):
+    score: int | None = Field(ge=-2, le=2, description="-2..+2; None = awaiting assessor input.")
+    rationale: str
+    check: str | None = Field(default=None, description="The 'AI Growth Correlation Check' paragraph.")
+
+
+class TaskRow(_Model):
+    task: NonEmpty
+    time_pct: int = Field(ge=1, le=100, description="Whole percent of working time.")
+    score: int = Field(ge=1, le=5, description="1 = no AI agent involvement possible .. 5 = fully agent-executable.")
+    label: TaskLabel
+    rationale: str
+    onet_task_ids: list[int] = Field(default_factory=list, description="O*NET task IDs this row covers.")
+
+
+class EvidenceItem(_Model):
+    score: int | None = Field(ge=-2, le=2, description="-2..+2; None = awaiting assessor input.")
+    evidence: str
+    source: EvidenceSource | None = None
+
+
+class Evidence(_Model):
+    job_posting_trends: EvidenceItem
+    company_actions: EvidenceItem
+    wage_trends: EvidenceItem
+    ai_tool_maturity: EvidenceItem
+    expert_consensus: EvidenceItem
+
+
+class BarrierScore(_Model):
+    score: int | None = Field(ge=0, le=2, description="0-2; None = awaiting assessor input.")
+    rationale: str
+
+
+class Barriers(_Model):
+    regulatory_licensing: BarrierScore
+    physical_presence: BarrierScore
+    union_collective_bargaining: BarrierScore
+    liability_accountability: BarrierScore
+    cultural_ethical: BarrierScore
+
+
+class AssessorOverride(_Model):
+    """``zone=None`` means the formula zone stands; ``note`` is the assessor's comment either way."""
+
+    zone: Zone | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _override_needs_reasons(self) -> AssessorOverride:
+        if self.zone is not None and not self.note.strip():
+            raise ValueError("an override zone needs the assessor's reasons in 'note'")
+        return self
+
+
+class CommentarySection(_Model):
+    heading: NonEmpty
+    body: str
+
+
+class Provenance(_Model):
+    drafted_by: NonEmpty = Field(description="'human', 'offline:<name>' or 'llm:<model>'.")
+    created_at: datetime | None = None
+    onet_code: Annotated[str, StringConstraints(pattern=SOC_PATTERN)] | None = None
+    inputs: dict[str, str] = Field(default_factory=dict, description="Input files, endpoint, prompt versions…")
+    notes: str | None = None
+
+
+class Assessment(_Model):
+    schema_version: int = SCHEMA_VERSION
+    role: RoleDefinition
+    protective_principles: ProtectivePrinciples
+    growth: GrowthCorrelation
+    tasks: list[TaskRow] = Field(min_length=1)
+    reinstatement_check: str = ""
+    evidence: Evidence
+    barriers: Barriers
+    assessor_override: AssessorOverride = Field(default_factory=AssessorOverride)
+    commentary: list[CommentarySection] = Field(default_factory=list)
+    provenance: Provenance
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, v: int) -> int:
+        if v != SCHEMA_VERSION:
+            raise ValueError(f"expected schema_version {SCHEMA_VERSION}, got {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _task_invariants(self) -> Assessment:
+        total = sum(r.time_pct for r in self.tasks)
+        if total != 100:
+            raise ValueError(f"task time shares sum to {total}%, expected 100%")
+        names = [r.task.casefold() for r in self.tasks]
+        dupes = sorted({r.task for r in self.tasks if names.count(r.task.casefold()) > 1})
+        if dupes:
+            raise ValueError(f"task names must be unique; repeated: {', '.join(dupes)}")
+        seen: dict[int, str] = {}
+        for r in self.tasks:
+            for tid in r.onet_task_ids:
+                if tid in seen:
+                    raise ValueError(f"O*NET task {tid} is covered by two rows: {seen[tid]!r} and {r.task!r}")
+                seen[tid] = r.task
+        return self
+
+    def covered_task_ids(self) -> set[int]:
+        return {tid for r in self.tasks for tid in r.onet_task_ids}
+
+
+# Display names in the house format, keyed by field name. Order is the house order.
+PRINCIPLE_NAMES = {
+    "embodied_physicality": "Embodied Physicality",
+    "deep_interpersonal_connection": "Deep Interpersonal Connection",
+    "goal_setting_moral_judgment": "Goal-Setting & Moral Judgment",
+}
+EVIDENCE_NAMES = {
+    "job_posting_trends": "Job Posting Trends",
+    "company_actions": "Company Actions",
+    "wage_trends": "Wage Trends",
+    "ai_tool_maturity": "AI Tool Maturity",
+    "expert_consensus": "Expert Consensus",
+}
+BARRIER_NAMES = {
+    "regulatory_licensing": "Regulatory/Licensing",
+    "physical_presence": "Physical Presence",
+    "union_collective_bargaining": "Union/Collective Bargaining",
+    "liability_accountability": "Liability/Accountability",
+    "cultural_ethical": "Cultural/Ethical",
+}
+
+
+def normalise_onet_code(code: str) -> str:
+    """'29-2072' and '29-2072.00' name the same O*NET occupation; the dotted form is canonical."""
+    code = code.strip()
+    if re.fullmatch(r"\d{2}-\d{4}", code):
+        return code + ".00"
+    if re.fullmatch(r"\d{2}-\d{4}\.\d{2}", code):
+        return code
+    raise ValueError(f"expected an O*NET-SOC code like 29-2072 or 29-2072.00, got {code!r}")

@@ -1,0 +1,152 @@
+"""The ``drafter`` command line: arguments in, one library call, rich or JSON out.
+
+Kept thin and light to import: heavy modules (openai, instructor, the O*NET data) load inside the
+commands that need them, so ``drafter --help`` and ``drafter score`` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import DrafterError
+
+app = typer.Typer(
+    help="Draft, score and evaluate AI job-resistance (AIJRI / JobZone) assessments.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+schema_app = typer.Typer(help="JSON Schema files for drafts and scorecards.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def fail(message: str, code: int = 2) -> None:
+    console = _console(stderr=True)
+    for line in message.splitlines():
+        console.print(f"[red]error:[/] {line}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+FileArg = Annotated[Path, typer.Argument(help="An assessment: JSON draft or house-format Markdown.", show_default=False)]
+
+
+@app.command()
+def score(
+    file: FileArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scorecard as JSON.")] = False,
+    methodology: Annotated[str, typer.Option(help="Methodology id or TOML file.")] = "aijri-v1",
+) -> None:
+    """Compute the AIJRI scorecard of an assessment (and check a document's written figures)."""
+    from .files import load_assessment
+    from .methodology import load_methodology
+    from .scoring import score as compute
+
+    a, report = load_assessment(file)
+    card = compute(a, load_methodology(methodology))
+    if as_json:
+        import json
+
+        out = card.model_dump(mode="json")
+        if report is not None:
+            out["consistency"] = [c.__dict__ | {"agrees": c.agrees} for c in report.checks]
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    from .display import print_scorecard
+
+    print_scorecard(_console(), a, card, report)
+
+
+@app.command()
+def render(
+    file: FileArg,
+    format: Annotated[str, typer.Option("--format", "-f", help="md (house format) or json.")] = "md",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Render an assessment in the house format (Markdown) or as JSON."""
+    from .files import assessment_json, atomic_write, load_assessment
+    from .house_format import render_markdown
+
+    if format not in ("md", "json"):
+        fail(f"--format: expected md or json, got {format!r}")
+    a, _ = load_assessment(file)
+    text = render_markdown(a) if format == "md" else assessment_json(a)
+    if output:
+        atomic_write(output, text)
+        _console(stderr=True).print(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command("import")
+def import_(
+    document: Annotated[Path, typer.Argument(help="A house-format document (Markdown or the seed's plain text).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write.")],
+    strict: Annotated[bool, typer.Option(help="Refuse a document whose written figures differ from the scorer.")] = False,
+) -> None:
+    """Import a house-format document as a JSON assessment, with a consistency report."""
+    from .display import print_scorecard
+    from .files import assessment_json, atomic_write, read_text
+    from .house_format import parse_house_format
+
+    imported = parse_house_format(read_text(document), source=str(document))
+    print_scorecard(_console(stderr=True), imported.assessment, imported.scorecard, imported.report)
+    if strict and not imported.report.ok:
+        fail(f"{document}: {len(imported.report.disagreements)} written figure(s) differ from the scorer; nothing written")
+    atomic_write(output, assessment_json(imported.assessment))
+    _console(stderr=True).print(f"wrote {output}")
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to check (JSON or house format).")]) -> None:
+    """Check hand-edited assessments against the schema and the methodology; exit 2 on any problem."""
+    from .files import load_assessment
+
+    console, problems = _console(), 0
+    for f in files:
+        try:
+            a, report = load_assessment(f)
+        except DrafterError as e:
+            problems += 1
+            for line in str(e).splitlines():
+                _console(stderr=True).print(f"[red]invalid:[/] {line}", soft_wrap=True)
+            continue
+        bad = report.disagreements if report else []
+        for c in bad:
+            console.print(f"[yellow]{f}:line {c.line}: {c.figure} written {c.written!r}, computed {c.computed!r}[/]")
+        console.print(f"[green]ok[/] {f} ({len(a.tasks)} task rows{', figures differ' if bad else ''})")
+    if problems:
+        raise typer.Exit(2)
+
+
+@schema_app.command("export")
+def schema_export(
+    directory: Annotated[Path, typer.Option("--dir", help="Where to write the schema files.")] = Path("schemas"),
+) -> None:
+    """Write assessment.schema.json and scorecard.schema.json."""
+    from .schema_export import export
+
+    for p in export(directory):
+        _console().print(f"wrote {p}")
+
+
+def main() -> None:
+    try:
+        app()
+    except DrafterError as e:
+        try:
+            fail(str(e), e.exit_code)
+        except typer.Exit as ex:
+            sys.exit(ex.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
