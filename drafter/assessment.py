@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -25,19 +25,19 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-class TaskLabel(str, Enum):
+class TaskLabel(StrEnum):
     DISPLACEMENT = "DISPLACEMENT"
     AUGMENTATION = "AUGMENTATION"
     NOT_INVOLVED = "NOT INVOLVED"
 
 
-class Zone(str, Enum):
+class Zone(StrEnum):
     RED = "Red"
     YELLOW = "Yellow"
     GREEN = "Green"
 
 
-class EvidenceSource(str, Enum):
+class EvidenceSource(StrEnum):
     """Where an evidence claim came from, so a reviewer knows what to verify."""
 
     ASSESSOR = "assessor"  # written or confirmed by a human assessor
@@ -48,7 +48,8 @@ class EvidenceSource(str, Enum):
 class RoleDefinition(_Model):
     job_title: NonEmpty
     soc_code: Annotated[str, StringConstraints(pattern=SOC_PATTERN)] | None = Field(
-        default=None, description="BLS SOC code as printed in the house format, e.g. 29-2072; None if O*NET lacks the role."
+        default=None,
+        description="BLS SOC code as printed in the house format, e.g. 29-2072; None if O*NET lacks the role.",
     )
     seniority_level: NonEmpty
     primary_function: NonEmpty
@@ -147,6 +148,9 @@ class Assessment(_Model):
     barriers: Barriers
     assessor_override: AssessorOverride = Field(default_factory=AssessorOverride)
     commentary: list[CommentarySection] = Field(default_factory=list)
+    unmapped_onet_tasks: dict[int, str] = Field(
+        default_factory=dict, description="O*NET task ID -> why no row covers it (stated, never implied)."
+    )
     provenance: Provenance
 
     @field_validator("schema_version")
@@ -171,6 +175,9 @@ class Assessment(_Model):
                 if tid in seen:
                     raise ValueError(f"O*NET task {tid} is covered by two rows: {seen[tid]!r} and {r.task!r}")
                 seen[tid] = r.task
+        both = sorted(set(seen) & set(self.unmapped_onet_tasks))
+        if both:
+            raise ValueError(f"O*NET task(s) {both} are both covered by a row and listed as unmapped")
         return self
 
     def covered_task_ids(self) -> set[int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -38,7 +38,9 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-FileArg = Annotated[Path, typer.Argument(help="An assessment: JSON draft or house-format Markdown.", show_default=False)]
+FileArg = Annotated[
+    Path, typer.Argument(help="An assessment: JSON draft or house-format Markdown.", show_default=False)
+]
 
 
 @app.command()
@@ -71,7 +73,7 @@ def score(
 def render(
     file: FileArg,
     format: Annotated[str, typer.Option("--format", "-f", help="md (house format) or json.")] = "md",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
 ) -> None:
     """Render an assessment in the house format (Markdown) or as JSON."""
     from .files import assessment_json, atomic_write, load_assessment
@@ -92,7 +94,9 @@ def render(
 def import_(
     document: Annotated[Path, typer.Argument(help="A house-format document (Markdown or the seed's plain text).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write.")],
-    strict: Annotated[bool, typer.Option(help="Refuse a document whose written figures differ from the scorer.")] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Refuse a document whose written figures differ from the scorer.")
+    ] = False,
 ) -> None:
     """Import a house-format document as a JSON assessment, with a consistency report."""
     from .display import print_scorecard
@@ -102,7 +106,9 @@ def import_(
     imported = parse_house_format(read_text(document), source=str(document))
     print_scorecard(_console(stderr=True), imported.assessment, imported.scorecard, imported.report)
     if strict and not imported.report.ok:
-        fail(f"{document}: {len(imported.report.disagreements)} written figure(s) differ from the scorer; nothing written")
+        fail(
+            f"{document}: {len(imported.report.disagreements)} written figure(s) differ from the scorer; nothing written"
+        )
     atomic_write(output, assessment_json(imported.assessment))
     _console(stderr=True).print(f"wrote {output}")
 

@@ -36,7 +36,9 @@ def scorecard_table(a: Assessment, card: ScoreCard) -> Table:
         f"{card.displacement_pct}% / {card.augmentation_pct}% / {card.not_involved_pct}%",
         "",
     )
-    t.add_row("Quick screen", card.quick_screen, f"protective {card.protective_total}/9, growth {card.growth_correlation}")
+    t.add_row(
+        "Quick screen", card.quick_screen, f"protective {card.protective_total}/9, growth {card.growth_correlation}"
+    )
     return t
 
 
@@ -52,7 +54,9 @@ def print_scorecard(console: Console, a: Assessment, card: ScoreCard, report: Co
     if report is not None:
         bad = report.disagreements
         if bad:
-            console.print(f"[red]Consistency: {len(bad)} of {len(report.checks)} written figures differ from the scorer:[/]")
+            console.print(
+                f"[red]Consistency: {len(bad)} of {len(report.checks)} written figures differ from the scorer:[/]"
+            )
             for c in bad:
                 console.print(f"  line {c.line} {c.figure}: written {c.written!r}, computed {c.computed!r}")
         else:

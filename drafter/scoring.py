@@ -154,7 +154,9 @@ def score(a: Assessment, m: Methodology | None = None) -> ScoreCard:
             sub_label, criteria = f"{zone.value} — {rule.result}", results
             break
 
-    quick = next((r.result for r in m.quick_screen if all(c.holds(metrics) for c in r.criteria)), m.quick_screen_default)
+    quick = next(
+        (r.result for r in m.quick_screen if all(c.holds(metrics) for c in r.criteria)), m.quick_screen_default
+    )
 
     warnings = [
         f"tasks[{i}] {r.task!r}: score {r.score} with label {r.label.value}; expected "

@@ -90,9 +90,7 @@ def _cells(line: _Line) -> list[str]:
 class _Reader:
     def __init__(self, text: str, source: str):
         self.source = source
-        self.lines = [
-            _Line(i, raw.rstrip()) for i, raw in enumerate(text.splitlines(), start=1) if raw.strip()
-        ]
+        self.lines = [_Line(i, raw.rstrip()) for i, raw in enumerate(text.splitlines(), start=1) if raw.strip()]
         self.pos = 0
         self.written: dict[str, tuple[int, str]] = {}
 
@@ -234,7 +232,10 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
             rd.note("weighted_total", line.no, cells[2] if len(cells) > 2 else "")
             continue
         if len(cells) != 6:
-            raise rd.error(f"task row: expected 6 cells (Task | Time % | Score | Weighted | Aug/Disp | Rationale), got {len(cells)}", line)
+            raise rd.error(
+                f"task row: expected 6 cells (Task | Time % | Score | Weighted | Aug/Disp | Rationale), got {len(cells)}",
+                line,
+            )
         if not (mt := re.fullmatch(r"(\d+)\s*%?", cells[1])):
             raise rd.error(f"task {cells[0]!r}: expected a whole percent like 30%, got {cells[1]!r}", line)
         i = len(tasks)
@@ -319,7 +320,9 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
         elif mt := re.fullmatch(r"(RED|YELLOW|GREEN)\s*—\s*(.*)", ov[1], re.S | re.I):
             override = {"zone": Zone(mt.group(1).capitalize()), "note": mt.group(2)}
         else:
-            raise rd.error("assessor override: expected 'None — formula score accepted. …' or 'RED|YELLOW|GREEN — reasons'")
+            raise rd.error(
+                "assessor override: expected 'None — formula score accepted. …' or 'RED|YELLOW|GREEN — reasons'"
+            )
 
     # --- Commentary
     rd.heading(HEADINGS[8])
@@ -363,6 +366,7 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
         "barriers": barriers,
         "assessor_override": override,
         "commentary": commentary,
+        "unmapped_onet_tasks": meta.get("unmapped_onet_tasks", {}),
         "provenance": provenance,
     }
     try:

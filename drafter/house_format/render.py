@@ -143,6 +143,7 @@ def metadata(a: Assessment) -> dict:
         "provenance": a.provenance.model_dump(mode="json", exclude_defaults=True),
         "onet_task_ids": {r.task: r.onet_task_ids for r in a.tasks if r.onet_task_ids},
         "evidence_sources": {k: v.source.value for k, v in a.evidence if v.source is not None},
+        "unmapped_onet_tasks": {str(k): v for k, v in a.unmapped_onet_tasks.items()},
     }
 
 

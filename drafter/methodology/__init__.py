@@ -81,7 +81,9 @@ def _criteria(raw: list[dict], where: str) -> tuple[Criterion, ...]:
 
 def parse_methodology(data: dict) -> Methodology:
     try:
-        tr, mod, comp, rnd, zones = (data[k] for k in ("task_resistance", "modifiers", "composite", "rounding", "zones"))
+        tr, mod, comp, rnd, zones = (
+            data[k] for k in ("task_resistance", "modifiers", "composite", "rounding", "zones")
+        )
         provisional = [
             name
             for name, section in (
@@ -146,4 +148,3 @@ def load_methodology(name_or_path: str = DEFAULT_METHODOLOGY) -> Methodology:
         return parse_methodology(tomllib.loads(text))
     except tomllib.TOMLDecodeError as e:
         raise MethodologyError(f"{name_or_path}: {e}") from None
-

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import json
+
+from .conftest import GOLDEN, SEED
+
+
+def test_score_on_the_seed_prints_15_1_red_and_full_agreement(run_cli, seed_text):
+    r = run_cli("score", str(SEED))
+    assert r.returncode == 0, r.stderr
+    for figure in ("4.00", "2.00/5.0", "0.88", "1.04", "0.95", "1.7389", "15.1", "Red", "95%", "85% / 15% / 0%"):
+        assert figure in r.stdout
+    assert "all 28 written figures agree" in r.stdout
+
+
+def test_score_json_on_the_golden_role_gives_the_same_numbers(run_cli):
+    r = run_cli("score", "--json", str(GOLDEN))
+    assert r.returncode == 0, r.stderr
+    card = json.loads(r.stdout)
+    assert card["score"]["value"] == 15.1 and card["zone"] == "Red" and card["sub_label"] == "Red"
+    assert card["raw"]["shown"] == "1.7389" and card["task_resistance"]["shown"] == "2.00"
+
+
+def test_validate_refuses_a_bad_draft_with_exit_2_and_the_field_path(run_cli, tmp_path, golden):
+    data = golden.model_dump(mode="json")
+    data["tasks"][2]["score"] = 6
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    r = run_cli("validate", str(GOLDEN), str(bad))
+    assert r.returncode == 2
+    assert f"{bad}: tasks[2].score: expected less than or equal to 5 (got 6)" in r.stderr.replace("\n", "")
+    assert "ok" in r.stdout and "29-2072.00.json" in r.stdout
+
+
+def test_import_then_render_reproduces_the_document(run_cli, tmp_path):
+    out = tmp_path / "seed.json"
+    r = run_cli("import", str(SEED), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    md = tmp_path / "seed.md"
+    assert run_cli("render", str(out), "-o", str(md)).returncode == 0
+    r2 = run_cli("score", "--json", str(md))
+    card = json.loads(r2.stdout)
+    assert card["score"]["shown"] == "15.1" and all(c["agrees"] for c in card["consistency"])
+
+
+def test_strict_import_of_an_inconsistent_document_writes_nothing(run_cli, tmp_path, seed_text):
+    doc = tmp_path / "doc.txt"
+    doc.write_text(seed_text.replace("= 15.1/100", "= 15.2/100"), encoding="utf-8")
+    out = tmp_path / "doc.json"
+    r = run_cli("import", "--strict", str(doc), "-o", str(out))
+    assert r.returncode == 2
+    assert "1 written figure(s) differ" in r.stderr
+    assert "score_line" in r.stderr
+    assert not out.exists() and list(tmp_path.glob(".doc.json*")) == []
+
+
+def test_missing_file_is_one_line_and_exit_2(run_cli, tmp_path):
+    r = run_cli("score", str(tmp_path / "nope.json"))
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"error: {tmp_path / 'nope.json'}: no such file"
+
+
+def test_help_lists_the_commands(run_cli):
+    r = run_cli("--help")
+    assert r.returncode == 0
+    for cmd in ("score", "render", "import", "validate", "schema"):
+        assert cmd in r.stdout
