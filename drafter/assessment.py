@@ -8,17 +8,17 @@ for sections it cannot know, and the scorer says so instead of inventing a value
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from .codes import SOC_PATTERN, normalise_onet_code  # noqa: F401  (re-exported)
+
 SCHEMA_VERSION = 1
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-SOC_PATTERN = r"^\d{2}-\d{4}(\.\d{2})?$"
 
 
 class _Model(BaseModel):
@@ -204,13 +204,3 @@ BARRIER_NAMES = {
     "liability_accountability": "Liability/Accountability",
     "cultural_ethical": "Cultural/Ethical",
 }
-
-
-def normalise_onet_code(code: str) -> str:
-    """'29-2072' and '29-2072.00' name the same O*NET occupation; the dotted form is canonical."""
-    code = code.strip()
-    if re.fullmatch(r"\d{2}-\d{4}", code):
-        return code + ".00"
-    if re.fullmatch(r"\d{2}-\d{4}\.\d{2}", code):
-        return code
-    raise ValueError(f"expected an O*NET-SOC code like 29-2072 or 29-2072.00, got {code!r}")

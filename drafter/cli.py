@@ -23,6 +23,10 @@ app = typer.Typer(
 )
 schema_app = typer.Typer(help="JSON Schema files for drafts and scorecards.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
+onet_app = typer.Typer(
+    help="O*NET occupations and task lists (bundled offline, or an imported release).", no_args_is_help=True
+)
+app.add_typer(onet_app, name="onet")
 
 
 def _console(stderr: bool = False):
@@ -144,6 +148,110 @@ def schema_export(
 
     for p in export(directory):
         _console().print(f"wrote {p}")
+
+
+@onet_app.command("show")
+def onet_show(
+    occupation: Annotated[
+        str, typer.Argument(help="O*NET-SOC code (29-2072 or 29-2072.00) or a custom task list file.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List an occupation's tasks with type, time-share prior and the published exposure labels."""
+    from .onet import resolve_occupation
+    from .onet.priors import priors
+
+    occ = resolve_occupation(occupation)
+    shares, rule = priors(occ.tasks)
+    if as_json:
+        import json
+
+        rows = [
+            {
+                "id": t.id,
+                "statement": t.statement,
+                "type": t.type,
+                "prior_pct": p,
+                "human": t.human_label,
+                "gpt4": t.gpt4_label,
+                "gpt4_automation": t.gpt4_automation,
+            }
+            for t, p in zip(occ.tasks, shares, strict=True)
+        ]
+        print(
+            json.dumps(
+                {"code": occ.code, "title": occ.title, "source": occ.source, "prior_rule": rule, "tasks": rows},
+                indent=2,
+            )
+        )
+        return
+    from rich.table import Table
+
+    t = Table(title=f"{occ.code} {occ.title} — {len(occ.tasks)} tasks ({occ.source})", title_justify="left")
+    t.add_column("Task ID", justify="right")
+    t.add_column("Type")
+    t.add_column("Prior", justify="right")
+    t.add_column("Human")
+    t.add_column("GPT-4")
+    t.add_column("Statement")
+    for task, p in zip(occ.tasks, shares, strict=True):
+        t.add_row(
+            str(task.id), task.type or "—", f"{p}%", task.human_label or "—", task.gpt4_label or "—", task.statement
+        )
+    console = _console()
+    console.print(t)
+    console.print(
+        f"Priors sum to {sum(shares)}% (rule: {rule}). Labels: E0 none, E1 direct LLM exposure, E2 with LLM-based tools."
+    )
+    console.print(
+        "[dim]O*NET task statements © National Center for O*NET Development, CC BY 4.0; labels: GPTs are GPTs (MIT).[/]"
+    )
+
+
+@onet_app.command("search")
+def onet_search(
+    query: Annotated[str, typer.Argument(help="Words of a job title, e.g. 'medical coder'.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many matches.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Find occupations by title, alternate title or task wording (ranked, fuzzy)."""
+    from .onet.catalog import Catalog
+
+    matches = Catalog.load().search(query, limit)
+    if as_json:
+        import json
+
+        print(
+            json.dumps(
+                [
+                    {"code": m.occupation.code, "title": m.occupation.title, "score": m.score, "matched": m.matched}
+                    for m in matches
+                ],
+                indent=2,
+            )
+        )
+        return
+    if not matches:
+        fail(f"no occupation matches {query!r}", 1)
+    from rich.table import Table
+
+    t = Table(title=f"O*NET occupations matching {query!r}", title_justify="left")
+    for col in ("Code", "Title", "Score", "Matched on"):
+        t.add_column(col, justify="right" if col == "Score" else "left")
+    for m in matches:
+        t.add_row(m.occupation.code, m.occupation.title, f"{m.score:.2f}", m.matched)
+    _console().print(t)
+
+
+@onet_app.command("import")
+def onet_import(
+    directory: Annotated[Path, typer.Argument(help="An unzipped O*NET database text release (db_30_0_text).")],
+) -> None:
+    """Import an official O*NET text release into the local store (used before the bundled data)."""
+    from .onet import import_release
+
+    n_occ, n_tasks, path = import_release(directory)
+    _console().print(f"imported {n_occ} occupations and {n_tasks} tasks from {directory} into {path}")
 
 
 def main() -> None:

@@ -1,0 +1,207 @@
+"""One view of all known occupations: an imported release (if any) over the bundled labelled set.
+
+Published exposure labels are keyed by task ID, so they follow a task into an imported release wherever
+the release still has it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gzip
+import json
+import re
+from dataclasses import dataclass, replace
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+from ..codes import normalise_onet_code
+from ..errors import DrafterError
+from ..paths import onet_store_path
+from .model import Occupation, Task
+from .store import read_store
+
+BUNDLED = "onet27_labelled.json.gz"
+
+
+def load_bundled() -> tuple[list[Occupation], str]:
+    raw = (resources.files(__package__) / "data" / BUNDLED).read_bytes()
+    data = json.loads(gzip.decompress(raw))
+    occupations = []
+    for code, occ in data["occupations"].items():
+        tasks = tuple(
+            Task(
+                id=tid,
+                statement=statement,
+                type={"C": "Core", "S": "Supplemental"}.get(t, ""),
+                human_label=h or None,
+                gpt4_label=g or None,
+                gpt4_alt_label=ga or None,
+                gpt4_automation=auto or None,
+            )
+            for tid, statement, t, h, g, ga, auto in occ["tasks"]
+        )
+        occupations.append(Occupation(code, occ["title"], tasks, source=data["release"]))
+    return occupations, data["attribution"]
+
+
+class UnknownOccupation(DrafterError):
+    pass
+
+
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ists", "ist", "ians", "ian", "ies", "es", "s", "e", "al")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def stem(word: str) -> str:
+    for suf in _SUFFIXES:
+        if word.endswith(suf) and len(word) - len(suf) >= 3:
+            return word[: -len(suf)]
+    return word
+
+
+def stems(text: str) -> list[str]:
+    return [stem(w) for w in _WORD.findall(text.lower()) if len(w) > 1]
+
+
+@dataclass(frozen=True)
+class Match:
+    occupation: Occupation
+    score: float
+    matched: str  # what matched best: the title, an alternate title, or task statements
+
+
+class Catalog:
+    def __init__(self, occupations: list[Occupation], attribution: str = ""):
+        self.by_code = {o.code: o for o in occupations}
+        self.attribution = attribution
+
+    @classmethod
+    def load(cls, store: Path | None = None) -> Catalog:
+        bundled, attribution = load_bundled()
+        imported = read_store(store or onet_store_path())
+        if not imported:
+            return cls(bundled, attribution)
+        labels = {t.id: t for o in bundled for t in o.tasks}
+        merged = {o.code: o for o in bundled}
+        for o in imported:
+            tasks = tuple(_with_labels(t, labels.get(t.id)) for t in o.tasks)
+            merged[o.code] = replace(o, tasks=tasks)
+        return cls(sorted(merged.values(), key=lambda o: o.code), attribution)
+
+    def __len__(self) -> int:
+        return len(self.by_code)
+
+    def get(self, code: str) -> Occupation:
+        try:
+            key = normalise_onet_code(code)
+        except ValueError as e:
+            matches = self.search(code, limit=5)
+            hint = (
+                "; did you mean " + ", ".join(f"{m.occupation.code} {m.occupation.title}" for m in matches)
+                if matches
+                else ""
+            )
+            raise UnknownOccupation(f"{e}{hint}") from None
+        if key in self.by_code:
+            return self.by_code[key]
+        near = self.closest_codes(key)
+        raise UnknownOccupation(
+            f"no O*NET occupation {key}; closest: " + ", ".join(f"{o.code} {o.title}" for o in near)
+        )
+
+    def closest_codes(self, code: str, limit: int = 5) -> list[Occupation]:
+        def distance(o: Occupation) -> tuple[int, int]:
+            common = len(_common_prefix(o.code, code))
+            return (-common, abs(_code_number(o.code) - _code_number(code)))
+
+        return sorted(self.by_code.values(), key=distance)[:limit]
+
+    @cached_property
+    def _index(self) -> list[tuple[Occupation, set[str], list[set[str]], set[str]]]:
+        return [
+            (
+                o,
+                set(stems(o.title)),
+                [set(stems(a)) for a in o.alternate_titles],
+                {s for t in o.tasks for s in stems(t.statement)},
+            )
+            for o in self.by_code.values()
+        ]
+
+    @cached_property
+    def _title_vocabulary(self) -> list[str]:
+        return sorted({w for _, title, alts, _ in self._index for w in title.union(*alts)})
+
+    def search(self, query: str, limit: int = 10) -> list[Match]:
+        """Rank occupations by title, alternate titles, then task statements (fuzzy on word stems)."""
+        q = stems(query)
+        if not q:
+            return []
+        q_text = query.lower().strip()
+        # each query stem's near neighbours in the title vocabulary, computed once per query
+        near = {s: _close(s, self._title_vocabulary) for s in q}
+        results = []
+        for o, title, alts, task_words in self._index:
+            title_hit = _overlap(q, title, near)
+            alt_hit, alt_name = max(
+                ((_overlap(q, a, near), name) for a, name in zip(alts, o.alternate_titles, strict=True)),
+                default=(0.0, ""),
+            )
+            task_hit = sum(1 for s in q if s in task_words) / len(q)
+            if not (title_hit or alt_hit or task_hit):
+                continue
+            phrase = difflib.SequenceMatcher(None, q_text, o.title.lower()).ratio()
+            score = max(title_hit, 0.95 * alt_hit) + 0.35 * task_hit + 0.25 * phrase
+            if q_text in o.title.lower():
+                score += 0.5
+            if score > 0.3:
+                if title_hit > 0 and title_hit >= 0.95 * alt_hit:
+                    matched = "title"
+                else:
+                    matched = f"alternate title {alt_name!r}" if alt_hit > 0 else "task statements"
+                results.append(Match(o, round(score, 3), matched))
+        results.sort(key=lambda m: (-m.score, m.occupation.code))
+        return results[:limit]
+
+
+def _close(s: str, vocabulary: list[str]) -> dict[str, float]:
+    out = {}
+    for w in difflib.get_close_matches(s, vocabulary, n=20, cutoff=0.8):
+        out[w] = difflib.SequenceMatcher(None, s, w).ratio()
+    return out
+
+
+def _overlap(query: list[str], words: set[str], near: dict[str, dict[str, float]]) -> float:
+    if not words:
+        return 0.0
+    total = 0.0
+    for s in query:
+        if s in words:
+            total += 1
+        else:
+            total += max((r for w, r in near[s].items() if w in words), default=0.0)
+    return total / len(query)
+
+
+def _with_labels(task: Task, labelled: Task | None) -> Task:
+    if labelled is None:
+        return task
+    return replace(
+        task,
+        human_label=labelled.human_label,
+        gpt4_label=labelled.gpt4_label,
+        gpt4_alt_label=labelled.gpt4_alt_label,
+        gpt4_automation=labelled.gpt4_automation,
+    )
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def _code_number(code: str) -> int:
+    return int(re.sub(r"\D", "", code).ljust(8, "0")[:8])

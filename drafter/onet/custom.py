@@ -1,0 +1,110 @@
+"""Custom task lists (CSV, YAML or JSON) for roles O*NET lacks or for seniority variants.
+
+Each task has an ``id`` (a positive integer, unique in the file), ``text``, and optionally ``type``
+(Core / Supplemental) and ``weight`` (a positive number; if given for one task it must be given for all).
+YAML and JSON may be a list of tasks or a mapping with ``title`` and ``tasks``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from ..errors import DrafterError
+from ..files import read_text
+from .model import Occupation, Task
+
+
+class TaskListError(DrafterError):
+    pass
+
+
+def _task(where: str, item: object, seen: set[int]) -> Task:
+    if not isinstance(item, dict):
+        raise TaskListError(f"{where}: expected a task with id and text, got {type(item).__name__}")
+    unknown = set(item) - {"id", "text", "type", "weight"}
+    if unknown:
+        raise TaskListError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}; expected id, text, type, weight")
+    raw_id = item.get("id")
+    try:
+        tid = int(str(raw_id).strip())
+    except ValueError:
+        tid = -1
+    if tid <= 0:
+        raise TaskListError(f"{where}.id: expected a positive integer, got {raw_id!r}")
+    if tid in seen:
+        raise TaskListError(f"{where}.id: task id {tid} is used twice")
+    seen.add(tid)
+    text = str(item.get("text") or "").strip()
+    if not text:
+        raise TaskListError(f"{where}.text: expected the task statement, got nothing")
+    ttype = str(item.get("type") or "").strip().capitalize()
+    if ttype not in ("Core", "Supplemental", ""):
+        raise TaskListError(f"{where}.type: expected Core, Supplemental or empty, got {item.get('type')!r}")
+    weight = item.get("weight")
+    if weight in (None, ""):
+        weight = None
+    else:
+        try:
+            weight = float(weight)
+        except (TypeError, ValueError):
+            weight = -1.0
+        if not weight > 0:
+            raise TaskListError(f"{where}.weight: expected a positive number, got {item.get('weight')!r}")
+    return Task(id=tid, statement=text, type=ttype, weight=weight)
+
+
+def load_task_list(path: Path, title: str | None = None) -> Occupation:
+    path = Path(path)
+    text = read_text(path)
+    suffix = path.suffix.lower()
+    seen: set[int] = set()
+    tasks: list[Task] = []
+    if suffix == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        missing = {"id", "text"} - set(reader.fieldnames or [])
+        if missing:
+            raise TaskListError(
+                f"{path}:line 1: missing column(s) {', '.join(sorted(missing))}; expected id,text[,type,weight]"
+            )
+        for row in reader:
+            row = {k: v for k, v in row.items() if k is not None}
+            tasks.append(_task(f"{path}:line {reader.line_num}", row, seen))
+    elif suffix in (".yaml", ".yml", ".json"):
+        data = _load_structured(path, text, suffix)
+        if isinstance(data, dict):
+            title = title or data.get("title")
+            data = data.get("tasks")
+        if not isinstance(data, list):
+            raise TaskListError(
+                f"{path}: expected a list of tasks or a mapping with 'tasks', got {type(data).__name__}"
+            )
+        for i, item in enumerate(data):
+            tasks.append(_task(f"{path}: tasks[{i}]", item, seen))
+    else:
+        raise TaskListError(f"{path}: expected a .csv, .yaml, .yml or .json task list")
+    if not tasks:
+        raise TaskListError(f"{path}: the task list is empty")
+    weighted = [t.weight is not None for t in tasks]
+    if any(weighted) and not all(weighted):
+        i = weighted.index(False)
+        raise TaskListError(f"{path}: tasks[{i}].weight: give a weight for every task or for none")
+    return Occupation("custom", title or path.stem, tuple(tasks), source=str(path))
+
+
+def _load_structured(path: Path, text: str, suffix: str):
+    if suffix == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as e:
+            raise TaskListError(f"{path}:line {e.lineno}:col {e.colno}: invalid JSON: {e.msg}") from None
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f":line {mark.line + 1}:col {mark.column + 1}" if mark else ""
+        raise TaskListError(f"{path}{where}: invalid YAML: {getattr(e, 'problem', e)}") from None
