@@ -129,11 +129,25 @@ class CommentarySection(_Model):
     body: str
 
 
+class StepRecord(_Model):
+    """One drafting step's LLM usage, as measured by drafter (not as claimed by the model)."""
+
+    step: str
+    prompt_version: str | None = None
+    attempts: int = Field(ge=0, description="HTTP requests made or answered from cache, retries included.")
+    requests: int = Field(ge=0, description="Requests that reached the network.")
+    cache_hits: int = Field(ge=0)
+    prompt_tokens: int = Field(ge=0)
+    completion_tokens: int = Field(ge=0)
+    latency_ms: float = Field(ge=0)
+
+
 class Provenance(_Model):
     drafted_by: NonEmpty = Field(description="'human', 'offline:<name>' or 'llm:<model>'.")
     created_at: datetime | None = None
     onet_code: Annotated[str, StringConstraints(pattern=SOC_PATTERN)] | None = None
     inputs: dict[str, str] = Field(default_factory=dict, description="Input files, endpoint, prompt versions…")
+    steps: list[StepRecord] = Field(default_factory=list, description="LLM usage per drafting step.")
     notes: str | None = None
 
 

@@ -150,6 +150,149 @@ def schema_export(
         _console().print(f"wrote {p}")
 
 
+OFFLINE_NOTICE = (
+    "No LLM configured: drafting with the offline default (one row per O*NET task, scores from the published "
+    "human exposure labels; evidence, barriers and growth await assessor input). For an LLM draft pass "
+    "--base-url/--model, set OPENAI_API_KEY, or name a configured --endpoint (README: Configuring an endpoint)."
+)
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "draft"
+
+
+@app.command()
+def draft(
+    occupation: Annotated[
+        str, typer.Argument(help="O*NET-SOC code (29-2072) or a custom task list (.csv/.yaml/.json).")
+    ],
+    title: Annotated[str | None, typer.Option(help="Job title for the draft (default: the O*NET title).")] = None,
+    notes: Annotated[
+        Path | None, typer.Option(help="Evidence notes for the prompts (projections, wages, tools).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the draft's .json and .md.")] = Path("drafts"),
+    endpoint: Annotated[str | None, typer.Option(help="A named endpoint from endpoints.toml.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL (default $OPENAI_BASE_URL).")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
+    api_key_env: Annotated[str | None, typer.Option(help="Environment variable holding the API key.")] = None,
+    mode: Annotated[str | None, typer.Option(help="instructor mode: tools, json_schema or json.")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds to wait for one answer.")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Output token limit per call.")] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Always call the endpoint, even for a logged request.")
+    ] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Use the offline default even if an LLM is configured.")
+    ] = False,
+    config: Annotated[Path | None, typer.Option(help="Endpoints file (default $DRAFTER_HOME/endpoints.toml).")] = None,
+) -> None:
+    """Draft an assessment of an occupation: with an LLM if one is configured, else with the offline default."""
+    from .files import assessment_json, atomic_write, read_text
+    from .house_format import render_markdown
+    from .llm.endpoints import resolve_endpoint
+    from .onet import resolve_occupation
+    from .scoring import score as compute
+
+    occ = resolve_occupation(occupation, title)
+    notes_text = read_text(notes) if notes else None
+    ep = None if offline else resolve_endpoint(
+        endpoint=endpoint, base_url=base_url, model=model, api_key_env=api_key_env, mode=mode, timeout=timeout,
+        max_tokens=max_tokens, config=config,
+    )  # fmt: skip
+    console = _console(stderr=True)
+    if ep is None:
+        from .drafting.offline import draft_offline
+
+        console.print(f"[yellow]{OFFLINE_NOTICE}[/]", soft_wrap=True)
+        a = draft_offline(occ, job_title=title)
+    else:
+        a = _draft_llm(occ, ep, title, notes_text, str(notes) if notes else None, not no_cache, console)
+    stem = occ.code if occ.code != "custom" else _slug(a.role.job_title)
+    json_path, md_path = out / f"{stem}.json", out / f"{stem}.md"
+    atomic_write(json_path, assessment_json(a))
+    atomic_write(md_path, render_markdown(a))
+    from .display import print_scorecard
+
+    print_scorecard(_console(), a, compute(a), None)
+    console.print(f"wrote {json_path} and {md_path}")
+
+
+def _draft_llm(occ, ep, title, notes_text, notes_source, use_cache, console):
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .drafting.pipeline import STEPS, draft_with_llm
+    from .llm.client import LLM
+
+    console.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", soft_wrap=True)
+    llm = LLM(ep, use_cache=use_cache)
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
+                        TimeElapsedColumn(), console=console, transient=True)  # fmt: skip
+    try:
+        with progress:
+            bar = progress.add_task("decompose", total=len(STEPS))
+
+            def on_step(step, result):
+                if result is None:
+                    progress.update(bar, description=f"{step}…")
+                    return
+                progress.advance(bar)
+                tokens = result.prompt_tokens + result.completion_tokens
+                note = f", {result.cache_hits} from cache" if result.cache_hits else ""
+                progress.console.print(
+                    f"[green]✓[/] {step}: {result.attempts} attempt(s){note}, {tokens:,} tokens, {result.latency_ms / 1000:.1f} s"
+                )
+
+            return draft_with_llm(
+                occ, llm, job_title=title, notes=notes_text, notes_source=notes_source, on_step=on_step
+            ).assessment
+    finally:
+        llm.close()
+
+
+@app.command()
+def logs(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many recent calls.")] = 20,
+    run: Annotated[str | None, typer.Option(help="Only this run id (totals too).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Recent LLM calls from the run log, with totals (requests, cache hits, tokens, errors)."""
+    from .llm.runlog import RunLog, runlog_path
+
+    if not runlog_path().exists():
+        fail(f"no run log yet at {runlog_path()} (it is created by the first LLM draft)", 1)
+    log = RunLog()
+    rows = [r for r in log.recent(limit if not run else 10_000) if not run or r["run_id"] == run][:limit]
+    totals = log.totals(run)
+    if as_json:
+        import json
+
+        keep = ("id", "ts", "run_id", "step", "endpoint", "model", "status", "error", "finish_reason", "prompt_tokens",
+                "completion_tokens", "latency_ms", "attempt", "cached")  # fmt: skip
+        print(json.dumps({"totals": totals, "calls": [{k: r[k] for k in keep} for r in rows]}, indent=2))
+        return
+    from datetime import datetime
+
+    from rich.table import Table
+
+    t = Table(title=f"Run log {runlog_path()}", title_justify="left")
+    for col in ("When", "Run", "Step", "Model", "Try", "Status", "Tokens in/out", "ms", "Cache", "Error"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(
+            datetime.fromtimestamp(r["ts"]).strftime("%m-%d %H:%M:%S"), r["run_id"] or "", r["step"] or "", r["model"] or "",
+            str(r["attempt"]), str(r["status"] or "—"), f"{r['prompt_tokens'] or 0}/{r['completion_tokens'] or 0}",
+            f"{r['latency_ms']:.0f}", "hit" if r["cached"] else "", (r["error"] or "")[:40],
+        )  # fmt: skip
+    console = _console()
+    console.print(t)
+    console.print(
+        f"Totals: {totals['calls']} calls = {totals['requests']} network requests + {totals['cache_hits']} cache hits; "
+        f"{totals['prompt_tokens']:,} prompt + {totals['completion_tokens']:,} completion tokens; {totals['errors']} errors"
+    )
+
+
 @onet_app.command("show")
 def onet_show(
     occupation: Annotated[

@@ -1,0 +1,1 @@
+"""Drafting: O*NET tasks -> prompts -> LLM (or the offline default) -> validated sections -> assessment."""

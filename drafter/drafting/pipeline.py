@@ -1,0 +1,173 @@
+"""The LLM drafting pipeline: decompose -> score rows -> role sections -> scorer -> commentary.
+
+Each step is one structured call whose answer is validated against the step's facts; the composite is
+computed by ``drafter.scoring`` between steps 3 and 4, and step 4 is told the figures, never asked for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ..assessment import (
+    Assessment,
+    AssessorOverride,
+    Evidence,
+    EvidenceItem,
+    Provenance,
+    RoleDefinition,
+    StepRecord,
+    TaskRow,
+)
+from ..llm.client import LLM, StepResult
+from ..methodology import Methodology, load_methodology
+from ..onet.model import Occupation
+from ..onet.priors import priors
+from ..scoring import ScoreCard, score
+from . import prompts
+from .outputs import Commentary, Decomposition, RoleSections, RowScores
+
+STEPS = ("decompose", "score_rows", "role_sections", "commentary")
+
+
+@dataclass
+class Draft:
+    assessment: Assessment
+    scorecard: ScoreCard
+
+
+def required_task_ids(occ: Occupation) -> tuple[list[int], list[int]]:
+    """Core tasks must be covered; where O*NET leaves an occupation untyped, every task must be."""
+    typed = any(t.type for t in occ.tasks)
+    required = [t.id for t in occ.tasks if not typed or t.type != "Supplemental"]
+    optional = [t.id for t in occ.tasks if typed and t.type == "Supplemental"]
+    return required, optional
+
+
+def soc_code(occ: Occupation) -> str | None:
+    if occ.code == "custom":
+        return None
+    return occ.code.removesuffix(".00")
+
+
+def _messages(template: str, **variables) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": prompts.render("system.j2")},
+        {"role": "user", "content": prompts.render(template, **variables)},
+    ]
+
+
+def draft_with_llm(
+    occ: Occupation,
+    llm: LLM,
+    *,
+    job_title: str | None = None,
+    notes: str | None = None,
+    notes_source: str | None = None,
+    methodology: Methodology | None = None,
+    on_step: Callable[[str, StepResult | None], None] = lambda step, result: None,
+) -> Draft:
+    m = methodology or load_methodology()
+    title = job_title or occ.title
+    shares, _rule = priors(occ.tasks)
+    required, optional = required_task_ids(occ)
+    by_id = {t.id: t for t in occ.tasks}
+    base = {
+        "methodology_id": m.id,
+        "labels_by_score": {s: list(v) for s, v in sorted(m.labels_by_score.items())},
+        "job_title": title,
+        "code": None if occ.code == "custom" else occ.code,
+        "occupation_title": occ.title,
+        "notes": notes,
+    }
+    records: list[StepRecord] = []
+
+    def run(step: str, template: str, model, context: dict, **variables):
+        on_step(step, None)
+        parsed, result = llm.structured(step, model, _messages(template, **base, **variables), context)
+        records.append(StepRecord(prompt_version=prompts.prompt_version(template), **_fields(result)))
+        on_step(step, result)
+        return parsed
+
+    tasks = [
+        {"id": t.id, "type": t.type, "prior": p, "statement": t.statement}
+        for t, p in zip(occ.tasks, shares, strict=True)
+    ]
+    decomposition: Decomposition = run(
+        "decompose", "decompose.j2", Decomposition,
+        {"known_ids": list(by_id), "required_ids": required},
+        tasks=tasks, required_ids=required, optional_ids=optional,
+    )  # fmt: skip
+    rows = [
+        {"task": r.task.strip(), "time_pct": r.time_pct, "ids": r.onet_task_ids,
+         "statements": [by_id[i].statement for i in r.onet_task_ids]}
+        for r in decomposition.rows
+    ]  # fmt: skip
+    scores: RowScores = run(
+        "score_rows", "score_rows.j2", RowScores,
+        {"row_names": [r["task"] for r in rows], "labels_by_score": {s: list(v) for s, v in m.labels_by_score.items()}},
+        rows=rows,
+    )  # fmt: skip
+    by_name = {s.task: s for s in scores.scores}
+    task_rows = [
+        TaskRow(task=r["task"], time_pct=r["time_pct"], score=by_name[r["task"]].score, label=by_name[r["task"]].label,
+                rationale=by_name[r["task"]].rationale, onet_task_ids=r["ids"])
+        for r in rows
+    ]  # fmt: skip
+    scored_rows = [
+        {"task": t.task, "time_pct": t.time_pct, "score": t.score, "label": t.label.value} for t in task_rows
+    ]
+    sections: RoleSections = run(
+        "role_sections", "role_sections.j2", RoleSections, {"has_notes": bool(notes)}, rows=scored_rows
+    )
+    covered = {i for r in rows for i in r["ids"]}
+    inputs = {
+        "endpoint": llm.endpoint.name,
+        "base_url": llm.endpoint.base_url or "https://api.openai.com/v1",
+        "model": llm.endpoint.model,
+        "instructor_mode": llm.endpoint.instructor_mode,
+        "methodology": m.id,
+        "onet_source": occ.source,
+        "run_id": llm.run_id,
+    }
+    if notes_source:
+        inputs["notes"] = notes_source
+    assessment = Assessment(
+        role=RoleDefinition(job_title=title, soc_code=soc_code(occ), **sections.role.model_dump()),
+        protective_principles=sections.protective_principles,
+        growth=sections.growth,
+        tasks=task_rows,
+        reinstatement_check=sections.reinstatement_check,
+        evidence=Evidence(**{k: EvidenceItem(**v.model_dump()) for k, v in sections.evidence}),
+        barriers=sections.barriers,
+        assessor_override=AssessorOverride(),
+        unmapped_onet_tasks={
+            i: "Supplemental task the draft left out (allowed by the method); review."
+            for i in optional
+            if i not in covered
+        },
+        provenance=Provenance(
+            drafted_by=f"llm:{llm.endpoint.model}",
+            created_at=datetime.now(UTC).replace(microsecond=0),
+            onet_code=None if occ.code == "custom" else occ.code,
+            inputs=inputs,
+        ),
+    )
+    card = score(assessment, m)
+    commentary: Commentary = run("commentary", "commentary.j2", Commentary, {}, card=card, rows=scored_rows)
+    assessment.commentary = commentary.sections
+    assessment.provenance = assessment.provenance.model_copy(update={"steps": records})
+    return Draft(assessment, card)
+
+
+def _fields(result: StepResult) -> dict:
+    return {
+        "step": result.step,
+        "attempts": result.attempts,
+        "requests": result.requests,
+        "cache_hits": result.cache_hits,
+        "prompt_tokens": result.prompt_tokens,
+        "completion_tokens": result.completion_tokens,
+        "latency_ms": round(result.latency_ms, 1),
+    }

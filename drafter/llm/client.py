@@ -1,0 +1,139 @@
+"""One structured LLM call: instructor for schema + validation re-asks, the openai SDK for HTTP retries.
+
+Two retry budgets, kept apart: ``http_retries`` (429 honouring Retry-After, 5xx, timeouts, connection
+errors; the openai SDK's backoff) and ``validation_retries`` (instructor re-sends the conversation with the
+invalid answer and the validation error). Whatever still fails is raised as ``LLMError`` with a kind and a
+one-line reason; nothing is repaired.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import DrafterError, format_validation_error
+from .endpoints import Endpoint
+from .runlog import RunLog, redact
+from .transport import CallContext, LoggingTransport, current_call
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class LLMError(DrafterError):
+    exit_code = 3
+
+    def __init__(self, kind: str, message: str, stats: CallContext | None = None):
+        super().__init__(message)
+        self.kind = kind  # rate_limited | server_error | timeout | connection | http_error | truncated | invalid
+        self.stats = stats
+
+
+@dataclass
+class StepResult:
+    step: str
+    attempts: int
+    requests: int
+    cache_hits: int
+    prompt_tokens: int
+    completion_tokens: int
+    usage_missing: int
+    latency_ms: float
+
+
+class LLM:
+    def __init__(self, endpoint: Endpoint, log: RunLog | None = None, *, use_cache: bool = True):
+        import httpx2
+        import instructor
+        import openai
+
+        self.endpoint = endpoint
+        key = endpoint.api_key
+        self.secrets = (key,) if key else ()
+        self.log = log or RunLog(secrets=self.secrets)
+        self.log.secrets = tuple(set(self.log.secrets) | set(self.secrets))
+        base_url = endpoint.base_url or "https://api.openai.com/v1"
+        transport = LoggingTransport(httpx2.HTTPTransport(), self.log, endpoint.name, base_url, use_cache)
+        self._openai = openai.OpenAI(
+            api_key=key or "no-key-configured",
+            base_url=base_url,
+            timeout=endpoint.timeout,
+            max_retries=endpoint.http_retries,
+            http_client=httpx2.Client(transport=transport, timeout=endpoint.timeout),
+        )
+        mode = {
+            "tools": instructor.Mode.TOOLS,
+            "json_schema": instructor.Mode.JSON_SCHEMA,
+            "json": instructor.Mode.JSON,
+        }
+        self._client = instructor.from_openai(self._openai, mode=mode[endpoint.instructor_mode])
+        self.run_id = uuid.uuid4().hex[:12]
+
+    def close(self) -> None:
+        self._openai.close()
+
+    def structured(
+        self, step: str, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any] | None = None
+    ) -> tuple[T, StepResult]:
+        import instructor
+        import openai
+        from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+
+        ep = self.endpoint
+        ctx = CallContext(run_id=self.run_id, step=step)
+        token = current_call.set(ctx)
+        try:
+            parsed, _completion = self._client.chat.completions.create_with_completion(
+                model=ep.model,
+                messages=messages,
+                response_model=response_model,
+                max_retries=ep.validation_retries,
+                context=context or {},
+                strict=False,
+                temperature=ep.temperature,
+                max_tokens=ep.max_tokens,
+            )
+        except IncompleteOutputException:
+            raise LLMError(
+                "truncated",
+                f"{step}: the answer was cut off (finish_reason=length) at max_tokens={ep.max_tokens}; "
+                "raise --max-tokens or use a model with a longer output",
+                ctx,
+            ) from None
+        except (InstructorRetryException, openai.APIError, instructor.core.exceptions.InstructorError) as e:
+            raise self._explain(step, e, ctx) from None
+        finally:
+            current_call.reset(token)
+        return parsed, StepResult(
+            step, ctx.attempts, ctx.requests, ctx.cache_hits, ctx.prompt_tokens, ctx.completion_tokens,
+            ctx.usage_missing, ctx.latency_ms,
+        )  # fmt: skip
+
+    def _explain(self, step: str, e: Exception, ctx: CallContext) -> LLMError:
+        import openai
+
+        cause = e
+        while cause.__cause__ is not None and not isinstance(cause, openai.APIError | ValidationError):
+            cause = cause.__cause__
+        n = ctx.attempts
+        if isinstance(cause, openai.RateLimitError):
+            kind, msg = "rate_limited", f"rate limited (HTTP 429) on all {n} attempts"
+        elif isinstance(cause, openai.APITimeoutError):
+            kind, msg = "timeout", f"no answer within {self.endpoint.timeout:g} s on all {n} attempts"
+        elif isinstance(cause, openai.APIConnectionError):
+            kind, msg = (
+                "connection",
+                f"could not connect to {self.endpoint.base_url or 'api.openai.com'} ({n} attempts)",
+            )
+        elif isinstance(cause, openai.InternalServerError):
+            kind, msg = "server_error", f"server error (HTTP {cause.status_code}) on all {n} attempts"
+        elif isinstance(cause, openai.APIStatusError):
+            kind, msg = "http_error", f"HTTP {cause.status_code}: {str(cause.message)[:200]}"
+        elif isinstance(cause, ValidationError):
+            problems = format_validation_error(cause).replace("\n", "; ")
+            kind, msg = "invalid", f"answer failed validation on all {n} attempts; last errors: {problems}"
+        else:
+            kind, msg = "invalid", f"answer could not be used after {n} attempts: {str(cause)[:300]}"
+        return LLMError(kind, redact(f"{step}: {msg}", self.secrets) or "", ctx)

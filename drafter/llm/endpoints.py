@@ -1,0 +1,132 @@
+"""Named LLM endpoints: any OpenAI-compatible server, with the instructor mode that suits its kind.
+
+Resolution order for each setting: command-line flag, then the named endpoint in the config file
+(``$DRAFTER_HOME/endpoints.toml`` or ``--config``), then the environment (OPENAI_BASE_URL, the API key
+variable), then the defaults below. The API key itself is never stored: only the *name* of the environment
+variable that holds it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..errors import DrafterError
+from ..paths import data_home
+
+# instructor mode per endpoint kind (see README: "Configuring an endpoint")
+DEFAULT_MODE = {
+    "openai": "tools",
+    "azure": "tools",
+    "vllm": "json_schema",
+    "ollama": "json_schema",
+    "llamacpp": "json_schema",
+    "llama-cpp-python": "json",
+    "other": "tools",
+}
+MODES = ("tools", "json_schema", "json")
+DEFAULT_MODEL = "gpt-4.1-mini"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str = "default"
+    kind: str = "openai"
+    base_url: str | None = None
+    model: str = DEFAULT_MODEL
+    api_key_env: str = "OPENAI_API_KEY"
+    mode: str | None = None
+    timeout: float = 120.0
+    max_tokens: int = 4096
+    temperature: float = 0.0
+    http_retries: int = 4
+    validation_retries: int = 2
+    prices: dict[str, float] = field(default_factory=dict)  # USD per million tokens: {"input": …, "output": …}
+
+    @property
+    def instructor_mode(self) -> str:
+        return self.mode or DEFAULT_MODE.get(self.kind, "tools")
+
+    @property
+    def api_key(self) -> str | None:
+        return os.environ.get(self.api_key_env)
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.kind}, model {self.model}, {self.base_url or 'https://api.openai.com/v1'}, mode {self.instructor_mode})"
+
+
+def config_path() -> Path:
+    return data_home() / "endpoints.toml"
+
+
+def load_config(path: Path | None = None) -> dict[str, Endpoint]:
+    path = Path(path) if path else config_path()
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise DrafterError(f"{path}: invalid TOML: {e}") from None
+    out = {}
+    known = set(Endpoint.__dataclass_fields__) - {"name"}
+    for name, section in data.get("endpoints", {}).items():
+        unknown = set(section) - known
+        if unknown:
+            raise DrafterError(
+                f"{path}: endpoints.{name}: unknown setting(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(known))}"
+            )
+        if "api_key" in section:
+            raise DrafterError(
+                f"{path}: endpoints.{name}: put the key in an environment variable and name it in api_key_env"
+            )
+        ep = Endpoint(name=name, **section)
+        _check(ep, f"{path}: endpoints.{name}")
+        out[name] = ep
+    return out
+
+
+def _check(ep: Endpoint, where: str) -> None:
+    if ep.kind not in DEFAULT_MODE:
+        raise DrafterError(f"{where}.kind: expected one of {', '.join(DEFAULT_MODE)}, got {ep.kind!r}")
+    if ep.mode is not None and ep.mode not in MODES:
+        raise DrafterError(f"{where}.mode: expected one of {', '.join(MODES)}, got {ep.mode!r}")
+    if ep.timeout <= 0 or ep.max_tokens <= 0 or ep.http_retries < 0 or ep.validation_retries < 0:
+        raise DrafterError(f"{where}: timeout and max_tokens must be positive, retries non-negative")
+
+
+def resolve_endpoint(
+    *,
+    endpoint: str | None = None,
+    base_url: str | None = None,
+    model: str | None = None,
+    api_key_env: str | None = None,
+    mode: str | None = None,
+    timeout: float | None = None,
+    max_tokens: int | None = None,
+    config: Path | None = None,
+) -> Endpoint | None:
+    """The endpoint to use, or None when no LLM is configured (the offline default then applies)."""
+    named = load_config(config)
+    if endpoint is not None:
+        if endpoint not in named:
+            have = ", ".join(named) or f"none (no {config or config_path()})"
+            raise DrafterError(f"--endpoint {endpoint!r}: no such endpoint; configured: {have}")
+        ep = named[endpoint]
+    else:
+        env_url = os.environ.get("OPENAI_BASE_URL")
+        key_env = api_key_env or "OPENAI_API_KEY"
+        if not any((base_url, model, env_url, os.environ.get(key_env))):
+            return None
+        ep = Endpoint(base_url=env_url)
+    overrides = {
+        k: v
+        for k, v in dict(
+            base_url=base_url, model=model, api_key_env=api_key_env, mode=mode, timeout=timeout, max_tokens=max_tokens
+        ).items()  # fmt: skip
+        if v is not None
+    }
+    ep = replace(ep, **overrides)
+    _check(ep, "--mode" if mode else ep.name)
+    return ep

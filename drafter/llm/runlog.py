@@ -1,0 +1,172 @@
+"""The run log: every HTTP call to an LLM endpoint, in SQLite, which doubles as the response cache.
+
+Schema changes are appended to ``MIGRATIONS`` (never edited), and ``PRAGMA user_version`` records how many
+have run, so an old log upgrades in place. Nothing secret is stored: requests are logged as the JSON body
+the SDK sent (the API key travels only in a header, which is not logged), and every text is passed through
+``redact`` with the configured key as a second guard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..paths import data_home
+
+MIGRATIONS: list[str] = [
+    # 1: calls
+    """
+    CREATE TABLE calls (
+      id INTEGER PRIMARY KEY,
+      ts REAL NOT NULL,
+      run_id TEXT,
+      step TEXT,
+      endpoint TEXT,
+      base_url TEXT,
+      model TEXT,
+      request_hash TEXT NOT NULL,
+      request_json TEXT NOT NULL,
+      response_json TEXT,
+      status INTEGER,
+      error TEXT,
+      finish_reason TEXT,
+      prompt_tokens INTEGER,
+      completion_tokens INTEGER,
+      total_tokens INTEGER,
+      latency_ms REAL,
+      attempt INTEGER,
+      cached INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX calls_hash ON calls(request_hash);
+    CREATE INDEX calls_run ON calls(run_id);
+    """,
+]
+
+
+def runlog_path() -> Path:
+    return data_home() / "runlog.sqlite"
+
+
+def request_hash(base_url: str, body: dict) -> str:
+    """Identity of a request for caching: the endpoint and the canonical JSON body (no headers, no key)."""
+    canonical = json.dumps({"base_url": base_url.rstrip("/"), "body": body}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def redact(text: str | None, secrets: tuple[str, ...]) -> str | None:
+    if text is None:
+        return None
+    for s in secrets:
+        if s and len(s) >= 8:
+            text = text.replace(s, "[REDACTED]")
+    return text
+
+
+@dataclass
+class CallRecord:
+    run_id: str | None
+    step: str | None
+    endpoint: str
+    base_url: str
+    model: str | None
+    request_hash: str
+    request_json: str
+    response_json: str | None
+    status: int | None
+    error: str | None
+    finish_reason: str | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    total_tokens: int | None
+    latency_ms: float
+    attempt: int
+    cached: bool
+
+
+class RunLog:
+    """Thread-safe: one connection per log, guarded by a lock (calls are short; SQLite serialises writes anyway)."""
+
+    def __init__(self, path: Path | None = None, secrets: tuple[str, ...] = ()):
+        self.path = Path(path or runlog_path())
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.secrets = secrets
+        self._lock = threading.Lock()
+        self._con = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        self._con.execute("PRAGMA journal_mode=WAL")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._lock, self._con:
+            (done,) = self._con.execute("PRAGMA user_version").fetchone()
+            for i, script in enumerate(MIGRATIONS[done:], start=done + 1):
+                self._con.executescript(script)
+                self._con.execute(f"PRAGMA user_version = {i}")
+
+    def record(self, r: CallRecord) -> None:
+        s = self.secrets
+        with self._lock, self._con:
+            self._con.execute(
+                "INSERT INTO calls (ts, run_id, step, endpoint, base_url, model, request_hash, request_json,"
+                " response_json, status, error, finish_reason, prompt_tokens, completion_tokens, total_tokens,"
+                " latency_ms, attempt, cached) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    time.time(),
+                    r.run_id,
+                    r.step,
+                    r.endpoint,
+                    r.base_url,
+                    r.model,
+                    r.request_hash,
+                    redact(r.request_json, s),
+                    redact(r.response_json, s),
+                    r.status,
+                    redact(r.error, s),
+                    r.finish_reason,
+                    r.prompt_tokens,
+                    r.completion_tokens,
+                    r.total_tokens,
+                    r.latency_ms,
+                    r.attempt,
+                    int(r.cached),
+                ),
+            )
+
+    def cached_response(self, req_hash: str) -> str | None:
+        with self._lock:
+            row = self._con.execute(
+                "SELECT response_json FROM calls WHERE request_hash = ? AND status BETWEEN 200 AND 299"
+                " AND response_json IS NOT NULL AND cached = 0 ORDER BY id DESC LIMIT 1",
+                (req_hash,),
+            ).fetchone()
+        return row[0] if row else None
+
+    def recent(self, limit: int = 20) -> list[sqlite3.Row]:
+        with self._lock:
+            self._con.row_factory = sqlite3.Row
+            try:
+                return list(self._con.execute("SELECT * FROM calls ORDER BY id DESC LIMIT ?", (limit,)))
+            finally:
+                self._con.row_factory = None
+
+    def totals(self, run_id: str | None = None) -> dict[str, int]:
+        where, args = ("WHERE run_id = ?", (run_id,)) if run_id else ("", ())
+        with self._lock:
+            row = self._con.execute(
+                "SELECT COUNT(*), COALESCE(SUM(cached = 0), 0), COALESCE(SUM(cached), 0),"
+                " COALESCE(SUM(CASE WHEN cached = 0 THEN prompt_tokens END), 0),"
+                " COALESCE(SUM(CASE WHEN cached = 0 THEN completion_tokens END), 0),"
+                " COALESCE(SUM(error IS NOT NULL), 0)"
+                f" FROM calls {where}",
+                args,
+            ).fetchone()
+        keys = ("calls", "requests", "cache_hits", "prompt_tokens", "completion_tokens", "errors")
+        return dict(zip(keys, row, strict=True))
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
