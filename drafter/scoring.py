@@ -154,9 +154,11 @@ def score(a: Assessment, m: Methodology | None = None) -> ScoreCard:
             sub_label, criteria = f"{zone.value} — {rule.result}", results
             break
 
-    quick = next(
-        (r.result for r in m.quick_screen if all(c.holds(metrics) for c in r.criteria)), m.quick_screen_default
-    )
+    if any(p == "growth" or p.startswith("protective_principles.") for p in pending):
+        quick = "Awaiting assessor input"
+    else:
+        rules = m.quick_screen
+        quick = next((r.result for r in rules if all(c.holds(metrics) for c in r.criteria)), m.quick_screen_default)
 
     warnings = [
         f"tasks[{i}] {r.task!r}: score {r.score} with label {r.label.value}; expected "
