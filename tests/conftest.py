@@ -45,3 +45,38 @@ def run_cli(tmp_path):
         )
 
     return run
+
+
+SECRET = "sk-test-DO-NOT-LEAK-0123456789abcdef"
+
+
+@pytest.fixture
+def fake_llm():
+    from .fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def llm_factory(tmp_path, monkeypatch, fake_llm):
+    """Build drafter's real LLM client (openai + instructor) pointed at the fake server, logging to tmp."""
+    from drafter.llm.client import LLM
+    from drafter.llm.endpoints import Endpoint
+    from drafter.llm.runlog import RunLog
+
+    monkeypatch.setenv("DRAFTER_TEST_KEY", SECRET)
+    made = []
+
+    def make(use_cache: bool = True, **overrides):
+        settings = dict(name="fake", kind="openai", base_url=fake_llm.base_url, model="fake-model",
+                        api_key_env="DRAFTER_TEST_KEY", timeout=5.0, http_retries=2, validation_retries=2)  # fmt: skip
+        ep = Endpoint(**(settings | overrides))
+        llm = LLM(ep, RunLog(tmp_path / "runlog.sqlite"), use_cache=use_cache)
+        made.append(llm)
+        return llm
+
+    yield make
+    for llm in made:
+        llm.close()
+        llm.log.close()

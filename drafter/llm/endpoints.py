@@ -72,14 +72,15 @@ def load_config(path: Path | None = None) -> dict[str, Endpoint]:
     out = {}
     known = set(Endpoint.__dataclass_fields__) - {"name"}
     for name, section in data.get("endpoints", {}).items():
-        unknown = set(section) - known
-        if unknown:
-            raise DrafterError(
-                f"{path}: endpoints.{name}: unknown setting(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(known))}"
-            )
         if "api_key" in section:
             raise DrafterError(
                 f"{path}: endpoints.{name}: put the key in an environment variable and name it in api_key_env"
+            )
+        unknown = set(section) - known
+        if unknown:
+            expected = ", ".join(sorted(known))
+            raise DrafterError(
+                f"{path}: endpoints.{name}: unknown setting(s) {', '.join(sorted(unknown))}; expected {expected}"
             )
         ep = Endpoint(name=name, **section)
         _check(ep, f"{path}: endpoints.{name}")

@@ -1,0 +1,271 @@
+"""A real OpenAI-compatible chat-completions server on 127.0.0.1 that answers from a script.
+
+It answers drafter's four drafting steps with valid structured output derived from the prompt (the golden
+29-2072 role where the task IDs match it), and can misbehave on purpose: each queued behaviour is used for
+one request, then the server falls back to ``default``.
+
+Behaviours: valid, invalid (schema-invalid answer), 429 (Retry-After), 500, hang (sleeps past the client's
+timeout), malformed (not JSON), truncated (finish_reason length), no_usage (valid but without usage).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+GOLDEN = Path(__file__).resolve().parent.parent / "evals" / "golden" / "29-2072.00.json"
+HEADINGS = [
+    "Score vs Reality Check",
+    "What the Numbers Don't Capture",
+    "Who Should Worry (and Who Shouldn't)",
+    "What This Means",
+]
+
+
+@dataclass
+class Script:
+    queue: deque = field(default_factory=deque)
+    default: str = "valid"
+    retry_after: str = "1"
+    hang_seconds: float = 5.0
+    latency: float = 0.0
+
+    def next(self) -> str:
+        return self.queue.popleft() if self.queue else self.default
+
+
+def _golden() -> dict:
+    return json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+def _user_text(body: dict) -> str:
+    return "\n".join(str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "user")
+
+
+def _model_name(body: dict) -> str:
+    if body.get("tool_choice"):
+        return body["tool_choice"]["function"]["name"]
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        return fmt["json_schema"]["name"]
+    text = json.dumps(body.get("messages", []))
+    for name in ("Decomposition", "RowScores", "RoleSections", "Commentary"):
+        if name in text:
+            return name
+    return "unknown"
+
+
+def decomposition(body: dict) -> dict:
+    first_user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    ids = [int(x) for x in re.findall(r"^- \[(\d+)\]", first_user, re.M)]
+    golden = _golden()
+    mapped = {i for r in golden["tasks"] for i in r["onet_task_ids"]}
+    if set(ids) <= mapped | {int(k) for k in golden["unmapped_onet_tasks"]} and ids:
+        rows = [
+            {"task": r["task"], "onet_task_ids": list(r["onet_task_ids"]), "time_pct": r["time_pct"]}
+            for r in golden["tasks"]
+        ]
+        rows[1]["onet_task_ids"] += sorted(set(ids) - mapped)
+        for r in rows:
+            r["onet_task_ids"] = [i for i in r["onet_task_ids"] if i in ids]
+        rows = [r for r in rows if r["onet_task_ids"]]
+        shortfall = 100 - sum(r["time_pct"] for r in rows)
+        rows[0]["time_pct"] += shortfall
+        return {"rows": rows}
+    n = min(4, len(ids))
+    chunks = [ids[k::n] for k in range(n)]
+    shares = [100 // n] * n
+    shares[0] += 100 - sum(shares)
+    return {
+        "rows": [
+            {"task": f"Activity {k + 1}", "onet_task_ids": c, "time_pct": s}
+            for k, (c, s) in enumerate(zip(chunks, shares, strict=True))
+        ]
+    }
+
+
+def row_scores(body: dict) -> dict:
+    first_user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    names = re.findall(r"^- (.+?) \(\d+%\):", first_user, re.M)
+    golden = {r["task"]: r for r in _golden()["tasks"]}
+    scores = []
+    for name in names:
+        g = golden.get(name)
+        score, label = (g["score"], g["label"]) if g else (3, "AUGMENTATION")
+        rationale = (
+            g["rationale"] if g else "AI drafts and checks this work; a human leads and signs off on the result."
+        )
+        scores.append({"task": name, "score": score, "label": label, "rationale": rationale})
+    return {"scores": scores}
+
+
+def role_sections(body: dict) -> dict:
+    g = _golden()
+    role = {
+        k: g["role"][k]
+        for k in (
+            "seniority_level",
+            "primary_function",
+            "what_this_role_is_not",
+            "typical_experience",
+            "seniority_note",
+        )
+    }
+    has_notes = "cite them with source" in _user_text(body)
+    evidence = {
+        k: {
+            "score": v["score"],
+            "evidence": v["evidence"],
+            "source": "notes" if has_notes and k == "wage_trends" else "model",
+        }
+        for k, v in g["evidence"].items()
+    }
+    return {
+        "role": role,
+        "protective_principles": g["protective_principles"],
+        "growth": g["growth"],
+        "reinstatement_check": g["reinstatement_check"],
+        "evidence": evidence,
+        "barriers": g["barriers"],
+    }
+
+
+def commentary(body: dict) -> dict:
+    text = _user_text(body)
+    score = re.search(r"JobZone score ([\d.]+)/100", text)
+    figure = score.group(1) if score else "?"
+    return {
+        "sections": [
+            {
+                "heading": h,
+                "body": f"{h}: the computed JobZone score of {figure} reflects the task mix; review before publishing.",
+            }
+            for h in HEADINGS
+        ]
+    }
+
+
+ANSWERS = {
+    "Decomposition": decomposition,
+    "RowScores": row_scores,
+    "RoleSections": role_sections,
+    "Commentary": commentary,
+}
+
+
+def invalid(name: str, answer: dict) -> dict:
+    """A schema-invalid variant of a valid answer."""
+    if name == "Decomposition":
+        answer["rows"][0]["time_pct"] -= 5  # sums to 95
+    elif name == "RowScores":
+        answer["scores"][0]["score"] = 7
+    elif name == "RoleSections":
+        answer["barriers"]["physical_presence"]["score"] = 5
+    else:
+        answer["sections"] = answer["sections"][:2]
+    return answer
+
+
+class FakeOpenAI:
+    def __init__(self, script: Script | None = None):
+        self.script = script or Script()
+        self.requests: list[dict] = []
+        self.behaviours: list[str] = []
+        self._lock = threading.Lock()
+        handler = self._handler()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.httpd.block_on_close = False
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeOpenAI:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def queue(self, *behaviours: str) -> None:
+        with self._lock:
+            self.script.queue.extend(behaviours)
+
+    @property
+    def count(self) -> int:
+        return len(self.requests)
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+            def _send(self, status: int, payload: bytes, headers: dict | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                with server._lock:
+                    server.requests.append(body)
+                    behaviour = server.script.next()
+                    server.behaviours.append(behaviour)
+                if server.script.latency:
+                    time.sleep(server.script.latency)
+                if not self.path.endswith("/chat/completions"):
+                    return self._send(404, b'{"error": {"message": "not found"}}')
+                if behaviour == "429":
+                    return self._send(
+                        429,
+                        b'{"error": {"message": "Rate limit reached", "type": "rate_limit"}}',
+                        {"Retry-After": server.script.retry_after},
+                    )
+                if behaviour == "500":
+                    return self._send(500, b'{"error": {"message": "The server had an error", "type": "server_error"}}')
+                if behaviour == "hang":
+                    time.sleep(server.script.hang_seconds)
+                name = _model_name(body)
+                answer = ANSWERS.get(name, lambda b: {})(body)
+                if behaviour == "invalid":
+                    answer = invalid(name, answer)
+                arguments = json.dumps(answer)
+                if behaviour == "malformed":
+                    arguments = arguments[: len(arguments) // 2] + " <<not json"
+                finish = "length" if behaviour == "truncated" else ("tool_calls" if body.get("tools") else "stop")
+                if body.get("tools"):
+                    message = {"role": "assistant", "content": None, "tool_calls": [
+                        {"id": f"call_{len(server.requests)}", "type": "function", "function": {"name": name, "arguments": arguments}}
+                    ]}  # fmt: skip
+                else:
+                    message = {"role": "assistant", "content": arguments}
+                completion = {
+                    "id": f"chatcmpl-{len(server.requests)}",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model", "fake"),
+                    "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                }
+                if behaviour != "no_usage":
+                    prompt_tokens = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4
+                    completion["usage"] = {"prompt_tokens": prompt_tokens, "completion_tokens": len(arguments) // 4,
+                                           "total_tokens": prompt_tokens + len(arguments) // 4}  # fmt: skip
+                self._send(200, json.dumps(completion).encode())
+
+        return Handler

@@ -1,0 +1,145 @@
+"""drafter's LLM client against a real HTTP server that misbehaves on purpose."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+
+from drafter.drafting.outputs import Decomposition
+from drafter.llm.client import LLMError
+
+from .conftest import SECRET
+
+IDS = list(range(22877, 22894))
+MESSAGES = [
+    {"role": "system", "content": "test"},
+    {"role": "user", "content": "Tasks:\n" + "".join(f"- [{i}] (untyped, prior 6%) task {i}\n" for i in IDS)},
+]
+CONTEXT = {"known_ids": IDS, "required_ids": IDS}
+
+
+def _log_rows(llm):
+    con = sqlite3.connect(llm.log.path)
+    con.row_factory = sqlite3.Row
+    return list(con.execute("SELECT * FROM calls ORDER BY id"))
+
+
+def test_valid_answer_is_parsed_in_one_attempt_and_logged(llm_factory, fake_llm):
+    llm = llm_factory()
+    out, result = llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    assert sum(r.time_pct for r in out.rows) == 100
+    assert sorted(i for r in out.rows for i in r.onet_task_ids) == IDS
+    assert (result.attempts, result.requests, result.cache_hits) == (1, 1, 0)
+    assert result.prompt_tokens > 0 and result.completion_tokens > 0
+    rows = _log_rows(llm)
+    assert len(rows) == 1 and rows[0]["status"] == 200 and rows[0]["step"] == "decompose"
+    assert rows[0]["model"] == "fake-model" and rows[0]["prompt_tokens"] == result.prompt_tokens
+
+
+def test_invalid_then_valid_retries_with_the_validation_error(llm_factory, fake_llm):
+    fake_llm.queue("invalid")
+    out, result = llm_factory().structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    assert result.attempts == 2 and fake_llm.count == 2
+    retry_conversation = str(fake_llm.requests[1]["messages"])
+    assert "time_pct values sum to 95, expected exactly 100" in retry_conversation
+    assert sum(r.time_pct for r in out.rows) == 100
+
+
+def test_schema_invalid_every_time_fails_with_the_last_errors(llm_factory, fake_llm):
+    fake_llm.script.default = "invalid"
+    llm = llm_factory(validation_retries=1)
+    with pytest.raises(LLMError) as e:
+        llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    assert e.value.kind == "invalid" and fake_llm.count == 2
+    assert str(e.value).startswith("decompose: answer failed validation on all 2 attempts; last errors:")
+    assert "sum to 95" in str(e.value)
+    assert len(_log_rows(llm)) == 2
+
+
+def test_429_honours_retry_after_then_succeeds(llm_factory, fake_llm):
+    fake_llm.queue("429")
+    llm = llm_factory()
+    t0 = time.perf_counter()
+    _, result = llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    assert time.perf_counter() - t0 >= 1.0  # Retry-After: 1
+    assert result.attempts == 2
+    assert [r["status"] for r in _log_rows(llm)] == [429, 200]
+
+
+def test_rate_limited_on_every_attempt_is_reported_as_such(llm_factory, fake_llm):
+    fake_llm.script.default = "429"
+    fake_llm.script.retry_after = "0"
+    with pytest.raises(LLMError) as e:
+        llm_factory(http_retries=1).structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    assert e.value.kind == "rate_limited" and str(e.value) == "decompose: rate limited (HTTP 429) on all 2 attempts"
+
+
+def test_500_is_retried_separately_from_validation(llm_factory, fake_llm):
+    fake_llm.queue("500", "invalid")
+    llm = llm_factory(http_retries=1, validation_retries=1)
+    out, result = llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    assert [r["status"] for r in _log_rows(llm)] == [500, 200, 200]
+    assert result.attempts == 3 and fake_llm.behaviours == ["500", "invalid", "valid"]
+
+
+def test_server_error_on_every_attempt_fails_cleanly(llm_factory, fake_llm):
+    fake_llm.script.default = "500"
+    with pytest.raises(LLMError) as e:
+        llm_factory(http_retries=1).structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    assert e.value.kind == "server_error" and "HTTP 500" in str(e.value) and fake_llm.count == 2
+
+
+def test_a_hang_past_the_timeout_is_retried_then_reported(llm_factory, fake_llm):
+    fake_llm.script.default = "hang"
+    fake_llm.script.hang_seconds = 2.0
+    llm = llm_factory(timeout=0.5, http_retries=1)
+    with pytest.raises(LLMError) as e:
+        llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    assert e.value.kind == "timeout" and str(e.value) == "decompose: no answer within 0.5 s on all 2 attempts"
+    rows = _log_rows(llm)
+    assert len(rows) == 2 and all("Timeout" in r["error"] for r in rows)
+
+
+def test_malformed_json_is_re_asked_then_reported(llm_factory, fake_llm):
+    fake_llm.script.default = "malformed"
+    with pytest.raises(LLMError) as e:
+        llm_factory(validation_retries=2).structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    assert e.value.kind == "invalid" and fake_llm.count == 3
+    assert "after 3 attempts" in str(e.value) or "on all 3 attempts" in str(e.value)
+
+
+def test_truncated_answer_is_reported_as_truncated_without_retry(llm_factory, fake_llm):
+    fake_llm.queue("truncated")
+    with pytest.raises(LLMError) as e:
+        llm_factory(max_tokens=50).structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    assert e.value.kind == "truncated" and "finish_reason=length" in str(e.value) and "max_tokens=50" in str(e.value)
+    assert fake_llm.count == 1
+
+
+def test_a_response_without_usage_is_accepted_and_logged_as_unknown_tokens(llm_factory, fake_llm):
+    fake_llm.queue("no_usage")
+    llm = llm_factory()
+    _, result = llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    assert result.usage_missing == 1 and result.prompt_tokens == 0
+    assert _log_rows(llm)[0]["prompt_tokens"] is None
+
+
+def test_identical_request_at_temperature_0_is_answered_from_the_log(llm_factory, fake_llm):
+    first, _ = llm_factory().structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    again, result = llm_factory().structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    assert fake_llm.count == 1 and result.cache_hits == 1 and result.requests == 0
+    assert again.model_dump() == first.model_dump()
+    _, fresh = llm_factory(use_cache=False).structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    assert fake_llm.count == 2 and fresh.cache_hits == 0
+
+
+def test_the_api_key_never_reaches_the_log(llm_factory, fake_llm):
+    fake_llm.queue("500")
+    llm = llm_factory(http_retries=1)
+    llm.structured("decompose", Decomposition, MESSAGES + [{"role": "user", "content": f"echo {SECRET}"}], CONTEXT)
+    llm.log.close()
+    data = b"".join(p.read_bytes() for p in llm.log.path.parent.glob("runlog.sqlite*"))
+    assert SECRET.encode() not in data
+    assert b"[REDACTED]" in data  # the key that the user pasted into a prompt was redacted too
