@@ -23,6 +23,11 @@ app = typer.Typer(
 )
 schema_app = typer.Typer(help="JSON Schema files for drafts and scorecards.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
+eval_app = typer.Typer(
+    help="Judge drafts against the human-scored golden roles; gate CI on regressions.",
+    invoke_without_command=True,
+)
+app.add_typer(eval_app, name="eval")
 onet_app = typer.Typer(
     help="O*NET occupations and task lists (bundled offline, or an imported release).", no_args_is_help=True
 )
@@ -291,6 +296,273 @@ def logs(
         f"Totals: {totals['calls']} calls = {totals['requests']} network requests + {totals['cache_hits']} cache hits; "
         f"{totals['prompt_tokens']:,} prompt + {totals['completion_tokens']:,} completion tokens; {totals['errors']} errors"
     )
+
+
+@eval_app.callback()
+def eval_run(
+    ctx: typer.Context,
+    drafts: Annotated[
+        Path | None, typer.Option(help="Judge the drafts in this folder instead of drafting now.")
+    ] = None,
+    tier: Annotated[
+        str, typer.Option(help="golden (human-scored roles) or onet-labels (published human task labels).")
+    ] = "golden",
+    backend: Annotated[
+        str | None, typer.Option(help="onet-labels tier: offline, gpt4-labels, or an LLM via the flags below.")
+    ] = None,
+    sample: Annotated[
+        int | None, typer.Option(help="onet-labels tier: evaluate N random occupations (default all).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
+    samples: Annotated[
+        int, typer.Option(help="Drafts per role (use with temperature > 0); mean and spread are reported.")
+    ] = 1,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Draft with the offline default even if an LLM is configured.")
+    ] = False,
+    endpoint: Annotated[str | None, typer.Option(help="A named endpoint from endpoints.toml.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
+    api_key_env: Annotated[str | None, typer.Option(help="Environment variable holding the API key.")] = None,
+    mode: Annotated[str | None, typer.Option(help="instructor mode: tools, json_schema or json.")] = None,
+    temperature: Annotated[float | None, typer.Option(help="Sampling temperature (0 = cached, repeatable).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Always call the endpoint.")] = False,
+    config: Annotated[Path | None, typer.Option(help="Endpoints file.")] = None,
+    baseline: Annotated[Path | None, typer.Option(help="A stored run to compare with (its JSON file).")] = None,
+    fail_on_regression: Annotated[
+        bool, typer.Option("--fail-on-regression", help="Exit 1 when the gate fails.")
+    ] = False,
+    gate: Annotated[Path | None, typer.Option(help="Gate thresholds (default evals/gate.toml).")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the run's JSON and HTML report.")] = Path(
+        "eval-runs"
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
+) -> None:
+    """Run an evaluation: drafts vs the golden roles (default), or per-task scores vs human labels."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from dataclasses import replace
+
+    from .llm.endpoints import resolve_endpoint
+
+    ep = None
+    if not offline and backend in (None, "llm"):
+        ep = resolve_endpoint(
+            endpoint=endpoint, base_url=base_url, model=model, api_key_env=api_key_env, mode=mode, config=config
+        )
+        if ep is not None and temperature is not None:
+            ep = replace(ep, temperature=temperature)
+    console = _console(stderr=True)
+    if tier == "onet-labels":
+        _eval_labels(ep, backend, sample, seed, as_json, console)
+        return
+    if tier != "golden":
+        fail(f"--tier: expected golden or onet-labels, got {tier!r}")
+    if samples > 1 and (ep is None or ep.temperature == 0) and drafts is None:
+        console.print(
+            "[yellow]--samples > 1 at temperature 0 (or offline) repeats identical drafts; spread will be 0.[/]"
+        )
+    _eval_golden(ep, drafts, samples, no_cache, baseline, fail_on_regression, gate, output, as_json, console)
+
+
+def _eval_golden(ep, drafts, samples, no_cache, baseline, fail_on_regression, gate_path, output, as_json, console):
+    import json
+
+    from .evaluation.gate import evaluate_gate, load_gate
+    from .evaluation.runner import LLMBackend, OfflineBackend, run_eval
+    from .evaluation.runs import load_run, save_run
+
+    checks = load_gate(gate_path)
+    base = load_run(baseline) if baseline else None
+    llm = None
+    if drafts is not None:
+        backend = None
+    elif ep is None:
+        console.print("[yellow]No LLM configured: evaluating the offline default.[/]")
+        backend = OfflineBackend()
+    else:
+        from .llm.client import LLM
+
+        console.print(f"Evaluating {ep.describe()}", soft_wrap=True)
+        llm = LLM(ep, use_cache=not no_cache)
+        backend = LLMBackend(llm)
+    try:
+        with console.status("drafting and judging…"):
+            run = run_eval(backend=backend, drafts_dir=drafts, samples=samples,
+                           on_role=lambda key, status: console.print(f"  {key}: {status}"))  # fmt: skip
+    finally:
+        if llm:
+            llm.close()
+    violations = evaluate_gate(run, base, checks)
+    gate = {
+        "baseline": str(baseline) if baseline else "perfect agreement",
+        "violations": [v.describe() for v in violations],
+    }
+    json_path, html_path = save_run(run, output, gate)
+    if as_json:
+        print(json.dumps({"run_id": run["run_id"], "aggregates": run["aggregates"], "usage": run["usage"], "gate": gate,
+                          "json": str(json_path), "html": str(html_path)}, indent=2))  # fmt: skip
+    else:
+        _print_eval(run, gate, base)
+        console.print(f"wrote {json_path} and {html_path}")
+    if fail_on_regression and violations:
+        raise typer.Exit(1)
+
+
+def _print_eval(run, gate, base) -> None:
+    from rich.table import Table
+
+    console = _console()
+    t = Table(title=f"drafter eval {run['run_id']} — {run['config']['backend']}", title_justify="left")
+    for col in (
+        "Role",
+        "Kind",
+        "Human",
+        "Draft",
+        "|Δ| comp.",
+        "Zone",
+        "Task MAE",
+        "QWK",
+        "Labels",
+        "Time TV",
+        "Evid. |Δ|",
+        "Barr. |Δ|",
+    ):
+        t.add_column(col, justify="left" if col in ("Role", "Kind", "Zone") else "right")
+
+    def f(v, pct=False):
+        return "—" if v is None else (f"{v * 100:.0f}%" if pct else f"{v:.2f}")
+
+    for r in run["roles"]:
+        if r["error"]:
+            t.add_row(r["title"], r["kind"], "", "", "", f"[red]failed: {r['error'][:60]}[/]", *[""] * 6)
+            continue
+        s, m = r["samples"][0], r["metrics"]
+        zone = "[green]agrees[/]" if m.get("zone_agreement") == 1 else f"[red]{s['draft_zone']} ≠ {s['golden_zone']}[/]"
+        spread = r["spread"].get("composite_error")
+        t.add_row(
+            r["title"], r["kind"], f"{s['golden_score']:.1f}", f"{s['draft_score']:.1f}",
+            f(m.get("composite_error")) + (f" ± {spread:.2f}" if spread else ""), zone, f(m.get("task_score_mae")),
+            f(m.get("task_score_qwk")), f(m.get("label_agreement"), True), f(m.get("time_share_tv")),
+            f(m.get("evidence_total_error")), f(m.get("barrier_total_error")),
+        )  # fmt: skip
+    console.print(t)
+    agg = run["aggregates"]
+    console.print(
+        "Means over roles: " + ", ".join(f"{k} {v['mean']:.3f} (n={v['n']})" for k, v in agg.items() if v["n"])
+    )
+    if run["usage"]:
+        u = run["usage"]
+        cost = f", ${u['cost_usd']}" if u.get("cost_usd") is not None else ""
+        console.print(
+            f"LLM: {u['requests']} requests, {u['cache_hits']} cache hits, {u['prompt_tokens'] + u['completion_tokens']:,} tokens{cost}"
+        )
+    for s in run["skipped"]:
+        console.print(f"[dim]skipped: {s}[/]")
+    if gate["violations"]:
+        console.print(f"[red]Gate failed[/] against {gate['baseline']}:")
+        for v in gate["violations"]:
+            console.print(f"  [red]✗[/] {v}")
+    else:
+        console.print(f"[green]Gate passed[/] against {gate['baseline']}.")
+
+
+def _eval_labels(ep, backend, sample, seed, as_json, console) -> None:
+    import json
+
+    from .evaluation.labels_tier import run_label_tier
+
+    name = backend or ("llm" if ep is not None else "offline")
+    if name not in ("offline", "gpt4-labels", "llm"):
+        fail(f"--backend: expected offline, gpt4-labels or llm, got {name!r}")
+    llm = None
+    if name == "llm":
+        if ep is None:
+            fail("--backend llm needs an endpoint (--endpoint, --base-url/--model or OPENAI_API_KEY)")
+        from .llm.client import LLM
+
+        llm = LLM(ep)
+    from rich.progress import Progress
+
+    try:
+        with Progress(console=console, transient=True) as progress:
+            bar = progress.add_task(f"onet-labels tier ({name})", total=None)
+            result = run_label_tier(llm if llm else name, sample=sample, seed=seed,
+                                    on_progress=lambda done, total: progress.update(bar, completed=done, total=total))  # fmt: skip
+    finally:
+        if llm:
+            llm.close()
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    from rich.table import Table
+
+    t = Table(
+        title=f"Human-label tier: {result['occupations']} occupations ({result['mapping']})", title_justify="left"
+    )
+    for col in ("Who", "Exact E0/E1/E2", "Exposed or not", "κ (exposed)", "Tasks"):
+        t.add_column(col, justify="left" if col == "Who" else "right")
+
+    def pct(a):
+        return "—" if not a or a["agreement"] is None else f"{a['agreement'] * 100:.1f}%"
+
+    d, g = result["drafter"], result["gpt4_reference"]
+    who = {
+        "offline": "offline default (leave-one-occupation-out)",
+        "gpt4-labels": "published GPT-4 labels",
+        "llm": "LLM drafts",
+    }[name]
+    t.add_row(
+        who,
+        pct(d["exact"]),
+        pct(d["exposed_or_not"]),
+        f"{d['exposed_or_not']['kappa']:.3f}",
+        str(d["exposed_or_not"]["n"]),
+    )
+    t.add_row("GPT-4 (reference, same tasks)", pct(g["exact"]), pct(g["exposed_or_not"]), f"{g['exposed_or_not']['kappa']:.3f}",
+              str(g["exposed_or_not"]["n"]))  # fmt: skip
+    _console().print(t)
+    for f_ in result["failed"]:
+        console.print(f"[red]failed:[/] {f_}")
+
+
+@eval_app.command("compare")
+def eval_compare(
+    a: Annotated[Path, typer.Argument(help="Earlier run (JSON).")],
+    b: Annotated[Path, typer.Argument(help="Later run (JSON).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Compare two stored eval runs metric by metric."""
+    from .evaluation.runs import compare_runs, load_run
+
+    rows = compare_runs(load_run(a), load_run(b))
+    if as_json:
+        import json
+
+        print(json.dumps(rows, indent=2))
+        return
+    from rich.table import Table
+
+    t = Table(title=f"{a.name} → {b.name}", title_justify="left")
+    for col in ("Scope", "Metric", "A", "B", "Change", ""):
+        t.add_column(col, justify="right" if col in ("A", "B", "Change") else "left")
+    for r in rows:
+        colour = {"better": "green", "worse": "red"}.get(r["verdict"], "dim")
+        t.add_row(
+            r["scope"],
+            r["metric"],
+            _num(r["a"]),
+            _num(r["b"]),
+            _num(r["change"], signed=True),
+            f"[{colour}]{r['verdict']}[/]",
+        )
+    _console().print(t)
+
+
+def _num(v, signed: bool = False) -> str:
+    if v is None:
+        return "—"
+    return f"{v:+.3f}" if signed else f"{v:.3f}"
 
 
 @onet_app.command("show")

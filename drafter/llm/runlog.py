@@ -45,6 +45,19 @@ MIGRATIONS: list[str] = [
     CREATE INDEX calls_hash ON calls(request_hash);
     CREATE INDEX calls_run ON calls(run_id);
     """,
+    # 2: eval runs (the full run is also written as JSON beside its HTML report)
+    """
+    CREATE TABLE eval_runs (
+      run_id TEXT PRIMARY KEY,
+      ts REAL NOT NULL,
+      backend TEXT NOT NULL,
+      config_json TEXT NOT NULL,
+      aggregates_json TEXT NOT NULL,
+      roles_json TEXT NOT NULL,
+      usage_json TEXT NOT NULL,
+      json_path TEXT
+    );
+    """,
 ]
 
 
@@ -166,6 +179,22 @@ class RunLog:
             ).fetchone()
         keys = ("calls", "requests", "cache_hits", "prompt_tokens", "completion_tokens", "errors")
         return dict(zip(keys, row, strict=True))
+
+    def record_eval(self, run: dict, json_path: str | None) -> None:
+        with self._lock, self._con:
+            self._con.execute(
+                "INSERT OR REPLACE INTO eval_runs VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    run["run_id"],
+                    time.time(),
+                    run["config"]["backend"],
+                    redact(json.dumps(run["config"]), self.secrets),
+                    json.dumps(run["aggregates"]),
+                    json.dumps([{k: r[k] for k in ("key", "kind", "metrics")} for r in run["roles"]]),
+                    json.dumps(run["usage"]),
+                    json_path,
+                ),
+            )
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,221 @@
+"""An eval run: drafts (made now by a backend, or read from a folder) judged against the golden set.
+
+The run is plain data (a dict that is also the stored JSON), so the gate, ``compare`` and the HTML report
+read stored runs and fresh ones alike.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from statistics import mean, pstdev
+
+from ..assessment import Assessment
+from ..codes import normalise_onet_code
+from ..errors import DrafterError
+from ..files import load_assessment
+from .golden import load_golden_roles, load_reference_points
+from .metrics import AGGREGATED, RoleResult, aggregate_values, compare_point, compare_role
+
+ROLE_METRICS = (*AGGREGATED, "zone_agreement", "sub_label_agreement")
+
+
+class Backend:
+    """Makes drafts of O*NET occupations for an eval run."""
+
+    name = "backend"
+
+    def draft(self, code: str, sample: int) -> Assessment:
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        return {"backend": self.name}
+
+    def usage(self) -> dict:
+        return {}
+
+
+class OfflineBackend(Backend):
+    name = "offline"
+
+    def __init__(self, hold_out: bool = False):
+        from ..drafting.offline import LabelIndex
+        from ..onet.catalog import Catalog
+
+        self.catalog = Catalog.load()
+        self.index = LabelIndex(self.catalog)
+        self.hold_out = hold_out
+
+    def draft(self, code: str, sample: int) -> Assessment:
+        from ..drafting.offline import draft_offline
+
+        return draft_offline(self.catalog.get(code), catalog=self.catalog, index=self.index, hold_out=self.hold_out)
+
+    def describe(self) -> dict:
+        from ..drafting.offline import DRAFTER_NAME
+
+        return {"backend": "offline", "drafter": DRAFTER_NAME, "hold_out": self.hold_out}
+
+
+class LLMBackend(Backend):
+    name = "llm"
+
+    def __init__(self, llm, notes: str | None = None):
+        from ..onet.catalog import Catalog
+
+        self.llm = llm
+        self.catalog = Catalog.load()
+        self.notes = notes
+        self.totals = {"requests": 0, "cache_hits": 0, "prompt_tokens": 0, "completion_tokens": 0}
+
+    def draft(self, code: str, sample: int) -> Assessment:
+        from ..drafting.pipeline import draft_with_llm
+
+        a = draft_with_llm(self.catalog.get(code), self.llm, notes=self.notes).assessment
+        for s in a.provenance.steps:
+            for k in self.totals:
+                self.totals[k] += getattr(s, k)
+        return a
+
+    def describe(self) -> dict:
+        from ..drafting.prompts import prompt_version
+
+        ep = self.llm.endpoint
+        return {
+            "backend": "llm",
+            "endpoint": ep.name,
+            "model": ep.model,
+            "base_url": ep.base_url or "https://api.openai.com/v1",
+            "instructor_mode": ep.instructor_mode,
+            "temperature": ep.temperature,
+            "prompts": [
+                prompt_version(n) for n in ("decompose.j2", "score_rows.j2", "role_sections.j2", "commentary.j2")
+            ],
+        }
+
+    def usage(self) -> dict:
+        prices = self.llm.endpoint.prices
+        cost = None
+        if prices:
+            cost = round(
+                self.totals["prompt_tokens"] / 1e6 * prices.get("input", 0)
+                + self.totals["completion_tokens"] / 1e6 * prices.get("output", 0),
+                6,
+            )
+        return self.totals | {"cost_usd": cost}
+
+
+def _index_drafts(directory: Path) -> dict[str, list[tuple[Path, Assessment]]]:
+    """Drafts in a folder keyed by O*NET code (or by job title for roles without one)."""
+    found: dict[str, list[tuple[Path, Assessment]]] = {}
+    for path in sorted([*directory.glob("*.json"), *directory.glob("*.md")]):
+        a, _ = load_assessment(path)
+        keys = []
+        if a.provenance.onet_code:
+            keys.append(a.provenance.onet_code)
+        elif a.role.soc_code:
+            keys.append(normalise_onet_code(a.role.soc_code))
+        keys.append(a.role.job_title.casefold())
+        for k in keys:
+            found.setdefault(k, []).append((path, a))
+    return found
+
+
+def run_eval(
+    *,
+    backend: Backend | None = None,
+    drafts_dir: Path | None = None,
+    samples: int = 1,
+    golden_dir: Path | None = None,
+    on_role: Callable[[str, str], None] = lambda key, status: None,
+) -> dict:
+    if (backend is None) == (drafts_dir is None):
+        raise DrafterError("eval needs either drafts to judge (--drafts DIR) or a backend to draft with")
+    golden = load_golden_roles(golden_dir)
+    points = load_reference_points(golden_dir).points
+    drafts = _index_drafts(Path(drafts_dir)) if drafts_dir else {}
+    statements = _statements()
+
+    roles: list[dict] = []
+    skipped: list[str] = []
+
+    def drafts_for(key: str, title: str) -> list[Assessment]:
+        if drafts_dir is not None:
+            got = drafts.get(key) or drafts.get(title.casefold()) or []
+            return [a for _, a in got]  # every draft of a role in the folder counts as a sample
+        return [backend.draft(key, s) for s in range(samples)]
+
+    targets = [(code, a.role.job_title, "golden", a) for code, a in golden.items()]
+    targets += [(p.onet_code or p.title, p.title, "reference", p) for p in points]
+    for key, title, kind, truth in targets:
+        if drafts_dir is None and kind == "reference" and truth.onet_code is None:
+            skipped.append(f"{title}: no O*NET code to draft from (supply a draft with --drafts)")
+            on_role(key, "skipped")
+            continue
+        try:
+            made = drafts_for(key, title)
+        except DrafterError as e:
+            roles.append(
+                {"key": key, "title": title, "kind": kind, "error": str(e), "samples": [], "metrics": {}, "spread": {}}
+            )
+            on_role(key, "failed")
+            continue
+        if not made:
+            skipped.append(f"{title} ({key}): no draft in {drafts_dir}")
+            on_role(key, "skipped")
+            continue
+        results: list[RoleResult] = []
+        for a in made:
+            if kind == "golden":
+                results.append(compare_role(a, truth, key))
+            else:
+                results.append(compare_point(a, key, title, truth.score, truth.zone.value))
+        for r in results:
+            for d in r.disagreements:
+                d["statement"] = statements.get(d["task_id"], "")
+        metrics, spread = {}, {}
+        for name in ROLE_METRICS:
+            vals = [_metric(r, name) for r in results]
+            vals = [v for v in vals if v is not None]
+            if vals:
+                metrics[name] = round(mean(vals), 4)
+                spread[name] = round(pstdev(vals), 4)
+        roles.append({
+            "key": key, "title": title, "kind": kind, "error": None,
+            "samples": [r.model_dump() for r in results], "metrics": metrics, "spread": spread,
+        })  # fmt: skip
+        on_role(key, "done")
+
+    aggregates = {
+        name: aggregate_values([r["metrics"].get(name) for r in roles if not r["error"]]).model_dump()
+        for name in ROLE_METRICS
+    }
+    config = backend.describe() if backend else {"backend": "drafts", "drafts_dir": str(drafts_dir)}
+    config |= {"samples": samples, "golden": sorted(golden), "reference_points": [p.title for p in points]}
+    return {
+        "run_id": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config": config,
+        "roles": roles,
+        "aggregates": aggregates,
+        "usage": backend.usage() if backend else {},
+        "skipped": skipped,
+        "failed": [f"{r['title']} ({r['key']}): {r['error']}" for r in roles if r["error"]],
+    }
+
+
+def _metric(r: RoleResult, name: str) -> float | None:
+    if name == "zone_agreement":
+        return float(r.zone_agrees)
+    if name == "sub_label_agreement":
+        return None if r.sub_label_agrees is None else float(r.sub_label_agrees)
+    m = getattr(r, name)
+    return None if m is None else m.value
+
+
+def _statements() -> dict[int, str]:
+    from ..onet.catalog import Catalog
+
+    return {t.id: t.statement for o in Catalog.load().by_code.values() for t in o.tasks}

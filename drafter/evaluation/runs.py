@@ -1,0 +1,84 @@
+"""Stored eval runs: JSON + HTML files in an output folder, a row in the SQLite log, and comparisons."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import DrafterError
+from ..files import atomic_write, read_text
+
+COMPARED = (
+    "composite_error",
+    "zone_agreement",
+    "sub_label_agreement",
+    "task_resistance_error",
+    "task_score_mae",
+    "task_score_qwk",
+    "label_agreement",
+    "time_share_tv",
+    "evidence_total_error",
+    "barrier_total_error",
+    "protective_total_error",
+    "growth_error",
+)
+HIGHER_IS_BETTER = {"zone_agreement", "sub_label_agreement", "task_score_qwk", "label_agreement"}
+
+
+def save_run(run: dict, output_dir: Path, gate: dict | None = None) -> tuple[Path, Path]:
+    from ..llm.runlog import RunLog
+    from .report import render_report
+
+    output_dir = Path(output_dir)
+    json_path = output_dir / f"{run['run_id']}.json"
+    html_path = output_dir / f"{run['run_id']}.html"
+    atomic_write(json_path, json.dumps(run | ({"gate": gate} if gate else {}), indent=2, ensure_ascii=False) + "\n")
+    atomic_write(html_path, render_report(run, gate))
+    log = RunLog()
+    try:
+        log.record_eval(run, str(json_path.resolve()))
+    finally:
+        log.close()
+    return json_path, html_path
+
+
+def load_run(path: Path) -> dict:
+    try:
+        run = json.loads(read_text(Path(path)))
+    except json.JSONDecodeError as e:
+        raise DrafterError(f"{path}:line {e.lineno}:col {e.colno}: invalid JSON: {e.msg}") from None
+    for key in ("run_id", "roles", "aggregates", "config"):
+        if key not in run:
+            raise DrafterError(f"{path}: not a drafter eval run (missing {key!r})")
+    return run
+
+
+def compare_runs(a: dict, b: dict) -> list[dict]:
+    """Rows of (scope, metric, A, B, change, verdict) for the mean and every role both runs have."""
+    rows = []
+
+    def add(scope: str, metric: str, va, vb) -> None:
+        if va is None and vb is None:
+            return
+        change = None if va is None or vb is None else round(vb - va, 4)
+        verdict = ""
+        if change:
+            better = change > 0 if metric in HIGHER_IS_BETTER else change < 0
+            verdict = "better" if better else "worse"
+        rows.append({"scope": scope, "metric": metric, "a": va, "b": vb, "change": change, "verdict": verdict})
+
+    for metric in COMPARED:
+        add(
+            "mean",
+            metric,
+            (a["aggregates"].get(metric) or {}).get("mean"),
+            (b["aggregates"].get(metric) or {}).get("mean"),
+        )
+    roles_b = {r["key"]: r for r in b["roles"]}
+    for ra in a["roles"]:
+        rb = roles_b.get(ra["key"])
+        if rb is None:
+            continue
+        for metric in COMPARED:
+            add(ra["key"], metric, ra["metrics"].get(metric), rb["metrics"].get(metric))
+    return rows

@@ -1,0 +1,200 @@
+"""`drafter eval`: zero error on the golden role itself, every mutation caught, stored runs, the label tier."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from drafter.evaluation.gate import evaluate_gate, load_gate
+from drafter.evaluation.labels_tier import run_label_tier
+from drafter.evaluation.metrics import compare_role, project, quadratic_weighted_kappa
+from drafter.evaluation.report import render_report
+from drafter.evaluation.runner import OfflineBackend, run_eval
+from drafter.files import assessment_json
+
+from .conftest import SECRET
+
+
+def _write(directory: Path, a) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "29-2072.00.json"
+    path.write_text(assessment_json(a), encoding="utf-8")
+    return directory
+
+
+def test_projection_spreads_a_row_over_its_tasks(golden):
+    tasks = project(golden)
+    assert len(tasks) == 15  # 17 tasks, 2 explicitly unmapped
+    assert tasks[22881].score == 4 and tasks[22881].share == pytest.approx(0.30 / 4)
+    assert sum(t.share for t in tasks.values()) == pytest.approx(1.0)
+
+
+def test_quadratic_weighted_kappa_known_values():
+    assert quadratic_weighted_kappa([1, 2, 3, 4, 5], [1, 2, 3, 4, 5]) == 1.0
+    assert quadratic_weighted_kappa([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert quadratic_weighted_kappa([4], [4]) is None
+
+
+def test_golden_role_judged_against_itself_has_zero_error_everywhere(golden):
+    r = compare_role(golden, golden, "29-2072.00")
+    assert r.composite_error.value == 0 and r.zone_agrees and r.sub_label_agrees
+    for name in ("task_resistance_error", "task_score_mae", "time_share_tv", "protective_total_error", "growth_error",
+                 "evidence_total_error", "barrier_total_error"):  # fmt: skip
+        assert getattr(r, name).value == 0, name
+    assert r.task_score_qwk.value == 1.0 and r.label_agreement.value == 1.0
+    assert all(m.value == 0 for m in [*r.evidence_errors.values(), *r.barrier_errors.values()])
+    assert r.disagreements == [] and r.task_score_mae.n == 15
+
+
+def _mutate_scores(g):
+    """Every score +1 on rows covering at least 30% of time (here the 30% coding row)."""
+    a = g.model_copy(deep=True)
+    covered = 0
+    for row in sorted(a.tasks, key=lambda r: -r.time_pct):
+        if covered >= 30:
+            break
+        row.score = min(5, row.score + 1)
+        covered += row.time_pct
+    return a
+
+
+def _mutate_evidence(g):
+    a = g.model_copy(deep=True)
+    a.evidence.wage_trends.score -= 2  # evidence total -3 -> -5
+    return a
+
+
+def _mutate_time(g):
+    a = g.model_copy(deep=True)
+    data = a.model_dump()
+    data["tasks"][0]["time_pct"] -= 5  # coding 30 -> 25
+    data["tasks"][1]["time_pct"] += 5  # abstraction 20 -> 25
+    return type(a).model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "responsible"),
+    [(_mutate_scores, "task_score_mae"), (_mutate_evidence, "evidence_total_error"), (_mutate_time, "time_share_tv")],
+)
+def test_each_mutation_of_the_golden_role_fails_the_default_gate(run_cli, tmp_path, golden, mutate, responsible):
+    drafts = _write(tmp_path / "drafts", mutate(golden))
+    r = run_cli("eval", "--drafts", str(drafts), "--fail-on-regression", "--output", str(tmp_path / "runs"))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert f"29-2072.00: {responsible}" in r.stdout
+
+
+def test_unperturbed_golden_passes_the_gate_with_zero_error(run_cli, tmp_path, golden):
+    drafts = _write(tmp_path / "drafts", golden)
+    r = run_cli("eval", "--drafts", str(drafts), "--fail-on-regression", "--json", "--output", str(tmp_path / "runs"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = json.loads(r.stdout)
+    assert out["gate"]["violations"] == []
+    run = json.loads(Path(out["json"]).read_text(encoding="utf-8"))
+    role = next(x for x in run["roles"] if x["key"] == "29-2072.00")
+    assert role["metrics"]["composite_error"] == 0 and role["metrics"]["task_score_qwk"] == 1.0
+    assert Path(out["html"]).exists()
+
+
+def test_offline_default_evaluates_end_to_end_and_writes_the_report(tmp_path):
+    run = run_eval(backend=OfflineBackend())
+    keys = [r["key"] for r in run["roles"]]
+    assert keys == ["29-2072.00", "43-6013.00", "29-2052.00", "11-9199.02", "31-1131.00"]
+    assert run["skipped"] == ["Data Protection Officer: no O*NET code to draft from (supply a draft with --drafts)"]
+    golden_role = run["roles"][0]
+    assert golden_role["metrics"]["composite_error"] == pytest.approx(6.3)
+    assert run["aggregates"]["composite_error"]["n"] == 5
+    violations = evaluate_gate(run, None, load_gate())
+    assert any(v.metric == "composite_error" and v.role == "29-2072.00" for v in violations)
+    html = render_report(run, {"baseline": "perfect agreement", "violations": [v.describe() for v in violations]})
+    assert "<svg" in html and "Per-task score confusion" in html and "Where the drafter disagrees" in html
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in html
+    assert "AI auto-extracts structured data" in html  # the human rationale beside the drafter's
+
+
+def test_a_run_compared_with_itself_as_baseline_passes(tmp_path):
+    run = run_eval(backend=OfflineBackend())
+    assert evaluate_gate(run, run, load_gate()) == []
+
+
+def test_eval_with_an_llm_runs_and_a_warm_rerun_makes_no_request(run_cli, tmp_path, fake_llm):
+    env = {"OPENAI_API_KEY": SECRET}
+    args = (
+        "eval",
+        "--base-url",
+        fake_llm.base_url,
+        "--model",
+        "fake-model",
+        "--json",
+        "--output",
+        str(tmp_path / "runs"),
+    )
+    first = run_cli(*args, env=env)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["usage"]["requests"] == fake_llm.count == 20  # 5 roles x 4 steps
+    count = fake_llm.count
+    second = run_cli(*args, env=env)
+    assert second.returncode == 0, second.stderr
+    assert fake_llm.count == count and json.loads(second.stdout)["usage"]["cache_hits"] == 20
+    run = json.loads(Path(summary["json"]).read_text(encoding="utf-8"))
+    assert run["roles"][0]["metrics"]["composite_error"] == 0.0  # the fake server answers with the golden rows
+    assert run["config"]["prompts"][0].startswith("decompose@")
+    assert SECRET not in Path(summary["json"]).read_text(encoding="utf-8")
+
+
+def test_compare_two_runs_names_what_got_worse(run_cli, tmp_path, golden):
+    a = json.loads(
+        run_cli("eval", "--drafts", str(_write(tmp_path / "a", golden)), "--json", "-o", str(tmp_path / "r")).stdout
+    )
+    b = json.loads(
+        run_cli(
+            "eval",
+            "--drafts",
+            str(_write(tmp_path / "b", _mutate_evidence(golden))),
+            "--json",
+            "-o",
+            str(tmp_path / "r"),
+        ).stdout
+    )
+    r = run_cli("eval", "compare", a["json"], b["json"], "--json")
+    rows = {(x["scope"], x["metric"]): x for x in json.loads(r.stdout)}
+    assert rows[("29-2072.00", "evidence_total_error")]["verdict"] == "worse"
+    assert rows[("29-2072.00", "evidence_total_error")]["change"] == 2
+    gated = run_cli(
+        "eval",
+        "--drafts",
+        str(tmp_path / "b"),
+        "--baseline",
+        a["json"],
+        "--fail-on-regression",
+        "-o",
+        str(tmp_path / "r"),
+    )
+    assert gated.returncode == 1 and "evidence_total_error 2 vs baseline 0" in gated.stdout
+
+
+def test_published_gpt4_labels_reproduce_the_papers_agreement():
+    r = run_label_tier("gpt4-labels")
+    assert r["occupations"] == 923 and r["drafter"]["exact"]["n"] == 19265
+    assert f"{r['drafter']['exact']['agreement']:.3f}" == "0.656"
+    assert f"{r['drafter']['exposed_or_not']['agreement']:.3f}" == "0.821"
+    assert r["drafter"] == r["gpt4_reference"]
+
+
+def test_offline_default_is_evaluated_leave_one_occupation_out_on_a_sample():
+    r = run_label_tier("offline", sample=40, seed=7)
+    assert r["occupations"] == 40
+    agreement = r["drafter"]["exposed_or_not"]["agreement"]
+    assert 0.6 < agreement < 0.95  # not 1.0: the occupation's own labels were hidden
+    assert r["gpt4_reference"]["exposed_or_not"]["n"] == r["drafter"]["exposed_or_not"]["n"]
+
+
+def test_several_drafts_of_a_role_are_samples_with_mean_and_spread(tmp_path, golden):
+    d = _write(tmp_path / "d", golden)
+    (d / "29-2072.00.s2.json").write_text(assessment_json(_mutate_evidence(golden)), encoding="utf-8")
+    run = run_eval(drafts_dir=d)
+    role = run["roles"][0]
+    assert len(role["samples"]) == 2
+    assert role["metrics"]["evidence_total_error"] == 1.0 and role["spread"]["evidence_total_error"] == 1.0
