@@ -198,3 +198,14 @@ def test_several_drafts_of_a_role_are_samples_with_mean_and_spread(tmp_path, gol
     role = run["roles"][0]
     assert len(role["samples"]) == 2
     assert role["metrics"]["evidence_total_error"] == 1.0 and role["spread"]["evidence_total_error"] == 1.0
+
+
+def test_offline_default_holds_its_committed_baseline():
+    """The project's own CI gate: a change that makes the offline default worse fails here."""
+    from drafter.evaluation.runs import load_run
+
+    from .conftest import ROOT
+
+    baseline = load_run(ROOT / "evals" / "baselines" / "offline.json")
+    run = run_eval(backend=OfflineBackend())
+    assert evaluate_gate(run, baseline, load_gate()) == []
