@@ -28,6 +28,10 @@ eval_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(eval_app, name="eval")
+batch_app = typer.Typer(
+    help="Draft many occupations: concurrent, rate-limited, resumable, costed.", invoke_without_command=True
+)
+app.add_typer(batch_app, name="batch")
 onet_app = typer.Typer(
     help="O*NET occupations and task lists (bundled offline, or an imported release).", no_args_is_help=True
 )
@@ -296,6 +300,305 @@ def logs(
         f"Totals: {totals['calls']} calls = {totals['requests']} network requests + {totals['cache_hits']} cache hits; "
         f"{totals['prompt_tokens']:,} prompt + {totals['completion_tokens']:,} completion tokens; {totals['errors']} errors"
     )
+
+
+@batch_app.callback()
+def batch_run(
+    ctx: typer.Context,
+    codes: Annotated[Path | None, typer.Option(help="A file of SOC codes, one per line (# comments allowed).")] = None,
+    group: Annotated[str | None, typer.Option(help="An O*NET major group, e.g. 29.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every O*NET occupation.")] = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the drafts.")] = Path("drafts"),
+    concurrency: Annotated[int, typer.Option(help="Roles drafted at once.")] = 8,
+    rpm: Annotated[float | None, typer.Option(help="Requests per minute, shared by all workers.")] = None,
+    tpm: Annotated[float | None, typer.Option(help="Tokens per minute, shared by all workers.")] = None,
+    max_cost: Annotated[
+        float | None, typer.Option(help="Stop before spending more than this (USD; needs prices).")
+    ] = None,
+    max_tokens_total: Annotated[
+        int | None, typer.Option("--max-tokens", help="Stop before using more tokens than this.")
+    ] = None,
+    role_retries: Annotated[int, typer.Option(help="Re-drafts of a role after a retryable failure.")] = 2,
+    include_scored: Annotated[
+        bool, typer.Option("--include-scored", help="Also draft roles humans already scored.")
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Draft this batch's failed roles again.")
+    ] = False,
+    via: Annotated[str | None, typer.Option(help="openai-batch: write Batch API JSONL instead of drafting.")] = None,
+    requests_out: Annotated[Path, typer.Option(help="Where --via openai-batch writes the JSONL.")] = Path(
+        "batch-requests.jsonl"
+    ),
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Use the offline default even if an LLM is configured.")
+    ] = False,
+    endpoint: Annotated[str | None, typer.Option(help="A named endpoint from endpoints.toml.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
+    api_key_env: Annotated[str | None, typer.Option(help="Environment variable holding the API key.")] = None,
+    mode: Annotated[str | None, typer.Option(help="instructor mode: tools, json_schema or json.")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds to wait for one answer.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Always call the endpoint.")] = False,
+    config: Annotated[Path | None, typer.Option(help="Endpoints file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the final summary as JSON.")] = False,
+) -> None:
+    """Draft many roles; re-run the same command to resume after a stop or a crash."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .batch import human_scored_codes, select_codes
+    from .llm.endpoints import resolve_endpoint
+    from .onet.catalog import Catalog
+
+    catalog = Catalog.load()
+    selected = select_codes(catalog, codes, group, all_)
+    skipped = [] if include_scored else sorted(set(selected) & human_scored_codes())
+    selected = [c for c in selected if c not in skipped]
+    ep = None if offline else resolve_endpoint(
+        endpoint=endpoint, base_url=base_url, model=model, api_key_env=api_key_env, mode=mode, timeout=timeout, config=config
+    )  # fmt: skip
+    console = _console(stderr=True)
+    if skipped:
+        console.print(
+            f"Skipping {len(skipped)} role(s) already scored by humans ({', '.join(skipped)}); --include-scored drafts them."
+        )
+    if via is not None:
+        if via != "openai-batch":
+            fail(f"--via: expected openai-batch, got {via!r}")
+        if ep is None:
+            fail(
+                "--via openai-batch needs an endpoint (--endpoint, --base-url/--model or OPENAI_API_KEY) to shape the requests"
+            )
+        from .batch.jsonl import write_requests
+        from .batch.state import batch_id_for
+
+        n = write_requests(selected, ep, requests_out, batch_id_for(selected, out, f"llm:{ep.model}"))
+        console.print(
+            f"wrote {n} requests to {requests_out}; submit it, then: drafter batch collect RESULTS.jsonl --out {out}"
+        )
+        return
+    _run_batch(selected, ep, out, concurrency, rpm, tpm, max_cost, max_tokens_total, role_retries, retry_failed,
+               not no_cache, as_json, console)  # fmt: skip
+
+
+def _run_batch(codes, ep, out, concurrency, rpm, tpm, max_cost, max_tokens_total, role_retries, retry_failed, use_cache,
+               as_json, console, prelude: str | None = None) -> None:  # fmt: skip
+    import time
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from .batch.runner import BatchLock, BatchRunner, Caps
+    from .batch.state import BatchState, batch_id_for
+    from .llm.runlog import RunLog
+
+    backend = f"llm:{ep.model}" if ep else "offline"
+    if max_cost is not None and ep is not None and not ep.prices:
+        fail(
+            f'--max-cost needs prices for {ep.model}: add [prices."{ep.model}"] input = …, output = … to endpoints.toml'
+        )
+    batch_id = batch_id_for(codes, out, backend)
+    llm = None
+    if ep is not None:
+        from .llm.client import LLM
+        from .llm.limiter import RateLimiter
+
+        llm = LLM(ep, use_cache=use_cache, limiter=RateLimiter(rpm, tpm), pool=max(10, concurrency * 2))
+    log = llm.log if llm else RunLog()
+    state = BatchState(log, batch_id)
+    from .paths import data_home
+
+    started = time.perf_counter()
+    with BatchLock(data_home() / "batches" / f"{batch_id}.lock"):
+        state.create(codes, out, {"backend": backend, "concurrency": concurrency, "rpm": rpm, "tpm": tpm})
+        runner = BatchRunner(state, out, llm=llm, concurrency=concurrency, role_retries=role_retries,
+                             caps=Caps(max_cost, max_tokens_total))  # fmt: skip
+        out.mkdir(parents=True, exist_ok=True)
+        recovered = state.recover(retry_failed)
+        cleaned = runner.clean_stale_temporaries()
+        adopted = runner.adopt_finished_files()
+        pending = [r.code for r in state.roles("pending")]
+        before = state.counts()
+        console.print(
+            f"Batch {batch_id} ({backend}): {len(codes)} roles — {before['done']} done, {before['failed']} failed, "
+            f"{len(pending)} to draft"
+            + (f"; resumed {recovered} interrupted" if recovered else "")
+            + (f", adopted {adopted} finished file(s)" if adopted else "")
+            + (f", removed {cleaned} partial file(s)" if cleaned else "")
+        )
+        progress = Progress(
+            TextColumn("[bold]drafting[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+            TimeRemainingColumn(), TextColumn("{task.fields[rate]} roles/min · {task.fields[tokens]} tok · {task.fields[cost]} · {task.fields[failed]} failed"),
+            console=console, transient=as_json,
+        )  # fmt: skip
+        t_start = time.perf_counter()
+        with progress:
+            bar = progress.add_task(
+                "batch",
+                total=len(pending),
+                rate="0.0",
+                tokens="0",
+                cost="$0.00" if (ep and ep.prices) else "cost n/a",
+                failed=0,
+            )
+
+            def on_role(code, status, p):
+                minutes = (time.perf_counter() - t_start) / 60
+                progress.update(
+                    bar, advance=1, rate=f"{(p.done + p.failed) / minutes:.1f}" if minutes else "0.0", tokens=f"{p.tokens:,}",
+                    cost=f"${p.cost:.2f}" if (ep and ep.prices) else "cost n/a", failed=p.failed,
+                )  # fmt: skip
+                if status == "failed":
+                    progress.console.print(f"[red]✗[/] {p.events[-1]}", soft_wrap=True)
+
+            runner.on_role = on_role
+            try:
+                timing = runner.run(pending)
+            finally:
+                if llm:
+                    llm.close()
+    counts, totals = state.counts(), state.totals()
+    summary = {
+        "batch_id": batch_id, "backend": backend, "roles": len(codes), **counts,
+        "stopped_by_cap": runner.stopped_by_cap, "requests": totals["requests"], "cache_hits": totals["cache_hits"],
+        "prompt_tokens": totals["prompt_tokens"], "completion_tokens": totals["completion_tokens"],
+        "cost_usd": totals["cost_usd"], "failures_by_cause": totals["failures_by_cause"], "duplicates": totals["duplicates"],
+        "wall_seconds": round(time.perf_counter() - started, 3), **timing,
+        "throttled_429": llm.limiter.throttled if llm and llm.limiter else 0,
+    }  # fmt: skip
+    if as_json:
+        import json
+
+        print(json.dumps(summary, indent=2))
+        return
+    _print_batch_summary(summary)
+
+
+def _print_batch_summary(s: dict) -> None:
+    from rich.table import Table
+
+    t = Table(title=f"Batch {s['batch_id']} ({s['backend']})", title_justify="left", show_header=False)
+    t.add_column("", style="bold")
+    t.add_column("")
+    t.add_row("Roles", f"{s['roles']}: {s['done']} done, {s['failed']} failed, {s['pending'] + s['running']} pending")
+    if s["stopped_by_cap"]:
+        t.add_row("Stopped", "[yellow]before crossing the cost/token cap; re-run with a higher cap to continue[/]")
+    t.add_row(
+        "LLM calls", f"{s['requests']} requests, {s['cache_hits']} cache hits, {s['throttled_429']} rate-limited (429)"
+    )
+    t.add_row(
+        "Tokens", f"{s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} completion (failed attempts included)"
+    )
+    t.add_row("Cost", "n/a (no prices for this model)" if s["cost_usd"] is None else f"${s['cost_usd']:.4f}")
+    if s["failures_by_cause"]:
+        t.add_row("Failures by cause", ", ".join(f"{k}: {v}" for k, v in sorted(s["failures_by_cause"].items())))
+    t.add_row("Time", f"{s['drafting_seconds']:.1f} s drafting, {s['wall_seconds']:.1f} s in all")
+    _console().print(t)
+
+
+@batch_app.command("status")
+def batch_status(
+    batch_id: Annotated[str | None, typer.Argument(help="A batch id (default: list all batches).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Done / failed / pending per batch, and each failure's reason."""
+    from .batch.state import BatchState, list_batches
+    from .llm.runlog import RunLog, runlog_path
+
+    if not runlog_path().exists():
+        fail("no batches yet", 1)
+    log = RunLog()
+    if batch_id is None:
+        batches = list_batches(log)
+        if as_json:
+            import json
+
+            print(json.dumps(batches, indent=2))
+            return
+        from datetime import datetime
+
+        from rich.table import Table
+
+        t = Table(title="Batches", title_justify="left")
+        for col in ("Batch", "Created", "Backend", "Done", "Failed", "Pending", "Folder"):
+            t.add_column(col)
+        for b in batches:
+            t.add_row(b["batch_id"], datetime.fromtimestamp(b["created"]).strftime("%Y-%m-%d %H:%M"), b["config"]["backend"],
+                      str(b["done"]), str(b["failed"]), str(b["pending"]), b["out_dir"])  # fmt: skip
+        _console().print(t)
+        return
+    state = BatchState(log, batch_id)
+    counts, totals = state.counts(), state.totals()
+    if sum(counts.values()) == 0:
+        fail(f"no batch {batch_id!r}; `drafter batch status` lists them")
+    failed = [
+        {"code": r.code, "cause": r.cause, "error": r.error, "attempts": r.attempts} for r in state.roles("failed")
+    ]
+    if as_json:
+        import json
+
+        print(json.dumps({"batch_id": batch_id, **counts, **totals, "failed_roles": failed}, indent=2))
+        return
+    console = _console()
+    console.print(f"Batch {batch_id}: {counts['done']} done, {counts['failed']} failed, {counts['pending'] + counts['running']} pending; "
+                  f"{totals['requests']} requests, {totals['prompt_tokens'] + totals['completion_tokens']:,} tokens")  # fmt: skip
+    for f_ in failed:
+        console.print(
+            f"  [red]{f_['code']}[/] {f_['cause']} after {f_['attempts']} attempt(s): {f_['error']}", soft_wrap=True
+        )
+
+
+@batch_app.command("collect")
+def batch_collect(
+    results: Annotated[Path, typer.Argument(help="The Batch API output file (JSONL).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the drafts.")] = Path("drafts"),
+    concurrency: Annotated[int, typer.Option(help="Roles drafted at once for the remaining steps.")] = 8,
+    endpoint: Annotated[str | None, typer.Option(help="A named endpoint from endpoints.toml.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name (as in the requests).")] = None,
+    api_key_env: Annotated[str | None, typer.Option(help="Environment variable holding the API key.")] = None,
+    mode: Annotated[str | None, typer.Option(help="instructor mode: tools, json_schema or json.")] = None,
+    config: Annotated[Path | None, typer.Option(help="Endpoints file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the final summary as JSON.")] = False,
+) -> None:
+    """Validate Batch API answers, run the remaining steps, and write the drafts."""
+    from .batch.jsonl import check_answers, read_results
+    from .llm.endpoints import resolve_endpoint
+    from .llm.runlog import RunLog
+
+    ep = resolve_endpoint(
+        endpoint=endpoint, base_url=base_url, model=model, api_key_env=api_key_env, mode=mode, config=config
+    )
+    if ep is None:
+        fail(
+            "collect needs the endpoint the requests were written for (--endpoint, --base-url/--model or OPENAI_API_KEY)"
+        )
+    answers, engine_failed, problems = read_results(results)
+    console = _console(stderr=True)
+    log = RunLog(secrets=(ep.api_key,) if ep.api_key else ())
+    try:
+        invalid = check_answers(answers, ep, log)
+    finally:
+        log.close()
+    console.print(
+        f"{results}: {len(answers)} answers, {len(answers) - len(invalid)} valid, {len(invalid)} invalid, "
+        f"{len(engine_failed)} failed in the batch engine, {len(problems)} unreadable lines"
+    )
+    for code, why in sorted(invalid.items()):
+        console.print(f"  [yellow]{code}[/] invalid answer (will be re-asked with the error): {why}", soft_wrap=True)
+    for code, why in sorted(engine_failed.items()):
+        console.print(f"  [yellow]{code}[/] {why} (will be drafted live)", soft_wrap=True)
+    for p in problems:
+        console.print(f"  [red]{p}[/]", soft_wrap=True)
+    codes = sorted(set(answers) | set(engine_failed))
+    if not codes:
+        fail(f"{results}: no usable answers")
+    _run_batch(codes, ep, out, concurrency, None, None, None, None, 2, False, True, as_json, console)
 
 
 @eval_app.callback()

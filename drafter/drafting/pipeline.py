@@ -20,7 +20,7 @@ from ..assessment import (
     StepRecord,
     TaskRow,
 )
-from ..llm.client import LLM, StepResult
+from ..llm.client import LLM, StepResult, current_run
 from ..methodology import Methodology, load_methodology
 from ..onet.model import Occupation
 from ..onet.priors import priors
@@ -67,13 +67,21 @@ def draft_with_llm(
     notes_source: str | None = None,
     methodology: Methodology | None = None,
     on_step: Callable[[str, StepResult | None], None] = lambda step, result: None,
+    run_id: str | None = None,
+    extra_inputs: dict[str, str] | None = None,
 ) -> Draft:
-    m = methodology or load_methodology()
-    title = job_title or occ.title
-    shares, _rule = priors(occ.tasks)
-    required, optional = required_task_ids(occ)
-    by_id = {t.id: t for t in occ.tasks}
-    base = {
+    """``run_id`` groups this draft's calls in the run log (default: the client's); ``extra_inputs`` are
+    recorded in the provenance (a batch records its id there)."""
+    run_id = run_id or llm.run_id
+    token = current_run.set(run_id)
+    try:
+        return _draft(occ, llm, job_title, notes, notes_source, methodology, on_step, run_id, extra_inputs or {})
+    finally:
+        current_run.reset(token)
+
+
+def _base_variables(occ: Occupation, title: str, notes: str | None, m: Methodology) -> dict:
+    return {
         "methodology_id": m.id,
         "labels_by_score": {s: list(v) for s, v in sorted(m.labels_by_score.items())},
         "job_title": title,
@@ -81,24 +89,46 @@ def draft_with_llm(
         "occupation_title": occ.title,
         "notes": notes,
     }
-    records: list[StepRecord] = []
 
-    def run(step: str, template: str, model, context: dict, **variables):
-        on_step(step, None)
-        parsed, result = llm.structured(step, model, _messages(template, **base, **variables), context)
-        records.append(StepRecord(prompt_version=prompts.prompt_version(template), **_fields(result)))
-        on_step(step, result)
-        return parsed
 
+def decompose_request(
+    occ: Occupation, job_title: str | None = None, notes: str | None = None, methodology: Methodology | None = None
+) -> tuple[list[dict[str, str]], dict]:
+    """Messages and validation context of step (a), shared by live drafting and Batch API files."""
+    m = methodology or load_methodology()
+    shares, _rule = priors(occ.tasks)
+    required, optional = required_task_ids(occ)
     tasks = [
         {"id": t.id, "type": t.type, "prior": p, "statement": t.statement}
         for t, p in zip(occ.tasks, shares, strict=True)
     ]
-    decomposition: Decomposition = run(
-        "decompose", "decompose.j2", Decomposition,
-        {"known_ids": list(by_id), "required_ids": required},
+    messages = _messages(
+        "decompose.j2", **_base_variables(occ, job_title or occ.title, notes, m),
         tasks=tasks, required_ids=required, optional_ids=optional,
     )  # fmt: skip
+    return messages, {"known_ids": [t.id for t in occ.tasks], "required_ids": required}
+
+
+def _draft(occ, llm, job_title, notes, notes_source, methodology, on_step, run_id, extra_inputs) -> Draft:
+    m = methodology or load_methodology()
+    title = job_title or occ.title
+    _required, optional = required_task_ids(occ)
+    by_id = {t.id: t for t in occ.tasks}
+    base = _base_variables(occ, title, notes, m)
+    records: list[StepRecord] = []
+
+    def call(step: str, template: str, model, messages: list[dict[str, str]], context: dict):
+        on_step(step, None)
+        parsed, result = llm.structured(step, model, messages, context)
+        records.append(StepRecord(prompt_version=prompts.prompt_version(template), **_fields(result)))
+        on_step(step, result)
+        return parsed
+
+    def run(step: str, template: str, model, context: dict, **variables):
+        return call(step, template, model, _messages(template, **base, **variables), context)
+
+    messages, context = decompose_request(occ, title, notes, m)
+    decomposition: Decomposition = call("decompose", "decompose.j2", Decomposition, messages, context)
     rows = [
         {"task": r.task.strip(), "time_pct": r.time_pct, "ids": r.onet_task_ids,
          "statements": [by_id[i].statement for i in r.onet_task_ids]}
@@ -129,8 +159,8 @@ def draft_with_llm(
         "instructor_mode": llm.endpoint.instructor_mode,
         "methodology": m.id,
         "onet_source": occ.source,
-        "run_id": llm.run_id,
-    }
+        "run_id": run_id,
+    } | extra_inputs
     if notes_source:
         inputs["notes"] = notes_source
     assessment = Assessment(

@@ -9,6 +9,7 @@ one-line reason; nothing is repaired.
 from __future__ import annotations
 
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -20,6 +21,9 @@ from .runlog import RunLog, redact
 from .transport import CallContext, LoggingTransport, current_call
 
 T = TypeVar("T", bound=BaseModel)
+
+# the run id calls are logged under: one per draft (set by the pipeline), else the client's own
+current_run: ContextVar[str | None] = ContextVar("drafter_run", default=None)
 
 
 class LLMError(DrafterError):
@@ -44,18 +48,33 @@ class StepResult:
 
 
 class LLM:
-    def __init__(self, endpoint: Endpoint, log: RunLog | None = None, *, use_cache: bool = True):
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        log: RunLog | None = None,
+        *,
+        use_cache: bool = True,
+        limiter=None,
+        pool: int = 100,
+        inner_transport=None,
+    ):
+        """``limiter`` is shared by every request; ``inner_transport`` replaces the network (Batch API
+        capture and cache-only replay use it)."""
         import httpx2
         import instructor
         import openai
 
         self.endpoint = endpoint
+        self.limiter = limiter
         key = endpoint.api_key
         self.secrets = (key,) if key else ()
         self.log = log or RunLog(secrets=self.secrets)
         self.log.secrets = tuple(set(self.log.secrets) | set(self.secrets))
         base_url = endpoint.base_url or "https://api.openai.com/v1"
-        transport = LoggingTransport(httpx2.HTTPTransport(), self.log, endpoint.name, base_url, use_cache)
+        inner = inner_transport or httpx2.HTTPTransport(
+            limits=httpx2.Limits(max_connections=pool, max_keepalive_connections=pool)
+        )
+        transport = LoggingTransport(inner, self.log, endpoint.name, base_url, use_cache, limiter)
         self._openai = openai.OpenAI(
             api_key=key or "no-key-configured",
             base_url=base_url,
@@ -82,7 +101,7 @@ class LLM:
         from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 
         ep = self.endpoint
-        ctx = CallContext(run_id=self.run_id, step=step)
+        ctx = CallContext(run_id=current_run.get() or self.run_id, step=step)
         token = current_call.set(ctx)
         try:
             parsed, _completion = self._client.chat.completions.create_with_completion(

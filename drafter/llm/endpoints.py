@@ -61,10 +61,11 @@ def config_path() -> Path:
     return data_home() / "endpoints.toml"
 
 
-def load_config(path: Path | None = None) -> dict[str, Endpoint]:
+def load_config(path: Path | None = None) -> tuple[dict[str, Endpoint], dict[str, dict[str, float]]]:
+    """Named endpoints and the price table (``[prices."MODEL"] input = …, output = …`` in USD per million tokens)."""
     path = Path(path) if path else config_path()
     if not path.exists():
-        return {}
+        return {}, {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
@@ -85,7 +86,16 @@ def load_config(path: Path | None = None) -> dict[str, Endpoint]:
         ep = Endpoint(name=name, **section)
         _check(ep, f"{path}: endpoints.{name}")
         out[name] = ep
-    return out
+    prices = {}
+    for model, table in data.get("prices", {}).items():
+        if (
+            not isinstance(table, dict)
+            or set(table) - {"input", "output"}
+            or not all(isinstance(v, int | float) and v >= 0 for v in table.values())
+        ):
+            raise DrafterError(f"{path}: prices.{model}: expected input = N, output = N (USD per million tokens)")
+        prices[model] = {k: float(v) for k, v in table.items()}
+    return out, prices
 
 
 def _check(ep: Endpoint, where: str) -> None:
@@ -109,7 +119,7 @@ def resolve_endpoint(
     config: Path | None = None,
 ) -> Endpoint | None:
     """The endpoint to use, or None when no LLM is configured (the offline default then applies)."""
-    named = load_config(config)
+    named, prices = load_config(config)
     if endpoint is not None:
         if endpoint not in named:
             have = ", ".join(named) or f"none (no {config or config_path()})"
@@ -129,5 +139,7 @@ def resolve_endpoint(
         if v is not None
     }
     ep = replace(ep, **overrides)
+    if not ep.prices and ep.model in prices:
+        ep = replace(ep, prices=prices[ep.model])
     _check(ep, "--mode" if mode else ep.name)
     return ep

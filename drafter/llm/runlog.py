@@ -13,6 +13,7 @@ import json
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,32 @@ MIGRATIONS: list[str] = [
       roles_json TEXT NOT NULL,
       usage_json TEXT NOT NULL,
       json_path TEXT
+    );
+    """,
+    # 3: batches and the state of every role in them (resumable, exactly-once)
+    """
+    CREATE TABLE batches (
+      batch_id TEXT PRIMARY KEY,
+      created REAL NOT NULL,
+      out_dir TEXT NOT NULL,
+      config_json TEXT NOT NULL
+    );
+    CREATE TABLE batch_roles (
+      batch_id TEXT NOT NULL REFERENCES batches(batch_id),
+      code TEXT NOT NULL,
+      status TEXT NOT NULL DEFAULT 'pending',  -- pending | running | done | failed
+      attempts INTEGER NOT NULL DEFAULT 0,
+      cause TEXT,
+      error TEXT,
+      requests INTEGER NOT NULL DEFAULT 0,
+      cache_hits INTEGER NOT NULL DEFAULT 0,
+      prompt_tokens INTEGER NOT NULL DEFAULT 0,
+      completion_tokens INTEGER NOT NULL DEFAULT 0,
+      cost_usd REAL,
+      drafted INTEGER NOT NULL DEFAULT 0,      -- times a draft file was written: exactly-once means 1
+      draft_path TEXT,
+      updated REAL,
+      PRIMARY KEY (batch_id, code)
     );
     """,
 ]
@@ -111,6 +138,7 @@ class RunLog:
         self._lock = threading.Lock()
         self._con = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
         self._con.execute("PRAGMA journal_mode=WAL")
+        self._con.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across crashes of drafter
         self._migrate()
 
     def _migrate(self) -> None:
@@ -179,6 +207,37 @@ class RunLog:
             ).fetchone()
         keys = ("calls", "requests", "cache_hits", "prompt_tokens", "completion_tokens", "errors")
         return dict(zip(keys, row, strict=True))
+
+    @contextmanager
+    def transaction(self):
+        """The log's connection under its lock, committed on success (for the batch state)."""
+        with self._lock, self._con:
+            yield self._con
+
+    def usage_for_run(self, run_id: str) -> dict[str, int]:
+        with self._lock:
+            row = self._con.execute(
+                "SELECT COALESCE(SUM(cached = 0), 0), COALESCE(SUM(cached), 0),"
+                " COALESCE(SUM(CASE WHEN cached = 0 THEN prompt_tokens END), 0),"
+                " COALESCE(SUM(CASE WHEN cached = 0 THEN completion_tokens END), 0) FROM calls WHERE run_id = ?",
+                (run_id,),
+            ).fetchone()
+        return dict(zip(("requests", "cache_hits", "prompt_tokens", "completion_tokens"), row, strict=True))
+
+    def seed_cache(
+        self, base_url: str, endpoint: str, body: dict, response_json: str, run_id: str | None, step: str
+    ) -> None:
+        """Store an answer obtained elsewhere (a Batch API result) as the logged response to ``body``."""
+        record = CallRecord(
+            run_id=run_id, step=step, endpoint=endpoint, base_url=base_url, model=body.get("model"),
+            request_hash=request_hash(base_url, body), request_json=json.dumps(body, ensure_ascii=False),
+            response_json=response_json, status=200, error=None, finish_reason=None, prompt_tokens=None,
+            completion_tokens=None, total_tokens=None, latency_ms=0.0, attempt=0, cached=False,
+        )  # fmt: skip
+        payload = json.loads(response_json)
+        usage = payload.get("usage") or {}
+        record.prompt_tokens, record.completion_tokens = usage.get("prompt_tokens"), usage.get("completion_tokens")
+        self.record(record)
 
     def record_eval(self, run: dict, json_path: str | None) -> None:
         with self._lock, self._con:

@@ -43,13 +43,25 @@ def _usage(payload: dict) -> tuple[int | None, int | None, int | None, str | Non
     return usage.get("prompt_tokens"), usage.get("completion_tokens"), usage.get("total_tokens"), finish
 
 
+def _retry_after(headers) -> float | None:
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return float(headers[name]) * scale
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
 class LoggingTransport(httpx2.BaseTransport):
-    def __init__(self, inner: httpx2.BaseTransport, log: RunLog, endpoint: str, base_url: str, use_cache: bool):
+    def __init__(
+        self, inner: httpx2.BaseTransport, log: RunLog, endpoint: str, base_url: str, use_cache: bool, limiter=None
+    ):
         self.inner = inner
         self.log = log
         self.endpoint = endpoint
         self.base_url = base_url
         self.use_cache = use_cache
+        self.limiter = limiter
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         ctx = current_call.get() or CallContext()
@@ -82,6 +94,9 @@ class LoggingTransport(httpx2.BaseTransport):
             )
 
         ctx.requests += 1
+        estimate = len(body_bytes) // 4 + int(body.get("max_tokens") or 0) // 4
+        if self.limiter is not None:
+            self.limiter.acquire(estimate)
         t0 = time.perf_counter()
         try:
             response = self.inner.handle_request(request)
@@ -105,6 +120,11 @@ class LoggingTransport(httpx2.BaseTransport):
         else:
             error = f"HTTP {response.status_code}"
             ctx.errors.append(f"HTTP {response.status_code}: {text[:200]}")
+        if self.limiter is not None:
+            if response.status_code == 429:
+                self.limiter.on_429(_retry_after(response.headers))
+            else:
+                self.limiter.settle(estimate, tt)
         if pt is None and error is None:
             ctx.usage_missing += 1
         ctx.prompt_tokens += pt or 0

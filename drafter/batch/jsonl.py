@@ -1,0 +1,168 @@
+"""Beyond one machine: step (a) of every role as OpenAI Batch API JSONL, and collecting the results.
+
+The request bodies are captured from the very code path that live drafting uses (instructor builds them;
+a transport records them instead of sending), so a collected answer is the cached answer to exactly the
+request live drafting would make: ``collect`` stores each result in the run log under that request, checks
+it with the same validators (replaying from the log, no network), reports invalid answers per role, and then
+runs the remaining steps live — re-asking step (a) with the validation error where an answer was invalid.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import httpx2
+
+from ..errors import DrafterError
+from ..files import atomic_write, read_text
+
+URL = "/v1/chat/completions"
+
+
+class _Captured(Exception):
+    def __init__(self, body: dict):
+        self.body = body
+
+
+class _CaptureTransport(httpx2.BaseTransport):
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        raise _Captured(json.loads(request.read()))
+
+
+class _NoNetwork(httpx2.BaseTransport):
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("not in the collected batch results", request=request)
+
+
+def _find(exc: BaseException | None, kind: type) -> BaseException | None:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, kind):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+class _NullLog:
+    """A run log that records nothing: a captured request was never sent."""
+
+    secrets: tuple[str, ...] = ()
+
+    def record(self, record) -> None:
+        pass
+
+    def cached_response(self, req_hash: str) -> None:
+        return None
+
+
+def capture_body(endpoint, step: str, response_model, messages: list[dict], context: dict) -> dict:
+    """The JSON body the live client would POST for this step."""
+    from ..llm.client import LLM, LLMError
+
+    llm = LLM(
+        replace(endpoint, http_retries=0, validation_retries=0), _NullLog(), use_cache=False,
+        inner_transport=_CaptureTransport(),
+    )  # fmt: skip
+    try:
+        llm.structured(step, response_model, messages, context)
+    except LLMError as e:
+        captured = _find(e.__cause__ or e.__context__, _Captured)
+        if captured is None:
+            raise
+        return captured.body
+    finally:
+        llm.close()
+    raise DrafterError("capturing the request failed: the client answered without a request")
+
+
+def validate_batch_line(obj: object, where: str) -> str:
+    """Check one line of a Batch API input file; returns its custom_id."""
+    if not isinstance(obj, dict):
+        raise DrafterError(f"{where}: expected a JSON object")
+    missing = [k for k in ("custom_id", "method", "url", "body") if k not in obj]
+    if missing:
+        raise DrafterError(f"{where}: missing {', '.join(missing)}")
+    if not isinstance(obj["custom_id"], str) or not obj["custom_id"]:
+        raise DrafterError(f"{where}.custom_id: expected a non-empty string")
+    if obj["method"] != "POST" or obj["url"] != URL:
+        raise DrafterError(f"{where}: expected method POST and url {URL}")
+    body = obj["body"]
+    if not isinstance(body, dict) or not body.get("model") or not isinstance(body.get("messages"), list):
+        raise DrafterError(f"{where}.body: expected a chat completion request with model and messages")
+    return obj["custom_id"]
+
+
+def write_requests(codes: list[str], endpoint, path: Path, batch_id: str) -> int:
+    from ..drafting.outputs import Decomposition
+    from ..drafting.pipeline import decompose_request
+    from ..onet.catalog import Catalog
+
+    catalog = Catalog.load()
+    lines, seen = [], set()
+    for code in codes:
+        messages, context = decompose_request(catalog.get(code))
+        body = capture_body(endpoint, "decompose", Decomposition, messages, context)
+        line = {"custom_id": f"{batch_id}:{code}:decompose", "method": "POST", "url": URL, "body": body}
+        cid = validate_batch_line(line, f"{path}:line {len(lines) + 1}")
+        if cid in seen:
+            raise DrafterError(f"{path}: custom_id {cid} twice")
+        seen.add(cid)
+        lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+    atomic_write(path, "\n".join(lines) + "\n")
+    return len(lines)
+
+
+def read_results(path: Path) -> tuple[dict[str, dict], dict[str, str], list[str]]:
+    """Completion bodies by role, roles the engine failed (with its reason), and unreadable lines."""
+    answers: dict[str, dict] = {}
+    failed: dict[str, str] = {}
+    problems: list[str] = []
+    for n, raw in enumerate(read_text(path).splitlines(), start=1):
+        if not raw.strip():
+            continue
+        where = f"{path}:line {n}"
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as e:
+            problems.append(f"{where}: invalid JSON ({e.msg})")
+            continue
+        cid = obj.get("custom_id", "")
+        parts = cid.split(":")
+        if len(parts) != 3 or parts[2] != "decompose":
+            problems.append(f"{where}: custom_id {cid!r} is not one drafter wrote (batch:code:decompose)")
+            continue
+        code = parts[1]
+        response = obj.get("response") or {}
+        if obj.get("error") or response.get("status_code") != 200:
+            failed[code] = f"the batch engine reported {obj.get('error') or 'HTTP ' + str(response.get('status_code'))}"
+            continue
+        answers[code] = response.get("body") or {}
+    return answers, failed, problems
+
+
+def check_answers(answers: dict[str, dict], endpoint, log) -> dict[str, str]:
+    """Store each answer under its request and validate it by replay; returns {code: problem} for invalid ones."""
+    from ..drafting.outputs import Decomposition
+    from ..drafting.pipeline import decompose_request
+    from ..llm.client import LLM, LLMError
+    from ..onet.catalog import Catalog
+
+    catalog = Catalog.load()
+    base_url = endpoint.base_url or "https://api.openai.com/v1"
+    invalid = {}
+    replay = LLM(replace(endpoint, http_retries=0, validation_retries=0), log, inner_transport=_NoNetwork())
+    try:
+        for code, completion in sorted(answers.items()):
+            messages, context = decompose_request(catalog.get(code))
+            body = capture_body(endpoint, "decompose", Decomposition, messages, context)
+            log.seed_cache(base_url, endpoint.name, body, json.dumps(completion), None, "batch-import")
+            try:
+                replay.structured("decompose", Decomposition, messages, context)
+            except LLMError as e:
+                invalid[code] = str(e).removeprefix("decompose: ")
+    finally:
+        replay.close()
+    return invalid

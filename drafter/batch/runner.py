@@ -1,0 +1,276 @@
+"""Batch drafting: many roles, concurrently, rate-limited, resumable, within a cost cap.
+
+asyncio orchestrates (dispatch, caps, progress); each role's drafting runs in a worker thread of a pool
+sized to the concurrency, through one shared LLM client, rate limiter and run log. The state of every role
+lives in SQLite (``drafter.batch.state``), so a killed batch resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DrafterError
+from ..files import assessment_json, atomic_write
+from .state import BatchState
+
+RETRYABLE = {"rate_limited", "server_error", "timeout", "connection", "invalid"}
+
+
+@dataclass
+class Caps:
+    """Stop before a cap is crossed: a role starts only if its estimated cost still fits, counting roles in flight."""
+
+    max_cost: float | None = None
+    max_tokens: int | None = None
+    spent_cost: float = 0.0
+    spent_tokens: int = 0
+    worst_cost: float = 0.0  # largest cost of a finished role, the estimate for the next one
+    worst_tokens: int = 0
+    finished: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.max_cost is not None or self.max_tokens is not None
+
+    def allows(self, in_flight: int) -> bool | None:
+        """True: start; False: the cap would be crossed; None: wait (calibrating on the first role)."""
+        if not self.active:
+            return True
+        if self.finished == 0:
+            return None if in_flight else True
+        margin = 1.25
+        if self.max_cost is not None and self.spent_cost + (in_flight + 1) * self.worst_cost * margin > self.max_cost:
+            return False
+        if (
+            self.max_tokens is not None
+            and self.spent_tokens + (in_flight + 1) * self.worst_tokens * margin > self.max_tokens
+        ):
+            return False
+        return True
+
+    def add(self, tokens: int, cost: float | None) -> None:
+        self.finished += 1
+        self.spent_tokens += tokens
+        self.worst_tokens = max(self.worst_tokens, tokens)
+        if cost is not None:
+            self.spent_cost += cost
+            self.worst_cost = max(self.worst_cost, cost)
+
+
+@dataclass
+class Progress:
+    done: int = 0
+    failed: int = 0
+    tokens: int = 0
+    cost: float = 0.0
+    events: list[str] = field(default_factory=list)
+
+
+def price_of(usage: dict, prices: dict[str, float]) -> float | None:
+    if not prices:
+        return None
+    return round(
+        usage.get("prompt_tokens", 0) / 1e6 * prices.get("input", 0.0)
+        + usage.get("completion_tokens", 0) / 1e6 * prices.get("output", 0.0),
+        6,
+    )
+
+
+class BatchLock:
+    """One process per batch: a second run of the same batch refuses instead of drafting twice."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self) -> BatchLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.fd)
+            raise DrafterError(f"this batch is already running in another process (lock {self.path})") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+class BatchRunner:
+    def __init__(
+        self,
+        state: BatchState,
+        out_dir: Path,
+        *,
+        llm=None,
+        catalog=None,
+        concurrency: int = 8,
+        role_retries: int = 2,
+        caps: Caps | None = None,
+        on_role: Callable[[str, str, Progress], None] = lambda code, status, progress: None,
+    ):
+        from ..onet.catalog import Catalog
+
+        self.state = state
+        self.out_dir = Path(out_dir)
+        self.llm = llm
+        self.catalog = catalog or Catalog.load()
+        self.concurrency = max(1, concurrency)
+        self.role_retries = role_retries
+        self.caps = caps or Caps()
+        self.on_role = on_role
+        self.progress = Progress()
+        self.stopped_by_cap = False
+        self._index = None
+        self.prices = llm.endpoint.prices if llm else {}
+
+    # --- one role, in a worker thread ------------------------------------------------------------------
+
+    def _draft(self, code: str):
+        occ = self.catalog.get(code)
+        if self.llm is None:
+            from ..drafting.offline import LabelIndex, draft_offline
+
+            self._index = self._index or LabelIndex(self.catalog)
+            a = draft_offline(occ, catalog=self.catalog, index=self._index)
+            return a.model_copy(
+                update={
+                    "provenance": a.provenance.model_copy(
+                        update={"inputs": a.provenance.inputs | {"batch_id": self.state.batch_id}}
+                    )
+                }
+            )
+        from ..drafting.pipeline import draft_with_llm
+
+        return draft_with_llm(
+            occ, self.llm, run_id=self.run_id(code), extra_inputs={"batch_id": self.state.batch_id}
+        ).assessment
+
+    def run_id(self, code: str) -> str:
+        return f"{self.state.batch_id}:{code}"
+
+    def paths(self, code: str) -> tuple[Path, Path]:
+        return self.out_dir / f"{code}.json", self.out_dir / f"{code}.md"
+
+    def process(self, code: str) -> tuple[str, str | None, str | None]:
+        from ..house_format import render_markdown
+        from ..llm.client import LLMError
+
+        self.state.start(code)
+        cause = message = None
+        for attempt in range(self.role_retries + 1):
+            try:
+                a = self._draft(code)
+            except LLMError as e:
+                cause, message = e.kind, str(e)
+                if e.kind in RETRYABLE and attempt < self.role_retries:
+                    continue
+                break
+            except DrafterError as e:
+                cause, message = "input", str(e)
+                break
+            except Exception as e:  # noqa: BLE001 - a role's unexpected failure is recorded, the batch goes on
+                cause, message = "internal", f"{type(e).__name__}: {e}"
+                break
+            json_path, md_path = self.paths(code)
+            atomic_write(md_path, render_markdown(a))
+            atomic_write(json_path, assessment_json(a))  # the JSON last: its presence means a complete draft
+            usage = self._usage(code)
+            self.state.finish(code, usage, price_of(usage, self.prices), draft_path=str(json_path), wrote_draft=True)
+            return "done", None, None
+        usage = self._usage(code)
+        self.state.finish(code, usage, price_of(usage, self.prices), cause=cause, error=message)
+        return "failed", cause, message
+
+    def _usage(self, code: str) -> dict:
+        return self.llm.log.usage_for_run(self.run_id(code)) if self.llm else {}
+
+    # --- resume ----------------------------------------------------------------------------------------
+
+    def adopt_finished_files(self) -> int:
+        """Pending roles whose complete draft file already names this batch are done (killed before marking)."""
+        from ..files import load_assessment
+
+        adopted = 0
+        for role in self.state.roles("pending"):
+            json_path, _ = self.paths(role.code)
+            if not json_path.exists():
+                continue
+            try:
+                a, _ = load_assessment(json_path)
+            except DrafterError:
+                continue  # not a complete draft: it will be drafted again and replaced atomically
+            if a.provenance.inputs.get("batch_id") == self.state.batch_id:
+                usage = self._usage(role.code)
+                self.state.finish(
+                    role.code,
+                    usage,
+                    price_of(usage, self.prices),
+                    draft_path=str(json_path),
+                    wrote_draft=role.drafted == 0,
+                )
+                adopted += 1
+        return adopted
+
+    def clean_stale_temporaries(self) -> int:
+        n = 0
+        for p in self.out_dir.glob(".*.tmp"):
+            p.unlink(missing_ok=True)
+            n += 1
+        return n
+
+    # --- the loop --------------------------------------------------------------------------------------
+
+    async def _run(self, codes: list[str]) -> None:
+        loop = asyncio.get_running_loop()
+        queue = list(reversed(codes))
+        in_flight = 0
+
+        async def worker(pool: ThreadPoolExecutor) -> None:
+            nonlocal in_flight
+            while queue and not self.stopped_by_cap:
+                verdict = self.caps.allows(in_flight)
+                if verdict is None:
+                    await asyncio.sleep(0.02)
+                    continue
+                if verdict is False:
+                    self.stopped_by_cap = True
+                    return
+                code = queue.pop()
+                in_flight += 1
+                try:
+                    status, cause, message = await loop.run_in_executor(pool, self.process, code)
+                finally:
+                    in_flight -= 1
+                usage = self._usage(code)
+                tokens = usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
+                cost = price_of(usage, self.prices)
+                self.caps.add(tokens, cost)
+                self.progress.tokens += tokens
+                self.progress.cost += cost or 0.0
+                if status == "done":
+                    self.progress.done += 1
+                else:
+                    self.progress.failed += 1
+                    self.progress.events.append(f"{code}: {cause}: {message}")
+                self.on_role(code, status, self.progress)
+
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="drafter-batch") as pool:
+            await asyncio.gather(*(worker(pool) for _ in range(self.concurrency)))
+
+    def run(self, codes: list[str]) -> dict:
+        """Draft the given pending roles; returns timing figures (wall and CPU seconds of the drafting phase)."""
+        t0, c0 = time.perf_counter(), time.process_time()
+        asyncio.run(self._run(codes))
+        return {
+            "drafting_seconds": round(time.perf_counter() - t0, 3),
+            "cpu_seconds": round(time.process_time() - c0, 3),
+        }

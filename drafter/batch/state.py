@@ -1,0 +1,136 @@
+"""Batch state in the SQLite log: which roles are pending, running, done or failed, and what each cost.
+
+Exactly-once: a role is marked done in the same step that counts its draft file as written, and the file is
+written (atomically) before that. A process killed between the two leaves a pending role whose file exists
+and names this batch; the next run adopts that file instead of drafting again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..llm.runlog import RunLog
+
+
+def batch_id_for(codes: list[str], out_dir: Path, backend: str) -> str:
+    """The same command (roles, output folder, backend) names the same batch, so re-running it resumes."""
+    key = json.dumps({"codes": sorted(codes), "out": str(Path(out_dir).resolve()), "backend": backend}, sort_keys=True)
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+@dataclass
+class RoleState:
+    code: str
+    status: str
+    attempts: int
+    cause: str | None
+    error: str | None
+    requests: int
+    cache_hits: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+    drafted: int
+    draft_path: str | None
+
+
+class BatchState:
+    def __init__(self, log: RunLog, batch_id: str):
+        self.log = log
+        self.batch_id = batch_id
+
+    def create(self, codes: list[str], out_dir: Path, config: dict) -> None:
+        with self.log.transaction() as con:
+            con.execute(
+                "INSERT OR IGNORE INTO batches VALUES (?, ?, ?, ?)",
+                (self.batch_id, time.time(), str(Path(out_dir).resolve()), json.dumps(config)),
+            )
+            con.executemany(
+                "INSERT OR IGNORE INTO batch_roles (batch_id, code, updated) VALUES (?, ?, ?)",
+                [(self.batch_id, c, time.time()) for c in codes],
+            )
+
+    def recover(self, retry_failed: bool) -> int:
+        """Roles left running by a killed process go back to pending (and failures too, if asked)."""
+        statuses = ("running", "failed") if retry_failed else ("running",)
+        with self.log.transaction() as con:
+            cur = con.execute(
+                f"UPDATE batch_roles SET status = 'pending', cause = NULL, error = NULL, updated = ? "
+                f"WHERE batch_id = ? AND status IN ({','.join('?' * len(statuses))})",
+                (time.time(), self.batch_id, *statuses),
+            )
+            return cur.rowcount
+
+    def roles(self, status: str | None = None) -> list[RoleState]:
+        sql = "SELECT code, status, attempts, cause, error, requests, cache_hits, prompt_tokens, completion_tokens, " \
+              "cost_usd, drafted, draft_path FROM batch_roles WHERE batch_id = ?"  # fmt: skip
+        args: tuple = (self.batch_id,)
+        if status:
+            sql += " AND status = ?"
+            args += (status,)
+        with self.log.transaction() as con:
+            return [RoleState(*row) for row in con.execute(sql + " ORDER BY code", args)]
+
+    def counts(self) -> dict[str, int]:
+        with self.log.transaction() as con:
+            rows = con.execute(
+                "SELECT status, COUNT(*) FROM batch_roles WHERE batch_id = ? GROUP BY status", (self.batch_id,)
+            ).fetchall()
+        return {"pending": 0, "running": 0, "done": 0, "failed": 0} | dict(rows)
+
+    def start(self, code: str) -> None:
+        with self.log.transaction() as con:
+            con.execute(
+                "UPDATE batch_roles SET status = 'running', attempts = attempts + 1, updated = ? WHERE batch_id = ? AND code = ?",
+                (time.time(), self.batch_id, code),
+            )
+
+    def finish(self, code: str, usage: dict, cost: float | None, *, draft_path: str | None = None,
+               cause: str | None = None, error: str | None = None, wrote_draft: bool = False) -> None:  # fmt: skip
+        status = "done" if draft_path else "failed"
+        with self.log.transaction() as con:
+            con.execute(
+                "UPDATE batch_roles SET status = ?, cause = ?, error = ?, requests = ?, cache_hits = ?, prompt_tokens = ?,"
+                " completion_tokens = ?, cost_usd = ?, drafted = drafted + ?, draft_path = ?, updated = ?"
+                " WHERE batch_id = ? AND code = ?",
+                (status, cause, error, usage.get("requests", 0), usage.get("cache_hits", 0), usage.get("prompt_tokens", 0),
+                 usage.get("completion_tokens", 0), cost, int(wrote_draft), draft_path, time.time(), self.batch_id, code),
+            )  # fmt: skip
+
+    def totals(self) -> dict:
+        with self.log.transaction() as con:
+            row = con.execute(
+                "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(cache_hits), 0), COALESCE(SUM(prompt_tokens), 0),"
+                " COALESCE(SUM(completion_tokens), 0), SUM(cost_usd), COALESCE(MAX(drafted), 0)"
+                " FROM batch_roles WHERE batch_id = ?",
+                (self.batch_id,),
+            ).fetchone()
+            causes = dict(
+                con.execute(
+                    "SELECT cause, COUNT(*) FROM batch_roles WHERE batch_id = ? AND status = 'failed' GROUP BY cause",
+                    (self.batch_id,),
+                ).fetchall()
+            )
+            duplicates = con.execute(
+                "SELECT COUNT(*) FROM batch_roles WHERE batch_id = ? AND drafted > 1", (self.batch_id,)
+            ).fetchone()[0]
+        keys = ("requests", "cache_hits", "prompt_tokens", "completion_tokens", "cost_usd", "max_drafted")
+        return dict(zip(keys, row, strict=True)) | {"failures_by_cause": causes, "duplicates": duplicates}
+
+
+def list_batches(log: RunLog) -> list[dict]:
+    with log.transaction() as con:
+        rows = con.execute(
+            "SELECT b.batch_id, b.created, b.out_dir, b.config_json,"
+            " SUM(r.status = 'done'), SUM(r.status = 'failed'), SUM(r.status IN ('pending', 'running')), COUNT(r.code)"
+            " FROM batches b LEFT JOIN batch_roles r ON r.batch_id = b.batch_id GROUP BY b.batch_id ORDER BY b.created DESC"
+        ).fetchall()
+    keys = ("batch_id", "created", "out_dir", "config", "done", "failed", "pending", "roles")
+    out = [dict(zip(keys, r, strict=True)) for r in rows]
+    for b in out:
+        b["config"] = json.loads(b["config"])
+    return out

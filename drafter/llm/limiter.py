@@ -1,0 +1,71 @@
+"""A shared rate limiter for requests and tokens per minute that backs off when the server says 429.
+
+Thread-safe: every worker's HTTP requests pass through one instance (in the logging transport), so the
+limit holds for the whole batch. On a 429 every worker pauses until the Retry-After time and the request
+rate drops by a quarter; each success wins back 2% of the configured rate.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class RateLimiter:
+    def __init__(self, rpm: float | None = None, tpm: float | None = None, clock=time.monotonic, sleep=time.sleep):
+        self.rpm = rpm
+        self.tpm = tpm
+        self.rate_factor = 1.0
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+        now = clock()
+        self._req_tokens = float(rpm or 0)
+        self._tok_tokens = float(tpm or 0)
+        self._last = now
+        self._pause_until = now
+        self.throttled = 0  # 429s seen
+        self.waited = 0.0  # seconds spent waiting for the limiter
+
+    def _refill(self, now: float) -> None:
+        dt = now - self._last
+        self._last = now
+        if self.rpm:
+            self._req_tokens = min(self.rpm, self._req_tokens + dt * self.rpm * self.rate_factor / 60)
+        if self.tpm:
+            self._tok_tokens = min(self.tpm, self._tok_tokens + dt * self.tpm * self.rate_factor / 60)
+
+    def acquire(self, tokens: int = 0) -> None:
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._refill(now)
+                wait = self._pause_until - now
+                if wait <= 0:
+                    need_req = 1 if self.rpm else 0
+                    need_tok = min(tokens, self.tpm) if self.tpm else 0
+                    if self._req_tokens >= need_req and self._tok_tokens >= need_tok:
+                        self._req_tokens -= need_req
+                        self._tok_tokens -= need_tok
+                        return
+                    waits = [0.01]
+                    if self.rpm and self._req_tokens < need_req:
+                        waits.append((need_req - self._req_tokens) * 60 / (self.rpm * self.rate_factor))
+                    if self.tpm and self._tok_tokens < need_tok:
+                        waits.append((need_tok - self._tok_tokens) * 60 / (self.tpm * self.rate_factor))
+                    wait = max(waits)
+            self.waited += wait
+            self._sleep(wait)
+
+    def settle(self, estimated: int, actual: int | None) -> None:
+        """Charge the difference between the tokens reserved and those the response reports."""
+        with self._lock:
+            if self.tpm and actual is not None:
+                self._tok_tokens -= actual - estimated
+            self.rate_factor = min(1.0, self.rate_factor + 0.02)
+
+    def on_429(self, retry_after: float | None) -> None:
+        with self._lock:
+            self.throttled += 1
+            self.rate_factor = max(0.1, self.rate_factor * 0.75)
+            pause = retry_after if retry_after is not None else 1.0
+            self._pause_until = max(self._pause_until, self._clock() + min(pause, 60.0))
