@@ -11,7 +11,9 @@ timeout), malformed (not JSON), truncated (finish_reason length), no_usage (vali
 from __future__ import annotations
 
 import json
+import random
 import re
+import sys
 import threading
 import time
 from collections import deque
@@ -35,13 +37,30 @@ class Script:
     retry_after: str = "1"
     hang_seconds: float = 5.0
     latency: float = 0.0
+    faults: dict[str, float] = field(default_factory=dict)  # behaviour -> probability per request
+    seed: int = 0
+    _rng: random.Random | None = None
 
     def next(self) -> str:
-        return self.queue.popleft() if self.queue else self.default
+        if self.queue:
+            return self.queue.popleft()
+        if self.faults:
+            self._rng = self._rng or random.Random(self.seed)
+            r, acc = self._rng.random(), 0.0
+            for behaviour, p in self.faults.items():
+                acc += p
+                if r < acc:
+                    return behaviour
+        return self.default
+
+
+_GOLDEN_CACHE: dict = {}
 
 
 def _golden() -> dict:
-    return json.loads(GOLDEN.read_text(encoding="utf-8"))
+    if not _GOLDEN_CACHE:
+        _GOLDEN_CACHE.update(json.loads(GOLDEN.read_text(encoding="utf-8")))
+    return json.loads(json.dumps(_GOLDEN_CACHE))  # a fresh copy: answers get mutated
 
 
 def _user_text(body: dict) -> str:
@@ -177,6 +196,7 @@ class FakeOpenAI:
         self.script = script or Script()
         self.requests: list[dict] = []
         self.behaviours: list[str] = []
+        self.work_ms: list[float] = []  # time spent per request besides the injected latency
         self._lock = threading.Lock()
         handler = self._handler()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -208,6 +228,9 @@ class FakeOpenAI:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+            disable_nagle_algorithm = True  # headers and body go out at once (no 40 ms delayed-ACK stalls)
+
             def log_message(self, *args) -> None:  # keep test output clean
                 pass
 
@@ -220,7 +243,21 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(payload)
 
+            def do_GET(self) -> None:
+                if self.path.rstrip("/").endswith("/stats"):
+                    n = len(server.work_ms)
+                    stats = {"requests": server.count, "work_ms_mean": sum(server.work_ms) / n if n else None}
+                    return self._send(200, json.dumps(stats).encode())
+                self._send(404, b'{"error": {"message": "not found"}}')
+
             def do_POST(self) -> None:
+                started = time.perf_counter()
+                try:
+                    self._post()
+                finally:
+                    server.work_ms.append((time.perf_counter() - started - server.script.latency) * 1000)
+
+            def _post(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with server._lock:
@@ -269,3 +306,44 @@ class FakeOpenAI:
                 self._send(200, json.dumps(completion).encode())
 
         return Handler
+
+
+def run_batch_file(
+    server: FakeOpenAI, requests_path: Path, results_path: Path, fail_codes: tuple[str, ...] = ()
+) -> int:
+    """Play a batch engine: send each JSONL request to the server, write OpenAI Batch API output lines."""
+    import urllib.request
+
+    out = []
+    for n, raw in enumerate(requests_path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = json.loads(raw)
+        code = line["custom_id"].split(":")[1]
+        if code in fail_codes:
+            out.append({"id": f"batch_req_{n}", "custom_id": line["custom_id"], "response": None,
+                        "error": {"code": "server_error", "message": "engine failure"}})  # fmt: skip
+            continue
+        req = urllib.request.Request(
+            server.base_url.removesuffix("/v1") + line["url"], data=json.dumps(line["body"]).encode(),
+            headers={"Content-Type": "application/json"}, method="POST",
+        )  # fmt: skip
+        with urllib.request.urlopen(req) as resp:
+            body = json.loads(resp.read())
+        out.append({"id": f"batch_req_{n}", "custom_id": line["custom_id"],
+                    "response": {"status_code": 200, "request_id": f"req_{n}", "body": body}, "error": None})  # fmt: skip
+    results_path.write_text("".join(json.dumps(o) + "\n" for o in out), encoding="utf-8")
+    return len(out)
+
+
+def main() -> None:
+    """Serve from the command line (for benchmarks): ``python -m tests.fake_openai LATENCY_SECONDS``."""
+    latency = float(sys.argv[1]) if len(sys.argv) > 1 else 0.0
+    with FakeOpenAI(Script(latency=latency)) as server:
+        print(server.base_url, flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -122,6 +122,16 @@ def test_notes_reach_the_prompts_and_evidence_may_cite_them(run_cli, tmp_path, f
     assert a.evidence.wage_trends.source.value == "notes" and a.provenance.inputs["notes"] == str(notes)
 
 
+def test_text_with_template_braces_reaches_the_model_verbatim(run_cli, tmp_path, fake_llm):
+    notes = tmp_path / "notes.md"
+    notes.write_text("Vendor brochure says {{ 90% automation }} and {% raw %} tags.\n", encoding="utf-8")
+    cfg = _endpoints(tmp_path, fake_llm.base_url)
+    r = run_cli("draft", "29-2072", "--endpoint", "fake", "--config", str(cfg), "--notes", str(notes), "-o", str(tmp_path / "d"),
+                env={"FAKE_KEY": "x"})  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "{{ 90% automation }} and {% raw %} tags" in fake_llm.requests[0]["messages"][1]["content"]
+
+
 def test_an_llm_failure_exits_3_with_one_line_and_writes_nothing(run_cli, tmp_path, fake_llm):
     fake_llm.script.default = "500"
     cfg = _endpoints(tmp_path, fake_llm.base_url)

@@ -21,6 +21,7 @@ CONTEXT = {"known_ids": IDS, "required_ids": IDS}
 
 
 def _log_rows(llm):
+    llm.log.flush()
     con = sqlite3.connect(llm.log.path)
     con.row_factory = sqlite3.Row
     return list(con.execute("SELECT * FROM calls ORDER BY id"))

@@ -41,6 +41,14 @@ def _sources(name: str, directory: Path) -> list[str]:
 def prompt_version(name: str, directory: Path | None = None) -> str:
     """``name@<12 hex>``: the SHA-256 of the template and its includes. Any edit changes the version."""
     directory = directory or prompts_dir()
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.j2")))
+    return _version(name, str(directory), stamp)
+
+
+@cache
+def _version(name: str, directory_name: str, stamp: tuple) -> str:
+    """Cached on the folder's file stamps: parsing templates for their includes on every call is costly."""
+    directory = Path(directory_name)
     h = hashlib.sha256()
     for n in _sources(name, directory):
         h.update(n.encode() + b"\0" + (directory / n).read_bytes() + b"\0")

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..drafting.outputs import validation_facts
 from ..errors import DrafterError, format_validation_error
 from .endpoints import Endpoint
 from .runlog import RunLog, redact
@@ -45,6 +46,46 @@ class StepResult:
     completion_tokens: int
     usage_missing: int
     latency_ms: float
+
+
+def _speed_up_instructor() -> None:
+    """Remember two per-call costs of instructor that depend only on the response model class.
+
+    instructor walks the model's whole type tree for async validators, and wraps the model in a fresh
+    schema subclass (so its cached JSON schema is never reused), on every call: together most of drafter's
+    CPU per call. Both answers depend only on the class, so they are computed once per class. Where
+    instructor's internals differ (another version), nothing is changed.
+    """
+    try:
+        from instructor.v2.core import function_calls as fc
+        from instructor.v2.validation import async_validators as av
+    except ImportError:
+        return
+    if getattr(av.reject_async_validators, "_drafter_cached", False):
+        return
+    checked: set[type] = set()
+    original_reject = av.reject_async_validators
+
+    def reject_async_validators(response_model):
+        if isinstance(response_model, type) and response_model in checked:
+            return None
+        result = original_reject(response_model)  # raises for a model with async validators: never remembered
+        if isinstance(response_model, type):
+            checked.add(response_model)
+        return result
+
+    wrapped: dict[type, type] = {}
+    original_wrap = getattr(fc, "response_schema", None)
+
+    def response_schema(model):
+        if model not in wrapped:
+            wrapped[model] = original_wrap(model)
+        return wrapped[model]
+
+    reject_async_validators._drafter_cached = True
+    av.reject_async_validators = reject_async_validators
+    if original_wrap is not None:
+        fc.response_schema = response_schema
 
 
 class LLM:
@@ -88,6 +129,7 @@ class LLM:
             "json": instructor.Mode.JSON,
         }
         self._client = instructor.from_openai(self._openai, mode=mode[endpoint.instructor_mode])
+        _speed_up_instructor()
         self.run_id = uuid.uuid4().hex[:12]
 
     def close(self) -> None:
@@ -103,13 +145,13 @@ class LLM:
         ep = self.endpoint
         ctx = CallContext(run_id=current_run.get() or self.run_id, step=step)
         token = current_call.set(ctx)
+        facts = validation_facts.set(context or {})
         try:
             parsed, _completion = self._client.chat.completions.create_with_completion(
                 model=ep.model,
                 messages=messages,
                 response_model=response_model,
                 max_retries=ep.validation_retries,
-                context=context or {},
                 strict=False,
                 temperature=ep.temperature,
                 max_tokens=ep.max_tokens,
@@ -124,6 +166,7 @@ class LLM:
         except (InstructorRetryException, openai.APIError, instructor.core.exceptions.InstructorError) as e:
             raise self._explain(step, e, ctx) from None
         finally:
+            validation_facts.reset(facts)
             current_call.reset(token)
         return parsed, StepResult(
             step, ctx.attempts, ctx.requests, ctx.cache_hits, ctx.prompt_tokens, ctx.completion_tokens,

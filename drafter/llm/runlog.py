@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import sqlite3
 import threading
 import time
@@ -88,6 +89,14 @@ MIGRATIONS: list[str] = [
 ]
 
 
+_INSERT = (
+    "INSERT INTO calls (ts, run_id, step, endpoint, base_url, model, request_hash, request_json, response_json, status,"
+    " error, finish_reason, prompt_tokens, completion_tokens, total_tokens, latency_ms, attempt, cached)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_STOP = object()
+
+
 def runlog_path() -> Path:
     return data_home() / "runlog.sqlite"
 
@@ -129,7 +138,14 @@ class CallRecord:
 
 
 class RunLog:
-    """Thread-safe: one connection per log, guarded by a lock (calls are short; SQLite serialises writes anyway)."""
+    """Thread-safe, and cheap on the hot path of many concurrent calls.
+
+    Call records are queued and written by one background thread in small transactions, so a request never
+    waits for a commit; ``flush()`` makes everything queued visible (every read method here flushes first).
+    Cache look-ups use a read connection per thread (WAL lets readers run beside the writer). A process
+    killed mid-batch loses at most the records of its last few milliseconds: the batch state, which decides
+    what is done, is written synchronously through ``transaction()``.
+    """
 
     def __init__(self, path: Path | None = None, secrets: tuple[str, ...] = ()):
         self.path = Path(path or runlog_path())
@@ -140,6 +156,54 @@ class RunLog:
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across crashes of drafter
         self._migrate()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._queue: queue.Queue = queue.Queue()
+        self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()
+
+    def _reader(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            con.execute("PRAGMA query_only = 1")
+            self._local.con = con
+            with self._writer_lock:
+                self._readers.append(con)
+        return con
+
+    def _ensure_writer(self) -> None:
+        if self._writer is None:
+            with self._writer_lock:
+                if self._writer is None:
+                    self._writer = threading.Thread(target=self._write_loop, name="drafter-runlog", daemon=True)
+                    self._writer.start()
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            batch = [item]
+            while len(batch) < 500:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            rows = [b for b in batch if isinstance(b, tuple)]
+            if rows:
+                with self._lock, self._con:
+                    self._con.executemany(_INSERT, rows)
+            for b in batch:
+                if isinstance(b, threading.Event):
+                    b.set()
+            if any(b is _STOP for b in batch):
+                return
+
+    def flush(self) -> None:
+        if self._writer is None:
+            return
+        done = threading.Event()
+        self._queue.put(done)
+        done.wait()
 
     def _migrate(self) -> None:
         with self._lock, self._con:
@@ -150,43 +214,44 @@ class RunLog:
 
     def record(self, r: CallRecord) -> None:
         s = self.secrets
-        with self._lock, self._con:
-            self._con.execute(
-                "INSERT INTO calls (ts, run_id, step, endpoint, base_url, model, request_hash, request_json,"
-                " response_json, status, error, finish_reason, prompt_tokens, completion_tokens, total_tokens,"
-                " latency_ms, attempt, cached) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    time.time(),
-                    r.run_id,
-                    r.step,
-                    r.endpoint,
-                    r.base_url,
-                    r.model,
-                    r.request_hash,
-                    redact(r.request_json, s),
-                    redact(r.response_json, s),
-                    r.status,
-                    redact(r.error, s),
-                    r.finish_reason,
-                    r.prompt_tokens,
-                    r.completion_tokens,
-                    r.total_tokens,
-                    r.latency_ms,
-                    r.attempt,
-                    int(r.cached),
-                ),
+        self._ensure_writer()
+        self._queue.put(
+            (
+                time.time(),
+                r.run_id,
+                r.step,
+                r.endpoint,
+                r.base_url,
+                r.model,
+                r.request_hash,
+                redact(r.request_json, s),
+                redact(r.response_json, s),
+                r.status,
+                redact(r.error, s),
+                r.finish_reason,
+                r.prompt_tokens,
+                r.completion_tokens,
+                r.total_tokens,
+                r.latency_ms,
+                r.attempt,
+                int(r.cached),
             )
+        )
 
     def cached_response(self, req_hash: str) -> str | None:
-        with self._lock:
-            row = self._con.execute(
+        row = (
+            self._reader()
+            .execute(
                 "SELECT response_json FROM calls WHERE request_hash = ? AND status BETWEEN 200 AND 299"
                 " AND response_json IS NOT NULL AND cached = 0 ORDER BY id DESC LIMIT 1",
                 (req_hash,),
-            ).fetchone()
+            )
+            .fetchone()
+        )
         return row[0] if row else None
 
     def recent(self, limit: int = 20) -> list[sqlite3.Row]:
+        self.flush()
         with self._lock:
             self._con.row_factory = sqlite3.Row
             try:
@@ -196,6 +261,7 @@ class RunLog:
 
     def totals(self, run_id: str | None = None) -> dict[str, int]:
         where, args = ("WHERE run_id = ?", (run_id,)) if run_id else ("", ())
+        self.flush()
         with self._lock:
             row = self._con.execute(
                 "SELECT COUNT(*), COALESCE(SUM(cached = 0), 0), COALESCE(SUM(cached), 0),"
@@ -215,6 +281,7 @@ class RunLog:
             yield self._con
 
     def usage_for_run(self, run_id: str) -> dict[str, int]:
+        self.flush()
         with self._lock:
             row = self._con.execute(
                 "SELECT COALESCE(SUM(cached = 0), 0), COALESCE(SUM(cached), 0),"
@@ -238,6 +305,7 @@ class RunLog:
         usage = payload.get("usage") or {}
         record.prompt_tokens, record.completion_tokens = usage.get("prompt_tokens"), usage.get("completion_tokens")
         self.record(record)
+        self.flush()
 
     def record_eval(self, run: dict, json_path: str | None) -> None:
         with self._lock, self._con:
@@ -256,5 +324,13 @@ class RunLog:
             )
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._queue.put(_STOP)
+            self._writer.join()
+            self._writer = None
+        with self._writer_lock:
+            for con in self._readers:
+                con.close()
+            self._readers.clear()
         with self._lock:
             self._con.close()
