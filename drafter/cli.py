@@ -377,11 +377,11 @@ def batch_run(
         )
         return
     _run_batch(selected, ep, out, concurrency, rpm, tpm, max_cost, max_tokens_total, role_retries, retry_failed,
-               not no_cache, as_json, console)  # fmt: skip
+               not no_cache, as_json, console, catalog)  # fmt: skip
 
 
 def _run_batch(codes, ep, out, concurrency, rpm, tpm, max_cost, max_tokens_total, role_retries, retry_failed, use_cache,
-               as_json, console, prelude: str | None = None) -> None:  # fmt: skip
+               as_json, console, catalog=None) -> None:  # fmt: skip
     import time
 
     from rich.progress import (
@@ -416,7 +416,7 @@ def _run_batch(codes, ep, out, concurrency, rpm, tpm, max_cost, max_tokens_total
     started = time.perf_counter()
     with BatchLock(data_home() / "batches" / f"{batch_id}.lock"):
         state.create(codes, out, {"backend": backend, "concurrency": concurrency, "rpm": rpm, "tpm": tpm})
-        runner = BatchRunner(state, out, llm=llm, concurrency=concurrency, role_retries=role_retries,
+        runner = BatchRunner(state, out, llm=llm, catalog=catalog, concurrency=concurrency, role_retries=role_retries,
                              caps=Caps(max_cost, max_tokens_total))  # fmt: skip
         out.mkdir(parents=True, exist_ok=True)
         recovered = state.recover(retry_failed)

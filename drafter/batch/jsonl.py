@@ -22,13 +22,13 @@ URL = "/v1/chat/completions"
 
 
 class _Captured(Exception):
-    def __init__(self, body: dict):
+    def __init__(self, body: bytes):
         self.body = body
 
 
 class _CaptureTransport(httpx2.BaseTransport):
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        raise _Captured(json.loads(request.read()))
+        raise _Captured(request.read())
 
 
 class _NoNetwork(httpx2.BaseTransport):
@@ -58,8 +58,8 @@ class _NullLog:
         return None
 
 
-def capture_body(endpoint, step: str, response_model, messages: list[dict], context: dict) -> dict:
-    """The JSON body the live client would POST for this step."""
+def capture_body(endpoint, step: str, response_model, messages: list[dict], context: dict) -> bytes:
+    """The exact JSON body the live client would POST for this step."""
     from ..llm.client import LLM, LLMError
 
     llm = LLM(
@@ -104,7 +104,7 @@ def write_requests(codes: list[str], endpoint, path: Path, batch_id: str) -> int
     lines, seen = [], set()
     for code in codes:
         messages, context = decompose_request(catalog.get(code))
-        body = capture_body(endpoint, "decompose", Decomposition, messages, context)
+        body = json.loads(capture_body(endpoint, "decompose", Decomposition, messages, context))
         line = {"custom_id": f"{batch_id}:{code}:decompose", "method": "POST", "url": URL, "body": body}
         cid = validate_batch_line(line, f"{path}:line {len(lines) + 1}")
         if cid in seen:

@@ -1,8 +1,9 @@
 """Batch drafting: many roles, concurrently, rate-limited, resumable, within a cost cap.
 
-asyncio orchestrates (dispatch, caps, progress); each role's drafting runs in a worker thread of a pool
-sized to the concurrency, through one shared LLM client, rate limiter and run log. The state of every role
-lives in SQLite (``drafter.batch.state``), so a killed batch resumes where it stopped.
+One asyncio event loop runs up to ``concurrency`` roles at once on the async LLM client (one shared
+connection pool, rate limiter and run log); file writes and database updates go to worker threads so they
+never stall the loop. The offline default, which is CPU-bound, runs in a small thread pool instead. The state
+of every role lives in SQLite (``drafter.batch.state``), so a killed batch resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,17 @@ from ..files import assessment_json, atomic_write
 from .state import BatchState
 
 RETRYABLE = {"rate_limited", "server_error", "timeout", "connection", "invalid"}
+
+
+def _classify(e: Exception) -> tuple[str, str, bool]:
+    """(cause, message, worth another try) for a role's failure."""
+    from ..llm.client import LLMError
+
+    if isinstance(e, LLMError):
+        return e.kind, str(e), e.kind in RETRYABLE
+    if isinstance(e, DrafterError):
+        return "input", str(e), False
+    return "internal", f"{type(e).__name__}: {e}", False
 
 
 @dataclass
@@ -134,25 +146,13 @@ class BatchRunner:
 
     # --- one role, in a worker thread ------------------------------------------------------------------
 
-    def _draft(self, code: str):
-        occ = self.catalog.get(code)
-        if self.llm is None:
-            from ..drafting.offline import LabelIndex, draft_offline
+    def _draft_offline(self, code: str):
+        from ..drafting.offline import LabelIndex, draft_offline
 
-            self._index = self._index or LabelIndex(self.catalog)
-            a = draft_offline(occ, catalog=self.catalog, index=self._index)
-            return a.model_copy(
-                update={
-                    "provenance": a.provenance.model_copy(
-                        update={"inputs": a.provenance.inputs | {"batch_id": self.state.batch_id}}
-                    )
-                }
-            )
-        from ..drafting.pipeline import draft_with_llm
-
-        return draft_with_llm(
-            occ, self.llm, run_id=self.run_id(code), extra_inputs={"batch_id": self.state.batch_id}
-        ).assessment
+        self._index = self._index or LabelIndex(self.catalog)
+        a = draft_offline(self.catalog.get(code), catalog=self.catalog, index=self._index)
+        inputs = a.provenance.inputs | {"batch_id": self.state.batch_id}
+        return a.model_copy(update={"provenance": a.provenance.model_copy(update={"inputs": inputs})})
 
     def run_id(self, code: str) -> str:
         return f"{self.state.batch_id}:{code}"
@@ -161,31 +161,49 @@ class BatchRunner:
         return self.out_dir / f"{code}.json", self.out_dir / f"{code}.md"
 
     def process(self, code: str) -> tuple[str, str | None, str | None]:
-        from ..house_format import render_markdown
-        from ..llm.client import LLMError
-
+        """Draft one role with the offline default, in a worker thread."""
         self.state.start(code)
-        cause = message = None
         for attempt in range(self.role_retries + 1):
             try:
-                a = self._draft(code)
-            except LLMError as e:
-                cause, message = e.kind, str(e)
-                if e.kind in RETRYABLE and attempt < self.role_retries:
-                    continue
-                break
-            except DrafterError as e:
-                cause, message = "input", str(e)
-                break
-            except Exception as e:  # noqa: BLE001 - a role's unexpected failure is recorded, the batch goes on
-                cause, message = "internal", f"{type(e).__name__}: {e}"
-                break
-            json_path, md_path = self.paths(code)
-            atomic_write(md_path, render_markdown(a))
-            atomic_write(json_path, assessment_json(a))  # the JSON last: its presence means a complete draft
-            usage = self._usage(code)
-            self.state.finish(code, usage, price_of(usage, self.prices), draft_path=str(json_path), wrote_draft=True)
-            return "done", None, None
+                return self._complete(code, self._draft_offline(code))
+            except Exception as e:  # noqa: BLE001 - every failure of a role is recorded, the batch goes on
+                cause, message, retry = _classify(e)
+                if not (retry and attempt < self.role_retries):
+                    return self._fail(code, cause, message)
+        raise AssertionError("unreachable")
+
+    async def process_async(self, code: str) -> tuple[str, str | None, str | None]:
+        """Draft one role on the event loop (async client); file and database work goes to a thread."""
+        from ..drafting.pipeline import draft_with_llm_async
+
+        self.state.start(code)
+        for attempt in range(self.role_retries + 1):
+            try:
+                draft = await draft_with_llm_async(
+                    self.catalog.get(code),
+                    self.llm,
+                    run_id=self.run_id(code),
+                    extra_inputs={"batch_id": self.state.batch_id},
+                )
+            except Exception as e:  # noqa: BLE001
+                cause, message, retry = _classify(e)
+                if not (retry and attempt < self.role_retries):
+                    return await asyncio.to_thread(self._fail, code, cause, message)
+                continue
+            return await asyncio.to_thread(self._complete, code, draft.assessment)
+        raise AssertionError("unreachable")
+
+    def _complete(self, code: str, a) -> tuple[str, None, None]:
+        from ..house_format import render_markdown
+
+        json_path, md_path = self.paths(code)
+        atomic_write(md_path, render_markdown(a))
+        atomic_write(json_path, assessment_json(a))  # the JSON last: its presence means a complete draft
+        usage = self._usage(code)
+        self.state.finish(code, usage, price_of(usage, self.prices), draft_path=str(json_path), wrote_draft=True)
+        return "done", None, None
+
+    def _fail(self, code: str, cause: str, message: str) -> tuple[str, str, str]:
         usage = self._usage(code)
         self.state.finish(code, usage, price_of(usage, self.prices), cause=cause, error=message)
         return "failed", cause, message
@@ -247,10 +265,13 @@ class BatchRunner:
                 code = queue.pop()
                 in_flight += 1
                 try:
-                    status, cause, message = await loop.run_in_executor(pool, self.process, code)
+                    if self.llm is not None:
+                        status, cause, message = await self.process_async(code)
+                    else:
+                        status, cause, message = await loop.run_in_executor(pool, self.process, code)
                 finally:
                     in_flight -= 1
-                usage = self._usage(code)
+                usage = await asyncio.to_thread(self._usage, code) if self.llm else {}
                 tokens = usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
                 cost = price_of(usage, self.prices)
                 self.caps.add(tokens, cost)
@@ -263,8 +284,13 @@ class BatchRunner:
                     self.progress.events.append(f"{code}: {cause}: {message}")
                 self.on_role(code, status, self.progress)
 
-        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="drafter-batch") as pool:
-            await asyncio.gather(*(worker(pool) for _ in range(self.concurrency)))
+        workers = self.concurrency if self.llm is not None else min(self.concurrency, os.cpu_count() or 2)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drafter-batch") as pool:
+            try:
+                await asyncio.gather(*(worker(pool) for _ in range(self.concurrency)))
+            finally:
+                if self.llm is not None:
+                    await self.llm.aclose()
 
     def run(self, codes: list[str]) -> dict:
         """Draft the given pending roles; returns timing figures (wall and CPU seconds of the drafting phase)."""

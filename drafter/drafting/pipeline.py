@@ -6,7 +6,7 @@ computed by ``drafter.scoring`` between steps 3 and 4, and step 4 is told the fi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -58,6 +58,17 @@ def _messages(template: str, **variables) -> list[dict[str, str]]:
     ]
 
 
+@dataclass
+class Call:
+    """One structured LLM call the pipeline needs; a driver makes it and sends back the parsed answer."""
+
+    step: str
+    template: str
+    response_model: type
+    messages: list[dict[str, str]]
+    context: dict
+
+
 def draft_with_llm(
     occ: Occupation,
     llm: LLM,
@@ -74,8 +85,41 @@ def draft_with_llm(
     recorded in the provenance (a batch records its id there)."""
     run_id = run_id or llm.run_id
     token = current_run.set(run_id)
+    steps = _steps(occ, llm, job_title, notes, notes_source, methodology, run_id, extra_inputs or {})
     try:
-        return _draft(occ, llm, job_title, notes, notes_source, methodology, on_step, run_id, extra_inputs or {})
+        call = next(steps)
+        while True:
+            on_step(call.step, None)
+            answer = llm.structured(call.step, call.response_model, call.messages, call.context)
+            on_step(call.step, answer[1])
+            call = steps.send(answer)
+    except StopIteration as done:
+        return done.value
+    finally:
+        current_run.reset(token)
+
+
+async def draft_with_llm_async(
+    occ: Occupation,
+    llm: LLM,
+    *,
+    job_title: str | None = None,
+    notes: str | None = None,
+    methodology: Methodology | None = None,
+    run_id: str | None = None,
+    extra_inputs: dict[str, str] | None = None,
+) -> Draft:
+    """The same pipeline on the async client: many drafts share one event loop in a batch."""
+    run_id = run_id or llm.run_id
+    token = current_run.set(run_id)
+    steps = _steps(occ, llm, job_title, notes, None, methodology, run_id, extra_inputs or {})
+    try:
+        call = next(steps)
+        while True:
+            answer = await llm.structured_async(call.step, call.response_model, call.messages, call.context)
+            call = steps.send(answer)
+    except StopIteration as done:
+        return done.value
     finally:
         current_run.reset(token)
 
@@ -109,7 +153,10 @@ def decompose_request(
     return messages, {"known_ids": [t.id for t in occ.tasks], "required_ids": required}
 
 
-def _draft(occ, llm, job_title, notes, notes_source, methodology, on_step, run_id, extra_inputs) -> Draft:
+def _steps(
+    occ, llm, job_title, notes, notes_source, methodology, run_id, extra_inputs
+) -> Generator[Call, tuple, Draft]:
+    """The pipeline without I/O: yields each LLM call it needs, receives (answer, StepResult), returns the draft."""
     m = methodology or load_methodology()
     title = job_title or occ.title
     _required, optional = required_task_ids(occ)
@@ -118,23 +165,21 @@ def _draft(occ, llm, job_title, notes, notes_source, methodology, on_step, run_i
     records: list[StepRecord] = []
 
     def call(step: str, template: str, model, messages: list[dict[str, str]], context: dict):
-        on_step(step, None)
-        parsed, result = llm.structured(step, model, messages, context)
+        parsed, result = yield Call(step, template, model, messages, context)
         records.append(StepRecord(prompt_version=prompts.prompt_version(template), **_fields(result)))
-        on_step(step, result)
         return parsed
 
     def run(step: str, template: str, model, context: dict, **variables):
-        return call(step, template, model, _messages(template, **base, **variables), context)
+        return (yield from call(step, template, model, _messages(template, **base, **variables), context))
 
     messages, context = decompose_request(occ, title, notes, m)
-    decomposition: Decomposition = call("decompose", "decompose.j2", Decomposition, messages, context)
+    decomposition: Decomposition = yield from call("decompose", "decompose.j2", Decomposition, messages, context)
     rows = [
         {"task": r.task.strip(), "time_pct": r.time_pct, "ids": r.onet_task_ids,
          "statements": [by_id[i].statement for i in r.onet_task_ids]}
         for r in decomposition.rows
     ]  # fmt: skip
-    scores: RowScores = run(
+    scores: RowScores = yield from run(
         "score_rows", "score_rows.j2", RowScores,
         {"row_names": [r["task"] for r in rows], "labels_by_score": {s: list(v) for s, v in m.labels_by_score.items()}},
         rows=rows,
@@ -148,7 +193,7 @@ def _draft(occ, llm, job_title, notes, notes_source, methodology, on_step, run_i
     scored_rows = [
         {"task": t.task, "time_pct": t.time_pct, "score": t.score, "label": t.label.value} for t in task_rows
     ]
-    sections: RoleSections = run(
+    sections: RoleSections = yield from run(
         "role_sections", "role_sections.j2", RoleSections, {"has_notes": bool(notes)}, rows=scored_rows
     )
     covered = {i for r in rows for i in r["ids"]}
@@ -185,7 +230,7 @@ def _draft(occ, llm, job_title, notes, notes_source, methodology, on_step, run_i
         ),
     )
     card = score(assessment, m)
-    commentary: Commentary = run("commentary", "commentary.j2", Commentary, {}, card=card, rows=scored_rows)
+    commentary: Commentary = yield from run("commentary", "commentary.j2", Commentary, {}, card=card, rows=scored_rows)
     assessment.commentary = commentary.sections
     assessment.provenance = assessment.provenance.model_copy(update={"steps": records})
     return Draft(assessment, card)

@@ -9,6 +9,7 @@ one-line reason; nothing is repaired.
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -89,6 +90,14 @@ def _speed_up_instructor() -> None:
 
 
 class LLM:
+    """Structured calls to one endpoint, sync (``structured``) or async (``structured_async``).
+
+    Both share the run log, the cache, the rate limiter and the error mapping; the async client (an
+    ``AsyncOpenAI`` under instructor) is built on first use, for batches.
+    """
+
+    MODES = {"tools": "TOOLS", "json_schema": "JSON_SCHEMA", "json": "JSON"}
+
     def __init__(
         self,
         endpoint: Endpoint,
@@ -107,59 +116,102 @@ class LLM:
 
         self.endpoint = endpoint
         self.limiter = limiter
+        self.use_cache = use_cache
+        self.pool = pool
         key = endpoint.api_key
         self.secrets = (key,) if key else ()
         self.log = log or RunLog(secrets=self.secrets)
         self.log.secrets = tuple(set(self.log.secrets) | set(self.secrets))
-        base_url = endpoint.base_url or "https://api.openai.com/v1"
-        inner = inner_transport or httpx2.HTTPTransport(
-            limits=httpx2.Limits(max_connections=pool, max_keepalive_connections=pool)
-        )
-        transport = LoggingTransport(inner, self.log, endpoint.name, base_url, use_cache, limiter)
+        self.base_url = endpoint.base_url or "https://api.openai.com/v1"
+        inner = inner_transport or httpx2.HTTPTransport(limits=self._limits())
+        transport = LoggingTransport(inner, self.log, endpoint.name, self.base_url, use_cache, limiter)
         self._openai = openai.OpenAI(
             api_key=key or "no-key-configured",
-            base_url=base_url,
+            base_url=self.base_url,
             timeout=endpoint.timeout,
             max_retries=endpoint.http_retries,
             http_client=httpx2.Client(transport=transport, timeout=endpoint.timeout),
         )
-        mode = {
-            "tools": instructor.Mode.TOOLS,
-            "json_schema": instructor.Mode.JSON_SCHEMA,
-            "json": instructor.Mode.JSON,
-        }
-        self._client = instructor.from_openai(self._openai, mode=mode[endpoint.instructor_mode])
+        mode = getattr(instructor.Mode, self.MODES[endpoint.instructor_mode])
+        self._client = instructor.from_openai(self._openai, mode=mode)
+        self._async_openai = None
+        self._async_client = None
         _speed_up_instructor()
         self.run_id = uuid.uuid4().hex[:12]
+
+    def _limits(self):
+        import httpx2
+
+        return httpx2.Limits(max_connections=self.pool, max_keepalive_connections=self.pool)
+
+    def _async(self):
+        if self._async_client is None:
+            import httpx2
+            import instructor
+            import openai
+
+            from .transport import AsyncLoggingTransport
+
+            transport = AsyncLoggingTransport(
+                httpx2.AsyncHTTPTransport(limits=self._limits()), self.log, self.endpoint.name, self.base_url,
+                self.use_cache, self.limiter,
+            )  # fmt: skip
+            self._async_openai = openai.AsyncOpenAI(
+                api_key=self.endpoint.api_key or "no-key-configured",
+                base_url=self.base_url,
+                timeout=self.endpoint.timeout,
+                max_retries=self.endpoint.http_retries,
+                http_client=httpx2.AsyncClient(transport=transport, timeout=self.endpoint.timeout),
+            )
+            mode = getattr(instructor.Mode, self.MODES[self.endpoint.instructor_mode])
+            self._async_client = instructor.from_openai(self._async_openai, mode=mode)
+        return self._async_client
 
     def close(self) -> None:
         self._openai.close()
 
+    async def aclose(self) -> None:
+        if self._async_openai is not None:
+            await self._async_openai.close()
+
+    def _request(self, messages, response_model) -> dict:
+        ep = self.endpoint
+        return dict(
+            model=ep.model, messages=messages, response_model=response_model, max_retries=ep.validation_retries,
+            strict=False, temperature=ep.temperature, max_tokens=ep.max_tokens,
+        )  # fmt: skip
+
     def structured(
         self, step: str, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any] | None = None
     ) -> tuple[T, StepResult]:
+        with self._call(step, context) as ctx:
+            parsed, _ = self._client.chat.completions.create_with_completion(**self._request(messages, response_model))
+        return parsed, _result(step, ctx)
+
+    async def structured_async(
+        self, step: str, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any] | None = None
+    ) -> tuple[T, StepResult]:
+        client = self._async()
+        with self._call(step, context) as ctx:
+            parsed, _ = await client.chat.completions.create_with_completion(**self._request(messages, response_model))
+        return parsed, _result(step, ctx)
+
+    @contextmanager
+    def _call(self, step: str, context: dict[str, Any] | None):
+        """Per-call context for the transport and the validators, and the mapping of failures to LLMError."""
         import instructor
         import openai
         from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 
-        ep = self.endpoint
         ctx = CallContext(run_id=current_run.get() or self.run_id, step=step)
         token = current_call.set(ctx)
         facts = validation_facts.set(context or {})
         try:
-            parsed, _completion = self._client.chat.completions.create_with_completion(
-                model=ep.model,
-                messages=messages,
-                response_model=response_model,
-                max_retries=ep.validation_retries,
-                strict=False,
-                temperature=ep.temperature,
-                max_tokens=ep.max_tokens,
-            )
+            yield ctx
         except IncompleteOutputException:
             raise LLMError(
                 "truncated",
-                f"{step}: the answer was cut off (finish_reason=length) at max_tokens={ep.max_tokens}; "
+                f"{step}: the answer was cut off (finish_reason=length) at max_tokens={self.endpoint.max_tokens}; "
                 "raise --max-tokens or use a model with a longer output",
                 ctx,
             ) from None
@@ -168,10 +220,6 @@ class LLM:
         finally:
             validation_facts.reset(facts)
             current_call.reset(token)
-        return parsed, StepResult(
-            step, ctx.attempts, ctx.requests, ctx.cache_hits, ctx.prompt_tokens, ctx.completion_tokens,
-            ctx.usage_missing, ctx.latency_ms,
-        )  # fmt: skip
 
     def _explain(self, step: str, e: Exception, ctx: CallContext) -> LLMError:
         import openai
@@ -199,3 +247,10 @@ class LLM:
         else:
             kind, msg = "invalid", f"answer could not be used after {n} attempts: {str(cause)[:300]}"
         return LLMError(kind, redact(f"{step}: {msg}", self.secrets) or "", ctx)
+
+
+def _result(step: str, ctx: CallContext) -> StepResult:
+    return StepResult(
+        step, ctx.attempts, ctx.requests, ctx.cache_hits, ctx.prompt_tokens, ctx.completion_tokens,
+        ctx.usage_missing, ctx.latency_ms,
+    )  # fmt: skip

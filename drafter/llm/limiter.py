@@ -34,27 +34,38 @@ class RateLimiter:
         if self.tpm:
             self._tok_tokens = min(self.tpm, self._tok_tokens + dt * self.tpm * self.rate_factor / 60)
 
+    def _wait_for(self, tokens: int) -> float:
+        """Take a slot and return 0, or return how long to wait before asking again."""
+        with self._lock:
+            now = self._clock()
+            self._refill(now)
+            wait = self._pause_until - now
+            if wait > 0:
+                return wait
+            need_req = 1 if self.rpm else 0
+            need_tok = min(tokens, self.tpm) if self.tpm else 0
+            if self._req_tokens >= need_req and self._tok_tokens >= need_tok:
+                self._req_tokens -= need_req
+                self._tok_tokens -= need_tok
+                return 0.0
+            waits = [0.01]
+            if self.rpm and self._req_tokens < need_req:
+                waits.append((need_req - self._req_tokens) * 60 / (self.rpm * self.rate_factor))
+            if self.tpm and self._tok_tokens < need_tok:
+                waits.append((need_tok - self._tok_tokens) * 60 / (self.tpm * self.rate_factor))
+            return max(waits)
+
     def acquire(self, tokens: int = 0) -> None:
-        while True:
-            with self._lock:
-                now = self._clock()
-                self._refill(now)
-                wait = self._pause_until - now
-                if wait <= 0:
-                    need_req = 1 if self.rpm else 0
-                    need_tok = min(tokens, self.tpm) if self.tpm else 0
-                    if self._req_tokens >= need_req and self._tok_tokens >= need_tok:
-                        self._req_tokens -= need_req
-                        self._tok_tokens -= need_tok
-                        return
-                    waits = [0.01]
-                    if self.rpm and self._req_tokens < need_req:
-                        waits.append((need_req - self._req_tokens) * 60 / (self.rpm * self.rate_factor))
-                    if self.tpm and self._tok_tokens < need_tok:
-                        waits.append((need_tok - self._tok_tokens) * 60 / (self.tpm * self.rate_factor))
-                    wait = max(waits)
+        while (wait := self._wait_for(tokens)) > 0:
             self.waited += wait
             self._sleep(wait)
+
+    async def acquire_async(self, tokens: int = 0) -> None:
+        import asyncio
+
+        while (wait := self._wait_for(tokens)) > 0:
+            self.waited += wait
+            await asyncio.sleep(wait)
 
     def settle(self, estimated: int, actual: int | None) -> None:
         """Charge the difference between the tokens reserved and those the response reports."""

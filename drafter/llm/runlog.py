@@ -101,10 +101,9 @@ def runlog_path() -> Path:
     return data_home() / "runlog.sqlite"
 
 
-def request_hash(base_url: str, body: dict) -> str:
-    """Identity of a request for caching: the endpoint and the canonical JSON body (no headers, no key)."""
-    canonical = json.dumps({"base_url": base_url.rstrip("/"), "body": body}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+def request_hash(base_url: str, body: bytes) -> str:
+    """Identity of a request for caching: the endpoint and the exact body the SDK sent (no headers, no key)."""
+    return hashlib.sha256(base_url.rstrip("/").encode() + b"\n" + body).hexdigest()
 
 
 def redact(text: str | None, secrets: tuple[str, ...]) -> str | None:
@@ -292,12 +291,12 @@ class RunLog:
         return dict(zip(("requests", "cache_hits", "prompt_tokens", "completion_tokens"), row, strict=True))
 
     def seed_cache(
-        self, base_url: str, endpoint: str, body: dict, response_json: str, run_id: str | None, step: str
+        self, base_url: str, endpoint: str, body: bytes, response_json: str, run_id: str | None, step: str
     ) -> None:
         """Store an answer obtained elsewhere (a Batch API result) as the logged response to ``body``."""
         record = CallRecord(
-            run_id=run_id, step=step, endpoint=endpoint, base_url=base_url, model=body.get("model"),
-            request_hash=request_hash(base_url, body), request_json=json.dumps(body, ensure_ascii=False),
+            run_id=run_id, step=step, endpoint=endpoint, base_url=base_url, model=json.loads(body).get("model"),
+            request_hash=request_hash(base_url, body), request_json=body.decode("utf-8"),
             response_json=response_json, status=200, error=None, finish_reason=None, prompt_tokens=None,
             completion_tokens=None, total_tokens=None, latency_ms=0.0, attempt=0, cached=False,
         )  # fmt: skip

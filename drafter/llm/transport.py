@@ -52,62 +52,61 @@ def _retry_after(headers) -> float | None:
     return None
 
 
-class LoggingTransport(httpx2.BaseTransport):
-    def __init__(
-        self, inner: httpx2.BaseTransport, log: RunLog, endpoint: str, base_url: str, use_cache: bool, limiter=None
-    ):
-        self.inner = inner
-        self.log = log
-        self.endpoint = endpoint
-        self.base_url = base_url
-        self.use_cache = use_cache
-        self.limiter = limiter
+class _Exchange:
+    """One request's bookkeeping, shared by the sync and async transports: cache, limiter, log, counters."""
 
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        ctx = current_call.get() or CallContext()
-        ctx.attempts += 1
-        body_bytes = request.read()
+    def __init__(self, owner: _LoggingCore, request: httpx2.Request, body_bytes: bytes):
+        self.owner = owner
+        self.request = request
+        self.ctx = current_call.get() or CallContext()
+        self.ctx.attempts += 1
         try:
-            body = json.loads(body_bytes or b"{}")
+            self.body = json.loads(body_bytes or b"{}")
         except ValueError:
-            body = {"raw": body_bytes.decode("utf-8", "replace")}
-        req_hash = request_hash(self.base_url, body)
-        model = body.get("model")
-        cacheable = body.get("temperature") == 0
+            self.body = {"raw": body_bytes.decode("utf-8", "replace")}
+        self.body_text = body_bytes.decode("utf-8", "replace")
+        self.req_hash = request_hash(owner.base_url, body_bytes)
+        self.estimate = len(body_bytes) // 4 + int(self.body.get("max_tokens") or 0) // 4
+        self.t0 = 0.0
 
-        def record(**kw) -> None:
-            base = dict(
-                run_id=ctx.run_id, step=ctx.step, endpoint=self.endpoint, base_url=self.base_url, model=model,
-                request_hash=req_hash, request_json=json.dumps(body, ensure_ascii=False), response_json=None,
-                status=None, error=None, finish_reason=None, prompt_tokens=None, completion_tokens=None,
-                total_tokens=None, latency_ms=0.0, attempt=ctx.attempts, cached=False,
-            )  # fmt: skip
-            self.log.record(CallRecord(**(base | kw)))
+    def record(self, **kw) -> None:
+        o, ctx = self.owner, self.ctx
+        base = dict(
+            run_id=ctx.run_id, step=ctx.step, endpoint=o.endpoint, base_url=o.base_url, model=self.body.get("model"),
+            request_hash=self.req_hash, request_json=self.body_text, response_json=None,
+            status=None, error=None, finish_reason=None, prompt_tokens=None, completion_tokens=None,
+            total_tokens=None, latency_ms=0.0, attempt=ctx.attempts, cached=False,
+        )  # fmt: skip
+        o.log.record(CallRecord(**(base | kw)))
 
-        if self.use_cache and cacheable and (hit := self.log.cached_response(req_hash)) is not None:
-            ctx.cache_hits += 1
-            pt, ct, tt, finish = _usage(json.loads(hit))
-            record(response_json=hit, status=200, finish_reason=finish, prompt_tokens=pt, completion_tokens=ct,
-                   total_tokens=tt, cached=True)  # fmt: skip
-            return httpx2.Response(
-                200, headers={"content-type": "application/json"}, content=hit.encode(), request=request
-            )
+    def from_cache(self) -> httpx2.Response | None:
+        o = self.owner
+        if not (o.use_cache and self.body.get("temperature") == 0):
+            return None
+        hit = o.log.cached_response(self.req_hash)
+        if hit is None:
+            return None
+        self.ctx.cache_hits += 1
+        pt, ct, tt, finish = _usage(json.loads(hit))
+        self.record(response_json=hit, status=200, finish_reason=finish, prompt_tokens=pt, completion_tokens=ct,
+                    total_tokens=tt, cached=True)  # fmt: skip
+        return httpx2.Response(
+            200, headers={"content-type": "application/json"}, content=hit.encode(), request=self.request
+        )
 
-        ctx.requests += 1
-        estimate = len(body_bytes) // 4 + int(body.get("max_tokens") or 0) // 4
-        if self.limiter is not None:
-            self.limiter.acquire(estimate)
-        t0 = time.perf_counter()
-        try:
-            response = self.inner.handle_request(request)
-            content = response.read()
-        except Exception as e:
-            latency = (time.perf_counter() - t0) * 1000
-            ctx.latency_ms += latency
-            ctx.errors.append(f"{type(e).__name__}: {e}")
-            record(error=f"{type(e).__name__}: {e}", latency_ms=latency)
-            raise
-        latency = (time.perf_counter() - t0) * 1000
+    def sending(self) -> None:
+        self.ctx.requests += 1
+        self.t0 = time.perf_counter()
+
+    def failed(self, e: Exception) -> None:
+        latency = (time.perf_counter() - self.t0) * 1000
+        self.ctx.latency_ms += latency
+        self.ctx.errors.append(f"{type(e).__name__}: {e}")
+        self.record(error=f"{type(e).__name__}: {e}", latency_ms=latency)
+
+    def answered(self, response: httpx2.Response, content: bytes) -> None:
+        ctx, limiter = self.ctx, self.owner.limiter
+        latency = (time.perf_counter() - self.t0) * 1000
         ctx.latency_ms += latency
         text = content.decode("utf-8", "replace")
         pt = ct = tt = finish = None
@@ -120,15 +119,63 @@ class LoggingTransport(httpx2.BaseTransport):
         else:
             error = f"HTTP {response.status_code}"
             ctx.errors.append(f"HTTP {response.status_code}: {text[:200]}")
-        if self.limiter is not None:
+        if limiter is not None:
             if response.status_code == 429:
-                self.limiter.on_429(_retry_after(response.headers))
+                limiter.on_429(_retry_after(response.headers))
             else:
-                self.limiter.settle(estimate, tt)
+                limiter.settle(self.estimate, tt)
         if pt is None and error is None:
             ctx.usage_missing += 1
         ctx.prompt_tokens += pt or 0
         ctx.completion_tokens += ct or 0
-        record(response_json=text, status=response.status_code, error=error, finish_reason=finish,
-               prompt_tokens=pt, completion_tokens=ct, total_tokens=tt, latency_ms=latency)  # fmt: skip
+        self.record(response_json=text, status=response.status_code, error=error, finish_reason=finish,
+                    prompt_tokens=pt, completion_tokens=ct, total_tokens=tt, latency_ms=latency)  # fmt: skip
+
+
+class _LoggingCore:
+    def __init__(self, inner, log: RunLog, endpoint: str, base_url: str, use_cache: bool, limiter=None):
+        self.inner = inner
+        self.log = log
+        self.endpoint = endpoint
+        self.base_url = base_url
+        self.use_cache = use_cache
+        self.limiter = limiter
+
+
+class LoggingTransport(_LoggingCore, httpx2.BaseTransport):
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        ex = _Exchange(self, request, request.read())
+        if (cached := ex.from_cache()) is not None:
+            return cached
+        if self.limiter is not None:
+            self.limiter.acquire(ex.estimate)
+        ex.sending()
+        try:
+            response = self.inner.handle_request(request)
+            content = response.read()
+        except Exception as e:
+            ex.failed(e)
+            raise
+        ex.answered(response, content)
         return response
+
+
+class AsyncLoggingTransport(_LoggingCore, httpx2.AsyncBaseTransport):
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        ex = _Exchange(self, request, await request.aread())
+        if (cached := ex.from_cache()) is not None:
+            return cached
+        if self.limiter is not None:
+            await self.limiter.acquire_async(ex.estimate)
+        ex.sending()
+        try:
+            response = await self.inner.handle_async_request(request)
+            content = await response.aread()
+        except Exception as e:
+            ex.failed(e)
+            raise
+        ex.answered(response, content)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
