@@ -408,7 +408,7 @@ def _run_batch(codes, ep, out, concurrency, rpm, tpm, max_cost, max_tokens_total
         from .llm.client import LLM
         from .llm.limiter import RateLimiter
 
-        llm = LLM(ep, use_cache=use_cache, limiter=RateLimiter(rpm, tpm), pool=max(10, concurrency * 2))
+        llm = LLM(ep, use_cache=use_cache, limiter=RateLimiter(rpm, tpm), pool=concurrency + 2)
     log = llm.log if llm else RunLog()
     state = BatchState(log, batch_id)
     from .paths import data_home

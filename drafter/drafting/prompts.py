@@ -41,18 +41,30 @@ def _sources(name: str, directory: Path) -> list[str]:
 def prompt_version(name: str, directory: Path | None = None) -> str:
     """``name@<12 hex>``: the SHA-256 of the template and its includes. Any edit changes the version."""
     directory = directory or prompts_dir()
-    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.j2")))
-    return _version(name, str(directory), stamp)
-
-
-@cache
-def _version(name: str, directory_name: str, stamp: tuple) -> str:
-    """Cached on the folder's file stamps: parsing templates for their includes on every call is costly."""
-    directory = Path(directory_name)
+    key = (name, str(directory))
+    known = _versions.get(key)
+    if known is not None:
+        sources, stamp, version = known
+        if _stamp(directory, sources) == stamp:  # a few stats per call instead of parsing templates
+            return version
+    sources = tuple(_sources(name, directory))
     h = hashlib.sha256()
-    for n in _sources(name, directory):
+    for n in sources:
         h.update(n.encode() + b"\0" + (directory / n).read_bytes() + b"\0")
-    return f"{name.removesuffix('.j2')}@{h.hexdigest()[:12]}"
+    version = f"{name.removesuffix('.j2')}@{h.hexdigest()[:12]}"
+    _versions[key] = (sources, _stamp(directory, sources), version)
+    return version
+
+
+_versions: dict[tuple[str, str], tuple[tuple[str, ...], tuple, str]] = {}
+
+
+def _stamp(directory: Path, sources: tuple[str, ...]) -> tuple:
+    out = []
+    for n in sources:
+        st = (directory / n).stat()
+        out.append((st.st_mtime_ns, st.st_size, st.st_ino))
+    return tuple(out)
 
 
 def render(name: str, directory: Path | None = None, **variables) -> str:

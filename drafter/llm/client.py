@@ -85,6 +85,13 @@ def _speed_up_instructor() -> None:
 
     reject_async_validators._drafter_cached = True
     av.reject_async_validators = reject_async_validators
+    try:  # the patched create functions imported it by name
+        from instructor.v2.core import patch as instructor_patch
+
+        if getattr(instructor_patch, "reject_async_validators", None) is original_reject:
+            instructor_patch.reject_async_validators = reject_async_validators
+    except ImportError:
+        pass
     if original_wrap is not None:
         fc.response_schema = response_schema
 
@@ -173,6 +180,7 @@ class LLM:
     async def aclose(self) -> None:
         if self._async_openai is not None:
             await self._async_openai.close()
+            self._async_openai = self._async_client = None
 
     def _request(self, messages, response_model) -> dict:
         ep = self.endpoint
