@@ -32,6 +32,38 @@ def roles(n: int) -> list[str]:
     return [c for c in sorted(Catalog.load().by_code) if c not in scored][:n]
 
 
+def sequential_cpu_per_call(roles_n: int = 60) -> float:
+    """drafter's CPU per call with one draft at a time (no concurrency), against a zero-latency server."""
+    import time
+
+    from drafter.drafting.pipeline import draft_with_llm
+    from drafter.llm.client import LLM
+    from drafter.llm.endpoints import Endpoint
+    from drafter.llm.runlog import RunLog
+    from drafter.onet.catalog import Catalog
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.fake_openai", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        base_url = server.stdout.readline().strip()
+        os.environ["DRAFTER_BENCH_KEY"] = "sk-bench-not-a-key"
+        log = RunLog(Path(tempfile.mkdtemp(prefix="drafter-bench-")) / "runlog.sqlite")
+        llm = LLM(Endpoint(base_url=base_url, model="bench", api_key_env="DRAFTER_BENCH_KEY"), log)
+        catalog = Catalog.load()
+        codes = roles(roles_n + 1)
+        draft_with_llm(catalog.get(codes[0]), llm)  # warm-up
+        before = log.totals()["requests"]
+        c0 = time.process_time()
+        for code in codes[1:]:
+            draft_with_llm(catalog.get(code), llm)
+        cpu = time.process_time() - c0
+        return cpu / (log.totals()["requests"] - before)
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--roles", type=int, default=300)
@@ -84,6 +116,7 @@ def main() -> None:
     print(
         f"whole command {s['wall_seconds']:.2f} s inside the process; process CPU {user:.2f} s user + {system:.2f} s system"
     )
+    print(f"one draft at a time (no concurrency): {sequential_cpu_per_call() * 1000:.2f} ms CPU per LLM call")
 
 
 if __name__ == "__main__":

@@ -191,6 +191,10 @@ def invalid(name: str, answer: dict) -> dict:
     return answer
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default backlog of 5 drops connections when a batch opens dozens at once
+
+
 class FakeOpenAI:
     def __init__(self, script: Script | None = None):
         self.script = script or Script()
@@ -199,7 +203,7 @@ class FakeOpenAI:
         self.work_ms: list[float] = []  # time spent per request besides the injected latency
         self._lock = threading.Lock()
         handler = self._handler()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = _Server(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.httpd.block_on_close = False
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
