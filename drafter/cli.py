@@ -51,6 +51,29 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+# Options shared by every command that talks to an LLM (shown together under "LLM endpoint" in --help).
+_LLM = "LLM endpoint"
+EndpointOpt = Annotated[str | None, typer.Option(help="A named endpoint from endpoints.toml.", rich_help_panel=_LLM)]
+BaseUrlOpt = Annotated[
+    str | None, typer.Option(help="OpenAI-compatible base URL (default $OPENAI_BASE_URL).", rich_help_panel=_LLM)
+]
+ModelOpt = Annotated[str | None, typer.Option(help="Model name.", rich_help_panel=_LLM)]
+ApiKeyEnvOpt = Annotated[
+    str | None,
+    typer.Option(help="Environment variable holding the API key (default OPENAI_API_KEY).", rich_help_panel=_LLM),
+]
+ModeOpt = Annotated[str | None, typer.Option(help="instructor mode: tools, json_schema or json.", rich_help_panel=_LLM)]
+TimeoutOpt = Annotated[float | None, typer.Option(help="Seconds to wait for one answer.", rich_help_panel=_LLM)]
+NoCacheOpt = Annotated[
+    bool, typer.Option("--no-cache", help="Always call the endpoint, even for a logged request.", rich_help_panel=_LLM)
+]
+ConfigOpt = Annotated[
+    Path | None, typer.Option(help="Endpoints file (default $DRAFTER_HOME/endpoints.toml).", rich_help_panel=_LLM)
+]
+OfflineOpt = Annotated[
+    bool, typer.Option("--offline", help="Use the offline default even if an LLM is configured.", rich_help_panel=_LLM)
+]
+
 FileArg = Annotated[
     Path, typer.Argument(help="An assessment: JSON draft or house-format Markdown.", show_default=False)
 ]
@@ -182,20 +205,16 @@ def draft(
         Path | None, typer.Option(help="Evidence notes for the prompts (projections, wages, tools).")
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the draft's .json and .md.")] = Path("drafts"),
-    endpoint: Annotated[str | None, typer.Option(help="A named endpoint from endpoints.toml.")] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL (default $OPENAI_BASE_URL).")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
-    api_key_env: Annotated[str | None, typer.Option(help="Environment variable holding the API key.")] = None,
-    mode: Annotated[str | None, typer.Option(help="instructor mode: tools, json_schema or json.")] = None,
-    timeout: Annotated[float | None, typer.Option(help="Seconds to wait for one answer.")] = None,
+    endpoint: EndpointOpt = None,
+    base_url: BaseUrlOpt = None,
+    model: ModelOpt = None,
+    api_key_env: ApiKeyEnvOpt = None,
+    mode: ModeOpt = None,
+    timeout: TimeoutOpt = None,
     max_tokens: Annotated[int | None, typer.Option(help="Output token limit per call.")] = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Always call the endpoint, even for a logged request.")
-    ] = False,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Use the offline default even if an LLM is configured.")
-    ] = False,
-    config: Annotated[Path | None, typer.Option(help="Endpoints file (default $DRAFTER_HOME/endpoints.toml).")] = None,
+    no_cache: NoCacheOpt = False,
+    offline: OfflineOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Draft an assessment of an occupation: with an LLM if one is configured, else with the offline default."""
     from .files import assessment_json, atomic_write, read_text
@@ -329,17 +348,15 @@ def batch_run(
     requests_out: Annotated[Path, typer.Option(help="Where --via openai-batch writes the JSONL.")] = Path(
         "batch-requests.jsonl"
     ),
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Use the offline default even if an LLM is configured.")
-    ] = False,
-    endpoint: Annotated[str | None, typer.Option(help="A named endpoint from endpoints.toml.")] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
-    api_key_env: Annotated[str | None, typer.Option(help="Environment variable holding the API key.")] = None,
-    mode: Annotated[str | None, typer.Option(help="instructor mode: tools, json_schema or json.")] = None,
-    timeout: Annotated[float | None, typer.Option(help="Seconds to wait for one answer.")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Always call the endpoint.")] = False,
-    config: Annotated[Path | None, typer.Option(help="Endpoints file.")] = None,
+    offline: OfflineOpt = False,
+    endpoint: EndpointOpt = None,
+    base_url: BaseUrlOpt = None,
+    model: ModelOpt = None,
+    api_key_env: ApiKeyEnvOpt = None,
+    mode: ModeOpt = None,
+    timeout: TimeoutOpt = None,
+    no_cache: NoCacheOpt = False,
+    config: ConfigOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the final summary as JSON.")] = False,
 ) -> None:
     """Draft many roles; re-run the same command to resume after a stop or a crash."""
@@ -376,12 +393,15 @@ def batch_run(
             f"wrote {n} requests to {requests_out}; submit it, then: drafter batch collect RESULTS.jsonl --out {out}"
         )
         return
-    _run_batch(selected, ep, out, concurrency, rpm, tpm, max_cost, max_tokens_total, role_retries, retry_failed,
-               not no_cache, as_json, console, catalog)  # fmt: skip
+    from .batch import BatchSettings
+
+    settings = BatchSettings(
+        concurrency, rpm, tpm, max_cost, max_tokens_total, role_retries, retry_failed, not no_cache
+    )
+    _run_batch(selected, ep, out, settings, as_json, console, catalog)
 
 
-def _run_batch(codes, ep, out, concurrency, rpm, tpm, max_cost, max_tokens_total, role_retries, retry_failed, use_cache,
-               as_json, console, catalog=None) -> None:  # fmt: skip
+def _run_batch(codes, ep, out, settings, as_json, console, catalog=None) -> None:
     import time
 
     from rich.progress import (
@@ -393,112 +413,52 @@ def _run_batch(codes, ep, out, concurrency, rpm, tpm, max_cost, max_tokens_total
         TimeRemainingColumn,
     )
 
-    from .batch.runner import BatchLock, BatchRunner, Caps
-    from .batch.state import BatchState, batch_id_for
-    from .llm.runlog import RunLog
+    from .batch import run_batch
 
-    backend = f"llm:{ep.model}" if ep else "offline"
-    if max_cost is not None and ep is not None and not ep.prices:
-        fail(
-            f'--max-cost needs prices for {ep.model}: add [prices."{ep.model}"] input = …, output = … to endpoints.toml'
-        )
-    batch_id = batch_id_for(codes, out, backend)
-    llm = None
-    if ep is not None:
-        from .llm.client import LLM
-        from .llm.limiter import RateLimiter
+    priced = bool(ep and ep.prices)
+    progress = Progress(
+        TextColumn("[bold]drafting[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[rate]} roles/min · {task.fields[tokens]} tok · {task.fields[cost]} · {task.fields[failed]} failed"),
+        console=console, transient=as_json,
+    )  # fmt: skip
+    bar = None
+    t_start = time.perf_counter()
 
-        llm = LLM(ep, use_cache=use_cache, limiter=RateLimiter(rpm, tpm), pool=concurrency + 2)
-    log = llm.log if llm else RunLog()
-    state = BatchState(log, batch_id)
-    from .paths import data_home
-
-    started = time.perf_counter()
-    with BatchLock(data_home() / "batches" / f"{batch_id}.lock"):
-        state.create(codes, out, {"backend": backend, "concurrency": concurrency, "rpm": rpm, "tpm": tpm})
-        runner = BatchRunner(state, out, llm=llm, catalog=catalog, concurrency=concurrency, role_retries=role_retries,
-                             caps=Caps(max_cost, max_tokens_total))  # fmt: skip
-        out.mkdir(parents=True, exist_ok=True)
-        recovered = state.recover(retry_failed)
-        cleaned = runner.clean_stale_temporaries()
-        adopted = runner.adopt_finished_files()
-        pending = [r.code for r in state.roles("pending")]
-        before = state.counts()
+    def on_start(b) -> None:
+        nonlocal bar
         console.print(
-            f"Batch {batch_id} ({backend}): {len(codes)} roles — {before['done']} done, {before['failed']} failed, "
-            f"{len(pending)} to draft"
-            + (f"; resumed {recovered} interrupted" if recovered else "")
-            + (f", adopted {adopted} finished file(s)" if adopted else "")
-            + (f", removed {cleaned} partial file(s)" if cleaned else "")
+            f"Batch {b.batch_id} ({b.backend}): {b.roles} roles — {b.done} done, {b.failed} failed, {b.pending} to draft"
+            + (f"; resumed {b.recovered} interrupted" if b.recovered else "")
+            + (f", adopted {b.adopted} finished file(s)" if b.adopted else "")
+            + (f", removed {b.cleaned} partial file(s)" if b.cleaned else "")
         )
-        progress = Progress(
-            TextColumn("[bold]drafting[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
-            TimeRemainingColumn(), TextColumn("{task.fields[rate]} roles/min · {task.fields[tokens]} tok · {task.fields[cost]} · {task.fields[failed]} failed"),
-            console=console, transient=as_json,
+        progress.start()
+        bar = progress.add_task(
+            "batch", total=b.pending, rate="0.0", tokens="0", cost="$0.00" if priced else "cost n/a", failed=0
+        )
+
+    def on_role(code, status, p) -> None:
+        minutes = (time.perf_counter() - t_start) / 60
+        progress.update(
+            bar, advance=1, rate=f"{(p.done + p.failed) / minutes:.1f}" if minutes else "0.0", tokens=f"{p.tokens:,}",
+            cost=f"${p.cost:.2f}" if priced else "cost n/a", failed=p.failed,
         )  # fmt: skip
-        t_start = time.perf_counter()
-        with progress:
-            bar = progress.add_task(
-                "batch",
-                total=len(pending),
-                rate="0.0",
-                tokens="0",
-                cost="$0.00" if (ep and ep.prices) else "cost n/a",
-                failed=0,
-            )
+        if status == "failed":
+            progress.console.print(f"[red]✗[/] {p.events[-1]}", soft_wrap=True)
 
-            def on_role(code, status, p):
-                minutes = (time.perf_counter() - t_start) / 60
-                progress.update(
-                    bar, advance=1, rate=f"{(p.done + p.failed) / minutes:.1f}" if minutes else "0.0", tokens=f"{p.tokens:,}",
-                    cost=f"${p.cost:.2f}" if (ep and ep.prices) else "cost n/a", failed=p.failed,
-                )  # fmt: skip
-                if status == "failed":
-                    progress.console.print(f"[red]✗[/] {p.events[-1]}", soft_wrap=True)
-
-            runner.on_role = on_role
-            try:
-                timing = runner.run(pending)
-            finally:
-                if llm:
-                    llm.close()
-    counts, totals = state.counts(), state.totals()
-    summary = {
-        "batch_id": batch_id, "backend": backend, "roles": len(codes), **counts,
-        "stopped_by_cap": runner.stopped_by_cap, "requests": totals["requests"], "cache_hits": totals["cache_hits"],
-        "prompt_tokens": totals["prompt_tokens"], "completion_tokens": totals["completion_tokens"],
-        "cost_usd": totals["cost_usd"], "failures_by_cause": totals["failures_by_cause"], "duplicates": totals["duplicates"],
-        "wall_seconds": round(time.perf_counter() - started, 3), **timing,
-        "throttled_429": llm.limiter.throttled if llm and llm.limiter else 0,
-    }  # fmt: skip
+    try:
+        summary = run_batch(codes, ep, out, settings, catalog=catalog, on_start=on_start, on_role=on_role)
+    finally:
+        progress.stop()
     if as_json:
         import json
 
         print(json.dumps(summary, indent=2))
         return
-    _print_batch_summary(summary)
+    from .display import print_batch_summary
 
-
-def _print_batch_summary(s: dict) -> None:
-    from rich.table import Table
-
-    t = Table(title=f"Batch {s['batch_id']} ({s['backend']})", title_justify="left", show_header=False)
-    t.add_column("", style="bold")
-    t.add_column("")
-    t.add_row("Roles", f"{s['roles']}: {s['done']} done, {s['failed']} failed, {s['pending'] + s['running']} pending")
-    if s["stopped_by_cap"]:
-        t.add_row("Stopped", "[yellow]before crossing the cost/token cap; re-run with a higher cap to continue[/]")
-    t.add_row(
-        "LLM calls", f"{s['requests']} requests, {s['cache_hits']} cache hits, {s['throttled_429']} rate-limited (429)"
-    )
-    t.add_row(
-        "Tokens", f"{s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} completion (failed attempts included)"
-    )
-    t.add_row("Cost", "n/a (no prices for this model)" if s["cost_usd"] is None else f"${s['cost_usd']:.4f}")
-    if s["failures_by_cause"]:
-        t.add_row("Failures by cause", ", ".join(f"{k}: {v}" for k, v in sorted(s["failures_by_cause"].items())))
-    t.add_row("Time", f"{s['drafting_seconds']:.1f} s drafting, {s['wall_seconds']:.1f} s in all")
-    _console().print(t)
+    print_batch_summary(_console(), summary)
 
 
 @batch_app.command("status")
@@ -558,12 +518,12 @@ def batch_collect(
     results: Annotated[Path, typer.Argument(help="The Batch API output file (JSONL).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the drafts.")] = Path("drafts"),
     concurrency: Annotated[int, typer.Option(help="Roles drafted at once for the remaining steps.")] = 8,
-    endpoint: Annotated[str | None, typer.Option(help="A named endpoint from endpoints.toml.")] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name (as in the requests).")] = None,
-    api_key_env: Annotated[str | None, typer.Option(help="Environment variable holding the API key.")] = None,
-    mode: Annotated[str | None, typer.Option(help="instructor mode: tools, json_schema or json.")] = None,
-    config: Annotated[Path | None, typer.Option(help="Endpoints file.")] = None,
+    endpoint: EndpointOpt = None,
+    base_url: BaseUrlOpt = None,
+    model: ModelOpt = None,
+    api_key_env: ApiKeyEnvOpt = None,
+    mode: ModeOpt = None,
+    config: ConfigOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the final summary as JSON.")] = False,
 ) -> None:
     """Validate Batch API answers, run the remaining steps, and write the drafts."""
@@ -598,7 +558,9 @@ def batch_collect(
     codes = sorted(set(answers) | set(engine_failed))
     if not codes:
         fail(f"{results}: no usable answers")
-    _run_batch(codes, ep, out, concurrency, None, None, None, None, 2, False, True, as_json, console)
+    from .batch import BatchSettings
+
+    _run_batch(codes, ep, out, BatchSettings(concurrency=concurrency), as_json, console)
 
 
 @eval_app.callback()
@@ -620,17 +582,15 @@ def eval_run(
     samples: Annotated[
         int, typer.Option(help="Drafts per role (use with temperature > 0); mean and spread are reported.")
     ] = 1,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Draft with the offline default even if an LLM is configured.")
-    ] = False,
-    endpoint: Annotated[str | None, typer.Option(help="A named endpoint from endpoints.toml.")] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name.")] = None,
-    api_key_env: Annotated[str | None, typer.Option(help="Environment variable holding the API key.")] = None,
-    mode: Annotated[str | None, typer.Option(help="instructor mode: tools, json_schema or json.")] = None,
+    offline: OfflineOpt = False,
+    endpoint: EndpointOpt = None,
+    base_url: BaseUrlOpt = None,
+    model: ModelOpt = None,
+    api_key_env: ApiKeyEnvOpt = None,
+    mode: ModeOpt = None,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature (0 = cached, repeatable).")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Always call the endpoint.")] = False,
-    config: Annotated[Path | None, typer.Option(help="Endpoints file.")] = None,
+    no_cache: NoCacheOpt = False,
+    config: ConfigOpt = None,
     baseline: Annotated[Path | None, typer.Option(help="A stored run to compare with (its JSON file).")] = None,
     fail_on_regression: Annotated[
         bool, typer.Option("--fail-on-regression", help="Exit 1 when the gate fails.")
@@ -706,68 +666,12 @@ def _eval_golden(ep, drafts, samples, no_cache, baseline, fail_on_regression, ga
         print(json.dumps({"run_id": run["run_id"], "aggregates": run["aggregates"], "usage": run["usage"], "gate": gate,
                           "json": str(json_path), "html": str(html_path)}, indent=2))  # fmt: skip
     else:
-        _print_eval(run, gate, base)
+        from .display import print_eval
+
+        print_eval(_console(), run, gate)
         console.print(f"wrote {json_path} and {html_path}")
     if fail_on_regression and violations:
         raise typer.Exit(1)
-
-
-def _print_eval(run, gate, base) -> None:
-    from rich.table import Table
-
-    console = _console()
-    t = Table(title=f"drafter eval {run['run_id']} — {run['config']['backend']}", title_justify="left")
-    for col in (
-        "Role",
-        "Kind",
-        "Human",
-        "Draft",
-        "|Δ| comp.",
-        "Zone",
-        "Task MAE",
-        "QWK",
-        "Labels",
-        "Time TV",
-        "Evid. |Δ|",
-        "Barr. |Δ|",
-    ):
-        t.add_column(col, justify="left" if col in ("Role", "Kind", "Zone") else "right")
-
-    def f(v, pct=False):
-        return "—" if v is None else (f"{v * 100:.0f}%" if pct else f"{v:.2f}")
-
-    for r in run["roles"]:
-        if r["error"]:
-            t.add_row(r["title"], r["kind"], "", "", "", f"[red]failed: {r['error'][:60]}[/]", *[""] * 6)
-            continue
-        s, m = r["samples"][0], r["metrics"]
-        zone = "[green]agrees[/]" if m.get("zone_agreement") == 1 else f"[red]{s['draft_zone']} ≠ {s['golden_zone']}[/]"
-        spread = r["spread"].get("composite_error")
-        t.add_row(
-            r["title"], r["kind"], f"{s['golden_score']:.1f}", f"{s['draft_score']:.1f}",
-            f(m.get("composite_error")) + (f" ± {spread:.2f}" if spread else ""), zone, f(m.get("task_score_mae")),
-            f(m.get("task_score_qwk")), f(m.get("label_agreement"), True), f(m.get("time_share_tv")),
-            f(m.get("evidence_total_error")), f(m.get("barrier_total_error")),
-        )  # fmt: skip
-    console.print(t)
-    agg = run["aggregates"]
-    console.print(
-        "Means over roles: " + ", ".join(f"{k} {v['mean']:.3f} (n={v['n']})" for k, v in agg.items() if v["n"])
-    )
-    if run["usage"]:
-        u = run["usage"]
-        cost = f", ${u['cost_usd']}" if u.get("cost_usd") is not None else ""
-        console.print(
-            f"LLM: {u['requests']} requests, {u['cache_hits']} cache hits, {u['prompt_tokens'] + u['completion_tokens']:,} tokens{cost}"
-        )
-    for s in run["skipped"]:
-        console.print(f"[dim]skipped: {s}[/]")
-    if gate["violations"]:
-        console.print(f"[red]Gate failed[/] against {gate['baseline']}:")
-        for v in gate["violations"]:
-            console.print(f"  [red]✗[/] {v}")
-    else:
-        console.print(f"[green]Gate passed[/] against {gate['baseline']}.")
 
 
 def _eval_labels(ep, backend, sample, seed, as_json, console) -> None:
@@ -798,35 +702,9 @@ def _eval_labels(ep, backend, sample, seed, as_json, console) -> None:
     if as_json:
         print(json.dumps(result, indent=2))
         return
-    from rich.table import Table
+    from .display import print_label_tier
 
-    t = Table(
-        title=f"Human-label tier: {result['occupations']} occupations ({result['mapping']})", title_justify="left"
-    )
-    for col in ("Who", "Exact E0/E1/E2", "Exposed or not", "κ (exposed)", "Tasks"):
-        t.add_column(col, justify="left" if col == "Who" else "right")
-
-    def pct(a):
-        return "—" if not a or a["agreement"] is None else f"{a['agreement'] * 100:.1f}%"
-
-    d, g = result["drafter"], result["gpt4_reference"]
-    who = {
-        "offline": "offline default (leave-one-occupation-out)",
-        "gpt4-labels": "published GPT-4 labels",
-        "llm": "LLM drafts",
-    }[name]
-    t.add_row(
-        who,
-        pct(d["exact"]),
-        pct(d["exposed_or_not"]),
-        f"{d['exposed_or_not']['kappa']:.3f}",
-        str(d["exposed_or_not"]["n"]),
-    )
-    t.add_row("GPT-4 (reference, same tasks)", pct(g["exact"]), pct(g["exposed_or_not"]), f"{g['exposed_or_not']['kappa']:.3f}",
-              str(g["exposed_or_not"]["n"]))  # fmt: skip
-    _console().print(t)
-    for f_ in result["failed"]:
-        console.print(f"[red]failed:[/] {f_}")
+    print_label_tier(_console(), result, name)
 
 
 @eval_app.command("compare")
@@ -844,28 +722,9 @@ def eval_compare(
 
         print(json.dumps(rows, indent=2))
         return
-    from rich.table import Table
+    from .display import print_comparison
 
-    t = Table(title=f"{a.name} → {b.name}", title_justify="left")
-    for col in ("Scope", "Metric", "A", "B", "Change", ""):
-        t.add_column(col, justify="right" if col in ("A", "B", "Change") else "left")
-    for r in rows:
-        colour = {"better": "green", "worse": "red"}.get(r["verdict"], "dim")
-        t.add_row(
-            r["scope"],
-            r["metric"],
-            _num(r["a"]),
-            _num(r["b"]),
-            _num(r["change"], signed=True),
-            f"[{colour}]{r['verdict']}[/]",
-        )
-    _console().print(t)
-
-
-def _num(v, signed: bool = False) -> str:
-    if v is None:
-        return "—"
-    return f"{v:+.3f}" if signed else f"{v:.3f}"
+    print_comparison(_console(), rows, f"{a.name} → {b.name}")
 
 
 @onet_app.command("show")

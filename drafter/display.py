@@ -61,3 +61,121 @@ def print_scorecard(console: Console, a: Assessment, card: ScoreCard, report: Co
                 console.print(f"  line {c.line} {c.figure}: written {c.written!r}, computed {c.computed!r}")
         else:
             console.print(f"[green]Consistency: all {len(report.checks)} written figures agree with the scorer.[/]")
+
+
+def _fmt(v, pct: bool = False, signed: bool = False, places: int = 2) -> str:
+    if v is None:
+        return "—"
+    if pct:
+        return f"{v * 100:.0f}%"
+    return f"{v:+.{places}f}" if signed else f"{v:.{places}f}"
+
+
+def print_batch_summary(console: Console, s: dict) -> None:
+    t = Table(title=f"Batch {s['batch_id']} ({s['backend']})", title_justify="left", show_header=False)
+    t.add_column("", style="bold")
+    t.add_column("")
+    t.add_row("Roles", f"{s['roles']}: {s['done']} done, {s['failed']} failed, {s['pending'] + s['running']} pending")
+    if s["stopped_by_cap"]:
+        t.add_row("Stopped", "[yellow]before crossing the cost/token cap; re-run with a higher cap to continue[/]")
+    t.add_row(
+        "LLM calls", f"{s['requests']} requests, {s['cache_hits']} cache hits, {s['throttled_429']} rate-limited (429)"
+    )
+    t.add_row(
+        "Tokens", f"{s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} completion (failed attempts included)"
+    )
+    t.add_row("Cost", "n/a (no prices for this model)" if s["cost_usd"] is None else f"${s['cost_usd']:.4f}")
+    if s["failures_by_cause"]:
+        t.add_row("Failures by cause", ", ".join(f"{k}: {v}" for k, v in sorted(s["failures_by_cause"].items())))
+    t.add_row("Time", f"{s['drafting_seconds']:.1f} s drafting, {s['wall_seconds']:.1f} s in all")
+    console.print(t)
+
+
+EVAL_COLUMNS = (
+    "Role",
+    "Kind",
+    "Human",
+    "Draft",
+    "|Δ| comp.",
+    "Zone",
+    "Task MAE",
+    "QWK",
+    "Labels",
+    "Time TV",
+    "Evid. |Δ|",
+    "Barr. |Δ|",
+)
+
+
+def print_eval(console: Console, run: dict, gate: dict) -> None:
+    t = Table(title=f"drafter eval {run['run_id']} — {run['config']['backend']}", title_justify="left")
+    for col in EVAL_COLUMNS:
+        t.add_column(col, justify="left" if col in ("Role", "Kind", "Zone") else "right")
+    for r in run["roles"]:
+        if r["error"]:
+            t.add_row(r["title"], r["kind"], "", "", "", f"[red]failed: {r['error'][:60]}[/]", *[""] * 6)
+            continue
+        s, m = r["samples"][0], r["metrics"]
+        zone = "[green]agrees[/]" if m.get("zone_agreement") == 1 else f"[red]{s['draft_zone']} ≠ {s['golden_zone']}[/]"
+        spread = r["spread"].get("composite_error")
+        t.add_row(
+            r["title"], r["kind"], f"{s['golden_score']:.1f}", f"{s['draft_score']:.1f}",
+            _fmt(m.get("composite_error")) + (f" ± {spread:.2f}" if spread else ""), zone, _fmt(m.get("task_score_mae")),
+            _fmt(m.get("task_score_qwk")), _fmt(m.get("label_agreement"), pct=True), _fmt(m.get("time_share_tv")),
+            _fmt(m.get("evidence_total_error")), _fmt(m.get("barrier_total_error")),
+        )  # fmt: skip
+    console.print(t)
+    means = ", ".join(f"{k} {v['mean']:.3f} (n={v['n']})" for k, v in run["aggregates"].items() if v["n"])
+    console.print(f"Means over roles: {means}")
+    if run["usage"]:
+        u = run["usage"]
+        cost = f", ${u['cost_usd']}" if u.get("cost_usd") is not None else ""
+        tokens = u["prompt_tokens"] + u["completion_tokens"]
+        console.print(f"LLM: {u['requests']} requests, {u['cache_hits']} cache hits, {tokens:,} tokens{cost}")
+    for s in run["skipped"]:
+        console.print(f"[dim]skipped: {s}[/]")
+    if gate["violations"]:
+        console.print(f"[red]Gate failed[/] against {gate['baseline']}:")
+        for v in gate["violations"]:
+            console.print(f"  [red]✗[/] {v}")
+    else:
+        console.print(f"[green]Gate passed[/] against {gate['baseline']}.")
+
+
+LABEL_TIER_WHO = {
+    "offline": "offline default (leave-one-occupation-out)",
+    "gpt4-labels": "published GPT-4 labels",
+    "llm": "LLM drafts",
+}
+
+
+def print_label_tier(console: Console, result: dict, backend: str) -> None:
+    t = Table(
+        title=f"Human-label tier: {result['occupations']} occupations ({result['mapping']})", title_justify="left"
+    )
+    for col in ("Who", "Exact E0/E1/E2", "Exposed or not", "κ (exposed)", "Tasks"):
+        t.add_column(col, justify="left" if col == "Who" else "right")
+
+    def pct(a):
+        return "—" if not a or a["agreement"] is None else f"{a['agreement'] * 100:.1f}%"
+
+    for who, d in (
+        (LABEL_TIER_WHO[backend], result["drafter"]),
+        ("GPT-4 (reference, same tasks)", result["gpt4_reference"]),
+    ):
+        e = d["exposed_or_not"]
+        t.add_row(who, pct(d["exact"]), pct(e), _fmt(e["kappa"], places=3), str(e["n"]))
+    console.print(t)
+    for f in result["failed"]:
+        console.print(f"[red]failed:[/] {f}")
+
+
+def print_comparison(console: Console, rows: list[dict], title: str) -> None:
+    t = Table(title=title, title_justify="left")
+    for col in ("Scope", "Metric", "A", "B", "Change", ""):
+        t.add_column(col, justify="right" if col in ("A", "B", "Change") else "left")
+    for r in rows:
+        colour = {"better": "green", "worse": "red"}.get(r["verdict"], "dim")
+        t.add_row(r["scope"], r["metric"], _fmt(r["a"], places=3), _fmt(r["b"], places=3),
+                  _fmt(r["change"], signed=True, places=3), f"[{colour}]{r['verdict']}[/]")  # fmt: skip
+    console.print(t)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..codes import normalise_onet_code
@@ -48,3 +50,96 @@ def select_codes(catalog, codes_file: Path | None, group: str | None, all_: bool
     if not codes:
         raise DrafterError(f"{codes_file}: no SOC codes in the file")
     return sorted(codes)
+
+
+@dataclass
+class BatchSettings:
+    concurrency: int = 8
+    rpm: float | None = None
+    tpm: float | None = None
+    max_cost: float | None = None
+    max_tokens: int | None = None
+    role_retries: int = 2
+    retry_failed: bool = False
+    use_cache: bool = True
+
+
+@dataclass
+class BatchStart:
+    """What a batch found when it started, for the caller to show."""
+
+    batch_id: str
+    backend: str
+    roles: int
+    done: int
+    failed: int
+    pending: int
+    recovered: int
+    adopted: int
+    cleaned: int
+
+
+def run_batch(
+    codes: list[str],
+    endpoint,
+    out: Path,
+    settings: BatchSettings,
+    *,
+    catalog=None,
+    on_start: Callable[[BatchStart], None] = lambda start: None,
+    on_role: Callable[[str, str, object], None] = lambda code, status, progress: None,
+) -> dict:
+    """Draft ``codes`` into ``out`` (resuming the same batch if it ran before); returns the summary."""
+    import time
+
+    from ..llm.runlog import RunLog
+    from ..paths import data_home
+    from .runner import BatchLock, BatchRunner, Caps
+    from .state import BatchState, batch_id_for
+
+    backend = f"llm:{endpoint.model}" if endpoint else "offline"
+    if settings.max_cost is not None and endpoint is not None and not endpoint.prices:
+        raise DrafterError(
+            f'--max-cost needs prices for {endpoint.model}: add [prices."{endpoint.model}"] input = …, output = … '
+            "to endpoints.toml"
+        )
+    batch_id = batch_id_for(codes, out, backend)
+    llm = None
+    if endpoint is not None:
+        from ..llm.client import LLM
+        from ..llm.limiter import RateLimiter
+
+        limiter = RateLimiter(settings.rpm, settings.tpm)
+        llm = LLM(endpoint, use_cache=settings.use_cache, limiter=limiter, pool=settings.concurrency + 2)
+    log = llm.log if llm else RunLog()
+    state = BatchState(log, batch_id)
+    started = time.perf_counter()
+    try:
+        with BatchLock(data_home() / "batches" / f"{batch_id}.lock"):
+            config = {"backend": backend, "concurrency": settings.concurrency, "rpm": settings.rpm, "tpm": settings.tpm}
+            state.create(codes, out, config)
+            runner = BatchRunner(
+                state, out, llm=llm, catalog=catalog, concurrency=settings.concurrency,
+                role_retries=settings.role_retries, caps=Caps(settings.max_cost, settings.max_tokens), on_role=on_role,
+            )  # fmt: skip
+            Path(out).mkdir(parents=True, exist_ok=True)
+            recovered = state.recover(settings.retry_failed)
+            cleaned = runner.clean_stale_temporaries()
+            adopted = runner.adopt_finished_files()
+            pending = [r.code for r in state.roles("pending")]
+            before = state.counts()
+            on_start(BatchStart(batch_id, backend, len(codes), before["done"], before["failed"], len(pending),
+                                recovered, adopted, cleaned))  # fmt: skip
+            timing = runner.run(pending)
+    finally:
+        if llm:
+            llm.close()
+    counts, totals = state.counts(), state.totals()
+    return {
+        "batch_id": batch_id, "backend": backend, "roles": len(codes), **counts,
+        "stopped_by_cap": runner.stopped_by_cap, "requests": totals["requests"], "cache_hits": totals["cache_hits"],
+        "prompt_tokens": totals["prompt_tokens"], "completion_tokens": totals["completion_tokens"],
+        "cost_usd": totals["cost_usd"], "failures_by_cause": totals["failures_by_cause"], "duplicates": totals["duplicates"],
+        "wall_seconds": round(time.perf_counter() - started, 3), **timing,
+        "throttled_429": llm.limiter.throttled if llm and llm.limiter else 0,
+    }  # fmt: skip
