@@ -171,6 +171,16 @@ def _named_rows(reader, rows, names: dict[str, str], what: str, width: int) -> t
     return found, rest
 
 
+def _scored_rows(rd, what: str, header: list[str], names: dict[str, str], field: str, text_field: str, line_of: dict):
+    """A table of named, scored rows (principles, evidence, barriers): the rows as data and the rows left over."""
+    found, rest = _named_rows(rd, rd.table(header, what), names, what, 3)
+    out = {}
+    for k, (line, cells) in found.items():
+        out[k] = {"score": _score(cells[1], line, names[k], rd), text_field: cells[2]}
+        line_of[(field, k)] = line.no
+    return out, rest
+
+
 def _total_row(reader, rest, label: str, what: str) -> tuple[int, str]:
     for line, cells in rest:
         if cells[0].casefold() == label.casefold():
@@ -206,12 +216,10 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
 
     # --- Protective principles + growth
     rd.heading(HEADINGS[1])
-    rows = rd.table(["Principle", "Score (0-3)", "Rationale"], "Protective Principles")
-    found, rest = _named_rows(rd, rows, PRINCIPLE_NAMES, "Protective Principles", 3)
-    principles = {}
-    for k, (line, cells) in found.items():
-        principles[k] = {"score": _score(cells[1], line, PRINCIPLE_NAMES[k], rd), "rationale": cells[2]}
-        line_of[("protective_principles", k)] = line.no
+    header = ["Principle", "Score (0-3)", "Rationale"]
+    principles, rest = _scored_rows(
+        rd, "Protective Principles", header, PRINCIPLE_NAMES, "protective_principles", "rationale", line_of
+    )
     rd.note("protective_total", *_total_row(rd, rest, "Protective Total", "Protective Principles"))
     growth_rows = [(ln, c) for ln, c in rest if c[0].casefold() == "ai growth correlation"]
     if not growth_rows:
@@ -258,23 +266,15 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
 
     # --- Evidence
     rd.heading(HEADINGS[3])
-    rows = rd.table(["Dimension", "Score (-2 to 2)", "Evidence"], "Evidence")
-    found, rest = _named_rows(rd, rows, EVIDENCE_NAMES, "Evidence", 3)
-    evidence = {}
-    for k, (line, cells) in found.items():
-        evidence[k] = {"score": _score(cells[1], line, EVIDENCE_NAMES[k], rd), "evidence": cells[2]}
-        line_of[("evidence", k)] = line.no
+    header = ["Dimension", "Score (-2 to 2)", "Evidence"]
+    evidence, rest = _scored_rows(rd, "Evidence", header, EVIDENCE_NAMES, "evidence", "evidence", line_of)
     rd.note("evidence_total", *_total_row(rd, rest, "Total", "Evidence"))
 
     # --- Barriers
     rd.heading(HEADINGS[4])
     rd.prefixed(REFRAMED_QUESTION.split(":")[0] + ":", optional=True)
-    rows = rd.table(["Barrier", "Score (0-2)", "Rationale"], "Barrier")
-    found, rest = _named_rows(rd, rows, BARRIER_NAMES, "Barrier", 3)
-    barriers = {}
-    for k, (line, cells) in found.items():
-        barriers[k] = {"score": _score(cells[1], line, BARRIER_NAMES[k], rd), "rationale": cells[2]}
-        line_of[("barriers", k)] = line.no
+    header = ["Barrier", "Score (0-2)", "Rationale"]
+    barriers, rest = _scored_rows(rd, "Barrier", header, BARRIER_NAMES, "barriers", "rationale", line_of)
     rd.note("barrier_total", *_total_row(rd, rest, "Total", "Barrier"))
 
     # --- Growth check paragraph(s)
