@@ -69,13 +69,18 @@ def main() -> None:
     ap.add_argument("--roles", type=int, default=300)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--latency", type=float, default=0.2)
+    ap.add_argument("--processes", type=int, default=0, help="worker processes (0: drafter's default)")
+    ap.add_argument("--server-processes", type=int, default=2, help="fake server processes sharing its port")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="drafter-bench-"))
     codes = work / "codes.txt"
     codes.write_text("\n".join(roles(args.roles)) + "\n", encoding="utf-8")
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_openai", str(args.latency)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "tests.fake_openai", str(args.latency), str(args.server_processes)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         base_url = server.stdout.readline().strip()
@@ -83,7 +88,7 @@ def main() -> None:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         r = subprocess.run(
             [sys.executable, "-m", "drafter", "batch", "--codes", str(codes), "--base-url", base_url, "--model", "bench",
-             "-o", str(work / "drafts"), "--concurrency", str(args.concurrency), "--json"],  # fmt: skip
+             "-o", str(work / "drafts"), "--concurrency", str(args.concurrency), "--processes", str(args.processes), "--json"],  # fmt: skip
             env=env, capture_output=True, text=True, cwd=work,
         )  # fmt: skip
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -107,6 +112,10 @@ def main() -> None:
     print(
         f"drafting phase {s['drafting_seconds']:.2f} s: {throughput:.1f} calls/s vs ideal C/L = {ideal:.1f} calls/s -> ratio {throughput / ideal:.3f} (target >= 0.9)"
     )
+    rounds = -(-s["done"] // args.concurrency)
+    bound = (calls / args.concurrency) / (rounds * (calls / max(1, s["done"])))
+    print(f"(a role's {calls / max(1, s['done']):.0f} calls run one after another, so {s['done']} roles over {args.concurrency} slots "
+          f"take at least {rounds} rounds: the best possible ratio here is {bound:.3f})")  # fmt: skip
     print(f"drafter CPU per LLM call: {s['cpu_seconds'] / calls * 1000:.2f} ms in the drafting phase (target < 5 ms); "
           f"{process_cpu / calls * 1000:.2f} ms counting start-up and imports; {s['cpu_seconds'] / max(1, s['done']) * 1000:.1f} ms per role")  # fmt: skip
     print(

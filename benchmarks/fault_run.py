@@ -48,6 +48,7 @@ def fault_run(
     http_retries: int = 3,
     validation_retries: int = 2,
     role_retries: int = 2,
+    processes: int = 1,
 ) -> dict:
     from drafter.assessment import Assessment
     from drafter.batch import human_scored_codes
@@ -70,7 +71,7 @@ def fault_run(
             encoding="utf-8",
         )
         cmd = [sys.executable, "-m", "drafter", "batch", "--codes", str(work / "codes.txt"), "--endpoint", "faulty",
-               "--config", str(work / "endpoints.toml"), "-o", str(out), "--concurrency", str(concurrency), "--role-retries", str(role_retries), "--json"]  # fmt: skip
+               "--config", str(work / "endpoints.toml"), "-o", str(out), "--concurrency", str(concurrency), "--role-retries", str(role_retries), "--processes", str(processes), "--json"]  # fmt: skip
         t0 = time.perf_counter()
         first = subprocess.Popen(cmd, env=env, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         db = home / "runlog.sqlite"
@@ -138,13 +139,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--roles", type=int, default=300)
     ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--processes", type=int, default=2)
     args = ap.parse_args()
-    r = fault_run(args.roles, args.concurrency)
+    r = fault_run(args.roles, args.concurrency, processes=args.processes)
     print(
         f"roles {r['roles']}: {r['done']} done, {r['failed']} failed {r['failures_by_cause'] or ''}, duplicates {r['duplicates']}"
     )
     print(
-        f"killed with SIGKILL at {r['done_when_killed']} done, then resumed; {r['requests']} requests to the server in {r['seconds']} s"
+        f"{args.processes} worker process(es); killed with SIGKILL at {r['done_when_killed']} done, then resumed; {r['requests']} requests to the server in {r['seconds']} s"
     )
     print("injected faults: " + ", ".join(f"{k} x{v}" for k, v in r["injected"].items()))
     print("problems: " + ("none" if not r["problems"] else "; ".join(r["problems"][:10])))

@@ -329,6 +329,9 @@ def batch_run(
     all_: Annotated[bool, typer.Option("--all", help="Every O*NET occupation.")] = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the drafts.")] = Path("drafts"),
     concurrency: Annotated[int, typer.Option(help="Roles drafted at once.")] = 8,
+    processes: Annotated[
+        int, typer.Option(help="Worker processes sharing the roles (0: one per 16 concurrent roles, up to the cores).")
+    ] = 0,
     rpm: Annotated[float | None, typer.Option(help="Requests per minute, shared by all workers.")] = None,
     tpm: Annotated[float | None, typer.Option(help="Tokens per minute, shared by all workers.")] = None,
     max_cost: Annotated[
@@ -396,8 +399,9 @@ def batch_run(
     from .batch import BatchSettings
 
     settings = BatchSettings(
-        concurrency, rpm, tpm, max_cost, max_tokens_total, role_retries, retry_failed, not no_cache
-    )
+        concurrency=concurrency, rpm=rpm, tpm=tpm, max_cost=max_cost, max_tokens=max_tokens_total,
+        role_retries=role_retries, retry_failed=retry_failed, use_cache=not no_cache, processes=processes,
+    )  # fmt: skip
     _run_batch(selected, ep, out, settings, as_json, console, catalog)
 
 

@@ -76,6 +76,10 @@ def print_batch_summary(console: Console, s: dict) -> None:
     t.add_column("", style="bold")
     t.add_column("")
     t.add_row("Roles", f"{s['roles']}: {s['done']} done, {s['failed']} failed, {s['pending'] + s['running']} pending")
+    if s.get("crashed_workers"):
+        t.add_row(
+            "Workers", f"[red]{len(s['crashed_workers'])} worker process(es) died; re-run the command to resume[/]"
+        )
     if s["stopped_by_cap"]:
         t.add_row("Stopped", "[yellow]before crossing the cost/token cap; re-run with a higher cap to continue[/]")
     t.add_row(

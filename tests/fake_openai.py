@@ -193,17 +193,22 @@ def invalid(name: str, answer: dict) -> dict:
 
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # the default backlog of 5 drops connections when a batch opens dozens at once
+    allow_reuse_port = True  # several server processes may share one port (benchmarks)
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a killed client: expected in fault runs
+            super().handle_error(request, client_address)
 
 
 class FakeOpenAI:
-    def __init__(self, script: Script | None = None):
+    def __init__(self, script: Script | None = None, port: int = 0):
         self.script = script or Script()
         self.requests: list[dict] = []
         self.behaviours: list[str] = []
         self.work_ms: list[float] = []  # time spent per request besides the injected latency
         self._lock = threading.Lock()
         handler = self._handler()
-        self.httpd = _Server(("127.0.0.1", 0), handler)
+        self.httpd = _Server(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
         self.httpd.block_on_close = False
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -338,10 +343,28 @@ def run_batch_file(
     return len(out)
 
 
+def _serve(latency: float, port: int) -> None:
+    with FakeOpenAI(Script(latency=latency), port=port):
+        threading.Event().wait()
+
+
 def main() -> None:
-    """Serve from the command line (for benchmarks): ``python -m tests.fake_openai LATENCY_SECONDS``."""
+    """Serve from the command line (for benchmarks): ``python -m tests.fake_openai LATENCY [PROCESSES]``.
+
+    With several processes (sharing one port), the server's own interpreter lock adds less to the latency.
+    """
+    import multiprocessing
+    import socket
+
     latency = float(sys.argv[1]) if len(sys.argv) > 1 else 0.0
-    with FakeOpenAI(Script(latency=latency)) as server:
+    processes = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    extra = [multiprocessing.Process(target=_serve, args=(latency, port), daemon=True) for _ in range(processes - 1)]
+    for p in extra:
+        p.start()
+    with FakeOpenAI(Script(latency=latency), port=port) as server:
         print(server.base_url, flush=True)
         try:
             threading.Event().wait()

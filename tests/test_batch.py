@@ -33,6 +33,12 @@ def test_fault_run_killed_halfway_ends_with_every_role_done_once_or_failed_with_
     assert 0 < r["done_when_killed"] < 60
 
 
+def test_fault_run_with_two_worker_processes_killed_halfway_drafts_every_role_exactly_once(tmp_path):
+    r = _load_fault_run()(80, concurrency=16, work=tmp_path, processes=2)
+    assert r["problems"] == []
+    assert r["done"] + r["failed"] == 80 and r["duplicates"] == 0 and 0 < r["done_when_killed"] < 80
+
+
 def _codes(tmp_path: Path, codes: list[str]) -> Path:
     path = tmp_path / "codes.txt"
     path.write_text("# roles\n" + "\n".join(codes) + "\n", encoding="utf-8")

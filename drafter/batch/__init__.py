@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,7 @@ class BatchSettings:
     role_retries: int = 2
     retry_failed: bool = False
     use_cache: bool = True
+    processes: int = 0  # 0: one per 16 concurrent roles, at most one per core
 
 
 @dataclass
@@ -130,16 +132,16 @@ def run_batch(
             before = state.counts()
             on_start(BatchStart(batch_id, backend, len(codes), before["done"], before["failed"], len(pending),
                                 recovered, adopted, cleaned))  # fmt: skip
-            timing = runner.run(pending)
+            processes = settings.processes or min(os.cpu_count() or 1, max(1, settings.concurrency // 16))
+            timing = runner.run(pending, processes)
     finally:
         if llm:
             llm.close()
     counts, totals = state.counts(), state.totals()
     return {
         "batch_id": batch_id, "backend": backend, "roles": len(codes), **counts,
-        "stopped_by_cap": runner.stopped_by_cap, "requests": totals["requests"], "cache_hits": totals["cache_hits"],
+        "stopped_by_cap": runner.stopped_by_cap, "crashed_workers": runner.crashed_workers, "requests": totals["requests"], "cache_hits": totals["cache_hits"],
         "prompt_tokens": totals["prompt_tokens"], "completion_tokens": totals["completion_tokens"],
         "cost_usd": totals["cost_usd"], "failures_by_cause": totals["failures_by_cause"], "duplicates": totals["duplicates"],
-        "wall_seconds": round(time.perf_counter() - started, 3), **timing,
-        "throttled_429": llm.limiter.throttled if llm and llm.limiter else 0,
+        "throttled_429": totals["throttled_429"], "wall_seconds": round(time.perf_counter() - started, 3), **timing,
     }  # fmt: skip

@@ -141,6 +141,7 @@ class BatchRunner:
         self.on_role = on_role
         self.progress = Progress()
         self.stopped_by_cap = False
+        self.crashed_workers: list[int] = []
         self._index = None
         self.prices = llm.endpoint.prices if llm else {}
 
@@ -292,11 +293,112 @@ class BatchRunner:
                 if self.llm is not None:
                     await self.llm.aclose()
 
-    def run(self, codes: list[str]) -> dict:
-        """Draft the given pending roles; returns timing figures (wall and CPU seconds of the drafting phase)."""
+    def run(self, codes: list[str], processes: int = 1) -> dict:
+        """Draft the given pending roles; returns timing figures (wall and CPU seconds of the drafting phase).
+
+        With ``processes`` > 1 (LLM drafting without a cost cap, where fork exists) the roles are split over
+        that many forked worker processes, each with its own event loop, connections and share of the rate
+        limits: one interpreter's event loop saturates at a few dozen concurrent drafts.
+        """
+        import resource
+
         t0, c0 = time.perf_counter(), time.process_time()
-        asyncio.run(self._run(codes))
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if processes > 1 and self.llm is not None and not self.caps.active and len(codes) > 1 and hasattr(os, "fork"):
+            self._run_forked(codes, processes)
+        else:
+            asyncio.run(self._run(codes))
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        children = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
         return {
             "drafting_seconds": round(time.perf_counter() - t0, 3),
-            "cpu_seconds": round(time.process_time() - c0, 3),
+            "cpu_seconds": round(time.process_time() - c0 + children, 3),
+            "processes": processes if self.llm is not None and processes > 1 and not self.caps.active else 1,
         }
+
+    def _run_forked(self, codes: list[str], processes: int) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        per_process = max(1, -(-self.concurrency // processes))
+        shares = [codes[i::processes] for i in range(processes)]
+        started = time.time() - 1.0
+        _warm_up()  # forked workers inherit imported modules and compiled templates instead of each building them
+        me = os.getpid()
+        workers = [
+            ctx.Process(target=_worker_process, args=(self, share, per_process, processes, me))
+            for share in shares
+            if share
+        ]
+        for w in workers:
+            w.start()
+        seen: set[str] = set()
+        while any(w.is_alive() for w in workers):
+            self._report_finished(started, seen)
+            time.sleep(0.2)
+        for w in workers:
+            w.join()
+        self._report_finished(started, seen)
+        self.crashed_workers = [w.exitcode for w in workers if w.exitcode != 0]
+
+    def _report_finished(self, since: float, seen: set[str]) -> None:
+        """Progress for roles finished by worker processes, read from the batch state."""
+        for code, status, cause, error, prompt, completion, cost in self.state.finished_since(since):
+            if code in seen:
+                continue
+            seen.add(code)
+            self.progress.tokens += prompt + completion
+            self.progress.cost += cost or 0.0
+            if status == "done":
+                self.progress.done += 1
+            else:
+                self.progress.failed += 1
+                self.progress.events.append(f"{code}: {cause}: {error}")
+            self.on_role(code, status, self.progress)
+
+
+def _warm_up() -> None:
+    from ..drafting import outputs, pipeline, prompts  # noqa: F401
+
+    for name in ("system.j2", "decompose.j2", "score_rows.j2", "role_sections.j2", "commentary.j2"):
+        prompts._env(str(prompts.prompts_dir())).get_template(name)
+        prompts.prompt_version(name)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """A worker must not outlive a killed batch: it would draft beside the batch that resumes."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _worker_process(parent: BatchRunner, codes: list[str], concurrency: int, processes: int, parent_pid: int) -> None:
+    """A forked worker: its own run-log connections, LLM client and share of the limits, same batch state."""
+    _die_with_parent(parent_pid)
+    from ..llm.client import LLM
+    from ..llm.limiter import RateLimiter
+    from ..llm.runlog import RunLog
+
+    shared = parent.llm.limiter
+    limiter = None
+    if shared is not None:
+        limiter = RateLimiter(
+            shared.rpm / processes if shared.rpm else None, shared.tpm / processes if shared.tpm else None
+        )
+    log = RunLog(parent.state.log.path, secrets=parent.state.log.secrets)
+    llm = LLM(parent.llm.endpoint, log, use_cache=parent.llm.use_cache, limiter=limiter, pool=concurrency + 2)
+    child = BatchRunner(
+        BatchState(log, parent.state.batch_id), parent.out_dir, llm=llm, catalog=parent.catalog,
+        concurrency=concurrency, role_retries=parent.role_retries,
+    )  # fmt: skip
+    try:
+        asyncio.run(child._run(codes))
+    finally:
+        llm.close()
+        log.close()

@@ -101,6 +101,14 @@ class BatchState:
                  usage.get("completion_tokens", 0), cost, int(wrote_draft), draft_path, time.time(), self.batch_id, code),
             )  # fmt: skip
 
+    def finished_since(self, since: float) -> list[tuple]:
+        with self.log.transaction() as con:
+            return con.execute(
+                "SELECT code, status, cause, error, prompt_tokens, completion_tokens, cost_usd FROM batch_roles"
+                " WHERE batch_id = ? AND status IN ('done', 'failed') AND updated >= ? ORDER BY updated",
+                (self.batch_id, since),
+            ).fetchall()
+
     def totals(self) -> dict:
         with self.log.transaction() as con:
             row = con.execute(
@@ -118,8 +126,15 @@ class BatchState:
             duplicates = con.execute(
                 "SELECT COUNT(*) FROM batch_roles WHERE batch_id = ? AND drafted > 1", (self.batch_id,)
             ).fetchone()[0]
+            throttled = con.execute(
+                "SELECT COUNT(*) FROM calls WHERE status = 429 AND run_id LIKE ?", (self.batch_id + ":%",)
+            ).fetchone()[0]
         keys = ("requests", "cache_hits", "prompt_tokens", "completion_tokens", "cost_usd", "max_drafted")
-        return dict(zip(keys, row, strict=True)) | {"failures_by_cause": causes, "duplicates": duplicates}
+        return dict(zip(keys, row, strict=True)) | {
+            "failures_by_cause": causes,
+            "duplicates": duplicates,
+            "throttled_429": throttled,
+        }
 
 
 def list_batches(log: RunLog) -> list[dict]:
