@@ -185,7 +185,7 @@ def schema_export(
 OFFLINE_NOTICE = (
     "No LLM configured: drafting with the offline default (one row per O*NET task, scores from the published "
     "human exposure labels; evidence, barriers and growth await assessor input). For an LLM draft pass "
-    "--base-url/--model, set OPENAI_API_KEY, or name a configured --endpoint (README: Configuring an endpoint)."
+    "--base-url/--model, set OPENAI_API_KEY, or name a configured --endpoint (docs/drafting.md: Configuring an endpoint)."
 )
 
 

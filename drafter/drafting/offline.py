@@ -226,7 +226,7 @@ def draft_offline(
                     f"(E0 -> 2, E1 -> 4, E2 -> 4){f'; {len(inferred)} task(s) had no label and took the label of similar tasks' if inferred else ''}.\n"
                     "Protective principles, growth correlation, evidence and barriers await assessor input and count as "
                     "neutral (0), so the score is provisional.\n"
-                    "Configure an LLM (see README: Configuring an endpoint) for a complete first draft."
+                    "Configure an LLM (docs/drafting.md: Configuring an endpoint) for a complete first draft."
                 ),
             )
         ],

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import DrafterError
 from ..paths import data_home
 
-# instructor mode per endpoint kind (see README: "Configuring an endpoint")
+# instructor mode per endpoint kind (docs/drafting.md, "Configuring an endpoint")
 DEFAULT_MODE = {
     "openai": "tools",
     "azure": "tools",

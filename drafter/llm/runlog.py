@@ -12,6 +12,7 @@ import hashlib
 import json
 import queue
 import sqlite3
+import textwrap
 import threading
 import time
 from contextlib import contextmanager
@@ -95,6 +96,16 @@ _INSERT = (
     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 _STOP = object()
+
+
+def schema_sql(path: Path) -> str:
+    """The log's tables as SQL, as documented in docs/logs.md (a test keeps the two the same)."""
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type DESC, name").fetchall()
+    finally:
+        con.close()
+    return "\n".join(textwrap.dedent("      " + r[0].strip()).strip() + ";" for r in rows) + "\n"
 
 
 def runlog_path() -> Path:
