@@ -89,6 +89,8 @@ def test_llm_draft_through_the_cli_is_complete_then_cached(run_cli, tmp_path, fa
     assert [s.step for s in a.provenance.steps] == ["decompose", "score_rows", "role_sections", "commentary"]
     assert all(s.prompt_version.startswith(s.step.split("_")[0]) for s in a.provenance.steps)
     assert all(e.source.value == "model" for _, e in a.evidence)
+    md = (out / "29-2072.00.md").read_text(encoding="utf-8")
+    assert md.count("[source: model recall, verify]") == 5  # a reviewer of the Markdown sees what to verify
     assert [c.heading for c in a.commentary][0] == "Score vs Reality Check"
     assert "computed JobZone score of 15.1" in a.commentary[0].body  # the model was given the scorer's figure
     first_count = fake_llm.count
@@ -120,6 +122,17 @@ def test_notes_reach_the_prompts_and_evidence_may_cite_them(run_cli, tmp_path, f
     assert all("BLS projects 7% growth" in str(req["messages"]) for req in fake_llm.requests[:3])
     a = _load(tmp_path / "d" / "29-2072.00.json")
     assert a.evidence.wage_trends.source.value == "notes" and a.provenance.inputs["notes"] == str(notes)
+
+
+def test_credentials_in_the_base_url_are_never_recorded(run_cli, tmp_path, fake_llm):
+    url = fake_llm.base_url.replace("http://", "http://user:s3cr3t-pass@") + "?api-key=s3cr3t-query"
+    r = run_cli(
+        "draft", "29-2072", "--base-url", url, "--model", "m", "-o", str(tmp_path / "d"), env={"OPENAI_API_KEY": "x"}
+    )
+    assert r.returncode == 0, r.stderr
+    for p in [*(tmp_path / "d").iterdir(), *(tmp_path / "home").iterdir()]:
+        assert b"s3cr3t" not in p.read_bytes(), p
+    assert "s3cr3t" not in r.stdout + r.stderr
 
 
 def test_text_with_template_braces_reaches_the_model_verbatim(run_cli, tmp_path, fake_llm):

@@ -17,6 +17,7 @@ import httpx2
 
 from ..errors import DrafterError
 from ..files import atomic_write, read_text
+from ..llm.endpoints import public_url
 
 URL = "/v1/chat/completions"
 
@@ -151,7 +152,7 @@ def check_answers(answers: dict[str, dict], endpoint, log) -> dict[str, str]:
     from ..onet.catalog import Catalog
 
     catalog = Catalog.load()
-    base_url = endpoint.base_url or "https://api.openai.com/v1"
+    base_url = public_url(endpoint.base_url)
     invalid = {}
     replay = LLM(replace(endpoint, http_retries=0, validation_retries=0), log, inner_transport=_NoNetwork())
     try:

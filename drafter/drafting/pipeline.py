@@ -199,7 +199,7 @@ def _steps(
     covered = {i for r in rows for i in r["ids"]}
     inputs = {
         "endpoint": llm.endpoint.name,
-        "base_url": llm.endpoint.base_url or "https://api.openai.com/v1",
+        "base_url": llm.public_url,
         "model": llm.endpoint.model,
         "instructor_mode": llm.endpoint.instructor_mode,
         "methodology": m.id,

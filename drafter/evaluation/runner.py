@@ -87,7 +87,7 @@ class LLMBackend(Backend):
             "backend": "llm",
             "endpoint": ep.name,
             "model": ep.model,
-            "base_url": ep.base_url or "https://api.openai.com/v1",
+            "base_url": self.llm.public_url,
             "instructor_mode": ep.instructor_mode,
             "temperature": ep.temperature,
             "prompts": [

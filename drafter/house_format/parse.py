@@ -30,6 +30,7 @@ from .render import (
     HEADINGS,
     METADATA_TAG,
     REFRAMED_QUESTION,
+    SOURCE_NOTE,
     derived,
 )
 
@@ -351,9 +352,11 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
     ids = meta.get("onet_task_ids", {})
     for t in tasks:
         t["onet_task_ids"] = ids.get(t["task"], [])
-    for k, src in meta.get("evidence_sources", {}).items():
-        if k in evidence:
-            evidence[k]["source"] = src
+    for item in evidence.values():
+        for origin, note in SOURCE_NOTE.items():
+            if item["evidence"].endswith(" " + note) or item["evidence"] == note:
+                item["evidence"] = item["evidence"].removesuffix(note).rstrip()
+                item["source"] = origin
     provenance = meta.get("provenance") or {"drafted_by": "human", "inputs": {"document": source or "<text>"}}
     data = {
         "schema_version": meta.get("schema_version", 1),

@@ -129,6 +129,20 @@ def sub_label_sentence(card: ScoreCard) -> str:
     return text
 
 
+SOURCE_NOTE = {
+    "assessor": "[source: assessor]",
+    "notes": "[source: assessor's notes]",
+    "model": "[source: model recall, verify]",
+}
+
+
+def evidence_cell(item) -> str:
+    """Evidence text, followed by where it came from, so a reviewer of the Markdown knows what to verify."""
+    if item.source is None:
+        return item.evidence
+    return f"{item.evidence} {SOURCE_NOTE[item.source.value]}"
+
+
 def override_line(a: Assessment) -> str:
     o = a.assessor_override
     if o.zone is None:
@@ -142,7 +156,6 @@ def metadata(a: Assessment) -> dict:
         "schema_version": a.schema_version,
         "provenance": a.provenance.model_dump(mode="json", exclude_defaults=True),
         "onet_task_ids": {r.task: r.onet_task_ids for r in a.tasks if r.onet_task_ids},
-        "evidence_sources": {k: v.source.value for k, v in a.evidence if v.source is not None},
         "unmapped_onet_tasks": {str(k): v for k, v in a.unmapped_onet_tasks.items()},
     }
 
@@ -205,7 +218,7 @@ def render_markdown(a: Assessment, m: Methodology | None = None, *, headings: bo
     block(
         row("Dimension", "Score (-2 to 2)", "Evidence"),
         "|---|---|---|",
-        *(row(EVIDENCE_NAMES[k], score_cell(v.score), v.evidence) for k, v in a.evidence),
+        *(row(EVIDENCE_NAMES[k], score_cell(v.score), evidence_cell(v)) for k, v in a.evidence),
         row("Total", d["evidence_total"]),
     )
 

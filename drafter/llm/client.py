@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..drafting.outputs import validation_facts
 from ..errors import DrafterError, format_validation_error
-from .endpoints import Endpoint
+from .endpoints import Endpoint, public_url
 from .runlog import RunLog, redact
 from .transport import CallContext, LoggingTransport, current_call
 
@@ -130,8 +130,9 @@ class LLM:
         self.log = log or RunLog(secrets=self.secrets)
         self.log.secrets = tuple(set(self.log.secrets) | set(self.secrets))
         self.base_url = endpoint.base_url or "https://api.openai.com/v1"
+        self.public_url = public_url(self.base_url)  # what logs, caches and drafts record
         inner = inner_transport or httpx2.HTTPTransport(limits=self._limits())
-        transport = LoggingTransport(inner, self.log, endpoint.name, self.base_url, use_cache, limiter)
+        transport = LoggingTransport(inner, self.log, endpoint.name, self.public_url, use_cache, limiter)
         self._openai = openai.OpenAI(
             api_key=key or "no-key-configured",
             base_url=self.base_url,
@@ -160,7 +161,7 @@ class LLM:
             from .transport import AsyncLoggingTransport
 
             transport = AsyncLoggingTransport(
-                httpx2.AsyncHTTPTransport(limits=self._limits()), self.log, self.endpoint.name, self.base_url,
+                httpx2.AsyncHTTPTransport(limits=self._limits()), self.log, self.endpoint.name, self.public_url,
                 self.use_cache, self.limiter,
             )  # fmt: skip
             self._async_openai = openai.AsyncOpenAI(

@@ -54,7 +54,20 @@ class Endpoint:
         return os.environ.get(self.api_key_env)
 
     def describe(self) -> str:
-        return f"{self.name} ({self.kind}, model {self.model}, {self.base_url or 'https://api.openai.com/v1'}, mode {self.instructor_mode})"
+        return (
+            f"{self.name} ({self.kind}, model {self.model}, {public_url(self.base_url)}, mode {self.instructor_mode})"
+        )
+
+
+def public_url(url: str | None) -> str:
+    """The base URL as it may be shown and stored: without credentials in the userinfo or the query string."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url or "https://api.openai.com/v1")
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def config_path() -> Path:
