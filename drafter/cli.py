@@ -670,8 +670,13 @@ def _eval_golden(ep, drafts, samples, no_cache, baseline, fail_on_regression, ga
         print(json.dumps({"run_id": run["run_id"], "aggregates": run["aggregates"], "usage": run["usage"], "gate": gate,
                           "json": str(json_path), "html": str(html_path)}, indent=2))  # fmt: skip
     else:
-        from .display import print_eval
+        from .display import print_comparison, print_eval
 
+        if base is not None:
+            from .evaluation.runs import compare_runs
+
+            rows = [r for r in compare_runs(base, run) if r["scope"] == "mean" or r["verdict"]]
+            print_comparison(_console(), rows, f"Against the baseline {baseline} (roles: changed metrics only)")
         print_eval(_console(), run, gate)
         console.print(f"wrote {json_path} and {html_path}")
     if fail_on_regression and violations:

@@ -173,6 +173,8 @@ def test_compare_two_runs_names_what_got_worse(run_cli, tmp_path, golden):
         str(tmp_path / "r"),
     )
     assert gated.returncode == 1 and "evidence_total_error 2 vs baseline 0" in gated.stdout
+    assert "Against the baseline" in gated.stdout  # the diff table
+    assert "evidence_total_error" in gated.stdout.split("Against the baseline")[1].split("drafter eval")[0]
 
 
 def test_published_gpt4_labels_reproduce_the_papers_agreement():
