@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from .codes import SOC_PATTERN, normalise_onet_code  # noqa: F401  (re-exported)
 
 SCHEMA_VERSION = 1
+AWAITING_INPUT = "AWAITING INPUT"  # how the house format prints a score or text awaiting assessor input
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -73,6 +74,12 @@ class GrowthCorrelation(_Model):
     score: int | None = Field(ge=-2, le=2, description="-2..+2; None = awaiting assessor input.")
     rationale: str
     check: str | None = Field(default=None, description="The 'AI Growth Correlation Check' paragraph.")
+
+    @field_validator("check")
+    @classmethod
+    def _awaiting_is_none(cls, v: str | None) -> str | None:
+        """The house format prints a missing check as AWAITING INPUT; that text means the same as None."""
+        return None if v is None or v.strip() in ("", AWAITING_INPUT) else v
 
 
 class TaskRow(_Model):

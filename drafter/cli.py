@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -44,7 +44,7 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False)
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     console = _console(stderr=True)
     for line in message.splitlines():
         console.print(f"[red]error:[/] {line}", soft_wrap=True)
@@ -443,6 +443,7 @@ def _run_batch(codes, ep, out, settings, as_json, console, catalog=None) -> None
         )
 
     def on_role(code, status, p) -> None:
+        assert bar is not None  # on_start ran first
         minutes = (time.perf_counter() - t_start) / 60
         progress.update(
             bar, advance=1, rate=f"{(p.done + p.failed) / minutes:.1f}" if minutes else "0.0", tokens=f"{p.tokens:,}",

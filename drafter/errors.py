@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -23,7 +24,7 @@ def loc_path(loc: tuple) -> str:
     return out or "(document)"
 
 
-def _expected(err: dict) -> str:
+def _expected(err: Any) -> str:
     ctx = err.get("ctx") or {}
     kind = err["type"]
     if kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):

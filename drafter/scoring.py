@@ -141,7 +141,7 @@ def score(a: Assessment, m: Methodology | None = None) -> ScoreCard:
         "score": final,
     }
 
-    sub_label, criteria = zone.value, []
+    sub_label, criteria = zone.value, list[CriterionResult]()
     zone_rules = [r for r in m.sub_labels if r.zone == zone.value]
     for rule in zone_rules:
         results = [

@@ -36,7 +36,9 @@ def select_codes(catalog, codes_file: Path | None, group: str | None, all_: bool
     from ..files import read_text
     from ..onet.catalog import UnknownOccupation
 
-    codes: list[str] = []
+    assert codes_file is not None
+
+    found: list[str] = []
     for n, raw in enumerate(read_text(codes_file).splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -46,11 +48,11 @@ def select_codes(catalog, codes_file: Path | None, group: str | None, all_: bool
             catalog.get(code)
         except (ValueError, UnknownOccupation) as e:
             raise DrafterError(f"{codes_file}:line {n}: {e}") from None
-        if code not in codes:
-            codes.append(code)
-    if not codes:
+        if code not in found:
+            found.append(code)
+    if not found:
         raise DrafterError(f"{codes_file}: no SOC codes in the file")
-    return sorted(codes)
+    return sorted(found)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, cast
 
 import httpx2
 
@@ -64,7 +65,7 @@ def capture_body(endpoint, step: str, response_model, messages: list[dict], cont
     from ..llm.client import LLM, LLMError
 
     llm = LLM(
-        replace(endpoint, http_retries=0, validation_retries=0), _NullLog(), use_cache=False,
+        replace(endpoint, http_retries=0, validation_retries=0), cast(Any, _NullLog()), use_cache=False,
         inner_transport=_CaptureTransport(),
     )  # fmt: skip
     try:
@@ -73,7 +74,7 @@ def capture_body(endpoint, step: str, response_model, messages: list[dict], cont
         captured = _find(e.__cause__ or e.__context__, _Captured)
         if captured is None:
             raise
-        return captured.body
+        return cast(_Captured, captured).body
     finally:
         llm.close()
     raise DrafterError("capturing the request failed: the client answered without a request")
@@ -102,7 +103,8 @@ def write_requests(codes: list[str], endpoint, path: Path, batch_id: str) -> int
     from ..onet.catalog import Catalog
 
     catalog = Catalog.load()
-    lines, seen = [], set()
+    lines: list[str] = []
+    seen: set[str] = set()
     for code in codes:
         messages, context = decompose_request(catalog.get(code))
         body = json.loads(capture_body(endpoint, "decompose", Decomposition, messages, context))

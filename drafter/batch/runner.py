@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import DrafterError
 from ..files import assessment_json, atomic_write
@@ -142,7 +143,7 @@ class BatchRunner:
         self.progress = Progress()
         self.stopped_by_cap = False
         self.crashed_workers: list[int] = []
-        self._index = None
+        self._index: Any = None
         self.prices = llm.endpoint.prices if llm else {}
 
     # --- one role, in a worker thread ------------------------------------------------------------------
@@ -339,7 +340,7 @@ class BatchRunner:
         for w in workers:
             w.join()
         self._report_finished(started, seen)
-        self.crashed_workers = [w.exitcode for w in workers if w.exitcode != 0]
+        self.crashed_workers = [w.exitcode or -1 for w in workers if w.exitcode != 0]
 
     def _report_finished(self, since: float, seen: set[str]) -> None:
         """Progress for roles finished by worker processes, read from the batch state."""

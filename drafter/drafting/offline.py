@@ -144,9 +144,10 @@ class LabelIndex:
 def _vote(near: list[Neighbour]) -> str | None:
     if not near:
         return None
-    votes: Counter = Counter()
+    votes: dict[str, float] = {}
     for n in near:
-        votes[n.task.human_label] += n.similarity
+        label = n.task.human_label or ""
+        votes[label] = votes.get(label, 0.0) + n.similarity
     return max(sorted(votes), key=lambda lab: votes[lab])
 
 

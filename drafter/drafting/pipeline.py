@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from ..assessment import (
     Assessment,
@@ -90,7 +91,7 @@ def draft_with_llm(
         call = next(steps)
         while True:
             on_step(call.step, None)
-            answer = llm.structured(call.step, call.response_model, call.messages, call.context)
+            answer: tuple[Any, StepResult] = llm.structured(call.step, call.response_model, call.messages, call.context)
             on_step(call.step, answer[1])
             call = steps.send(answer)
     except StopIteration as done:
@@ -116,7 +117,9 @@ async def draft_with_llm_async(
     try:
         call = next(steps)
         while True:
-            answer = await llm.structured_async(call.step, call.response_model, call.messages, call.context)
+            answer: tuple[Any, StepResult] = await llm.structured_async(
+                call.step, call.response_model, call.messages, call.context
+            )
             call = steps.send(answer)
     except StopIteration as done:
         return done.value
@@ -174,7 +177,7 @@ def _steps(
 
     messages, context = decompose_request(occ, title, notes, m)
     decomposition: Decomposition = yield from call("decompose", "decompose.j2", Decomposition, messages, context)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"task": r.task.strip(), "time_pct": r.time_pct, "ids": r.onet_task_ids,
          "statements": [by_id[i].statement for i in r.onet_task_ids]}
         for r in decomposition.rows

@@ -67,7 +67,7 @@ def run_label_tier(
         def draft(code):
             return draft_offline(catalog.get(code), catalog=catalog, index=index, hold_out=True)
     elif backend == "gpt4-labels":
-        draft = None
+        draft = None  # type: ignore[assignment]  # the published labels are the draft
     else:
         from ..drafting.pipeline import draft_with_llm
 

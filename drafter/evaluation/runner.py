@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import mean, pstdev
+from typing import Any
 
 from ..assessment import Assessment
 from ..codes import normalise_onet_code
@@ -145,9 +146,10 @@ def run_eval(
         if drafts_dir is not None:
             got = drafts.get(key) or drafts.get(title.casefold()) or []
             return [a for _, a in got]  # every draft of a role in the folder counts as a sample
+        assert backend is not None
         return [backend.draft(key, s) for s in range(samples)]
 
-    targets = [(code, a.role.job_title, "golden", a) for code, a in golden.items()]
+    targets: list[tuple[str, str, str, Any]] = [(code, a.role.job_title, "golden", a) for code, a in golden.items()]
     targets += [(p.onet_code or p.title, p.title, "reference", p) for p in points]
     for key, title, kind, truth in targets:
         if drafts_dir is None and kind == "reference" and truth.onet_code is None:
@@ -177,8 +179,7 @@ def run_eval(
                 d["statement"] = statements.get(d["task_id"], "")
         metrics, spread = {}, {}
         for name in ROLE_METRICS:
-            vals = [_metric(r, name) for r in results]
-            vals = [v for v in vals if v is not None]
+            vals = [v for r in results if (v := _metric(r, name)) is not None]
             if vals:
                 metrics[name] = round(mean(vals), 4)
                 spread[name] = round(pstdev(vals), 4)

@@ -118,13 +118,19 @@ class _Reader:
             raise self.error(f"expected section heading {expected!r}, got {got}")
         self.pos += 1
 
-    def prefixed(self, prefix: str, *, optional: bool = False) -> tuple[int, str] | None:
-        line = self.peek()
-        if line is None or not line.text.startswith(prefix):
-            if optional:
-                return None
+    def prefixed(self, prefix: str) -> tuple[int, str]:
+        """The next line, which must start with ``prefix``: its number and the rest of the line."""
+        found = self.maybe_prefixed(prefix)
+        if found is None:
+            line = self.peek()
             got = repr(line.text[:60]) if line else "end of document"
             raise self.error(f"expected a line starting {prefix!r}, got {got}")
+        return found
+
+    def maybe_prefixed(self, prefix: str) -> tuple[int, str] | None:
+        line = self.peek()
+        if line is None or not line.text.startswith(prefix):
+            return None
         self.pos += 1
         return line.no, line.text[len(prefix) :].strip()
 
@@ -212,8 +218,8 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
         line_of[("role", key)] = line.no
     if mt := re.fullmatch(r"(.*?)\s*\((?:BLS\s+)?SOC\s+(\d{2}-\d{4}(?:\.\d{2})?)\)", role.get("job_title", "")):
         role["job_title"], role["soc_code"] = mt.group(1), mt.group(2)
-    if note := rd.prefixed("Seniority note:", optional=True):
-        role["seniority_note"] = note[1]
+    if seniority := rd.maybe_prefixed("Seniority note:"):
+        role["seniority_note"] = seniority[1]
 
     # --- Protective principles + growth
     rd.heading(HEADINGS[1])
@@ -234,7 +240,7 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
     # --- Tasks
     rd.heading(HEADINGS[2])
     rows = rd.table(["Task", "Time %", "Score (1-5)", "Weighted", "Aug/Disp", "Rationale"], "Task Decomposition")
-    tasks = []
+    tasks: list[dict] = []
     for line, cells in rows:
         if cells[0].casefold() == "total":
             rd.note("time_total", line.no, cells[1] if len(cells) > 1 else "")
@@ -259,11 +265,11 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
                 "rationale": cells[5],
             }
         )
-    ln = rd.prefixed("Task Resistance Score:")
-    rd.note("task_resistance_line", ln[0], "Task Resistance Score: " + ln[1])
-    if (ln := rd.prefixed("Displacement/Augmentation split:", optional=True)) is not None:
-        rd.note("split_line", ln[0], "Displacement/Augmentation split: " + ln[1])
-    reinstatement = rd.prefixed("Reinstatement check (Acemoglu):", optional=True)
+    tr_no, tr_text = rd.prefixed("Task Resistance Score:")
+    rd.note("task_resistance_line", tr_no, "Task Resistance Score: " + tr_text)
+    if (split := rd.maybe_prefixed("Displacement/Augmentation split:")) is not None:
+        rd.note("split_line", split[0], "Displacement/Augmentation split: " + split[1])
+    reinstatement = rd.maybe_prefixed("Reinstatement check (Acemoglu):")
 
     # --- Evidence
     rd.heading(HEADINGS[3])
@@ -273,7 +279,7 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
 
     # --- Barriers
     rd.heading(HEADINGS[4])
-    rd.prefixed(REFRAMED_QUESTION.split(":")[0] + ":", optional=True)
+    rd.maybe_prefixed(REFRAMED_QUESTION.split(":")[0] + ":")
     header = ["Barrier", "Score (0-2)", "Rationale"]
     barriers, rest = _scored_rows(rd, "Barrier", header, BARRIER_NAMES, "barriers", "rationale", line_of)
     rd.note("barrier_total", *_total_row(rd, rest, "Total", "Barrier"))
@@ -315,7 +321,7 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
         if (key := sub.get(cells[0].casefold())) is not None:
             rd.note(key, line.no, cells[1] if len(cells) > 1 else "")
     override = {"zone": None, "note": ""}
-    if ov := rd.prefixed("Assessor override:", optional=True):
+    if ov := rd.maybe_prefixed("Assessor override:"):
         if mt := re.fullmatch(r"None\s*—\s*formula score accepted\.?\s*(.*)", ov[1], re.S):
             override["note"] = mt.group(1)
         elif mt := re.fullmatch(r"(RED|YELLOW|GREEN)\s*—\s*(.*)", ov[1], re.S | re.I):
@@ -330,7 +336,8 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
     commentary: list[dict] = []
     meta: dict = {}
     known = {h.casefold() for h in COMMENTARY_HEADINGS}
-    while (line := rd.peek()) is not None:
+    while (nxt_line := rd.peek()) is not None:
+        line = nxt_line
         rd.pos += 1
         if line.text.startswith(f"<!-- {METADATA_TAG}"):
             try:
@@ -352,11 +359,11 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
     ids = meta.get("onet_task_ids", {})
     for t in tasks:
         t["onet_task_ids"] = ids.get(t["task"], [])
-    for item in evidence.values():
-        for origin, note in SOURCE_NOTE.items():
-            if item["evidence"].endswith(" " + note) or item["evidence"] == note:
-                item["evidence"] = item["evidence"].removesuffix(note).rstrip()
-                item["source"] = origin
+    for ev in evidence.values():
+        for origin, marker in SOURCE_NOTE.items():
+            if ev["evidence"].endswith(" " + marker) or ev["evidence"] == marker:
+                ev["evidence"] = ev["evidence"].removesuffix(marker).rstrip()
+                ev["source"] = origin
     provenance = meta.get("provenance") or {"drafted_by": "human", "inputs": {"document": source or "<text>"}}
     data = {
         "schema_version": meta.get("schema_version", 1),

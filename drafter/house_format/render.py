@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from ..assessment import BARRIER_NAMES, EVIDENCE_NAMES, PRINCIPLE_NAMES, Assessment
+from ..assessment import AWAITING_INPUT, BARRIER_NAMES, EVIDENCE_NAMES, PRINCIPLE_NAMES, Assessment
 from ..methodology import Methodology, load_methodology
 from ..scoring import ScoreCard, score
 
-AWAITING = "AWAITING INPUT"
+AWAITING = AWAITING_INPUT
 METADATA_TAG = "drafter:metadata"
 REFRAMED_QUESTION = "Reframed question: What prevents AI execution even when programmatically possible?"
 

@@ -83,7 +83,7 @@ def _speed_up_instructor() -> None:
             wrapped[model] = original_wrap(model)
         return wrapped[model]
 
-    reject_async_validators._drafter_cached = True
+    reject_async_validators._drafter_cached = True  # type: ignore[attr-defined]
     av.reject_async_validators = reject_async_validators
     try:  # the patched create functions imported it by name
         from instructor.v2.core import patch as instructor_patch
@@ -233,7 +233,7 @@ class LLM:
     def _explain(self, step: str, e: Exception, ctx: CallContext) -> LLMError:
         import openai
 
-        cause = e
+        cause: BaseException = e
         while cause.__cause__ is not None and not isinstance(cause, openai.APIError | ValidationError):
             cause = cause.__cause__
         n = ctx.attempts

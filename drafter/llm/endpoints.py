@@ -12,6 +12,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from ..errors import DrafterError
 from ..paths import data_home
@@ -144,7 +145,7 @@ def resolve_endpoint(
         if not any((base_url, model, env_url, os.environ.get(key_env))):
             return None
         ep = Endpoint(base_url=env_url)
-    overrides = {
+    overrides: dict[str, Any] = {
         k: v
         for k, v in dict(
             base_url=base_url, model=model, api_key_env=api_key_env, mode=mode, timeout=timeout, max_tokens=max_tokens

@@ -45,8 +45,9 @@ def _mean(values: list[float]) -> float | None:
 
 def task_weights(tasks: Sequence[Task]) -> tuple[list[float], str]:
     """Raw weights and the name of the rule that produced them."""
-    if tasks and all(t.weight is not None for t in tasks):
-        return [float(t.weight) for t in tasks], "explicit weights"
+    explicit = [t.weight for t in tasks if t.weight is not None]
+    if tasks and len(explicit) == len(tasks):
+        return [float(w) for w in explicit], "explicit weights"
     rated = [t.ratings for t in tasks if t.ratings is not None]
     if not rated:
         return [TYPE_WEIGHT.get(t.type, 1.0) for t in tasks], "task type (Core 2, Supplemental 1, untyped 1)"
