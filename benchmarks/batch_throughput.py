@@ -112,10 +112,8 @@ def main() -> None:
     print(
         f"drafting phase {s['drafting_seconds']:.2f} s: {throughput:.1f} calls/s vs ideal C/L = {ideal:.1f} calls/s -> ratio {throughput / ideal:.3f} (target >= 0.9)"
     )
-    rounds = -(-s["done"] // args.concurrency)
-    bound = (calls / args.concurrency) / (rounds * (calls / max(1, s["done"])))
-    print(f"(a role's {calls / max(1, s['done']):.0f} calls run one after another, so {s['done']} roles over {args.concurrency} slots "
-          f"take at least {rounds} rounds: the best possible ratio here is {bound:.3f})")  # fmt: skip
+    slots_bound = (calls / args.concurrency) / -(-calls // args.concurrency)
+    print(f"(whole rounds of {args.concurrency} calls: the best possible ratio here is {slots_bound:.3f})")
     print(f"drafter CPU per LLM call: {s['cpu_seconds'] / calls * 1000:.2f} ms in the drafting phase (target < 5 ms); "
           f"{process_cpu / calls * 1000:.2f} ms counting start-up and imports; {s['cpu_seconds'] / max(1, s['done']) * 1000:.1f} ms per role")  # fmt: skip
     print(

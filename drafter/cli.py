@@ -328,7 +328,9 @@ def batch_run(
     group: Annotated[str | None, typer.Option(help="An O*NET major group, e.g. 29.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every O*NET occupation.")] = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the drafts.")] = Path("drafts"),
-    concurrency: Annotated[int, typer.Option(help="Roles drafted at once.")] = 8,
+    concurrency: Annotated[
+        int, typer.Option(help="LLM requests in flight at once (roles in flight: half as many again).")
+    ] = 8,
     processes: Annotated[
         int, typer.Option(help="Worker processes sharing the roles (0: one per 16 concurrent roles, up to the cores).")
     ] = 0,
@@ -522,7 +524,7 @@ def batch_status(
 def batch_collect(
     results: Annotated[Path, typer.Argument(help="The Batch API output file (JSONL).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the drafts.")] = Path("drafts"),
-    concurrency: Annotated[int, typer.Option(help="Roles drafted at once for the remaining steps.")] = 8,
+    concurrency: Annotated[int, typer.Option(help="LLM requests in flight at once for the remaining steps.")] = 8,
     endpoint: EndpointOpt = None,
     base_url: BaseUrlOpt = None,
     model: ModelOpt = None,

@@ -286,10 +286,19 @@ class BatchRunner:
                     self.progress.events.append(f"{code}: {cause}: {message}")
                 self.on_role(code, status, self.progress)
 
-        workers = self.concurrency if self.llm is not None else min(self.concurrency, os.cpu_count() or 2)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drafter-batch") as pool:
+        if self.llm is not None:
+            from ..llm.limiter import RequestSlots
+
+            # `concurrency` requests in flight, from half as many roles again: a role's own work between its
+            # calls then never leaves a slot idle, and the slots favour roles with more calls ahead.
+            self.llm.slots = RequestSlots(self.concurrency)
+            roles_at_once = self.concurrency + (self.concurrency + 1) // 2
+        else:
+            roles_at_once = self.concurrency
+        threads = self.concurrency if self.llm is not None else min(self.concurrency, os.cpu_count() or 2)
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="drafter-batch") as pool:
             try:
-                await asyncio.gather(*(worker(pool) for _ in range(self.concurrency)))
+                await asyncio.gather(*(worker(pool) for _ in range(roles_at_once)))
             finally:
                 if self.llm is not None:
                     await self.llm.aclose()

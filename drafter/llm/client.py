@@ -144,6 +144,7 @@ class LLM:
         self._client = instructor.from_openai(self._openai, mode=mode)
         self._async_openai = None
         self._async_client = None
+        self.slots = None  # set by a batch before its first async call: RequestSlots bounding requests in flight
         _speed_up_instructor()
         self.run_id = uuid.uuid4().hex[:12]
 
@@ -164,6 +165,7 @@ class LLM:
                 httpx2.AsyncHTTPTransport(limits=self._limits()), self.log, self.endpoint.name, self.public_url,
                 self.use_cache, self.limiter,
             )  # fmt: skip
+            transport.slots = self.slots
             self._async_openai = openai.AsyncOpenAI(
                 api_key=self.endpoint.api_key or "no-key-configured",
                 base_url=self.base_url,

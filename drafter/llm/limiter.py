@@ -80,3 +80,44 @@ class RateLimiter:
             self.rate_factor = max(0.1, self.rate_factor * 0.75)
             pause = retry_after if retry_after is not None else 1.0
             self._pause_until = max(self._pause_until, self._clock() + min(pause, 60.0))
+
+
+STEP_PRIORITY = {"decompose": 0, "score_rows": 1, "role_sections": 2, "commentary": 3}
+
+
+class RequestSlots:
+    """At most ``n`` requests in flight (asyncio). Waiting requests of earlier drafting steps go first: a role
+    with more calls ahead is served before one about to finish, so a batch's roles end together instead of
+    leaving slots idle while the last few roles work through their remaining steps one by one."""
+
+    def __init__(self, n: int):
+        import heapq
+        import itertools
+
+        self.free = n
+        self._heap: list = []
+        self._push, self._pop = heapq.heappush, heapq.heappop
+        self._order = itertools.count()
+
+    async def acquire(self, step: str | None) -> None:
+        import asyncio
+
+        if self.free > 0 and not self._heap:
+            self.free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._push(self._heap, (STEP_PRIORITY.get(step or "", 0), next(self._order), waiter))
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # it was handed a slot it will not use
+            raise
+
+    def release(self) -> None:
+        while self._heap:
+            _, _, waiter = self._pop(self._heap)
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.free += 1

@@ -161,19 +161,27 @@ class LoggingTransport(_LoggingCore, httpx2.BaseTransport):
 
 
 class AsyncLoggingTransport(_LoggingCore, httpx2.AsyncBaseTransport):
+    slots = None  # a RequestSlots shared by the batch: at most that many requests in flight
+
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         ex = _Exchange(self, request, await request.aread())
         if (cached := ex.from_cache()) is not None:
             return cached
-        if self.limiter is not None:
-            await self.limiter.acquire_async(ex.estimate)
-        ex.sending()
+        if self.slots is not None:
+            await self.slots.acquire(ex.ctx.step)
         try:
-            response = await self.inner.handle_async_request(request)
-            content = await response.aread()
-        except Exception as e:
-            ex.failed(e)
-            raise
+            if self.limiter is not None:
+                await self.limiter.acquire_async(ex.estimate)
+            ex.sending()
+            try:
+                response = await self.inner.handle_async_request(request)
+                content = await response.aread()
+            except Exception as e:
+                ex.failed(e)
+                raise
+        finally:
+            if self.slots is not None:
+                self.slots.release()
         ex.answered(response, content)
         return response
 
