@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent
 
 
+@cache
 def shipped_dir(bundled: str, checkout: str) -> Path:
     """``bundled`` is the folder's name inside the wheel (drafter/_bundled/…), ``checkout`` its repo path."""
     inside = _PACKAGE / "_bundled" / bundled
