@@ -847,9 +847,16 @@ def main() -> None:
     try:
         app()
     except DrafterError as e:
-        try:
-            fail(str(e), e.exit_code)
-        except typer.Exit as ex:
-            sys.exit(ex.exit_code)
+        _exit_with(str(e), e.exit_code)
+    except OSError as e:  # an unreadable input or unwritable output: one line, not a traceback
+        where = e.filename or ""
+        _exit_with(f"{where}: {e.strerror or e}" if where else str(e), 2)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def _exit_with(message: str, code: int) -> NoReturn:
+    try:
+        fail(message, code)
+    except typer.Exit as ex:
+        sys.exit(ex.exit_code)

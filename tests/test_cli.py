@@ -65,3 +65,17 @@ def test_help_lists_the_commands(run_cli):
     assert r.returncode == 0
     for cmd in ("score", "render", "import", "validate", "schema"):
         assert cmd in r.stdout
+
+
+def test_an_unwritable_output_is_one_line_and_exit_2(run_cli, tmp_path):
+    blocker = tmp_path / "drafts"
+    blocker.write_text("a file where the output folder should be", encoding="utf-8")
+    r = run_cli("draft", "29-2072", "--offline", "-o", str(blocker))
+    assert r.returncode == 2
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and str(blocker) in errors[0] and "Traceback" not in r.stderr
+
+
+def test_a_folder_where_a_file_belongs_is_one_line(run_cli, tmp_path):
+    r = run_cli("score", str(tmp_path))
+    assert r.returncode == 2 and r.stderr.startswith("error: ") and "Traceback" not in r.stderr
