@@ -30,4 +30,4 @@ def resolve_occupation(code_or_file: str, title: str | None = None) -> Occupatio
         return load_task_list(p, title)
     from .catalog import Catalog
 
-    return Catalog.load().get(code_or_file)
+    return Catalog.load_one(code_or_file)

@@ -89,6 +89,20 @@ class Catalog:
             merged[o.code] = replace(o, tasks=tasks)
         return cls(sorted(merged.values(), key=lambda o: o.code), attribution)
 
+    @classmethod
+    def load_one(cls, code: str, store: Path | None = None) -> Occupation:
+        """One occupation, reading only its rows from an imported store (the bundled data is read for labels)."""
+        try:
+            key = normalise_onet_code(code)
+        except ValueError:
+            return cls.load(store).get(code)  # a title where a code belongs: the full catalog suggests matches
+        imported = read_store(store or onet_store_path(), key)
+        if not imported:
+            return cls.load(store).get(key)
+        bundled, attribution = load_bundled()
+        labels = {t.id: t for o in bundled for t in o.tasks}
+        return replace(imported[0], tasks=tuple(_with_labels(t, labels.get(t.id)) for t in imported[0].tasks))
+
     def __len__(self) -> int:
         return len(self.by_code)
 

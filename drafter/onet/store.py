@@ -62,12 +62,13 @@ def write_store(path: Path, occupations: list[Occupation], source: str) -> None:
         raise
 
 
-def read_store(path: Path) -> list[Occupation]:
-    """All occupations in the store; an empty list when there is no store."""
+def read_store(path: Path, code: str | None = None) -> list[Occupation]:
+    """All occupations in the store (or just ``code``); an empty list when there is no store."""
     path = Path(path)
     if not path.exists():
         return []
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    where, args = ("WHERE code = ?", (code,)) if code else ("", ())
     try:
         (version,) = con.execute("PRAGMA user_version").fetchone()
         if version != STORE_FORMAT:
@@ -76,18 +77,18 @@ def read_store(path: Path) -> list[Occupation]:
             )
         (source,) = con.execute("SELECT value FROM meta WHERE key = 'source'").fetchone()
         tasks: dict[str, list[Task]] = {}
-        for tid, code, statement, ttype, ratings in con.execute(
-            "SELECT id, code, statement, type, ratings FROM tasks ORDER BY id"
+        for tid, task_code, statement, ttype, ratings in con.execute(
+            f"SELECT id, code, statement, type, ratings FROM tasks {where} ORDER BY id", args
         ):
             r = None
             if ratings:
                 d = json.loads(ratings)
                 r = TaskRatings({int(k): v for k, v in d["frequency"].items()}, d["importance"], d["relevance"])
-            tasks.setdefault(code, []).append(Task(tid, statement, ttype, r))
+            tasks.setdefault(task_code, []).append(Task(tid, statement, ttype, r))
         return [
-            Occupation(code, title, tuple(tasks.get(code, ())), desc, tuple(json.loads(alt)), source=source)
-            for code, title, desc, alt in con.execute(
-                "SELECT code, title, description, alternate_titles FROM occupations"
+            Occupation(occ, title, tuple(tasks.get(occ, ())), desc, tuple(json.loads(alt)), source=source)
+            for occ, title, desc, alt in con.execute(
+                f"SELECT code, title, description, alternate_titles FROM occupations {where}", args
             )
         ]
     except sqlite3.DatabaseError as e:
