@@ -268,6 +268,8 @@ def _draft_llm(occ, ep, title, notes_text, notes_source, use_cache, console):
                 progress.advance(bar)
                 tokens = result.prompt_tokens + result.completion_tokens
                 note = f", {result.cache_hits} from cache" if result.cache_hits else ""
+                if result.usage_missing:
+                    note += f", usage not reported for {result.usage_missing} answer(s)"
                 progress.console.print(
                     f"[green]✓[/] {step}: {result.attempts} attempt(s){note}, {tokens:,} tokens, {result.latency_ms / 1000:.1f} s"
                 )

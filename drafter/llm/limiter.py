@@ -24,7 +24,6 @@ class RateLimiter:
         self._last = now
         self._pause_until = now
         self.throttled = 0  # 429s seen
-        self.waited = 0.0  # seconds spent waiting for the limiter
 
     def _refill(self, now: float) -> None:
         dt = now - self._last
@@ -57,14 +56,12 @@ class RateLimiter:
 
     def acquire(self, tokens: int = 0) -> None:
         while (wait := self._wait_for(tokens)) > 0:
-            self.waited += wait
             self._sleep(wait)
 
     async def acquire_async(self, tokens: int = 0) -> None:
         import asyncio
 
         while (wait := self._wait_for(tokens)) > 0:
-            self.waited += wait
             await asyncio.sleep(wait)
 
     def settle(self, estimated: int, actual: int | None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx2
 
@@ -30,7 +30,6 @@ class CallContext:
     completion_tokens: int = 0
     usage_missing: int = 0
     latency_ms: float = 0.0
-    errors: list[str] = field(default_factory=list)
 
 
 current_call: ContextVar[CallContext | None] = ContextVar("drafter_call", default=None)
@@ -101,7 +100,6 @@ class _Exchange:
     def failed(self, e: Exception) -> None:
         latency = (time.perf_counter() - self.t0) * 1000
         self.ctx.latency_ms += latency
-        self.ctx.errors.append(f"{type(e).__name__}: {e}")
         self.record(error=f"{type(e).__name__}: {e}", latency_ms=latency)
 
     def answered(self, response: httpx2.Response, content: bytes) -> None:
@@ -118,7 +116,6 @@ class _Exchange:
                 error = "response body is not a chat completion JSON object"
         else:
             error = f"HTTP {response.status_code}"
-            ctx.errors.append(f"HTTP {response.status_code}: {text[:200]}")
         if limiter is not None:
             if response.status_code == 429:
                 limiter.on_429(_retry_after(response.headers))
