@@ -13,6 +13,14 @@ SEED = SHARED / "seeds" / "000_5eed3631006595d7.txt"
 GOLDEN = ROOT / "evals" / "golden" / "29-2072.00.json"
 
 
+@pytest.fixture(autouse=True)
+def _private_drafter_home(tmp_path_factory, monkeypatch):
+    """No test reads or writes the user's own drafter folder (run log, O*NET store, endpoints)."""
+    monkeypatch.setenv("DRAFTER_HOME", str(tmp_path_factory.mktemp("drafter-home")))
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     if not SEED.exists():
