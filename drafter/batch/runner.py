@@ -162,7 +162,7 @@ class BatchRunner:
     def paths(self, code: str) -> tuple[Path, Path]:
         return self.out_dir / f"{code}.json", self.out_dir / f"{code}.md"
 
-    def process(self, code: str) -> tuple[str, str | None, str | None]:
+    def process(self, code: str) -> tuple[str, str | None, str | None, dict]:
         """Draft one role with the offline default, in a worker thread."""
         self.state.start(code)
         for attempt in range(self.role_retries + 1):
@@ -174,7 +174,7 @@ class BatchRunner:
                     return self._fail(code, cause, message)
         raise AssertionError("unreachable")
 
-    async def process_async(self, code: str) -> tuple[str, str | None, str | None]:
+    async def process_async(self, code: str) -> tuple[str, str | None, str | None, dict]:
         """Draft one role on the event loop (async client); file and database work goes to a thread."""
         from ..drafting.pipeline import draft_with_llm_async
 
@@ -195,7 +195,7 @@ class BatchRunner:
             return await asyncio.to_thread(self._complete, code, draft.assessment)
         raise AssertionError("unreachable")
 
-    def _complete(self, code: str, a) -> tuple[str, None, None]:
+    def _complete(self, code: str, a) -> tuple[str, None, None, dict]:
         from ..house_format import render_markdown
 
         json_path, md_path = self.paths(code)
@@ -203,12 +203,12 @@ class BatchRunner:
         atomic_write(json_path, assessment_json(a))  # the JSON last: its presence means a complete draft
         usage = self._usage(code)
         self.state.finish(code, usage, price_of(usage, self.prices), draft_path=str(json_path), wrote_draft=True)
-        return "done", None, None
+        return "done", None, None, usage
 
-    def _fail(self, code: str, cause: str, message: str) -> tuple[str, str, str]:
+    def _fail(self, code: str, cause: str, message: str) -> tuple[str, str, str, dict]:
         usage = self._usage(code)
         self.state.finish(code, usage, price_of(usage, self.prices), cause=cause, error=message)
-        return "failed", cause, message
+        return "failed", cause, message, usage
 
     def _usage(self, code: str) -> dict:
         return self.llm.log.usage_for_run(self.run_id(code)) if self.llm else {}
@@ -268,12 +268,11 @@ class BatchRunner:
                 in_flight += 1
                 try:
                     if self.llm is not None:
-                        status, cause, message = await self.process_async(code)
+                        status, cause, message, usage = await self.process_async(code)
                     else:
-                        status, cause, message = await loop.run_in_executor(pool, self.process, code)
+                        status, cause, message, usage = await loop.run_in_executor(pool, self.process, code)
                 finally:
                     in_flight -= 1
-                usage = await asyncio.to_thread(self._usage, code) if self.llm else {}
                 tokens = usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
                 cost = price_of(usage, self.prices)
                 self.caps.add(tokens, cost)

@@ -137,7 +137,7 @@ def run_eval(
     golden = load_golden_roles(golden_dir)
     points = load_reference_points(golden_dir).points
     drafts = _index_drafts(Path(drafts_dir)) if drafts_dir else {}
-    statements = _statements()
+    statements = _statements(getattr(backend, "catalog", None))
 
     roles: list[dict] = []
     skipped: list[str] = []
@@ -216,7 +216,8 @@ def _metric(r: RoleResult, name: str) -> float | None:
     return None if m is None else m.value
 
 
-def _statements() -> dict[int, str]:
+def _statements(catalog=None) -> dict[int, str]:
     from ..onet.catalog import Catalog
 
-    return {t.id: t.statement for o in Catalog.load().by_code.values() for t in o.tasks}
+    catalog = catalog or Catalog.load()  # a drafting backend has loaded it already
+    return {t.id: t.statement for o in catalog.by_code.values() for t in o.tasks}

@@ -91,9 +91,10 @@ def derived(a: Assessment, card: ScoreCard, m: Methodology) -> dict[str, str]:
     out["score_line"] = f"JobZone Score: {card.score.formula} = {card.score.shown}/100" + (
         " (provisional: " + ", ".join(pend) + " awaiting input)" if pend else ""
     )
+    # the seed prints whole-number bands as "Yellow 25-47"
+    yellow_top = int(m.green_min) - 1 if m.green_min == m.green_min.to_integral() else _plain(m.green_min)
     out["zone_line"] = (
-        f"Zone: {card.zone.value.upper()} (Green ≥{_plain(m.green_min)}, Yellow {_plain(m.yellow_min)}-"
-        f"{_plain(m.green_min) if m.green_min != m.green_min.to_integral() else int(m.green_min) - 1}, "
+        f"Zone: {card.zone.value.upper()} (Green ≥{_plain(m.green_min)}, Yellow {_plain(m.yellow_min)}-{yellow_top}, "
         f"Red <{_plain(m.yellow_min)})"
     )
     out["pct_high"] = f"{card.pct_time_high}%"
