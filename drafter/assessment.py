@@ -173,13 +173,12 @@ class FieldSource(_Model):
     detail: str | None = None
 
     def describe(self) -> str:
-        parts = [self.kind.value]
-        if self.kind is SourceKind.CONSENSUS and self.samples:
-            parts.append(f"median of {self.samples}")
+        """e.g. 'model (openai, gpt-4.1, score_rows@3f2a…)', 'consensus (median of 5)', 'assessor (ana)'."""
+        parts = [f"median of {self.samples}"] if self.kind is SourceKind.CONSENSUS and self.samples else []
         parts += [p for p in (self.endpoint, self.model, self.prompt_version, self.prior, self.who) if p]
         if self.detail:
             parts.append(self.detail)
-        return ": ".join(parts[:1]) + (" " + ", ".join(parts[1:]) if len(parts) > 1 else "")
+        return self.kind.value + (f" ({', '.join(parts)})" if parts else "")
 
 
 class Provenance(_Model):
