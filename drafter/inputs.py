@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from annotated_types import Ge, Le
+from pydantic import BaseModel
 
 from .assessment import (
     BARRIER_NAMES,
@@ -27,7 +28,7 @@ from .assessment import (
 )
 
 # role-level sections: (section attribute, display names, the model holding each item's score)
-SECTIONS: tuple[tuple[str, dict[str, str], type], ...] = (
+SECTIONS: tuple[tuple[str, dict[str, str], type[BaseModel]], ...] = (
     ("protective_principles", PRINCIPLE_NAMES, PrincipleScore),
     ("evidence", EVIDENCE_NAMES, EvidenceItem),
     ("barriers", BARRIER_NAMES, BarrierScore),
@@ -35,11 +36,11 @@ SECTIONS: tuple[tuple[str, dict[str, str], type], ...] = (
 
 
 @cache
-def _bounds(model: type) -> tuple[int, int]:
+def _bounds(model: type[BaseModel]) -> tuple[int, int]:
     meta = model.model_fields["score"].metadata
     lo = next(c.ge for c in meta if isinstance(c, Ge))
     hi = next(c.le for c in meta if isinstance(c, Le))
-    return int(lo), int(hi)
+    return int(lo), int(hi)  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)

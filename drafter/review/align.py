@@ -33,8 +33,9 @@ def overlaps(rows: list[TaskRow], other: list[TaskRow]) -> list[list[Overlap]]:
                 shared = len(ids & set(o.onet_task_ids))
                 if shared:
                     found.append(Overlap(j, shared, shared / len(o.onet_task_ids)))
-        if not found and (j := by_name.get(r.task.casefold())) is not None:
-            found.append(Overlap(j, 0, 1.0))
+        named = by_name.get(r.task.casefold())
+        if not found and named is not None:
+            found.append(Overlap(named, 0, 1.0))
         found.sort(key=lambda ov: (-ov.shared, ov.other))
         out.append(found)
     return out

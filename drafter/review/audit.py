@@ -18,7 +18,7 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -169,7 +169,7 @@ class AuditTrail:
         ).fetchone()
         if r is None:
             raise DrafterError(f"{self.path}: no accepted review #{id}")
-        return Accepted(*r, new=new)
+        return replace(Accepted(*r), new=new)
 
     def history(self, role: str | None = None, limit: int = 50) -> list[Accepted]:
         where, args = ("WHERE role = ?", (role, limit)) if role else ("", (limit,))

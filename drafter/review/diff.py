@@ -9,7 +9,6 @@ offline prior, ...) and the drafting step that wrote it, which is what ``summary
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -136,14 +135,14 @@ def _row_changes(draft: Assessment, final: Assessment, src: dict[str, FieldSourc
                         changes.append(_change(f"tasks[{i}].{name}", b, a, src.get(f"tasks[{j}].{name}")))
                 continue
             first = max(w, key=lambda j: w[j]) if w else comp.b[0]
-            labels = Counter()
+            labels: dict[str, float] = {}
             for j, x in w.items():
-                labels[draft.tasks[j].label.value] += x
+                labels[draft.tasks[j].label.value] = labels.get(draft.tasks[j].label.value, 0.0) + x
             regrouped = {
                 "task": " + ".join(draft.tasks[j].task for j in w),
                 "time_pct": round(total, 1),
                 "score": None if before is None else round(before, 2),
-                "label": labels.most_common(1)[0][0] if labels else None,
+                "label": max(sorted(labels), key=lambda k: labels[k]) if labels else None,
                 "rationale": None,
                 "onet_task_ids": sorted({t for j in w for t in draft.tasks[j].onet_task_ids} & set(f.onet_task_ids)),
             }

@@ -79,7 +79,7 @@ def pair_files(drafts_dir: Path, finals_dir: Path) -> tuple[list[tuple[str, Path
     return pairs, sorted(drafts - finals), sorted(finals - drafts)
 
 
-def diff_folders(drafts_dir: Path, finals_dir: Path) -> tuple[list[tuple[str, Diff, int]], Summary]:
+def diff_folders(drafts_dir: Path, finals_dir: Path) -> tuple[list[tuple[str, Diff, Counter]], Summary]:
     """Diff every pair, then summarise. Files that are not assessments are listed as unreadable, not fatal."""
     pairs, lone_drafts, lone_finals = pair_files(Path(drafts_dir), Path(finals_dir))
     diffs, unreadable = [], []
