@@ -6,6 +6,7 @@ one request, then the server falls back to ``default``.
 
 Behaviours: valid, invalid (schema-invalid answer), 429 (Retry-After), 500, hang (sleeps past the client's
 timeout), malformed (not JSON), truncated (finish_reason length), no_usage (valid but without usage).
+``Script.vary`` rewrites valid answers per request (different scores per sample seed or per model).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -39,6 +41,9 @@ class Script:
     latency: float = 0.0
     faults: dict[str, float] = field(default_factory=dict)  # behaviour -> probability per request
     seed: int = 0
+    # vary(step model name, request body, valid answer) -> answer: lets a test make answers differ by the
+    # request's ``seed`` (a sample) or ``model`` (a panel), as a real model at temperature > 0 would
+    vary: Callable[[str, dict, dict], dict] | None = None
     _rng: random.Random | None = None
 
     def next(self) -> str:
@@ -289,6 +294,8 @@ class FakeOpenAI:
                     time.sleep(server.script.hang_seconds)
                 name = _model_name(body)
                 answer = ANSWERS.get(name, lambda b: {})(body)
+                if server.script.vary is not None:
+                    answer = server.script.vary(name, body, answer)
                 if behaviour == "invalid":
                     answer = invalid(name, answer)
                 arguments = json.dumps(answer)

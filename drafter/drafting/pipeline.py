@@ -157,9 +157,12 @@ def decompose_request(
 
 
 def _steps(
-    occ, llm, job_title, notes, notes_source, methodology, run_id, extra_inputs
+    occ, llm, job_title, notes, notes_source, methodology, run_id, extra_inputs, commentary: bool = True
 ) -> Generator[Call, tuple, Draft]:
-    """The pipeline without I/O: yields each LLM call it needs, receives (answer, StepResult), returns the draft."""
+    """The pipeline without I/O: yields each LLM call it needs, receives (answer, StepResult), returns the draft.
+
+    ``commentary=False`` stops after the scorer (a sample of a sampled draft: the commentary is written once,
+    for the consensus, by ``commentary_steps``)."""
     m = methodology or load_methodology()
     title = job_title or occ.title
     _required, optional = required_task_ids(occ)
@@ -233,10 +236,29 @@ def _steps(
         ),
     )
     card = score(assessment, m)
-    commentary: Commentary = yield from run("commentary", "commentary.j2", Commentary, {}, card=card, rows=scored_rows)
-    assessment.commentary = commentary.sections
+    if commentary:
+        written = yield from commentary_steps(assessment, occ, title, notes, m)
+        assessment.commentary = written.commentary
+        records += written.provenance.steps[-1:]
     assessment.provenance = assessment.provenance.model_copy(update={"steps": records})
     return Draft(assessment, card)
+
+
+def commentary_steps(
+    a: Assessment, occ: Occupation, title: str, notes: str | None, m: Methodology
+) -> Generator[Call, tuple, Assessment]:
+    """Step (d) on its own: the commentary written from the scorer's figures for ``a``. Returns ``a`` with the
+    commentary and the step's record appended to its provenance."""
+    card = score(a, m)
+    rows = [{"task": t.task, "time_pct": t.time_pct, "score": t.score, "label": t.label.value} for t in a.tasks]
+    template = "commentary.j2"
+    messages = _messages(template, **_base_variables(occ, title, notes, m), card=card, rows=rows)
+    parsed, result = yield Call("commentary", template, Commentary, messages, {})
+    record = StepRecord(prompt_version=prompts.prompt_version(template), **_fields(result))
+    steps = [*a.provenance.steps, record]
+    return a.model_copy(
+        update={"commentary": parsed.sections, "provenance": a.provenance.model_copy(update={"steps": steps})}
+    )
 
 
 def _fields(result: StepResult) -> dict:

@@ -185,26 +185,41 @@ class LLM:
             await self._async_openai.close()
             self._async_openai = self._async_client = None
 
-    def _request(self, messages, response_model) -> dict:
+    def _request(self, messages, response_model, seed: int | None = None) -> dict:
+        """``seed`` names a sample (drafter.drafting.sampling): it goes into the request, so sample k is its own
+        request, answered from the run log when repeated (the transport caches seeded requests at any temperature)."""
         ep = self.endpoint
+        extra = {} if seed is None else {"seed": seed}
         return dict(
             model=ep.model, messages=messages, response_model=response_model, max_retries=ep.validation_retries,
-            strict=False, temperature=ep.temperature, max_tokens=ep.max_tokens,
+            strict=False, temperature=ep.temperature, max_tokens=ep.max_tokens, **extra,
         )  # fmt: skip
 
     def structured(
-        self, step: str, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any] | None = None
+        self,
+        step: str,
+        response_model: type[T],
+        messages: list[dict[str, str]],
+        context: dict[str, Any] | None = None,
+        seed: int | None = None,
     ) -> tuple[T, StepResult]:
         with self._call(step, context) as ctx:
-            parsed, _ = self._client.chat.completions.create_with_completion(**self._request(messages, response_model))
+            request = self._request(messages, response_model, seed)
+            parsed, _ = self._client.chat.completions.create_with_completion(**request)
         return parsed, _result(step, ctx)
 
     async def structured_async(
-        self, step: str, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any] | None = None
+        self,
+        step: str,
+        response_model: type[T],
+        messages: list[dict[str, str]],
+        context: dict[str, Any] | None = None,
+        seed: int | None = None,
     ) -> tuple[T, StepResult]:
         client = self._async()
         with self._call(step, context) as ctx:
-            parsed, _ = await client.chat.completions.create_with_completion(**self._request(messages, response_model))
+            request = self._request(messages, response_model, seed)
+            parsed, _ = await client.chat.completions.create_with_completion(**request)
         return parsed, _result(step, ctx)
 
     @contextmanager

@@ -79,8 +79,10 @@ class _Exchange:
         o.log.record(CallRecord(**(base | kw)))
 
     def from_cache(self) -> httpx2.Response | None:
+        """Repeat answers for requests that mean "the same answer again": temperature 0, or a named sample (a
+        ``seed``: sample k of a sampled draft is one request, answered once and then from the log)."""
         o = self.owner
-        if not (o.use_cache and self.body.get("temperature") == 0):
+        if not (o.use_cache and (self.body.get("temperature") == 0 or self.body.get("seed") is not None)):
             return None
         hit = o.log.cached_response(self.req_hash)
         if hit is None:
