@@ -32,7 +32,9 @@ async def _drive(gen: Generator[Call, tuple, Any], llm: LLM, seed: int, run_id: 
         call = next(gen)
         while True:
             on_step(label, call.step, None)
-            answer = await llm.structured_async(call.step, call.response_model, call.messages, call.context, seed=seed)
+            answer: tuple[Any, StepResult] = await llm.structured_async(
+                call.step, call.response_model, call.messages, call.context, seed=seed
+            )
             on_step(label, call.step, answer[1])
             call = gen.send(answer)
     except StopIteration as done:
@@ -66,8 +68,9 @@ async def _sampled(
         ]
         merged = consensus(found, m)
         first = llms[0]
-        gen = commentary_steps(merged, occ, title, notes, m)
-        written: Assessment = await _drive(gen, first, 0, f"{first.run_id}-consensus", "consensus", on_step)
+        written: Assessment = await _drive(
+            commentary_steps(merged, occ, title, notes, m), first, 0, f"{first.run_id}-consensus", "consensus", on_step
+        )
     finally:
         for llm in llms:
             await llm.aclose()
