@@ -37,6 +37,12 @@ onet_app = typer.Typer(
 )
 app.add_typer(onet_app, name="onet")
 
+# --- review (issue 13): diff, review accept|first|history, table; TODO(cli package): move to drafter/cli/review.py
+from .cli_review import register as _register_review  # noqa: E402
+
+_register_review(app)
+# --- end review
+
 
 def _console(stderr: bool = False):
     from rich.console import Console
@@ -98,11 +104,37 @@ def score(
         out = card.model_dump(mode="json")
         if report is not None:
             out["consistency"] = [c.__dict__ | {"agrees": c.agrees} for c in report.checks]
+        out |= _review_json(a, card)  # review (issue 13)
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return
     from .display import print_scorecard
 
     print_scorecard(_console(), a, card, report)
+    _print_review(a, card)  # review (issue 13)
+
+
+# --- review (issue 13): spread, zone-flip sensitivity and review-first list with every scorecard
+def _review_json(a, card) -> dict:
+    from .review.priority import review_first
+    from .sensitivity import sensitivity
+
+    sens = sensitivity(a, card=card)
+    rf = review_first(a, sens=sens, card=card)
+    return {
+        "uncertainty": a.uncertainty.model_dump(mode="json") if a.uncertainty else None,
+        "sensitivity": sens.model_dump(mode="json"),
+        "review_first": rf.model_dump(mode="json"),
+    }
+
+
+def _print_review(a, card) -> None:
+    from .review.priority import review_first
+    from .review.views import print_review
+
+    print_review(_console(), a, card, review_first(a, card=card))
+
+
+# --- end review
 
 
 @app.command()
@@ -205,7 +237,17 @@ def draft(
         Path | None, typer.Option(help="Evidence notes for the prompts (projections, wages, tools).")
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the draft's .json and .md.")] = Path("drafts"),
-    endpoint: EndpointOpt = None,
+    # review (issue 13): several --endpoint make a panel; --samples N drafts N times per endpoint
+    endpoint: Annotated[
+        list[str] | None,
+        typer.Option(help="A named endpoint from endpoints.toml; repeat for a panel of models.", rich_help_panel=_LLM),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(min=1, help="Drafts per endpoint; the draft written is their consensus, with the spread.")
+    ] = 1,
+    temperature: Annotated[
+        float | None, typer.Option(help="Sampling temperature (default: the endpoint's, 0).", rich_help_panel=_LLM)
+    ] = None,
     base_url: BaseUrlOpt = None,
     model: ModelOpt = None,
     api_key_env: ApiKeyEnvOpt = None,
@@ -225,16 +267,28 @@ def draft(
 
     occ = resolve_occupation(occupation, title)
     notes_text = read_text(notes) if notes else None
-    ep = None if offline else resolve_endpoint(
-        endpoint=endpoint, base_url=base_url, model=model, api_key_env=api_key_env, mode=mode, timeout=timeout,
+    # review (issue 13): one endpoint per --endpoint (a panel), the temperature for sampling
+    names = list(dict.fromkeys(endpoint or [None]))  # type: ignore[list-item]
+    found = [] if offline else [resolve_endpoint(
+        endpoint=name, base_url=base_url, model=model, api_key_env=api_key_env, mode=mode, timeout=timeout,
         max_tokens=max_tokens, config=config,
-    )  # fmt: skip
+    ) for name in names]  # fmt: skip
+    eps = [e for e in found if e is not None]
+    if temperature is not None:
+        from dataclasses import replace
+
+        eps = [replace(e, temperature=temperature) for e in eps]
+    ep = eps[0] if eps else None
     console = _console(stderr=True)
     if ep is None:
         from .drafting.offline import draft_offline
 
         console.print(f"[yellow]{OFFLINE_NOTICE}[/]", soft_wrap=True)
+        if samples > 1:
+            console.print("[yellow]--samples: the offline default is deterministic; one draft written.[/]")
         a = draft_offline(occ, job_title=title)
+    elif samples > 1 or len(eps) > 1:
+        a = _draft_sampled(occ, eps, samples, title, notes_text, str(notes) if notes else None, not no_cache, console)
     else:
         a = _draft_llm(occ, ep, title, notes_text, str(notes) if notes else None, not no_cache, console)
     stem = occ.code if occ.code != "custom" else _slug(a.role.job_title)
@@ -243,8 +297,44 @@ def draft(
     atomic_write(md_path, render_markdown(a))
     from .display import print_scorecard
 
-    print_scorecard(_console(), a, compute(a), None)
+    card = compute(a)
+    print_scorecard(_console(), a, card, None)
+    _print_review(a, card)  # review (issue 13)
     console.print(f"wrote {json_path} and {md_path}")
+
+
+# --- review (issue 13): a sampled or panel draft
+def _draft_sampled(occ, eps, samples, title, notes_text, notes_source, use_cache, console):
+    from .drafting.sampling import draft_sampled
+    from .llm.client import LLM
+    from .llm.runlog import RunLog
+
+    if all(e.temperature == 0 for e in eps) and samples > 1:
+        console.print("[yellow]--samples > 1 at temperature 0: samples will rarely differ; pass --temperature 0.7.[/]")
+    who = ", ".join(e.describe() for e in eps)
+    console.print(f"Drafting {occ.code} {occ.title}: {samples} sample(s) from each of {who}", soft_wrap=True)
+    log = RunLog(secrets=tuple(e.api_key for e in eps if e.api_key))
+    llms = [LLM(e, log, use_cache=use_cache) for e in eps]
+
+    def on_step(label, step, result) -> None:
+        if result is None:
+            return
+        note = f", {result.cache_hits} from cache" if result.cache_hits else ""
+        tokens = result.prompt_tokens + result.completion_tokens
+        console.print(f"[green]✓[/] {label} {step}: {result.attempts} attempt(s){note}, {tokens:,} tokens")
+
+    try:
+        with console.status("drafting samples…"):
+            return draft_sampled(
+                occ, llms, samples, job_title=title, notes=notes_text, notes_source=notes_source, on_step=on_step
+            ).assessment
+    finally:
+        for llm in llms:
+            llm.close()
+        log.close()
+
+
+# --- end review
 
 
 def _draft_llm(occ, ep, title, notes_text, notes_source, use_cache, console):
@@ -460,6 +550,7 @@ def _run_batch(codes, ep, out, settings, as_json, console, catalog=None) -> None
         summary = run_batch(codes, ep, out, settings, catalog=catalog, on_start=on_start, on_role=on_role)
     finally:
         progress.stop()
+    summary["portfolio"] = _write_portfolio(out, console)  # review (issue 13): a batch ends with its portfolio
     if as_json:
         import json
 
@@ -468,6 +559,25 @@ def _run_batch(codes, ep, out, settings, as_json, console, catalog=None) -> None
     from .display import print_batch_summary
 
     print_batch_summary(_console(), summary)
+
+
+# --- review (issue 13)
+def _write_portfolio(out: Path, console) -> list[str]:
+    """portfolio.html/.csv/.json beside the drafts: one row per draft, sorted by review priority."""
+    from .review.portfolio import build_portfolio, write_portfolio
+
+    if not out.is_dir():
+        return []
+    with console.status("writing the portfolio…"):
+        rows, problems = build_portfolio(out)
+    if not rows:
+        return []
+    paths = write_portfolio(out, rows, problems, title=f"drafter portfolio — {out}")
+    console.print(f"portfolio of {len(rows)} drafts: {', '.join(str(p) for p in paths)}")
+    return [str(p) for p in paths]
+
+
+# --- end review
 
 
 @batch_app.command("status")

@@ -92,8 +92,13 @@ def _draft_files(folder: Path) -> list[Path]:
     """Each role once: its ``.json`` when there is one (lossless), else its house-format ``.md``."""
     if not folder.is_dir():
         raise DrafterError(f"{folder}: not a folder")
-    files = {p.stem: p for p in sorted(folder.glob("*.md")) if not p.name.startswith(".")}
-    files |= {p.stem: p for p in sorted(folder.glob("*.json")) if not p.name.startswith(".")}
+
+    def drafts(pattern: str) -> dict[str, Path]:
+        return {
+            p.stem: p for p in sorted(folder.glob(pattern)) if not p.name.startswith(".") and p.stem != PORTFOLIO_STEM
+        }
+
+    files = drafts("*.md") | drafts("*.json")
     return [files[s] for s in sorted(files)]
 
 
@@ -209,3 +214,21 @@ def render_html(
         histogram_chart=markup(histogram_svg(histogram(rows), m)),
         bands=f"Green ≥ {m.green_min}, Yellow ≥ {m.yellow_min}, Red below",
     )
+
+
+PORTFOLIO_STEM = "portfolio"  # the files `write_portfolio` leaves in a drafts folder (never read back as drafts)
+
+
+def write_portfolio(folder: Path, rows: list[PortfolioRow], problems: list[str], title: str) -> list[Path]:
+    """``portfolio.html``, ``.csv`` and ``.json`` in the drafts folder (links to the drafts' Markdown are relative)."""
+    import json
+
+    from ..files import atomic_write
+
+    folder = Path(folder)
+    out = [folder / f"{PORTFOLIO_STEM}.{ext}" for ext in ("html", "csv", "json")]
+    # TODO(bls): pass the employment-weighted zone distribution (drafter/labour weighting) as employment_weighted.
+    atomic_write(out[0], render_html(rows, title=title, problems=problems))
+    atomic_write(out[1], to_csv(rows))
+    atomic_write(out[2], json.dumps(to_json(rows, problems), indent=2, ensure_ascii=False) + "\n")
+    return out
