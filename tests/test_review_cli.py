@@ -13,7 +13,7 @@ from drafter.files import assessment_json
 from drafter.inputs import with_value
 from drafter.review.fields import role_level
 
-from .conftest import GOLDEN, SEED, SECRET
+from .conftest import GOLDEN, SECRET, SEED
 from .test_sampling import CODING, vary_by_model, vary_by_seed
 
 
@@ -123,9 +123,6 @@ def test_diff_summary_over_folders(run_cli, tmp_path, golden):
     assert run_cli("draft", "29-2072", "--offline", "-o", str(drafts)).returncode == 0
     finals.mkdir()
     shutil.copy(GOLDEN, finals / "29-2072.00.json")
-        finals.mkdir(),
-        shutil.copy(GOLDEN, finals / "29-2072.00.json"),
-    )
     (drafts / "b.json").write_text(assessment_json(golden))
     (finals / "b.json").write_text(assessment_json(with_value(golden, "tasks[0].score", 1)))
     r = run_cli("diff", "--summary", str(drafts), str(finals), "--json")
