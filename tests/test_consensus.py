@@ -148,3 +148,25 @@ def test_model_recalled_evidence_is_listed_to_verify(llm_draft):
     r = review_first(llm_draft.model_copy(update={"evidence": ev}))
     assert [i.path for i in r.items] == ["evidence.wage_trends.score"]
     assert r.items[0].reasons == ["evidence recalled by the model: verify"] and r.items[0].uncertainty == 1
+
+
+# ---- the Markdown ------------------------------------------------------------------------------------------
+
+
+def test_markdown_shows_spread_sensitivity_and_review_first_and_round_trips_the_spread(llm_draft):
+    from drafter.house_format import parse_house_format, render_markdown
+
+    s1 = with_value(llm_draft, "tasks[0].score", 1)
+    d = consensus([Sample.of(llm_draft, 0), Sample.of(llm_draft, 1), Sample.of(s1, 2)])
+    md = render_markdown(d)
+    notes = md[md.index("## Review Notes (drafter)") :]
+    assert "Spread: Interval over 3 samples (a (m1)): 15.1 – 15.1 – 25.0" in notes
+    assert "Zone-flip sensitivity: 15.1 is 9.9 below the Yellow ≥ 25.0 boundary." in notes
+    assert '- row 1 "Medical coding (ICD-10/CPT assignment)" score 4 → 1 moves 15.1 to 25.0: Yellow' in notes
+    assert (
+        '| 1 | row 1 "Medical coding (ICD-10/CPT assignment)" | 4 | 4, 4, 1 | samples disagree: 1–4; can flip the zone'
+        in notes
+    )
+    back = parse_house_format(md).assessment
+    assert back == d  # the notes are not read back as commentary; the spread travels in the metadata
+    assert back.uncertainty == d.uncertainty and back.commentary == d.commentary

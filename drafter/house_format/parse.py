@@ -23,6 +23,7 @@ from ..assessment import (
 )
 from ..errors import DrafterError, format_validation_error
 from ..methodology import Methodology, load_methodology
+from ..review.markdown import REVIEW_HEADING
 from ..scoring import ScoreCard, score
 from .render import (
     AWAITING,
@@ -336,9 +337,15 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
     commentary: list[dict] = []
     meta: dict = {}
     known = {h.casefold() for h in COMMENTARY_HEADINGS}
+    in_review_notes = False  # review (issue 13): drafter's generated notes are skipped, like derived figures
     while (nxt_line := rd.peek()) is not None:
         line = nxt_line
         rd.pos += 1
+        if _HEADING_MARK.sub("", line.text).strip() == REVIEW_HEADING:
+            in_review_notes = True
+            continue
+        if in_review_notes and not line.text.startswith(f"<!-- {METADATA_TAG}"):
+            continue
         if line.text.startswith(f"<!-- {METADATA_TAG}"):
             try:
                 meta = json.loads(line.text[len(f"<!-- {METADATA_TAG}") : line.text.rindex("-->")])
@@ -378,6 +385,7 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
         "commentary": commentary,
         "unmapped_onet_tasks": meta.get("unmapped_onet_tasks", {}),
         "provenance": provenance,
+        "uncertainty": meta.get("uncertainty"),  # review (issue 13)
     }
     try:
         a = Assessment.model_validate(data)

@@ -158,6 +158,8 @@ def metadata(a: Assessment) -> dict:
         "provenance": a.provenance.model_dump(mode="json", exclude_defaults=True),
         "onet_task_ids": {r.task: r.onet_task_ids for r in a.tasks if r.onet_task_ids},
         "unmapped_onet_tasks": {str(k): v for k, v in a.unmapped_onet_tasks.items()},
+        # review (issue 13): a sampled draft's spread, so the Markdown round trip keeps it
+        **({"uncertainty": a.uncertainty.model_dump(mode="json")} if a.uncertainty is not None else {}),
     }
 
 
@@ -267,6 +269,14 @@ def render_markdown(a: Assessment, m: Methodology | None = None, *, headings: bo
         for line in sec.body.splitlines():
             if line.strip():
                 block(line)
+
+    # --- review (issue 13): generated review notes; TODO(house spec): declare as a derived section of the spec
+    if headings:
+        from ..review.markdown import REVIEW_HEADING, review_section
+
+        block(h2 + REVIEW_HEADING)
+        out.extend(review_section(a, card, m))
+    # --- end review
 
     meta = json.dumps(metadata(a), ensure_ascii=False, sort_keys=True).replace(">", "\\u003e")
     block(f"<!-- {METADATA_TAG} {meta} -->")
