@@ -563,7 +563,7 @@ def _run_batch(codes, ep, out, settings, as_json, console, catalog=None) -> None
 
 # --- review (issue 13)
 def _write_portfolio(out: Path, console) -> list[str]:
-    """portfolio.html/.csv/.json beside the drafts: one row per draft, sorted by review priority."""
+    """OUT/portfolio/: index.html, portfolio.csv and .json — one row per draft, sorted by review priority."""
     from .review.portfolio import build_portfolio, write_portfolio
 
     if not out.is_dir():

@@ -162,8 +162,8 @@ def test_a_batch_ends_by_writing_its_portfolio(run_cli, tmp_path):
     r = run_cli("batch", "--codes", str(codes), "--offline", "-o", str(tmp_path / "d"), "--json")
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
-    assert sorted(Path(p).name for p in s["portfolio"]) == ["portfolio.csv", "portfolio.html", "portfolio.json"]
-    data = json.loads((tmp_path / "d" / "portfolio.json").read_text())
+    assert sorted(Path(p).name for p in s["portfolio"]) == ["index.html", "portfolio.csv", "portfolio.json"]
+    data = json.loads((tmp_path / "d" / "portfolio" / "portfolio.json").read_text())
     assert data["drafts"] == 2 and data["problems"] == []
-    again = json.loads(run_cli("table", str(tmp_path / "d"), "--json").stdout)  # the portfolio files are not drafts
-    assert again["drafts"] == 2 and again["problems"] == []
+    assert 'href="../43-4051.00.md"' in (tmp_path / "d" / "portfolio" / "index.html").read_text()
+    assert sorted(p.name for p in (tmp_path / "d").glob("*.json")) == ["43-4051.00.json", "43-6014.00.json"]

@@ -94,9 +94,7 @@ def _draft_files(folder: Path) -> list[Path]:
         raise DrafterError(f"{folder}: not a folder")
 
     def drafts(pattern: str) -> dict[str, Path]:
-        return {
-            p.stem: p for p in sorted(folder.glob(pattern)) if not p.name.startswith(".") and p.stem != PORTFOLIO_STEM
-        }
+        return {p.stem: p for p in sorted(folder.glob(pattern)) if not p.name.startswith(".")}
 
     files = drafts("*.md") | drafts("*.json")
     return [files[s] for s in sorted(files)]
@@ -216,19 +214,21 @@ def render_html(
     )
 
 
-PORTFOLIO_STEM = "portfolio"  # the files `write_portfolio` leaves in a drafts folder (never read back as drafts)
+PORTFOLIO_DIR = "portfolio"  # where a batch leaves its portfolio: a subfolder, so the drafts folder holds only drafts
 
 
 def write_portfolio(folder: Path, rows: list[PortfolioRow], problems: list[str], title: str) -> list[Path]:
-    """``portfolio.html``, ``.csv`` and ``.json`` in the drafts folder (links to the drafts' Markdown are relative)."""
+    """``portfolio/index.html``, ``portfolio.csv`` and ``portfolio.json`` under a drafts folder (a subfolder: every
+    ``.json`` and ``.md`` in the drafts folder itself is a draft, as ``drafter eval --drafts`` expects)."""
     import json
 
     from ..files import atomic_write
 
-    folder = Path(folder)
-    out = [folder / f"{PORTFOLIO_STEM}.{ext}" for ext in ("html", "csv", "json")]
+    where = Path(folder) / PORTFOLIO_DIR
+    out = [where / "index.html", where / "portfolio.csv", where / "portfolio.json"]
+    linked = [r.model_copy(update={"markdown": f"../{r.markdown}" if r.markdown else None}) for r in rows]
     # TODO(bls): pass the employment-weighted zone distribution (drafter/labour weighting) as employment_weighted.
-    atomic_write(out[0], render_html(rows, title=title, problems=problems))
+    atomic_write(out[0], render_html(linked, title=title, problems=problems))
     atomic_write(out[1], to_csv(rows))
     atomic_write(out[2], json.dumps(to_json(rows, problems), indent=2, ensure_ascii=False) + "\n")
     return out
