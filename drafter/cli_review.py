@@ -120,6 +120,54 @@ def review_first_cmd(
     print_review(_console(), a, card, rf, limit=limit)
 
 
+@review_app.command("sources")
+def review_sources(
+    file: Annotated[Path, typer.Argument(help="A draft or a final (JSON or house format).")],
+    draft: Annotated[
+        Path | None,
+        typer.Option("--draft", "-d", help="For a final: its draft (changed fields become the assessor's)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Where every field came from: model (endpoint, model, prompt version), consensus, offline prior, O*NET,
+    notes, assessor, or still awaiting input."""
+    from .files import load_assessment
+    from .review.provenance import count_by_kind, field_sources
+
+    a, _ = load_assessment(file)
+    if draft is None:
+        sources = field_sources(a)
+    else:
+        from .review.audit import AuditTrail, recorded_acceptance, reviews_path
+        from .review.diff import diff as compute
+        from .review.diff import final_sources
+
+        d, _ = load_assessment(draft)
+        who = at = None
+        if reviews_path().exists():
+            with AuditTrail() as trail:
+                acc = recorded_acceptance(trail, draft, file)
+            if acc is not None:
+                from datetime import UTC, datetime
+
+                who, at = acc.who, datetime.fromtimestamp(acc.ts, UTC).replace(microsecond=0)
+        sources = final_sources(d, a, compute(d, a), who, at)
+    if as_json:
+        print(json.dumps({k: v.model_dump(mode="json", exclude_none=True) for k, v in sources.items()}, indent=2))
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title=f"Where each field of {file} came from", title_justify="left")
+    t.add_column("Field")
+    t.add_column("Source")
+    for path, src in sources.items():
+        t.add_row(escape(path), escape(src.describe()))
+    console = _console()
+    console.print(t)
+    console.print("By kind: " + ", ".join(f"{k} {n}" for k, n in count_by_kind(sources).items()))
+
+
 @review_app.command("history")
 def review_history(
     role: Annotated[str | None, typer.Argument(help="Only this role (O*NET-SOC code, e.g. 29-2072.00).")] = None,

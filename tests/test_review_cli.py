@@ -167,3 +167,19 @@ def test_a_batch_ends_by_writing_its_portfolio(run_cli, tmp_path):
     assert data["drafts"] == 2 and data["problems"] == []
     assert 'href="../43-4051.00.md"' in (tmp_path / "d" / "portfolio" / "index.html").read_text()
     assert sorted(p.name for p in (tmp_path / "d").glob("*.json")) == ["43-4051.00.json", "43-6014.00.json"]
+
+
+def test_sources_name_every_field_and_the_assessor_of_an_accepted_final(run_cli, tmp_path, golden):
+    assert run_cli("draft", "29-2072", "--offline", "-o", str(tmp_path)).returncode == 0
+    draft = tmp_path / "29-2072.00.json"
+    own = json.loads(run_cli("review", "sources", str(draft), "--json").stdout)
+    assert own["tasks[0].score"] == {"kind": "offline", "prior": "offline:human-labels-v1",
+                                     "detail": "GPTs-are-GPTs human_exposure_agg"}  # fmt: skip
+    assert own["growth.score"]["kind"] == "awaiting" and own["tasks[0].task"]["kind"] == "onet"
+    a = Assessment.model_validate_json(draft.read_text())
+    final = tmp_path / "final.json"
+    final.write_text(assessment_json(with_value(a, "growth.score", -1)))
+    assert run_cli("review", "accept", str(final), "-d", str(draft), "--by", "ana").returncode == 0
+    after = json.loads(run_cli("review", "sources", str(final), "-d", str(draft), "--json").stdout)
+    assert after["growth.score"]["kind"] == "assessor" and after["growth.score"]["who"] == "ana"
+    assert after["tasks[0].score"]["kind"] == "offline"  # kept from the draft

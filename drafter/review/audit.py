@@ -195,6 +195,15 @@ class AuditTrail:
         return out
 
 
+def recorded_acceptance(trail: AuditTrail, draft_path: Path, final_path: Path) -> Accepted | None:
+    """The acceptance of exactly these two files (by content), if there is one."""
+    ds, fs = _sha(Path(draft_path).read_bytes()), _sha(Path(final_path).read_bytes())
+    row = trail._con.execute(
+        "SELECT id FROM review_accepts WHERE draft_sha256 = ? AND final_sha256 = ? ORDER BY id LIMIT 1", (ds, fs)
+    ).fetchone()
+    return None if row is None else trail.get(row[0], new=False)
+
+
 def accept_files(trail: AuditTrail, draft_path: Path, final_path: Path, who: str) -> tuple[Accepted, Diff]:
     """Read both files (JSON or house format) and record the final against the draft."""
     from ..files import load_assessment

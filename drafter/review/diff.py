@@ -217,6 +217,11 @@ def final_sources(
             i = int(path[11 : path.index("]")])
             j = heading_of.get(final.commentary[i].heading.casefold())
             out[path] = assessor if j is None else src[f"commentary[{j}]{path[path.index(']') + 1 :]}"]
+        elif path.startswith("assessor_override."):
+            out[path] = assessor  # accepting the final is the assessor's decision on the override
         else:
             out[path] = src.get(path, assessor)
+    for path in out:  # an evidence item's source marker goes with its text
+        if path.startswith("evidence.") and path.endswith(".source"):
+            out[path] = out[path.removesuffix(".source") + ".evidence"]
     return out
