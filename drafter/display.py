@@ -61,6 +61,8 @@ def print_scorecard(console: Console, a: Assessment, card: ScoreCard, report: Co
                 console.print(f"  line {c.line} {c.figure}: written {c.written!r}, computed {c.computed!r}")
         else:
             console.print(f"[green]Consistency: all {len(report.checks)} written figures agree with the scorer.[/]")
+        for w in report.warnings:
+            console.print(f"[yellow]Warning:[/] {w}", soft_wrap=True)
 
 
 def _fmt(v, pct: bool = False, signed: bool = False, places: int = 2) -> str:

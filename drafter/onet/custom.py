@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 from ..errors import DrafterError
-from ..files import read_text
+from ..files import ascii_minus, loads_json, read_text
 from .model import Occupation, Task
 
 
@@ -29,7 +28,7 @@ def _task(where: str, item: object, seen: set[int]) -> Task:
         raise TaskListError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}; expected id, text, type, weight")
     raw_id = item.get("id")
     try:
-        tid = int(str(raw_id).strip())
+        tid = int(ascii_minus(str(raw_id)).strip())
     except ValueError:
         tid = -1
     if tid <= 0:
@@ -48,7 +47,7 @@ def _task(where: str, item: object, seen: set[int]) -> Task:
         weight = None
     else:
         try:
-            weight = float(weight)
+            weight = float(ascii_minus(weight) if isinstance(weight, str) else weight)
         except (TypeError, ValueError):
             weight = -1.0
         if not weight > 0:
@@ -64,13 +63,19 @@ def load_task_list(path: Path, title: str | None = None) -> Occupation:
     tasks: list[Task] = []
     if suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text))
+        if reader.fieldnames:  # "ID, Text" as a spreadsheet may write it
+            reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]
         missing = {"id", "text"} - set(reader.fieldnames or [])
         if missing:
             raise TaskListError(
                 f"{path}:line 1: missing column(s) {', '.join(sorted(missing))}; expected id,text[,type,weight]"
             )
         for row in reader:
-            row = {k: v for k, v in row.items() if k is not None}
+            if None in row:  # more values than columns: most often a comma in an unquoted task statement
+                raise TaskListError(
+                    f"{path}:line {reader.line_num}: {len(reader.fieldnames or []) + len(row[None])} values for "
+                    f"{len(reader.fieldnames or [])} columns; put a task statement that contains commas in double quotes"
+                )
             tasks.append(_task(f"{path}:line {reader.line_num}", row, seen))
     elif suffix in (".yaml", ".yml", ".json"):
         data = _load_structured(path, text, suffix)
@@ -96,10 +101,7 @@ def load_task_list(path: Path, title: str | None = None) -> Occupation:
 
 def _load_structured(path: Path, text: str, suffix: str):
     if suffix == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as e:
-            raise TaskListError(f"{path}:line {e.lineno}:col {e.colno}: invalid JSON: {e.msg}") from None
+        return loads_json(text, str(path), TaskListError)
     import yaml
 
     try:
