@@ -95,6 +95,8 @@ CASES = [
             (":line 6: Role Definition table row has 3 cells, the table has 2 columns", "'\\|'")),
     Hostile("md-word-for-a-score", "doc.md", seed_with("| Wage Trends | 0 |", "| Wage Trends | zero |"), IMPORT,
             (":line 38: Wage Trends: expected an integer score or 'AWAITING INPUT', got 'zero'",)),
+    Hostile("md-markup-in-a-cell", "doc.md", seed_with("| Wage Trends | 0 |", "| Wage Trends | [/] |"), IMPORT,
+            (":line 38: Wage Trends: expected an integer score or 'AWAITING INPUT', got '[/]'",)),
     Hostile("md-score-out-of-range", "doc.md", seed_with("| 20% | 5 | 1.00 |", "| 20% | 6 | 1.20 |"), IMPORT,
             (":line 23: tasks[1].score: expected less than or equal to 5 (got 6)",)),
     Hostile("md-shares-do-not-sum", "doc.md", seed_with("| 30% | 4 | 1.20 |", "| 25% | 4 | 1.00 |"), IMPORT,
