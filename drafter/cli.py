@@ -45,9 +45,11 @@ def _console(stderr: bool = False):
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
+    from rich.markup import escape  # messages quote the user's text, which may look like markup ("[/]")
+
     console = _console(stderr=True)
     for line in message.splitlines():
-        console.print(f"[red]error:[/] {line}", soft_wrap=True)
+        console.print(f"[red]error:[/] {escape(line)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
