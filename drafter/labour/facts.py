@@ -8,10 +8,12 @@ or unpublished figure is never used in arithmetic.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from pathlib import Path
 
 from ..assessment import Assessment
@@ -211,3 +213,31 @@ class LabourFacts:
         for _, _, d in sorted(candidates, key=lambda c: (c[0], c[1])):
             earlier[d.measure] = d  # the latest earlier figure wins; an official release over a citation
         return RoleFacts(role, earlier)
+
+
+@cache
+def _facts(store: str, stamp: tuple) -> LabourFacts:
+    return LabourFacts.load(Path(store))
+
+
+def shared_facts() -> LabourFacts:
+    """One ``LabourFacts`` per process for drafting many roles, reloaded when ``drafter bls import`` changes the store."""
+    from ..paths import bls_store_path
+
+    path = bls_store_path()
+    try:
+        st = os.stat(path)
+        stamp: tuple = (st.st_mtime_ns, st.st_size, st.st_ino)
+    except FileNotFoundError:
+        stamp = ()
+    return _facts(str(path), stamp)
+
+
+def official_evidence(onet_code: str, facts: LabourFacts | None = None) -> dict[str, str]:
+    """Evidence texts stating a role's official figures, keyed by evidence dimension (empty when there are none).
+
+    For the offline default: its Wage Trends and Job Posting Trends rows carry these as dated evidence while the
+    scores stay awaiting assessor input (one level is not a trend)."""
+    role = (facts or shared_facts()).role(onet_code)
+    wage, posting = role.wage_evidence(), role.posting_evidence()
+    return {k: v for k, v in (("wage_trends", wage), ("job_posting_trends", posting)) if v}

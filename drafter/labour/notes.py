@@ -6,15 +6,13 @@ it cites them with source "notes" instead, and the draft carries a dated, source
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from ..errors import DrafterError
-from .facts import LabourFacts, RoleFacts
+from .facts import RoleFacts
 
 TEMPLATE = "notes.md.j2"
 HEADINGS = ("Projections", "Named tools", "Company actions", "Expert bodies")
@@ -67,19 +65,12 @@ def official_notes(facts: RoleFacts) -> OfficialNotes | None:
     return OfficialNotes(text, f"official figures only ({facts.citation}, SOC {f.soc_code}); no notes file given")
 
 
-@cache
-def _facts(store: str, stamp: tuple) -> LabourFacts:
-    return LabourFacts.load(Path(store))
+def notes_for_draft(onet_code: str, notes: str | None, notes_source: str | None) -> tuple[str | None, str | None]:
+    """The notes a draft's prompts get, and what its provenance records: the assessor's notes when given, else the
+    role's official figures (so the model cites them instead of recalling them), else none."""
+    if notes is not None:
+        return notes, notes_source
+    from .facts import shared_facts
 
-
-def shared_facts() -> LabourFacts:
-    """One ``LabourFacts`` per process for drafting many roles, reloaded when ``drafter bls import`` changes the store."""
-    from ..paths import bls_store_path
-
-    path = bls_store_path()
-    try:
-        st = os.stat(path)
-        stamp: tuple = (st.st_mtime_ns, st.st_size, st.st_ino)
-    except FileNotFoundError:
-        stamp = ()
-    return _facts(str(path), stamp)
+    official = official_notes(shared_facts().role(onet_code))
+    return (official.text, official.source) if official else (None, notes_source)
