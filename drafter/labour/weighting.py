@@ -3,7 +3,7 @@
 "40 roles drafted Red" says little until it is "2.3 million workers in roles drafted Red". Each role takes the
 employment of its SOC code (BLS OEWS); where several O*NET occupations share one SOC code (15-1299.01 … .09, or
 SOC 2010 codes BLS now publishes combined), the code's workers are split equally among them, so a full batch adds
-up to the published totals and no worker is counted twice. Roles without a published employment figure (custom
+up to the published totals and no worker is counted twice (exact fractions, rounded only when shown). Roles without a published employment figure (custom
 task lists, codes BLS does not publish) are counted apart, never given a number.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from fractions import Fraction
 
 from .tables import LabourTables
 
@@ -23,7 +23,7 @@ ZONES = ("Red", "Yellow", "Green")
 class ZoneWeight:
     zone: str
     roles: int
-    workers: Decimal
+    workers: Fraction
     share: float | None  # of the workers in roles with figures; None when no role has figures
 
 
@@ -31,7 +31,7 @@ class ZoneWeight:
 class WeightedZones:
     citation: str  # "BLS OEWS, May 2025" (every release used, newest last)
     zones: dict[str, ZoneWeight]
-    workers: Decimal  # workers covered by the roles with figures
+    workers: Fraction  # workers covered by the roles with figures
     roles: int  # roles given
     without_figures: list[tuple[str, str]]  # (code, why) for roles counted apart
     shared: int  # roles whose SOC code other O*NET occupations share (their workers were split)
@@ -58,18 +58,17 @@ class WeightedZones:
         return {
             "citation": self.citation,
             "roles": self.roles,
-            "workers": int(self.workers.to_integral_value()),
+            "workers": round(self.workers),
             "zones": {
-                z.zone: {"roles": z.roles, "workers": int(z.workers.to_integral_value()), "share": z.share}
-                for z in self.zones.values()
+                z.zone: {"roles": z.roles, "workers": round(z.workers), "share": z.share} for z in self.zones.values()
             },
             "without_figures": [{"code": c, "why": why} for c, why in self.without_figures],
             "shared_soc_roles": self.shared,
         }
 
 
-def millions(workers: Decimal) -> str:
-    return f"{workers / 1_000_000:.2f}"
+def millions(workers: Fraction) -> str:
+    return f"{float(workers) / 1_000_000:.2f}"
 
 
 def _n(roles: int) -> str:
@@ -95,7 +94,7 @@ def employment_weighted_zones(
     codes = list(universe) if universe is not None else list(chosen)
     sharing = Counter(soc for c in {*codes, *chosen} if (soc := tables.soc_for(c).soc_code))
     roles: Counter[str] = Counter()
-    workers = {z: Decimal(0) for z in ZONES}
+    workers = {z: Fraction(0) for z in ZONES}
     apart: list[tuple[str, str]] = []
     shared = 0
     used: set[str] = set()
@@ -116,7 +115,7 @@ def employment_weighted_zones(
         n = sharing[mapping.soc_code]
         shared += n > 1
         roles[zone] += 1
-        workers[zone] += employment / n
-    total = sum(workers.values(), Decimal(0))
+        workers[zone] += Fraction(employment) / n
+    total = sum(workers.values(), Fraction(0))
     zones = {z: ZoneWeight(z, roles[z], workers[z], float(workers[z] / total) if total else None) for z in ZONES}
     return WeightedZones(", ".join(sorted(used)) or "no figures", zones, total, len(chosen), apart, shared)
