@@ -306,3 +306,20 @@ def test_all_923_occupations_add_up_to_the_published_employment_of_their_soc_cod
     socs = {m.soc_code for c in catalog.by_code if (m := tables.soc_for(c)).soc_code}
     assert w.workers == sum(bundled_table().rows[s].employment.number for s in socs)
     assert sorted(c for c, _ in w.without_figures) == ["11-1031.00", "45-3031.00"]
+
+
+def test_eval_reports_the_workers_its_roles_cover_by_zone(run_cli, tmp_path, golden):
+    import json
+
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    (drafts / "29-2072.00.json").write_text(golden.model_dump_json(), encoding="utf-8")
+    r = run_cli("eval", "--drafts", str(drafts), "--output", str(tmp_path / "runs"))
+    assert r.returncode == 0, r.stderr
+    assert "0.19 million workers in roles drafted Red (1 role, 100.0%)" in r.stdout
+    run_json = next((tmp_path / "runs").glob("*.json"))
+    labour = json.loads(run_json.read_text(encoding="utf-8"))["labour"]
+    assert labour["drafted"]["zones"]["Red"] == {"roles": 1, "workers": 194720, "share": 1.0}
+    assert labour["human"]["headline"][1] == "0.19 million workers in roles scored Red (1 role, 100.0%)"
+    html = run_json.with_suffix(".html").read_text(encoding="utf-8")
+    assert "Workers covered, by zone (employment-weighted)" in html and "194,720 (100%)" in html

@@ -36,15 +36,17 @@ class WeightedZones:
     without_figures: list[tuple[str, str]]  # (code, why) for roles counted apart
     shared: int  # roles whose SOC code other O*NET occupations share (their workers were split)
 
-    def headline(self) -> list[str]:
-        """'2.31 million workers in roles drafted Red (40 roles, 52.1%)', one line per zone, then what is apart."""
+    def headline(self, verb: str = "drafted") -> list[str]:
+        """'2.31 million workers in roles drafted Red (40 roles, 52.1%)', one line per zone, then what is apart.
+
+        ``verb`` says whose zones these are: "drafted", or "scored" for human assessments."""
         lines = [
             f"{self.roles - len(self.without_figures)} of {self.roles} roles have employment figures ({self.citation}): "
             f"{millions(self.workers)} million workers"
         ]
         for z in self.zones.values():
             pct = f", {z.share * 100:.1f}%" if z.share is not None else ""
-            lines.append(f"{millions(z.workers)} million workers in roles drafted {z.zone} ({_n(z.roles)}{pct})")
+            lines.append(f"{millions(z.workers)} million workers in roles {verb} {z.zone} ({_n(z.roles)}{pct})")
         if self.without_figures:
             lines.append(f"{_n(len(self.without_figures))} without employment figures, counted apart")
         if self.shared:
