@@ -860,15 +860,23 @@ def _role_facts(code: str):
     return shared_facts().role(code)
 
 
+def _release_facts(code: str):
+    """The releases alone (no scored assessments read): what `onet show` needs, kept fast."""
+    from .labour.facts import LabourFacts
+    from .labour.tables import LabourTables
+
+    return LabourFacts(LabourTables.load()).role(code)
+
+
 def _labour_json(code: str) -> dict:
-    """What `onet show --json` adds: the role's figures, mapping, earlier figures and changes."""
-    return _role_facts(code).to_json()
+    """What `onet show --json` adds: the role's SOC mapping and figures (`bls show` adds earlier ones)."""
+    return _release_facts(code).to_json()
 
 
 def _labour_line(code: str) -> str:
     from .labour.views import figures_line
 
-    return figures_line(_role_facts(code))
+    return figures_line(_release_facts(code))
 
 
 def _notes_notice(occ, notes_given: bool) -> str | None:

@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..assessment import Assessment
 from .figures import MEASURES, Status, fmt_figure, fmt_value
 from .tables import LabourTables, RoleFigures
+
+if TYPE_CHECKING:
+    from ..assessment import Assessment
 
 _MONEY = r"\$(\d[\d,]*(?:\.\d\d)?)"
 _DATED = r"\s*\((?:BLS|U\.S\. Bureau of Labor Statistics)(?: OEWS)?,?\s+May\s+(\d{4})\b[^)]*\)"

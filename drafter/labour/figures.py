@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import NamedTuple
 
 from ..errors import DrafterError
 
@@ -48,8 +49,7 @@ FOOTNOTES = {
 }
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(NamedTuple):  # a tuple: thousands are built per table, and a frozen dataclass is slow to build
     value: Decimal | None  # the published number; the cap when CAPPED; None when NOT_PUBLISHED
     status: Status
     footnotes: tuple[str, ...] = ()
@@ -151,21 +151,31 @@ def fmt_figure(fig: Figure, measure: str) -> str:
     return f"not published by BLS ({why})" if why else "not published by BLS"
 
 
-def parse_value(text: str, measure: str, footnotes: tuple[str, ...], where: str) -> Figure:
-    """One cell of a BLS table or time series: a number, or ``-``; footnote 5 makes a wage at the cap capped."""
+def parse_value(text: str, measure: str, footnotes: tuple[str, ...], where: str | None = None) -> Figure:
+    """One cell of a BLS table or time series: a number, or ``-``; footnote 5 makes a wage at the cap capped.
+
+    ``where`` prefixes an error (file, line, column); the caller may instead catch ``ValueError`` and add it."""
     text = text.strip()
     if text == "-":
         return Figure(None, Status.NOT_PUBLISHED, footnotes)
     try:
-        value = Decimal(text.replace(",", ""))
+        value = Decimal(text.replace(",", "")) if "," in text else Decimal(text)
     except InvalidOperation:
-        raise LabourDataError(f"{where}: expected a number or '-' (not published), got {text!r}") from None
-    if not value.is_finite() or value < 0:
-        raise LabourDataError(f"{where}: expected a non-negative number, got {text!r}")
-    if unit(measure) == "count" and value != value.to_integral_value():
-        raise LabourDataError(f"{where}: expected a whole number of workers, got {text!r}")
-    cap = WAGE_CAP.get(unit(measure))
-    if "5" in footnotes and cap is not None and value >= cap:
+        value = None
+    u = MEASURES[measure][2]
+    problem = (
+        "expected a number or '-' (not published)"
+        if value is None
+        else "expected a non-negative number"
+        if not value.is_finite() or value < 0
+        else "expected a whole number of workers"
+        if u == "count" and value != value.to_integral_value()
+        else None
+    )
+    if problem or value is None:
+        message = f"{problem}, got {text!r}"
+        raise LabourDataError(f"{where}: {message}") if where else ValueError(message)
+    if "5" in footnotes and u != "count" and value >= WAGE_CAP[u]:
         return Figure(value, Status.CAPPED, footnotes)
     return Figure(value, Status.PUBLISHED, footnotes)
 
@@ -185,22 +195,36 @@ def read_national_table(text: str, release: Release, source: str) -> ReleaseTabl
     """The national table layout of ``data/oews_national_2025.csv`` (SOURCE.md): one row per SOC code."""
     import re
 
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in TABLE_COLUMNS if c not in (reader.fieldnames or [])]
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    missing = [c for c in TABLE_COLUMNS if c not in header]
     if missing:
         raise LabourDataError(f"{source}:line 1: missing column(s) {', '.join(missing)}")
+    col = {c: header.index(c) for c in TABLE_COLUMNS}
+    soc_re = re.compile(r"\d{2}-\d{4}")
     rows: dict[str, SocFigures] = {}
-    for row in reader:
+    for cells in reader:
         line = reader.line_num
-        code = (row["soc_code"] or "").strip()
-        if not re.fullmatch(r"\d{2}-\d{4}", code):
+        if len(cells) != len(header):
+            raise LabourDataError(f"{source}:line {line}: expected {len(header)} columns, got {len(cells)}")
+        code = cells[col["soc_code"]].strip()
+        if not soc_re.fullmatch(code):
             raise LabourDataError(f"{source}:line {line}: soc_code: expected a SOC code like 29-2072, got {code!r}")
         if code in rows:
             raise LabourDataError(f"{source}:line {line}: soc_code: {code} is listed twice")
-        notes = parse_footnotes(row["footnotes"] or "", f"{source}:line {line}: footnotes")
-        figures = {m: parse_value(row[m] or "", m, notes, f"{source}:line {line}: {m}") for m in MEASURES}
-        level = (row["display_level"] or "").strip()
+        notes = (
+            parse_footnotes(cells[col["footnotes"]], f"{source}:line {line}: footnotes")
+            if cells[col["footnotes"]]
+            else ()
+        )
+        figures = {}
+        for m in MEASURES:  # errors are located only when one occurs: building the location per cell is the cost
+            try:
+                figures[m] = parse_value(cells[col[m]], m, notes)
+            except ValueError as e:
+                raise LabourDataError(f"{source}:line {line}: {m}: {e}") from None
+        level = cells[col["display_level"]].strip()
         rows[code] = SocFigures(
-            code, (row["title"] or "").strip(), int(level) if level.isdigit() else None, release, figures
+            code, cells[col["title"]].strip(), int(level) if level.isdigit() else None, release, figures
         )
     return ReleaseTable(release, rows)
