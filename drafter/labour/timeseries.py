@@ -35,7 +35,7 @@ NATIONAL = "OEUN" + "0" * 7 + "0" * 6  # national area, cross-industry
 SERIES_RE = re.compile(r"OE[US][A-Z][0-9A-Z]{7}[0-9A-Z]{6}\d{6}\d{2}")
 
 
-def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
     try:
         f = Path(path).open(encoding="utf-8-sig", newline="")
     except FileNotFoundError:
@@ -47,7 +47,7 @@ def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
             for n, raw in enumerate(f, start=1):
                 line = raw.rstrip("\r\n")
                 if line.strip():
-                    yield n, [c.strip() for c in line.split("\t")]
+                    yield n, line
         except UnicodeDecodeError as e:
             raise LabourDataError(f"{path}: expected UTF-8 text ({e.reason} at byte {e.start})") from None
 
@@ -68,7 +68,7 @@ def read_timeseries(paths: list[Path]) -> list[ReleaseTable]:
         first = next(lines, None)
         if first is None:
             raise LabourDataError(f"{path}: empty file; expected a BLS time-series file")
-        header_line, header = first
+        header_line, header = first[0], [c.strip() for c in first[1].split("\t")]
         columns = {name: i for i, name in enumerate(header)}
         if all(c in columns for c in DATA_COLUMNS):
             data_files += 1
@@ -106,20 +106,24 @@ def read_timeseries(paths: list[Path]) -> list[ReleaseTable]:
 
 def _read_data(path, lines, columns, width, values, seen) -> set[str]:
     found: set[str] = set()
-    for n, cells in lines:
-        where = f"{path}:line {n}"
+    sid_col = columns["series_id"]
+    for n, line in lines:
+        cells = line.split("\t")
         if len(cells) != width:
             raise LabourDataError(
-                f"{where}:column {min(len(cells), width) + 1}: expected {width} tab-separated columns, got {len(cells)}"
+                f"{path}:line {n}:column {min(len(cells), width) + 1}: expected {width} tab-separated columns, "
+                f"got {len(cells)}"
             )
-        sid = cells[columns["series_id"]]
+        sid = cells[sid_col].strip()
         if not SERIES_RE.fullmatch(sid):
             raise LabourDataError(
-                f"{where}:column {columns['series_id'] + 1} (series_id): expected an OE series ID of 25 characters "
+                f"{path}:line {n}:column {sid_col + 1} (series_id): expected an OE series ID of 25 characters "
                 f"(OE + U + area type + area 7 + industry 6 + occupation 6 + datatype 2), got {sid!r}"
             )
         if not sid.startswith(NATIONAL) or sid[-2:] not in DATATYPE_TO_MEASURE:
-            continue
+            continue  # most of a real file: other areas, industries and datatypes, checked above and skipped
+        cells = [c.strip() for c in cells]
+        where = f"{path}:line {n}"
         year, period = cells[columns["year"]], cells[columns["period"]]
         if not re.fullmatch(r"(19|20)\d\d", year):
             raise LabourDataError(f"{where}:column {columns['year'] + 1} (year): expected a year, got {year!r}")
@@ -145,7 +149,8 @@ def _read_data(path, lines, columns, width, values, seen) -> set[str]:
 
 def _read_occupations(path, lines, columns, width) -> dict[str, tuple[str, int | None]]:
     out = {}
-    for n, cells in lines:
+    for n, line in lines:
+        cells = [c.strip() for c in line.split("\t")]
         if len(cells) < width:  # BLS leaves trailing cells empty at times; only the named columns matter
             cells = cells + [""] * (width - len(cells))
         code = cells[columns["occupation_code"]]

@@ -52,7 +52,8 @@ class WeightedZones:
         if self.shared:
             verb = "shares" if self.shared == 1 else "share"
             lines.append(
-                f"{_n(self.shared)} {verb} a SOC code with other O*NET occupations: its workers are split equally"
+                f"{_n(self.shared)} {verb} a SOC code with other O*NET occupations: the code's workers are split "
+                "equally among them"
             )
         return lines
 
