@@ -323,3 +323,18 @@ def test_eval_reports_the_workers_its_roles_cover_by_zone(run_cli, tmp_path, gol
     assert labour["human"]["headline"][1] == "0.19 million workers in roles scored Red (1 role, 100.0%)"
     html = run_json.with_suffix(".html").read_text(encoding="utf-8")
     assert "Workers covered, by zone (employment-weighted)" in html and "194,720 (100%)" in html
+
+
+def test_cited_figures_are_read_in_the_house_styles_and_dated(golden):
+    a = golden.model_copy(deep=True)
+    a.evidence.company_actions.evidence = "Mean wage $52,000 (BLS May 2021). 186,400 employed (BLS OEWS, May 2023)."
+    a.evidence.expert_consensus.evidence = "Median hourly wage of $22.10 (BLS May 2020); median $60,000 in 2019."
+    cited = {(d.measure, d.value, d.year) for d in cited_figures([("x", a)], _tables())["29-2072"]}
+    assert cited == {
+        ("annual_median_wage", Decimal("47190"), 2022),
+        ("annual_mean_wage", Decimal("52000"), 2021),
+        ("employment", Decimal("186400"), 2023),
+        ("hourly_median_wage", Decimal("22.10"), 2020),
+    }  # an undated figure ("in 2019", no BLS release) is not a citation
+    role = LabourFacts(_tables(), cited_figures([("x", a)], _tables())).role("29-2072")
+    assert role.change("employment").startswith("+8,320 (+4.5%) from 186,400 in May 2023")
