@@ -18,6 +18,13 @@ from .codes import SOC_PATTERN, normalise_onet_code  # noqa: F401  (re-exported)
 
 SCHEMA_VERSION = 1
 AWAITING_INPUT = "AWAITING INPUT"  # how the house format prints a score or text awaiting assessor input
+# The assessor commentary's sections, in the house order (the drafting step must return exactly these).
+COMMENTARY_HEADINGS = (
+    "Score vs Reality Check",
+    "What the Numbers Don't Capture",
+    "Who Should Worry (and Who Shouldn't)",
+    "What This Means",
+)
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .assessment import Assessment
@@ -58,9 +59,11 @@ def print_scorecard(console: Console, a: Assessment, card: ScoreCard, report: Co
                 f"[red]Consistency: {len(bad)} of {len(report.checks)} written figures differ from the scorer:[/]"
             )
             for c in bad:
-                console.print(f"  line {c.line} {c.figure}: written {c.written!r}, computed {c.computed!r}")
+                console.print(escape(f"  line {c.line} {c.figure}: written {c.written!r}, computed {c.computed!r}"))
         else:
             console.print(f"[green]Consistency: all {len(report.checks)} written figures agree with the scorer.[/]")
+        for w in report.warnings:
+            console.print(f"[yellow]Warning:[/] {escape(w)}", soft_wrap=True)
 
 
 def _fmt(v, pct: bool = False, signed: bool = False, places: int = 2) -> str:
@@ -138,6 +141,10 @@ def print_eval(console: Console, run: dict, gate: dict) -> None:
         console.print(f"LLM: {u['requests']} requests, {u['cache_hits']} cache hits, {tokens:,} tokens{cost}")
     for s in run["skipped"]:
         console.print(f"[dim]skipped: {s}[/]")
+    if labour := run.get("labour"):  # issue 15: employment-weighted zones (older stored runs have none)
+        console.print("Workers covered by the drafts (employment-weighted):")
+        for line in labour["drafted"]["headline"]:
+            console.print(f"  {line}")
     if gate["violations"]:
         console.print(f"[red]Gate failed[/] against {gate['baseline']}:")
         for v in gate["violations"]:

@@ -1,11 +1,20 @@
-"""Reading assessments from disk (JSON or house format) and writing any file atomically."""
+"""Reading a user's files (assessments, task lists, codes files, notes) and writing any file atomically.
+
+Every user file is read through ``read_text``, so what editors and spreadsheets add is handled once: a UTF-8
+byte-order mark (Excel's "CSV UTF-8", Notepad) is dropped, and a UTF-16 file is named as such. A typographic
+minus (U+2212, from Word, Excel or a Markdown editor) is accepted wherever a number is read, through
+``ascii_minus`` (text) and ``loads_json`` (JSON numbers), and kept as typed everywhere else.
+"""
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -33,11 +42,27 @@ def is_json(path: Path, text: str) -> bool:
     return path.suffix.lower() == ".json" or text.lstrip().startswith("{")
 
 
-def assessment_from_json(text: str, source: str) -> Assessment:
+MINUS_SIGN = "\u2212"
+# a JSON string (skipped, so its text stays as typed) or a U+2212 minus starting a number
+_JSON_MINUS = re.compile(r'"(?:[^"\\]|\\.)*"|\u2212(?=[0-9])')
+
+
+def ascii_minus(text: str) -> str:
+    """A number as typed, with a typographic minus (U+2212) read as the ASCII '-' that int() and float() need."""
+    return text.replace(MINUS_SIGN, "-")
+
+
+def loads_json(text: str, source: str, error: type[DrafterError] = DrafterError) -> Any:
+    """JSON from a user's file; a U+2212 minus before a number counts as '-', and a syntax error names the line."""
+    text = _JSON_MINUS.sub(lambda mt: "-" if mt.group() == MINUS_SIGN else mt.group(), text)
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as e:
-        raise DrafterError(f"{source}:line {e.lineno}:col {e.colno}: invalid JSON: {e.msg}") from None
+        raise error(f"{source}:line {e.lineno}:col {e.colno}: invalid JSON: {e.msg}") from None
+
+
+def assessment_from_json(text: str, source: str) -> Assessment:
+    data = loads_json(text, source)
     try:
         return Assessment.model_validate(data)
     except ValidationError as e:
@@ -45,11 +70,18 @@ def assessment_from_json(text: str, source: str) -> Assessment:
 
 
 def read_text(path: Path) -> str:
+    """A user's text file: UTF-8 with or without a byte-order mark, line endings as ``\\n``."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise DrafterError(f"{path}: no such file") from None
     except UnicodeDecodeError as e:
+        with open(path, "rb") as f:
+            start = f.read(2)
+        if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            raise DrafterError(
+                f"{path}: expected UTF-8 text, got UTF-16; save it as UTF-8 (Excel: CSV UTF-8)"
+            ) from None
         raise DrafterError(f"{path}: expected UTF-8 text ({e.reason} at byte {e.start})") from None
 
 

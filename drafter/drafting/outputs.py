@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ..assessment import (
+    COMMENTARY_HEADINGS,
     Barriers,
     CommentarySection,
     EvidenceSource,
@@ -19,7 +20,6 @@ from ..assessment import (
     ProtectivePrinciples,
     TaskLabel,
 )
-from ..house_format.render import COMMENTARY_HEADINGS
 
 
 class _Out(BaseModel):

@@ -21,6 +21,7 @@ from ..assessment import (
     StepRecord,
     TaskRow,
 )
+from ..labour.notes import notes_for_draft
 from ..llm.client import LLM, StepResult, current_run
 from ..methodology import Methodology, load_methodology
 from ..onet.model import Occupation
@@ -143,6 +144,7 @@ def decompose_request(
 ) -> tuple[list[dict[str, str]], dict]:
     """Messages and validation context of step (a), shared by live drafting and Batch API files."""
     m = methodology or load_methodology()
+    notes, _ = notes_for_draft(occ.code, notes, None)  # issue 15: no notes given -> the official BLS figures
     shares, _rule = priors(occ.tasks)
     required, optional = required_task_ids(occ)
     tasks = [
@@ -164,6 +166,7 @@ def _steps(
     ``commentary=False`` stops after the scorer (a sample of a sampled draft: the commentary is written once,
     for the consensus, by ``commentary_steps``)."""
     m = methodology or load_methodology()
+    notes, notes_source = notes_for_draft(occ.code, notes, notes_source)  # issue 15: no notes -> official figures
     title = job_title or occ.title
     _required, optional = required_task_ids(occ)
     by_id = {t.id: t for t in occ.tasks}

@@ -45,7 +45,7 @@ def _gate_file() -> Path:
 def load_gate(path: Path | None = None) -> list[Check]:
     path = Path(path) if path else _gate_file()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise DrafterError(f"{path}: no gate file") from None
     except tomllib.TOMLDecodeError as e:

@@ -1,9 +1,10 @@
 """House-format document -> assessment, plus a report that recomputes every figure the author wrote.
 
-Accepts the seed's plain layout (section titles as bare lines, no blank lines) and drafter's Markdown
-(``##`` headings, blank lines, a metadata comment). Structural problems raise ``HouseFormatError`` with the
-line number and what was expected; figures that disagree with the scorer are *reported*, not fatal, since
-the author's choices (scores, shares) are the input and the printed arithmetic is only a claim about them.
+Walks the same declaration as the renderer (``spec.SECTIONS``). Accepts the seed's plain layout (section
+titles as bare lines, no blank lines) and drafter's Markdown (``##`` headings, blank lines, a metadata
+comment). Structural problems raise ``HouseFormatError`` with the line number and what was expected; figures
+that disagree with the scorer are *reported*, not fatal, since the author's choices (scores, shares) are the
+input and the printed arithmetic is only a claim about them.
 """
 
 from __future__ import annotations
@@ -11,28 +12,31 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import ValidationError
 
-from ..assessment import (
-    BARRIER_NAMES,
-    EVIDENCE_NAMES,
-    PRINCIPLE_NAMES,
-    Assessment,
-    Zone,
-)
+from ..assessment import Assessment
 from ..errors import DrafterError, format_validation_error
+from ..files import ascii_minus
 from ..methodology import Methodology, load_methodology
-from ..review.markdown import REVIEW_HEADING
 from ..scoring import ScoreCard, score
-from .render import (
-    AWAITING,
-    COMMENTARY_HEADINGS,
-    HEADINGS,
+from .render import derived
+from .spec import (
     METADATA_TAG,
-    REFRAMED_QUESTION,
-    SOURCE_NOTE,
-    derived,
+    SECTIONS,
+    Cell,
+    Commentary,
+    Derived,
+    EachRow,
+    Field,
+    Generated,
+    Line,
+    Paragraph,
+    Row,
+    Table,
+    put,
+    unescape,
 )
 
 
@@ -49,12 +53,13 @@ class Check:
 
     @property
     def agrees(self) -> bool:
-        return self.written == self.computed
+        return ascii_minus(self.written) == self.computed
 
 
 @dataclass
 class ConsistencyReport:
     checks: list[Check] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # read, but something may be lost (e.g. task IDs)
 
     @property
     def disagreements(self) -> list[Check]:
@@ -80,21 +85,21 @@ class _Line:
 
 _PIPE = re.compile(r"(?<!\\)\|")
 _HEADING_MARK = re.compile(r"^#{1,6}\s+")
+_SEPARATOR = re.compile(r"\|(\s*:?-{3,}:?\s*\|)+")
 
 
-def _cells(line: _Line) -> list[str]:
-    body = line.text.strip()
-    if not (body.startswith("|") and body.endswith("|")):
-        raise HouseFormatError(f"line {line.no}: expected a table row starting and ending with '|', got {body[:60]!r}")
-    return [c.strip().replace("\\|", "|") for c in _PIPE.split(body[1:-1])]
+def _bare(text: str) -> str:
+    return _HEADING_MARK.sub("", text).strip()
 
 
 class _Reader:
     def __init__(self, text: str, source: str):
         self.source = source
+        text = text.removeprefix("\ufeff")
         self.lines = [_Line(i, raw.rstrip()) for i, raw in enumerate(text.splitlines(), start=1) if raw.strip()]
         self.pos = 0
         self.written: dict[str, tuple[int, str]] = {}
+        self.line_of: dict[tuple, int] = {}  # field path -> line, for pydantic's errors
 
     def error(self, msg: str, line: _Line | None = None) -> HouseFormatError:
         where = line or (self.lines[self.pos] if self.pos < len(self.lines) else None)
@@ -113,291 +118,236 @@ class _Reader:
 
     def heading(self, expected: str) -> None:
         line = self.peek()
-        text = _HEADING_MARK.sub("", line.text).strip() if line else None
-        if text != expected:
+        if line is None or _bare(line.text) != expected:
             got = repr(line.text[:60]) if line else "end of document"
             raise self.error(f"expected section heading {expected!r}, got {got}")
         self.pos += 1
 
-    def prefixed(self, prefix: str) -> tuple[int, str]:
-        """The next line, which must start with ``prefix``: its number and the rest of the line."""
-        found = self.maybe_prefixed(prefix)
-        if found is None:
-            line = self.peek()
-            got = repr(line.text[:60]) if line else "end of document"
-            raise self.error(f"expected a line starting {prefix!r}, got {got}")
-        return found
-
-    def maybe_prefixed(self, prefix: str) -> tuple[int, str] | None:
-        line = self.peek()
-        if line is None or not line.text.startswith(prefix):
-            return None
-        self.pos += 1
-        return line.no, line.text[len(prefix) :].strip()
-
-    def table(self, header: list[str], what: str) -> list[tuple[_Line, list[str]]]:
-        line = self.take()
-        got = _cells(line)
-        if [h.casefold() for h in got] != [h.casefold() for h in header]:
-            raise self.error(f"expected the {what} table header | {' | '.join(header)} |, got {line.text[:80]!r}", line)
-        sep = self.take()
-        if not re.fullmatch(r"\|(\s*:?-{3,}:?\s*\|)+", sep.text.replace(" ", "")):
-            raise self.error("expected a table separator like |---|---|", sep)
-        rows = []
-        while (nxt := self.peek()) is not None and nxt.text.lstrip().startswith("|"):
-            rows.append((nxt, _cells(self.take())))
-        return rows
+    def cells(self, line: _Line, width: int | None = None, what: str = "") -> list[str]:
+        """A table row's cells, unescaped; more cells than the table has columns means an unescaped '|'."""
+        body = line.text.strip()
+        if not (body.startswith("|") and body.endswith("|") and len(body) > 1 and body[-2] != "\\"):
+            raise self.error(f"expected a table row starting and ending with '|', got {body[:60]!r}", line)
+        cells = [unescape(c.strip()) for c in _PIPE.split(body[1:-1])]
+        if width is not None and len(cells) > width:
+            raise self.error(
+                f"{what} table row has {len(cells)} cells, the table has {width} columns; "
+                "write a '|' inside a cell as '\\|'",
+                line,
+            )
+        return cells
 
     def note(self, key: str, line_no: int, written: str) -> None:
         self.written[key] = (line_no, written)
 
 
-def _score(value: str, line: _Line, what: str, reader: _Reader) -> int | None:
-    if value.upper() == AWAITING:
-        return None
-    if not re.fullmatch(r"[+-]?\d+", value):
-        raise reader.error(f"{what}: expected an integer score or {AWAITING!r}, got {value!r}", line)
-    return int(value)
-
-
-def _named_rows(reader, rows, names: dict[str, str], what: str, width: int) -> tuple[dict, list]:
-    """Rows keyed by the house format's display names, in any order; returns them and the leftover rows."""
-    by_display = {v.casefold(): k for k, v in names.items()}
-    found: dict[str, tuple[_Line, list[str]]] = {}
-    rest = []
-    for line, cells in rows:
-        key = by_display.get(cells[0].casefold())
-        if key is None:
-            rest.append((line, cells))
-            continue
-        if len(cells) < width:
-            raise reader.error(f"{what} row {cells[0]!r}: expected {width} cells, got {len(cells)}", line)
-        found[key] = (line, cells)
-    missing = [names[k] for k in names if k not in found]
-    if missing:
-        raise reader.error(f"{what} table: missing row(s) {', '.join(missing)}")
-    return found, rest
-
-
-def _scored_rows(rd, what: str, header: list[str], names: dict[str, str], field: str, text_field: str, line_of: dict):
-    """A table of named, scored rows (principles, evidence, barriers): the rows as data and the rows left over."""
-    found, rest = _named_rows(rd, rd.table(header, what), names, what, 3)
-    out = {}
-    for k, (line, cells) in found.items():
-        out[k] = {"score": _score(cells[1], line, names[k], rd), text_field: cells[2]}
-        line_of[(field, k)] = line.no
-    return out, rest
-
-
-def _total_row(reader, rest, label: str, what: str) -> tuple[int, str]:
-    for line, cells in rest:
-        if cells[0].casefold() == label.casefold():
-            return line.no, cells[1] if len(cells) > 1 else ""
-    raise reader.error(f"{what} table: expected a {label!r} row")
-
-
 def parse_house_format(text: str, source: str = "", m: Methodology | None = None) -> Imported:
     m = m or load_methodology()
     rd = _Reader(text, source)
-    line_of: dict[tuple, int] = {}
-
-    # --- Role Definition
-    rd.heading(HEADINGS[0])
-    fields = {
-        "job title": "job_title",
-        "seniority level": "seniority_level",
-        "primary function": "primary_function",
-        "what this role is not": "what_this_role_is_not",
-        "typical experience": "typical_experience",
-    }
-    role: dict = {}
-    for line, cells in rd.table(["Field", "Value"], "Role Definition"):
-        key = fields.get(cells[0].casefold())
-        if key is None:
-            raise rd.error(f"unknown Role Definition field {cells[0]!r}; expected one of {', '.join(fields)}", line)
-        role[key] = cells[1] if len(cells) > 1 else ""
-        line_of[("role", key)] = line.no
-    if mt := re.fullmatch(r"(.*?)\s*\((?:BLS\s+)?SOC\s+(\d{2}-\d{4}(?:\.\d{2})?)\)", role.get("job_title", "")):
-        role["job_title"], role["soc_code"] = mt.group(1), mt.group(2)
-    if seniority := rd.maybe_prefixed("Seniority note:"):
-        role["seniority_note"] = seniority[1]
-
-    # --- Protective principles + growth
-    rd.heading(HEADINGS[1])
-    header = ["Principle", "Score (0-3)", "Rationale"]
-    principles, rest = _scored_rows(
-        rd, "Protective Principles", header, PRINCIPLE_NAMES, "protective_principles", "rationale", line_of
-    )
-    rd.note("protective_total", *_total_row(rd, rest, "Protective Total", "Protective Principles"))
-    growth_rows = [(ln, c) for ln, c in rest if c[0].casefold() == "ai growth correlation"]
-    if not growth_rows:
-        raise rd.error("Protective Principles table: expected an 'AI Growth Correlation' row")
-    gl, gc = growth_rows[0]
-    growth = {"score": _score(gc[1], gl, "AI Growth Correlation", rd), "rationale": gc[2] if len(gc) > 2 else ""}
-    line_of[("growth",)] = gl.no
-    if (qs := rd.peek()) and qs.text.startswith("Quick screen result:"):
-        rd.note("quick_screen", qs.no, rd.take().text)
-
-    # --- Tasks
-    rd.heading(HEADINGS[2])
-    rows = rd.table(["Task", "Time %", "Score (1-5)", "Weighted", "Aug/Disp", "Rationale"], "Task Decomposition")
-    tasks: list[dict] = []
-    for line, cells in rows:
-        if cells[0].casefold() == "total":
-            rd.note("time_total", line.no, cells[1] if len(cells) > 1 else "")
-            rd.note("weighted_total", line.no, cells[2] if len(cells) > 2 else "")
-            continue
-        if len(cells) != 6:
-            raise rd.error(
-                f"task row: expected 6 cells (Task | Time % | Score | Weighted | Aug/Disp | Rationale), got {len(cells)}",
-                line,
-            )
-        if not (mt := re.fullmatch(r"(\d+)\s*%?", cells[1])):
-            raise rd.error(f"task {cells[0]!r}: expected a whole percent like 30%, got {cells[1]!r}", line)
-        i = len(tasks)
-        line_of[("tasks", i)] = line.no
-        rd.note(f"weighted[{i}]", line.no, cells[3])
-        tasks.append(
-            {
-                "task": cells[0],
-                "time_pct": int(mt.group(1)),
-                "score": _score(cells[2], line, f"task {cells[0]!r} score", rd),
-                "label": cells[4].upper(),
-                "rationale": cells[5],
-            }
-        )
-    tr_no, tr_text = rd.prefixed("Task Resistance Score:")
-    rd.note("task_resistance_line", tr_no, "Task Resistance Score: " + tr_text)
-    if (split := rd.maybe_prefixed("Displacement/Augmentation split:")) is not None:
-        rd.note("split_line", split[0], "Displacement/Augmentation split: " + split[1])
-    reinstatement = rd.maybe_prefixed("Reinstatement check (Acemoglu):")
-
-    # --- Evidence
-    rd.heading(HEADINGS[3])
-    header = ["Dimension", "Score (-2 to 2)", "Evidence"]
-    evidence, rest = _scored_rows(rd, "Evidence", header, EVIDENCE_NAMES, "evidence", "evidence", line_of)
-    rd.note("evidence_total", *_total_row(rd, rest, "Total", "Evidence"))
-
-    # --- Barriers
-    rd.heading(HEADINGS[4])
-    rd.maybe_prefixed(REFRAMED_QUESTION.split(":")[0] + ":")
-    header = ["Barrier", "Score (0-2)", "Rationale"]
-    barriers, rest = _scored_rows(rd, "Barrier", header, BARRIER_NAMES, "barriers", "rationale", line_of)
-    rd.note("barrier_total", *_total_row(rd, rest, "Total", "Barrier"))
-
-    # --- Growth check paragraph(s)
-    rd.heading(HEADINGS[5])
-    check_lines = []
-    while (nxt := rd.peek()) and _HEADING_MARK.sub("", nxt.text).strip() != HEADINGS[6]:
-        check_lines.append(rd.take().text)
-    check = "\n".join(check_lines)
-    growth["check"] = None if check in ("", AWAITING) else check
-
-    # --- Composite
-    rd.heading(HEADINGS[6])
-    comp = {
-        "task resistance score": "tr_input",
-        "evidence modifier": "evidence_modifier",
-        "barrier modifier": "barrier_modifier",
-        "growth modifier": "growth_modifier",
-    }
-    for line, cells in rd.table(["Input", "Value"], "JobZone Composite"):
-        if (key := comp.get(cells[0].casefold())) is not None:
-            rd.note(key, line.no, cells[1] if len(cells) > 1 else "")
-    for key, prefix in (("raw_line", "Raw:"), ("score_line", "JobZone Score:"), ("zone_line", "Zone:")):
-        ln = rd.prefixed(prefix)
-        rd.note(key, ln[0], f"{prefix} {ln[1]}")
-
-    # --- Sub-label
-    rd.heading(HEADINGS[7])
-    sub = {
-        f"% of task time scoring {m.high_score_threshold}+": "pct_high",
-        "ai growth correlation": "growth_metric",
-        "task resistance": "crit_task_resistance",
-        "evidence score": "crit_evidence",
-        "barriers": "crit_barriers",
-        "sub-label": "sub_label",
-    }
-    for line, cells in rd.table(["Metric", "Value"], "Sub-Label Determination"):
-        if (key := sub.get(cells[0].casefold())) is not None:
-            rd.note(key, line.no, cells[1] if len(cells) > 1 else "")
-    override = {"zone": None, "note": ""}
-    if ov := rd.maybe_prefixed("Assessor override:"):
-        if mt := re.fullmatch(r"None\s*—\s*formula score accepted\.?\s*(.*)", ov[1], re.S):
-            override["note"] = mt.group(1)
-        elif mt := re.fullmatch(r"(RED|YELLOW|GREEN)\s*—\s*(.*)", ov[1], re.S | re.I):
-            override = {"zone": Zone(mt.group(1).capitalize()), "note": mt.group(2)}
-        else:
-            raise rd.error(
-                "assessor override: expected 'None — formula score accepted. …' or 'RED|YELLOW|GREEN — reasons'"
-            )
-
-    # --- Commentary
-    rd.heading(HEADINGS[8])
-    commentary: list[dict] = []
+    data: dict[str, Any] = {}
     meta: dict = {}
-    known = {h.casefold() for h in COMMENTARY_HEADINGS}
-    in_review_notes = False  # review (issue 13): drafter's generated notes are skipped, like derived figures
-    while (nxt_line := rd.peek()) is not None:
-        line = nxt_line
-        rd.pos += 1
-        if _HEADING_MARK.sub("", line.text).strip() == REVIEW_HEADING:
-            in_review_notes = True
+    for n, section in enumerate(SECTIONS):
+        if section.optional and ((line := rd.peek()) is None or _bare(line.text) != section.heading):
             continue
-        if in_review_notes and not line.text.startswith(f"<!-- {METADATA_TAG}"):
-            continue
-        if line.text.startswith(f"<!-- {METADATA_TAG}"):
-            try:
-                meta = json.loads(line.text[len(f"<!-- {METADATA_TAG}") : line.text.rindex("-->")])
-            except ValueError as e:
-                raise rd.error(f"drafter metadata comment: expected JSON ({e})", line) from None
-            continue
-        is_heading = _HEADING_MARK.match(line.text) or line.text.strip().casefold() in known
-        if is_heading:
-            commentary.append({"heading": _HEADING_MARK.sub("", line.text).strip(), "body": []})
-        elif not commentary:
-            raise rd.error(f"expected a commentary heading such as {COMMENTARY_HEADINGS[0]!r}", line)
-        else:
-            commentary[-1]["body"].append(line.text)
-    for sec in commentary:
-        sec["body"] = "\n".join(sec["body"])
+        rd.heading(section.heading)
+        following = SECTIONS[n + 1].heading if n + 1 < len(SECTIONS) else None
+        for part in section.parts:
+            if isinstance(part, Table):
+                _table(rd, part, data, m)
+            elif isinstance(part, Line):
+                _line(rd, part, data)
+            elif isinstance(part, Paragraph):
+                _paragraph(rd, part, data, following)
+            elif isinstance(part, Commentary):
+                _commentary(rd, part, data, following)
+            elif isinstance(part, Generated):
+                _skip_generated(rd, following)
+    meta = _metadata(rd)
 
-    # --- metadata: provenance, task-ID mapping, evidence sources
-    ids = meta.get("onet_task_ids", {})
-    for t in tasks:
-        t["onet_task_ids"] = ids.get(t["task"], [])
-    for ev in evidence.values():
-        for origin, marker in SOURCE_NOTE.items():
-            if ev["evidence"].endswith(" " + marker) or ev["evidence"] == marker:
-                ev["evidence"] = ev["evidence"].removesuffix(marker).rstrip()
-                ev["source"] = origin
-    provenance = meta.get("provenance") or {"drafted_by": "human", "inputs": {"document": source or "<text>"}}
-    data = {
-        "schema_version": meta.get("schema_version", 1),
-        "role": role,
-        "protective_principles": principles,
-        "growth": growth,
-        "tasks": tasks,
-        "reinstatement_check": reinstatement[1] if reinstatement else "",
-        "evidence": evidence,
-        "barriers": barriers,
-        "assessor_override": override,
-        "commentary": commentary,
-        "unmapped_onet_tasks": meta.get("unmapped_onet_tasks", {}),
-        "provenance": provenance,
-        "uncertainty": meta.get("uncertainty"),  # review (issue 13)
-    }
+    warnings = _task_ids(rd, data, meta)
+    data["schema_version"] = meta.get("schema_version", 1)
+    data["unmapped_onet_tasks"] = meta.get("unmapped_onet_tasks", {})
+    data["provenance"] = meta.get("provenance") or {"drafted_by": "human", "inputs": {"document": source or "<text>"}}
+    data["uncertainty"] = meta.get("uncertainty")
     try:
         a = Assessment.model_validate(data)
     except ValidationError as e:
-        raise HouseFormatError(format_validation_error(e, source, lambda loc: _line_for(loc, line_of))) from None
+        raise HouseFormatError(format_validation_error(e, source, lambda loc: _line_for(loc, rd.line_of))) from None
 
     card = score(a, m)
     expected = derived(a, card, m)
-    report = ConsistencyReport(
-        [Check(key, no, written, expected[key]) for key, (no, written) in rd.written.items() if key in expected]
-    )
-    return Imported(a, card, report)
+    checks = [Check(key, no, written, expected[key]) for key, (no, written) in rd.written.items() if key in expected]
+    return Imported(a, card, ConsistencyReport(checks, warnings))
+
+
+def _read_cell(rd: _Reader, cell: Cell, text: str, line: _Line, base: tuple, data: dict, what: str, i: int = 0):
+    if isinstance(cell, Derived):
+        rd.note(cell.key.format(i=i), line.no, text)
+    elif isinstance(cell, Field):
+        try:
+            value = cell.codec.read(text)
+        except ValueError as e:
+            raise rd.error(f"{what}: {e}", line) from None
+        path = base + cell.path
+        put(data, path, value)
+        for sub in value if isinstance(value, dict) else ():
+            rd.line_of[path + (sub,)] = line.no
+        for known in (path, base):
+            if known:
+                rd.line_of[known] = line.no
+    elif text:
+        raise rd.error(f"{what}: expected this cell empty, got {text!r}", line)
+
+
+def _table(rd: _Reader, t: Table, data: dict, m: Methodology) -> None:
+    width = len(t.header)
+    header = rd.take()
+    if [h.casefold() for h in rd.cells(header)] != [h.casefold() for h in t.header]:
+        raise rd.error(
+            f"expected the {t.what} table header | {' | '.join(t.header)} |, got {header.text[:80]!r}", header
+        )
+    sep = rd.take()
+    if not _SEPARATOR.fullmatch(sep.text.replace(" ", "")):
+        raise rd.error("expected a table separator like |---|---|", sep)
+
+    named = {r.label.format(m=m).casefold(): r for r in t.rows if isinstance(r, Row)}
+    each = next((r for r in t.rows if isinstance(r, EachRow)), None)
+    seen: set[str] = set()
+    unknown: list[tuple[_Line, str]] = []
+    n_each = 0
+    while (line := rd.peek()) is not None and line.text.lstrip().startswith("|"):
+        rd.pos += 1
+        cells = rd.cells(line, width, t.what)
+        row = named.get(cells[0].casefold())
+        if row is None and each is not None:
+            what = f"{each.noun} {cells[0]!r}"
+            _row_cells(rd, t, each.cells, cells, line, each.path + (n_each,), data, what, n_each)
+            n_each += 1
+            continue
+        if row is None:
+            unknown.append((line, cells[0]))
+            continue
+        if row.label.casefold() in seen:
+            raise rd.error(f"{t.what} table: row {row.label.format(m=m)!r} appears twice", line)
+        seen.add(row.label.casefold())
+        _row_cells(rd, t, row.cells, cells[1:], line, row.base, data, row.label.format(m=m))
+    missing = [r.label.format(m=m) for r in named.values() if r.holds_fields and r.label.casefold() not in seen]
+    at = unknown[0][0] if unknown else None
+    found = f" (found {', '.join(repr(label) for _, label in unknown)})" if unknown else ""
+    if missing:
+        raise rd.error(f"{t.what} table: missing row(s) {', '.join(missing)}{found}", at)
+    if unknown:
+        labels = ", ".join(r.label.format(m=m) for r in named.values())
+        raise rd.error(f"{t.what} table: unknown row {unknown[0][1]!r}; expected one of {labels}", at)
+
+
+def _row_cells(rd, t: Table, spec: tuple[Cell, ...], cells: list[str], line, base: tuple, data: dict, what: str, i=0):
+    """A row's cells after its label (for a task row: all of them) against the cells the format declares."""
+    needed = max((k + 1 for k, c in enumerate(spec) if isinstance(c, Field)), default=0)
+    if len(cells) < needed:
+        shown = len(t.header) - len(spec)
+        raise rd.error(
+            f"{what}: expected {len(t.header)} cells ({' | '.join(t.header)}), got {len(cells) + shown}", line
+        )
+    for text in cells[len(spec) :]:
+        if text:
+            raise rd.error(f"{what}: unexpected text in an extra cell ({text[:40]!r})", line)
+    for k, cell in enumerate(spec):
+        _read_cell(rd, cell, cells[k] if k < len(cells) else "", line, base, data, what, i)
+
+
+def _line(rd: _Reader, part: Line, data: dict) -> None:
+    line = rd.peek()
+    if line is None or not line.text.startswith(part.prefix):
+        if part.required:
+            got = repr(line.text[:60]) if line else "end of document"
+            raise rd.error(f"expected a line starting {part.prefix!r}, got {got}")
+        return
+    rd.pos += 1
+    if isinstance(part.value, Derived):
+        rd.note(part.value.key, line.no, line.text)
+    elif isinstance(part.value, Field):
+        rest = unescape(line.text[len(part.prefix) :].strip(), in_table=False)
+        _read_cell(rd, part.value, rest, line, (), data, part.prefix.rstrip(":").lower())
+
+
+def _paragraph(rd: _Reader, part: Paragraph, data: dict, following: str | None) -> None:
+    lines = []
+    while (nxt := rd.peek()) is not None and _bare(nxt.text) != following:
+        lines.append(rd.take())
+    if lines:
+        rd.line_of[part.value.path] = lines[0].no
+    put(data, part.value.path, part.value.codec.read("\n".join(x.text for x in lines)))
+
+
+def _is_metadata(line: _Line) -> bool:
+    return line.text.startswith(f"<!-- {METADATA_TAG}")
+
+
+def _metadata(rd: _Reader) -> dict:
+    """drafter's metadata comment, which ends a document drafter wrote (absent from others)."""
+    line = rd.peek()
+    if line is None:
+        return {}
+    if not _is_metadata(line):
+        raise rd.error(f"expected the end of the document or drafter's metadata comment, got {line.text[:60]!r}", line)
+    rd.pos += 1
+    try:
+        meta = json.loads(line.text[len(f"<!-- {METADATA_TAG}") : line.text.rindex("-->")])
+    except ValueError as e:
+        raise rd.error(f"drafter metadata comment: expected JSON ({e})", line) from None
+    if not isinstance(meta, dict):
+        raise rd.error("drafter metadata comment: expected a JSON object", line)
+    if (extra := rd.peek()) is not None:
+        raise rd.error("unexpected text after drafter's metadata comment", extra)
+    return meta
+
+
+def _skip_generated(rd: _Reader, following: str | None) -> None:
+    """A generated section is drafter's own writing from the figures: nothing in it is read."""
+    while (line := rd.peek()) is not None and not _is_metadata(line) and _bare(line.text) != following:
+        rd.pos += 1
+
+
+def _commentary(rd: _Reader, part: Commentary, data: dict, following: str | None) -> None:
+    """Titled sections up to the next section (drafter's generated notes) or drafter's metadata comment."""
+    sections: list[dict] = []
+    known = {h.casefold() for h in part.known_headings}
+    while (line := rd.peek()) is not None and not _is_metadata(line) and _bare(line.text) != following:
+        rd.pos += 1
+        if _HEADING_MARK.match(line.text) or line.text.strip().casefold() in known:
+            sections.append({"heading": _bare(line.text), "body": []})
+            rd.line_of[part.path + (len(sections) - 1,)] = line.no
+        elif not sections:
+            raise rd.error(f"expected a commentary heading such as {part.known_headings[0]!r}", line)
+        else:
+            sections[-1]["body"].append(line.text)
+    put(data, part.path, [{"heading": s["heading"], "body": "\n".join(s["body"])} for s in sections])
+
+
+def _task_ids(rd: _Reader, data: dict, meta: dict) -> list[str]:
+    """Each task row's O*NET task IDs: from its own comment, else (documents written before rows carried
+    them) from the metadata by row name. A row left without IDs in a document that carries them is named."""
+    tasks = [t for t in data.get("tasks", []) if isinstance(t, dict)]
+    legacy: dict = meta.get("onet_task_ids") or {}
+    carries = bool(legacy) or any("onet_task_ids" in t for t in tasks)
+    warnings = []
+    for i, t in enumerate(tasks):
+        if "onet_task_ids" in t:
+            continue
+        t["onet_task_ids"] = legacy.get(t.get("task"), [])
+        if carries and not t["onet_task_ids"]:
+            where = f"{rd.source}:" if rd.source else ""
+            warnings.append(
+                f"{where}line {rd.line_of.get(('tasks', i), '?')}: task row {t.get('task')!r} carries no O*NET task "
+                "IDs (no <!-- onet: … --> comment); eval will count the tasks it covered as uncovered"
+            )
+    names = {t.get("task") for t in tasks}
+    for name, ids in legacy.items():
+        if name not in names:
+            gone = f"O*NET task IDs {ids} were recorded for a task row {name!r} that is no longer there"
+            warnings.append(f"{rd.source}: {gone}" if rd.source else gone)
+    return warnings
 
 
 def _line_for(loc: tuple, line_of: dict[tuple, int]) -> int | None:

@@ -1,4 +1,4 @@
-"""Assessment -> house-format Markdown, in the seed's section order and table layout.
+"""Assessment -> house-format Markdown, by walking the format's declaration (``spec.SECTIONS``).
 
 Every figure the house format prints is produced by ``derived()`` from the scorecard, never from the
 assessment's own claims; the importer compares a document's written figures against the same function,
@@ -8,46 +8,40 @@ which is what makes its consistency report exact.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
-from ..assessment import AWAITING_INPUT, BARRIER_NAMES, EVIDENCE_NAMES, PRINCIPLE_NAMES, Assessment
+from ..assessment import Assessment
 from ..methodology import Methodology, load_methodology
 from ..scoring import ScoreCard, score
-
-AWAITING = AWAITING_INPUT
-METADATA_TAG = "drafter:metadata"
-REFRAMED_QUESTION = "Reframed question: What prevents AI execution even when programmatically possible?"
-
-HEADINGS = (
-    "Role Definition",
-    "Protective Principles + AI Growth Correlation",
-    "Task Decomposition (Agentic AI Scoring)",
-    "Evidence Score",
-    "Barrier Assessment",
-    "AI Growth Correlation Check",
-    "JobZone Composite Score (AIJRI)",
-    "Sub-Label Determination",
-    "Assessor Commentary",
+from .spec import (
+    METADATA_TAG,
+    SECTIONS,
+    Cell,
+    Commentary,
+    Derived,
+    EachRow,
+    Field,
+    Generated,
+    Line,
+    Paragraph,
+    Table,
+    escape,
+    get,
 )
-COMMENTARY_HEADINGS = (
-    "Score vs Reality Check",
-    "What the Numbers Don't Capture",
-    "Who Should Worry (and Who Shouldn't)",
-    "What This Means",
-)
+
+
+def _review_notes(a: Assessment, card: ScoreCard, m: Methodology) -> list[str]:
+    from ..review.markdown import review_section
+
+    return review_section(a, card, m)
+
+
+# the functions writing each Generated part: (assessment, scorecard, methodology) -> lines
+GENERATED = {"review_notes": _review_notes}
+
 _NUMBER_WORDS = {0: "none", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
-
-
-def cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def row(*cells: object) -> str:
-    return "| " + " | ".join(cell(c) for c in cells) + " |"
-
-
-def score_cell(v: int | None) -> str:
-    return AWAITING if v is None else str(v)
 
 
 def _plain(d: Decimal) -> str:
@@ -130,153 +124,82 @@ def sub_label_sentence(card: ScoreCard) -> str:
     return text
 
 
-SOURCE_NOTE = {
-    "assessor": "[source: assessor]",
-    "notes": "[source: assessor's notes]",
-    "model": "[source: model recall, verify]",
-}
-
-
-def evidence_cell(item) -> str:
-    """Evidence text, followed by where it came from, so a reviewer of the Markdown knows what to verify."""
-    if item.source is None:
-        return item.evidence
-    return f"{item.evidence} {SOURCE_NOTE[item.source.value]}"
-
-
-def override_line(a: Assessment) -> str:
-    o = a.assessor_override
-    if o.zone is None:
-        return "Assessor override: None — formula score accepted." + (f" {o.note}" if o.note else "")
-    return f"Assessor override: {o.zone.value.upper()} — {o.note}"
-
-
 def metadata(a: Assessment) -> dict:
     """What the house format has no visible place for, carried in an HTML comment for a lossless round trip."""
     return {
         "schema_version": a.schema_version,
         "provenance": a.provenance.model_dump(mode="json", exclude_defaults=True),
-        "onet_task_ids": {r.task: r.onet_task_ids for r in a.tasks if r.onet_task_ids},
         "unmapped_onet_tasks": {str(k): v for k, v in a.unmapped_onet_tasks.items()},
-        # review (issue 13): a sampled draft's spread, so the Markdown round trip keeps it
+        # a sampled draft's spread (docs/review.md), so the Markdown round trip keeps it
         **({"uncertainty": a.uncertainty.model_dump(mode="json")} if a.uncertainty is not None else {}),
     }
+
+
+def _row(cells: Iterable[str]) -> str:
+    return "|" + "|".join(f" {c} " if c else " " for c in cells) + "|"
+
+
+def _cell(c: Cell, obj: Any, figures: dict[str, str], i: int | None = None) -> str:
+    if isinstance(c, Field):
+        return escape(c.codec.show(get(obj, c.path)))
+    if isinstance(c, Derived):
+        return escape(figures[c.key.format(i=i)])
+    return c
+
+
+def _table(t: Table, data: dict, figures: dict[str, str], m: Methodology) -> list[str]:
+    lines = [_row(t.header), "|" + "---|" * len(t.header)]
+    for r in t.rows:
+        if isinstance(r, EachRow):
+            lines += [_row(_cell(c, item, figures, i) for c in r.cells) for i, item in enumerate(get(data, r.path))]
+        else:
+            lines.append(_row([r.label.format(m=m), *(_cell(c, get(data, r.base), figures) for c in r.cells)]))
+    return lines
+
+
+def _line(part: Line, data: dict, figures: dict[str, str]) -> str | None:
+    if isinstance(part.value, Derived):
+        return figures[part.value.key]
+    if part.value is None:
+        return part.text
+    value = get(data, part.value.path)
+    if value is None or value == "":
+        return None
+    return f"{part.prefix} {escape(part.value.codec.show(value), in_table=False)}"
 
 
 def render_markdown(a: Assessment, m: Methodology | None = None, *, headings: bool = True) -> str:
     """The house format. ``headings=False`` prints section titles as plain lines, as the seed does."""
     m = m or load_methodology()
     card = score(a, m)
-    d = derived(a, card, m)
-    h2 = "## " if headings else ""
-    h3 = "### " if headings else ""
+    figures = derived(a, card, m)
+    data = a.model_dump(mode="json")
     out: list[str] = []
 
     def block(*lines: str) -> None:
         out.extend(lines)
         out.append("")
 
-    r = a.role
-    title = f"{r.job_title} (BLS SOC {r.soc_code})" if r.soc_code else r.job_title
-    block(h2 + HEADINGS[0])
-    block(
-        row("Field", "Value"),
-        "|---|---|",
-        row("Job Title", title),
-        row("Seniority Level", r.seniority_level),
-        row("Primary Function", r.primary_function),
-        row("What This Role Is NOT", r.what_this_role_is_not),
-        row("Typical Experience", r.typical_experience),
-    )
-    if r.seniority_note:
-        block(f"Seniority note: {r.seniority_note}")
-
-    block(h2 + HEADINGS[1])
-    pp = a.protective_principles
-    block(
-        row("Principle", "Score (0-3)", "Rationale"),
-        "|---|---|---|",
-        *(row(PRINCIPLE_NAMES[k], score_cell(v.score), v.rationale) for k, v in pp),
-        "| Protective Total | " + cell(d["protective_total"]) + " | |",
-        row("AI Growth Correlation", score_cell(a.growth.score), a.growth.rationale),
-    )
-    block(d["quick_screen"])
-
-    block(h2 + HEADINGS[2])
-    block(
-        row("Task", "Time %", "Score (1-5)", "Weighted", "Aug/Disp", "Rationale"),
-        "|---|---|---|---|---|---|",
-        *(
-            row(t.task, f"{t.time_pct}%", t.score, d[f"weighted[{i}]"], t.label.value, t.rationale)
-            for i, t in enumerate(a.tasks)
-        ),
-        row("Total", d["time_total"], d["weighted_total"]),
-    )
-    block(d["task_resistance_line"])
-    block(d["split_line"])
-    if a.reinstatement_check:
-        block(f"Reinstatement check (Acemoglu): {a.reinstatement_check}")
-
-    block(h2 + HEADINGS[3])
-    block(
-        row("Dimension", "Score (-2 to 2)", "Evidence"),
-        "|---|---|---|",
-        *(row(EVIDENCE_NAMES[k], score_cell(v.score), evidence_cell(v)) for k, v in a.evidence),
-        row("Total", d["evidence_total"]),
-    )
-
-    block(h2 + HEADINGS[4])
-    block(REFRAMED_QUESTION)
-    block(
-        row("Barrier", "Score (0-2)", "Rationale"),
-        "|---|---|---|",
-        *(row(BARRIER_NAMES[k], score_cell(v.score), v.rationale) for k, v in a.barriers),
-        row("Total", d["barrier_total"]),
-    )
-
-    block(h2 + HEADINGS[5])
-    block(a.growth.check or AWAITING)
-
-    block(h2 + HEADINGS[6])
-    block(
-        row("Input", "Value"),
-        "|---|---|",
-        row("Task Resistance Score", d["tr_input"]),
-        row("Evidence Modifier", d["evidence_modifier"]),
-        row("Barrier Modifier", d["barrier_modifier"]),
-        row("Growth Modifier", d["growth_modifier"]),
-    )
-    block(d["raw_line"])
-    block(d["score_line"])
-    block(d["zone_line"])
-
-    block(h2 + HEADINGS[7])
-    block(
-        row("Metric", "Value"),
-        "|---|---|",
-        row(f"% of task time scoring {m.high_score_threshold}+", d["pct_high"]),
-        row("AI Growth Correlation", d["growth_metric"]),
-        row("Task Resistance", d["crit_task_resistance"]),
-        row("Evidence Score", d["crit_evidence"]),
-        row("Barriers", d["crit_barriers"]),
-        row("Sub-label", d["sub_label"]),
-    )
-    block(override_line(a))
-
-    block(h2 + HEADINGS[8])
-    for sec in a.commentary:
-        block(h3 + sec.heading)
-        for line in sec.body.splitlines():
-            if line.strip():
-                block(line)
-
-    # --- review (issue 13): generated review notes; TODO(house spec): declare as a derived section of the spec
-    if headings:
-        from ..review.markdown import REVIEW_HEADING, review_section
-
-        block(h2 + REVIEW_HEADING)
-        out.extend(review_section(a, card, m))
-    # --- end review
+    for section in SECTIONS:
+        if section.optional and not headings:  # the seed's own layout has drafter's generated sections nowhere
+            continue
+        block(("## " if headings else "") + section.heading)
+        for part in section.parts:
+            if isinstance(part, Table):
+                block(*_table(part, data, figures, m))
+            elif isinstance(part, Line):
+                if (text := _line(part, data, figures)) is not None:
+                    block(text)
+            elif isinstance(part, Paragraph):
+                block(part.value.codec.show(get(data, part.value.path)))
+            elif isinstance(part, Commentary):
+                for sec in get(data, part.path):
+                    block(("### " if headings else "") + sec["heading"])
+                    for line in sec["body"].splitlines():
+                        if line.strip():
+                            block(line)
+            elif isinstance(part, Generated):
+                out.extend(GENERATED[part.key](a, card, m))
 
     meta = json.dumps(metadata(a), ensure_ascii=False, sort_keys=True).replace(">", "\\u003e")
     block(f"<!-- {METADATA_TAG} {meta} -->")

@@ -81,7 +81,7 @@ def load_config(path: Path | None = None) -> tuple[dict[str, Endpoint], dict[str
     if not path.exists():
         return {}, {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as e:
         raise DrafterError(f"{path}: invalid TOML: {e}") from None
     out = {}

@@ -138,7 +138,7 @@ def load_methodology(name_or_path: str = DEFAULT_METHODOLOGY) -> Methodology:
     """Load a bundled methodology by id (``aijri-v1``) or any TOML file by path."""
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.exists():
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is no part of the TOML
     else:
         res = resources.files(__package__) / f"{name_or_path}.toml"
         if not res.is_file():

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import DrafterError
-from ..files import read_text
+from ..files import ascii_minus, loads_json, read_text
 from .model import Occupation, Task
+
+N = TypeVar("N", int, float)
 
 
 class TaskListError(DrafterError):
@@ -28,12 +31,9 @@ def _task(where: str, item: object, seen: set[int]) -> Task:
     if unknown:
         raise TaskListError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}; expected id, text, type, weight")
     raw_id = item.get("id")
-    try:
-        tid = int(str(raw_id).strip())
-    except ValueError:
-        tid = -1
-    if tid <= 0:
-        raise TaskListError(f"{where}.id: expected a positive integer, got {raw_id!r}")
+    tid = _number(raw_id, int)
+    if tid is None or tid <= 0:
+        raise TaskListError(f"{where}.id: expected a positive integer, got {raw_id if tid is None else tid!r}")
     if tid in seen:
         raise TaskListError(f"{where}.id: task id {tid} is used twice")
     seen.add(tid)
@@ -43,17 +43,20 @@ def _task(where: str, item: object, seen: set[int]) -> Task:
     ttype = str(item.get("type") or "").strip().capitalize()
     if ttype not in ("Core", "Supplemental", ""):
         raise TaskListError(f"{where}.type: expected Core, Supplemental or empty, got {item.get('type')!r}")
-    weight = item.get("weight")
-    if weight in (None, ""):
-        weight = None
-    else:
-        try:
-            weight = float(weight)
-        except (TypeError, ValueError):
-            weight = -1.0
-        if not weight > 0:
-            raise TaskListError(f"{where}.weight: expected a positive number, got {item.get('weight')!r}")
+    raw_weight = item.get("weight")
+    weight = None if raw_weight in (None, "") else _number(raw_weight, float)
+    if raw_weight not in (None, "") and not (weight is not None and weight > 0):
+        shown = raw_weight if weight is None else weight
+        raise TaskListError(f"{where}.weight: expected a positive number, got {shown!r}")
     return Task(id=tid, statement=text, type=ttype, weight=weight)
+
+
+def _number(raw: object, kind: Callable[[str], N]) -> N | None:
+    """A number as written (a typographic minus counts as '-'), or None if it is not one."""
+    try:
+        return kind(ascii_minus(str(raw)).strip())
+    except ValueError:
+        return None
 
 
 def load_task_list(path: Path, title: str | None = None) -> Occupation:
@@ -64,13 +67,19 @@ def load_task_list(path: Path, title: str | None = None) -> Occupation:
     tasks: list[Task] = []
     if suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text))
+        if reader.fieldnames:  # "ID, Text" as a spreadsheet may write it
+            reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]
         missing = {"id", "text"} - set(reader.fieldnames or [])
         if missing:
             raise TaskListError(
                 f"{path}:line 1: missing column(s) {', '.join(sorted(missing))}; expected id,text[,type,weight]"
             )
         for row in reader:
-            row = {k: v for k, v in row.items() if k is not None}
+            if None in row:  # more values than columns: most often a comma in an unquoted task statement
+                raise TaskListError(
+                    f"{path}:line {reader.line_num}: {len(reader.fieldnames or []) + len(row[None])} values for "
+                    f"{len(reader.fieldnames or [])} columns; put a task statement that contains commas in double quotes"
+                )
             tasks.append(_task(f"{path}:line {reader.line_num}", row, seen))
     elif suffix in (".yaml", ".yml", ".json"):
         data = _load_structured(path, text, suffix)
@@ -96,10 +105,7 @@ def load_task_list(path: Path, title: str | None = None) -> Occupation:
 
 def _load_structured(path: Path, text: str, suffix: str):
     if suffix == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as e:
-            raise TaskListError(f"{path}:line {e.lineno}:col {e.colno}: invalid JSON: {e.msg}") from None
+        return loads_json(text, str(path), TaskListError)
     import yaml
 
     try:

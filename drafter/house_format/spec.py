@@ -1,0 +1,415 @@
+"""The house format, declared once: each section, its tables and lines, and what each cell or line holds.
+
+``render`` and ``parse`` both walk ``SECTIONS``, so the format is written out in one place and a new section
+(or row, or line) is added here and nowhere else. A cell or line is one of three things:
+
+- a ``Field``: something the assessor chose, at a path in the assessment (read and written through a codec);
+- a ``Derived`` figure: printed from the scorer (``render.derived``), and on import only *compared*, never read;
+- fixed text (a ``str``): part of the layout, such as the empty third cell of the Protective Total row.
+
+Codecs turn a field's JSON value into the text of a cell and back, and raise ``ValueError`` with what was
+expected when the text cannot be read; the parser adds the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..assessment import AWAITING_INPUT, BARRIER_NAMES, COMMENTARY_HEADINGS, EVIDENCE_NAMES, PRINCIPLE_NAMES
+from ..files import ascii_minus
+
+METADATA_TAG = "drafter:metadata"
+REFRAMED_QUESTION = "Reframed question: What prevents AI execution even when programmatically possible?"
+
+
+# --- codecs: a field's JSON value <-> the text of its cell or line
+
+
+@dataclass(frozen=True)
+class Codec:
+    show: Callable[[Any], str]
+    read: Callable[[str], Any]  # a dict result is merged into the row's object (one cell, several fields)
+
+
+def _read_score(text: str) -> int | None:
+    if text.upper() == AWAITING_INPUT:
+        return None
+    if not re.fullmatch(r"[+-]?\d+", number := ascii_minus(text)):
+        raise ValueError(f"expected an integer score or {AWAITING_INPUT!r}, got {text!r}")
+    return int(number)
+
+
+def _read_percent(text: str) -> int:
+    if not (mt := re.fullmatch(r"(\d+)\s*%?", text)):
+        raise ValueError(f"expected a whole percent like 30%, got {text!r}")
+    return int(mt.group(1))
+
+
+_SOC_IN_TITLE = re.compile(r"(.*?)\s*\((?:BLS\s+)?SOC\s+(\d{2}-\d{4}(?:\.\d{2})?)\)")
+
+
+def _show_title(role: dict) -> str:
+    return f"{role['job_title']} (BLS SOC {role['soc_code']})" if role.get("soc_code") else role["job_title"]
+
+
+def _read_title(text: str) -> dict:
+    if mt := _SOC_IN_TITLE.fullmatch(text):
+        return {"job_title": mt.group(1), "soc_code": mt.group(2)}
+    return {"job_title": text}
+
+
+# Evidence text is followed by where it came from, so a reviewer of the Markdown knows what to verify.
+SOURCE_NOTE = {
+    "assessor": "[source: assessor]",
+    "notes": "[source: assessor's notes]",
+    "model": "[source: model recall, verify]",
+}
+
+
+def _show_evidence(item: dict) -> str:
+    return item["evidence"] if item.get("source") is None else f"{item['evidence']} {SOURCE_NOTE[item['source']]}"
+
+
+def _read_evidence(text: str) -> dict:
+    for origin, marker in SOURCE_NOTE.items():
+        if text.endswith(" " + marker) or text == marker:
+            return {"evidence": text.removesuffix(marker).rstrip(), "source": origin}
+    return {"evidence": text}
+
+
+# A task row carries the O*NET task IDs it covers in an HTML comment after its name: hidden when the Markdown
+# is displayed, kept when the row is renamed. A row without the comment leaves ``onet_task_ids`` unset, so
+# the parser can tell "no IDs written" from "an empty list".
+TASK_IDS = re.compile(r"\s*<!--\s*onet:(.*?)-->")
+
+
+def _show_task(row: dict) -> str:
+    ids = row.get("onet_task_ids") or []
+    return row["task"] + (f" <!-- onet: {', '.join(map(str, ids))} -->" if ids else "")
+
+
+def _read_task(text: str) -> dict:
+    found = TASK_IDS.findall(text)
+    name = TASK_IDS.sub("", text).strip()
+    if not found:
+        return {"task": name}
+    if len(found) > 1:
+        raise ValueError("expected one <!-- onet: … --> comment of O*NET task IDs, got several")
+    ids = [part.strip() for part in found[0].split(",") if part.strip()]
+    if not all(part.isdigit() for part in ids):
+        raise ValueError(f"expected O*NET task IDs like <!-- onet: 22877, 22879 -->, got {found[0].strip()!r}")
+    return {"task": name, "onet_task_ids": [int(part) for part in ids]}
+
+
+def _show_override(o: dict) -> str:
+    if o.get("zone") is None:
+        return "None — formula score accepted." + (f" {o['note']}" if o.get("note") else "")
+    return f"{o['zone'].upper()} — {o['note']}"
+
+
+def _read_override(text: str) -> dict:
+    if mt := re.fullmatch(r"None\s*—\s*formula score accepted\.?\s*(.*)", text, re.S):
+        return {"zone": None, "note": mt.group(1)}
+    if mt := re.fullmatch(r"(RED|YELLOW|GREEN)\s*—\s*(.*)", text, re.S | re.I):
+        return {"zone": mt.group(1).capitalize(), "note": mt.group(2)}
+    raise ValueError("expected 'None — formula score accepted. …' or 'RED|YELLOW|GREEN — reasons'")
+
+
+TEXT = Codec(lambda v: "" if v is None else str(v), lambda t: t)
+SCORE = Codec(lambda v: AWAITING_INPUT if v is None else str(v), _read_score)
+PERCENT = Codec(lambda v: f"{v}%", _read_percent)
+LABEL = Codec(str, str.upper)  # the model names the allowed labels when one is wrong
+TITLE = Codec(_show_title, _read_title)
+EVIDENCE = Codec(_show_evidence, _read_evidence)
+TASK = Codec(_show_task, _read_task)
+OVERRIDE = Codec(_show_override, _read_override)
+AWAITABLE_TEXT = Codec(lambda v: v or AWAITING_INPUT, lambda t: None if t in ("", AWAITING_INPUT) else t)
+
+
+# --- the parts of a section
+
+
+@dataclass(frozen=True)
+class Field:
+    """An assessor's choice at ``path`` (relative to the row's object), shown and read through ``codec``."""
+
+    path: tuple = ()
+    codec: Codec = TEXT
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A figure the scorer prints; ``key`` names it in ``render.derived`` (``{i}``: the row's index)."""
+
+    key: str
+
+
+Cell = Field | Derived | str
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row with a fixed label in its first cell. Rows holding a field must be present; others are claims."""
+
+    label: str  # may name the methodology as {m}, e.g. {m.high_score_threshold}
+    cells: tuple[Cell, ...]
+    base: tuple = ()  # where in the assessment the row's fields are
+
+    @property
+    def holds_fields(self) -> bool:
+        return any(isinstance(c, Field) for c in self.cells)
+
+
+@dataclass(frozen=True)
+class EachRow:
+    """One row per item of the list at ``path`` (the task rows); its first cell is a field, not a label."""
+
+    path: tuple
+    cells: tuple[Cell, ...]
+    noun: str
+
+
+@dataclass(frozen=True)
+class Table:
+    what: str  # the table's name in error messages
+    header: tuple[str, ...]
+    rows: tuple[Row | EachRow, ...]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line starting with ``prefix``: a field (omitted when empty), a derived figure (the whole line), or
+    fixed text (``text``)."""
+
+    prefix: str
+    value: Field | Derived | None = None
+    text: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """Free text up to the next section heading."""
+
+    value: Field
+
+
+@dataclass(frozen=True)
+class Commentary:
+    """Titled sections of free text up to the next section's heading or drafter's metadata comment."""
+
+    path: tuple
+    known_headings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Generated:
+    """Text drafter writes from the assessment and its figures (``render.GENERATED[key]``), such as the review
+    notes; like a derived figure it is never read back: the importer skips it."""
+
+    key: str
+
+
+Part = Table | Line | Paragraph | Commentary | Generated
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    parts: tuple[Part, ...] = field(default_factory=tuple)
+    optional: bool = False  # a document may leave it out (drafter's own generated sections)
+
+
+def _scored_rows(group: str, names: dict[str, str], text: Field) -> tuple[Row, ...]:
+    """The rows of a table of named, scored items (principles, evidence, barriers), in the house order."""
+    return tuple(Row(display, (Field(("score",), SCORE), text), base=(group, key)) for key, display in names.items())
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "Role Definition",
+        (
+            Table(
+                "Role Definition",
+                ("Field", "Value"),
+                (
+                    Row("Job Title", (Field((), TITLE),), base=("role",)),
+                    Row("Seniority Level", (Field(("seniority_level",)),), base=("role",)),
+                    Row("Primary Function", (Field(("primary_function",)),), base=("role",)),
+                    Row("What This Role Is NOT", (Field(("what_this_role_is_not",)),), base=("role",)),
+                    Row("Typical Experience", (Field(("typical_experience",)),), base=("role",)),
+                ),
+            ),
+            Line("Seniority note:", Field(("role", "seniority_note"))),
+        ),
+    ),
+    Section(
+        "Protective Principles + AI Growth Correlation",
+        (
+            Table(
+                "Protective Principles",
+                ("Principle", "Score (0-3)", "Rationale"),
+                (
+                    *_scored_rows("protective_principles", PRINCIPLE_NAMES, Field(("rationale",))),
+                    Row("Protective Total", (Derived("protective_total"), "")),
+                    Row("AI Growth Correlation", (Field(("score",), SCORE), Field(("rationale",))), base=("growth",)),
+                ),
+            ),
+            Line("Quick screen result:", Derived("quick_screen")),
+        ),
+    ),
+    Section(
+        "Task Decomposition (Agentic AI Scoring)",
+        (
+            Table(
+                "Task Decomposition",
+                ("Task", "Time %", "Score (1-5)", "Weighted", "Aug/Disp", "Rationale"),
+                (
+                    EachRow(
+                        ("tasks",),
+                        (
+                            Field((), TASK),
+                            Field(("time_pct",), PERCENT),
+                            Field(("score",), SCORE),
+                            Derived("weighted[{i}]"),
+                            Field(("label",), LABEL),
+                            Field(("rationale",)),
+                        ),
+                        noun="task",
+                    ),
+                    Row("Total", (Derived("time_total"), Derived("weighted_total"))),
+                ),
+            ),
+            Line("Task Resistance Score:", Derived("task_resistance_line"), required=True),
+            Line("Displacement/Augmentation split:", Derived("split_line")),
+            Line("Reinstatement check (Acemoglu):", Field(("reinstatement_check",))),
+        ),
+    ),
+    Section(
+        "Evidence Score",
+        (
+            Table(
+                "Evidence",
+                ("Dimension", "Score (-2 to 2)", "Evidence"),
+                (
+                    *_scored_rows("evidence", EVIDENCE_NAMES, Field((), EVIDENCE)),
+                    Row("Total", (Derived("evidence_total"),)),
+                ),
+            ),
+        ),
+    ),
+    Section(
+        "Barrier Assessment",
+        (
+            Line("Reframed question:", text=REFRAMED_QUESTION),
+            Table(
+                "Barrier",
+                ("Barrier", "Score (0-2)", "Rationale"),
+                (
+                    *_scored_rows("barriers", BARRIER_NAMES, Field(("rationale",))),
+                    Row("Total", (Derived("barrier_total"),)),
+                ),
+            ),
+        ),
+    ),
+    Section("AI Growth Correlation Check", (Paragraph(Field(("growth", "check"), AWAITABLE_TEXT)),)),
+    Section(
+        "JobZone Composite Score (AIJRI)",
+        (
+            Table(
+                "JobZone Composite",
+                ("Input", "Value"),
+                (
+                    Row("Task Resistance Score", (Derived("tr_input"),)),
+                    Row("Evidence Modifier", (Derived("evidence_modifier"),)),
+                    Row("Barrier Modifier", (Derived("barrier_modifier"),)),
+                    Row("Growth Modifier", (Derived("growth_modifier"),)),
+                ),
+            ),
+            Line("Raw:", Derived("raw_line"), required=True),
+            Line("JobZone Score:", Derived("score_line"), required=True),
+            Line("Zone:", Derived("zone_line"), required=True),
+        ),
+    ),
+    Section(
+        "Sub-Label Determination",
+        (
+            Table(
+                "Sub-Label Determination",
+                ("Metric", "Value"),
+                (
+                    Row("% of task time scoring {m.high_score_threshold}+", (Derived("pct_high"),)),
+                    Row("AI Growth Correlation", (Derived("growth_metric"),)),
+                    Row("Task Resistance", (Derived("crit_task_resistance"),)),
+                    Row("Evidence Score", (Derived("crit_evidence"),)),
+                    Row("Barriers", (Derived("crit_barriers"),)),
+                    Row("Sub-label", (Derived("sub_label"),)),
+                ),
+            ),
+            Line("Assessor override:", Field(("assessor_override",), OVERRIDE)),
+        ),
+    ),
+    Section("Assessor Commentary", (Commentary(("commentary",), COMMENTARY_HEADINGS),)),
+    # spread, zone-flip sensitivity and what to check first (drafter/review/markdown.py; docs/review.md)
+    Section("Review Notes (drafter)", (Generated("review_notes"),), optional=True),
+)
+
+HEADINGS = tuple(s.heading for s in SECTIONS)
+
+
+# --- escaping inside a table cell or a one-line field
+
+
+def escape(text: str, *, in_table: bool = True) -> str:
+    """A cell's text as written: ``|`` as ``\\|`` (GitHub's own escape) and line breaks as ``<br>``."""
+    text = text.replace("\r\n", "\n").replace("\n", "<br>")
+    return text.replace("|", "\\|") if in_table else text
+
+
+def unescape(text: str, *, in_table: bool = True) -> str:
+    text = text.replace("\\|", "|") if in_table else text
+    return text.replace("<br>", "\n")
+
+
+# --- reaching into the assessment's JSON by path
+
+
+def get(data: Any, path: tuple) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def put(data: dict, path: tuple, value: Any) -> None:
+    """Set ``value`` at ``path``, creating dicts and lists on the way; a dict value is merged."""
+    target: Any = data
+    for part, nxt in zip(path, path[1:], strict=False):
+        empty: Any = [] if isinstance(nxt, int) else {}
+        if isinstance(part, int):
+            while len(target) <= part:
+                target.append(None)
+            if target[part] is None:
+                target[part] = empty
+        else:
+            target.setdefault(part, empty)
+        target = target[part]
+    if not path:
+        data.update(value)
+        return
+    last = path[-1]
+    if isinstance(last, int):
+        while len(target) <= last:
+            target.append(None)
+    if isinstance(value, dict) and isinstance(_slot(target, last), dict):
+        target[last].update(value)
+    else:
+        target[last] = value
+
+
+def _slot(target: Any, key: Any) -> Any:
+    if isinstance(key, int):
+        return target[key] if key < len(target) else None
+    return target.get(key)
