@@ -214,7 +214,7 @@ def table(
 
     from .errors import DrafterError
     from .files import atomic_write
-    from .review.portfolio import build_portfolio, by_review_priority, render_html, to_csv, to_json
+    from .review.portfolio import build_portfolio, by_review_priority, employment_weighted, render_html, to_csv, to_json
 
     err = _console(stderr=True)
     with Progress(console=err, transient=True) as progress:
@@ -224,6 +224,7 @@ def table(
         )
     if not rows:
         raise DrafterError(f"{directory}: no drafts found (.json or .md assessments)")
+    weighted = employment_weighted(rows) if (html or as_json) else None
     if csv_out:
         atomic_write(csv_out, to_csv(rows))
         err.print(f"wrote {csv_out}")
@@ -235,10 +236,11 @@ def table(
         linked = [
             r.model_copy(update={"markdown": os.path.join(base, r.markdown) if r.markdown else None}) for r in rows
         ]
-        atomic_write(html, render_html(linked, title=f"drafter portfolio — {directory}", problems=problems))
+        title = f"drafter portfolio — {directory}"
+        atomic_write(html, render_html(linked, title=title, problems=problems, weighted=weighted))
         err.print(f"wrote {html}")
     if as_json:
-        print(json.dumps(to_json(rows, problems), indent=2, ensure_ascii=False))
+        print(json.dumps(to_json(rows, problems, weighted.data if weighted else None), indent=2, ensure_ascii=False))
         return
     from .review.views import print_portfolio
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from drafter.assessment import Zone
 from drafter.files import assessment_json, atomic_write
 
 from .browser import REQUIRE_ENV, find_browser, render
@@ -70,17 +71,16 @@ def test_portfolio_page_renders_its_charts_and_table_and_fetches_nothing(drafts_
     assert _pngs_size(out.screenshot) > 20_000
 
 
-def test_portfolio_page_shows_an_employment_weighted_distribution_when_given(drafts_dir, tmp_path):
-    from drafter.assessment import Zone
-    from drafter.review.portfolio import build_portfolio, render_html
+def test_portfolio_page_shows_the_employment_weighted_zone_distribution(drafts_dir, tmp_path):
+    from drafter.review.portfolio import build_portfolio, employment_weighted, render_html
 
     rows, _ = build_portfolio(drafts_dir, workers=1)
+    weighted = employment_weighted(rows)
     page = tmp_path / "weighted.html"
-    atomic_write(
-        page, render_html(rows, title="t", employment_weighted={Zone.RED: 0.7, Zone.YELLOW: 0.3, Zone.GREEN: 0.0})
-    )
+    atomic_write(page, render_html(rows, title="t", weighted=weighted))
     out = render(page, tmp_path / "weighted.png", tmp_path / "profile")
-    assert 'id="employment-chart"' in out.dom and "Red 70%" in out.dom and out.requests == []
+    red = f"Red {weighted.shares[Zone.RED]:.0%}"
+    assert 'id="employment-chart"' in out.dom and red in out.dom and "BLS OEWS" in out.dom and out.requests == []
 
 
 def test_eval_report_renders_its_chart_and_tables_and_fetches_nothing(tmp_path):

@@ -150,6 +150,10 @@ def test_table_writes_csv_json_and_a_page(run_cli, tmp_path, golden):
     out = json.loads(r.stdout)
     assert out["drafts"] == 3 and out["zones"] == {"Red": 3, "Yellow": 0, "Green": 0}
     assert len(out["problems"]) == 1 and "broken.json" in out["problems"][0]
+    weighted = out["employment_weighted"]  # one draft per O*NET code: golden.json repeats 29-2072.00
+    assert (
+        weighted["roles"] == 2 and weighted["zones"]["Red"]["roles"] == 2 and weighted["zones"]["Red"]["share"] == 1.0
+    )
     rows = list(csv.DictReader(io.StringIO((tmp_path / "t.csv").read_text())))
     assert {r["code"] for r in rows} == {"29-2072.00", "43-4051.00"} and {r["provisional"] for r in rows} == {"14", "0"}
     page = (tmp_path / "site" / "p.html").read_text()

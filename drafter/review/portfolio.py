@@ -154,13 +154,43 @@ def to_csv(rows: list[PortfolioRow]) -> str:
     return out.getvalue()
 
 
-def to_json(rows: list[PortfolioRow], problems: list[str]) -> dict:
+def to_json(rows: list[PortfolioRow], problems: list[str], weighted: dict | None = None) -> dict:
     return {
         "drafts": len(rows),
         "zones": {z.value: n for z, n in zone_counts(rows).items()},
+        "employment_weighted": weighted,
         "rows": [r.model_dump(mode="json") for r in rows],
         "problems": problems,
     }
+
+
+class Weighted(BaseModel):
+    """The drafts' zones weighted by BLS OEWS employment (drafter/labour/weighting.py)."""
+
+    shares: dict[Zone, float]
+    note: str  # the citation and the headline lines, for the page
+    data: dict  # WeightedZones.to_json()
+
+
+def employment_weighted(rows: list[PortfolioRow]) -> Weighted | None:
+    """Workers per zone over the drafts with an O*NET code (one draft per code: the first in file order); None
+    when no draft has employment figures. A SOC code's workers are split among all O*NET occupations sharing it."""
+    from ..codes import normalise_onet_code
+    from ..labour.tables import LabourTables
+    from ..labour.weighting import employment_weighted_zones
+    from ..onet.catalog import Catalog
+
+    pairs: dict[str, str] = {}
+    for r in rows:
+        if r.code:
+            pairs.setdefault(normalise_onet_code(r.code), r.final_zone.value)
+    if not pairs:
+        return None
+    dist = employment_weighted_zones(pairs.items(), LabourTables.load(), list(Catalog.load().by_code))
+    if not dist.workers:
+        return None
+    shares = {Zone(z): w.share or 0.0 for z, w in dist.zones.items()}
+    return Weighted(shares=shares, note="; ".join(dist.headline("drafted")), data=dist.to_json())
 
 
 def histogram(rows: list[PortfolioRow], width: int = 5) -> list[tuple[int, dict[Zone, int]]]:
@@ -177,11 +207,10 @@ def render_html(
     *,
     title: str,
     problems: list[str] = (),  # type: ignore[assignment]
-    employment_weighted: dict[Zone, float] | None = None,
-    employment_note: str = "",
+    weighted: Weighted | None = None,
 ) -> str:
-    """The portfolio page. ``employment_weighted``: zone -> share of employment, from the BLS helper's
-    employment-weighted zone distribution (drafter/bls); the page shows it beside the count of roles when given."""
+    """The portfolio page. ``weighted``: the employment-weighted zone distribution (``employment_weighted``),
+    shown beside the count of roles when given."""
     from importlib import resources
 
     import jinja2
@@ -202,13 +231,11 @@ def render_html(
         problems=list(problems),
         zone_chart=markup(zone_bar_svg({z.value: float(n) for z, n in counts.items()}, "roles", "zone-chart")),
         employment_chart=markup(
-            zone_bar_svg(
-                {z.value: v for z, v in employment_weighted.items()}, "employment", "employment-chart", pct=True
-            )
+            zone_bar_svg({z.value: v for z, v in weighted.shares.items()}, "employment", "employment-chart", pct=True)
         )
-        if employment_weighted
+        if weighted
         else None,
-        employment_note=employment_note,
+        employment_note=weighted.note if weighted else "",
         histogram_chart=markup(histogram_svg(histogram(rows), m)),
         bands=f"Green ≥ {m.green_min}, Yellow ≥ {m.yellow_min}, Red below",
     )
@@ -227,8 +254,9 @@ def write_portfolio(folder: Path, rows: list[PortfolioRow], problems: list[str],
     where = Path(folder) / PORTFOLIO_DIR
     out = [where / "index.html", where / "portfolio.csv", where / "portfolio.json"]
     linked = [r.model_copy(update={"markdown": f"../{r.markdown}" if r.markdown else None}) for r in rows]
-    # TODO(bls): pass the employment-weighted zone distribution (drafter/labour weighting) as employment_weighted.
-    atomic_write(out[0], render_html(linked, title=title, problems=problems))
+    weighted = employment_weighted(rows)
+    atomic_write(out[0], render_html(linked, title=title, problems=problems, weighted=weighted))
     atomic_write(out[1], to_csv(rows))
-    atomic_write(out[2], json.dumps(to_json(rows, problems), indent=2, ensure_ascii=False) + "\n")
+    data = to_json(rows, problems, weighted.data if weighted else None)
+    atomic_write(out[2], json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return out
