@@ -37,12 +37,6 @@ onet_app = typer.Typer(
 )
 app.add_typer(onet_app, name="onet")
 
-# --- review (issue 13): diff, review accept|first|history, table; TODO(cli package): move to drafter/cli/review.py
-from .cli_review import register as _register_review  # noqa: E402
-
-_register_review(app)
-# --- end review
-
 
 def _console(stderr: bool = False):
     from rich.console import Console
@@ -1066,6 +1060,13 @@ def bls_show(
 
 
 # --- end issue 15 ---
+
+
+# --- review (issue 13), registered last so the older commands lead --help: diff, review accept|first|history, table; TODO(cli package): move to drafter/cli/review.py
+from .cli_review import register as _register_review  # noqa: E402
+
+_register_review(app)
+# --- end review
 
 
 def main() -> None:

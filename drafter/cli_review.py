@@ -36,8 +36,10 @@ def diff(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """What the assessor changed: every field, each row's score, the composite and zone (or, with --summary,
-    which fields assessors change most over many roles)."""
+    """What the assessor changed: every field, each row's score, the composite and zone.
+
+    With --summary, over folders of drafts and finals: which fields assessors change most, by which prompt,
+    mean |Δ| per field and per row score, and how often the zone changed."""
     from .errors import DrafterError
 
     if summary:
@@ -103,8 +105,10 @@ def review_first_cmd(
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many items to show.")] = 20,
     as_json: JsonOpt = False,
 ) -> None:
-    """What to check first in a draft: inputs ranked by spread × leverage × whether they can flip the zone,
-    model-recalled evidence to verify, and inputs awaiting input."""
+    """What to check first in a draft, most important first.
+
+    Inputs ranked by leverage × (1 + spread) × whether they can flip the zone; model-recalled evidence to verify;
+    inputs awaiting input (docs/review.md)."""
     from .files import load_assessment
     from .review.priority import review_first
     from .scoring import score
@@ -129,8 +133,9 @@ def review_sources(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Where every field came from: model (endpoint, model, prompt version), consensus, offline prior, O*NET,
-    notes, assessor, or still awaiting input."""
+    """Where every field of a draft or final came from.
+
+    Model (endpoint, model, prompt version), consensus, offline prior, O*NET, notes, assessor, or awaiting input."""
     from .files import load_assessment
     from .review.provenance import count_by_kind, field_sources
 
