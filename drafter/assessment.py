@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_serializer, model_validator
 
 from .codes import SOC_PATTERN, normalise_onet_code  # noqa: F401  (re-exported)
 
@@ -178,6 +178,11 @@ class FieldSource(_Model):
     who: str | None = Field(default=None, description="Assessor: who changed it.")
     at: datetime | None = None
     detail: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_nulls(self, handler):
+        """Only the details a source has: a draft records about a hundred of these."""
+        return {k: v for k, v in handler(self).items() if v is not None}
 
     def describe(self) -> str:
         """e.g. 'model (openai, gpt-4.1, score_rows@3f2a…)', 'consensus (median of 5)', 'assessor (ana)'."""
