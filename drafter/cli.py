@@ -126,8 +126,10 @@ def _review_json(a, card) -> dict:
 def _print_review(a, card) -> None:
     from .review.priority import review_first
     from .review.views import print_review
+    from .sensitivity import sensitivity
 
-    print_review(_console(), a, card, review_first(a, card=card))
+    sens = sensitivity(a, card=card)
+    print_review(_console(), a, card, review_first(a, sens=sens, card=card), sens)
 
 
 # --- end review

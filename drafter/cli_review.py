@@ -112,16 +112,18 @@ def review_first_cmd(
     from .files import load_assessment
     from .review.priority import review_first
     from .scoring import score
+    from .sensitivity import sensitivity
 
     a, _ = load_assessment(file)
     card = score(a)
-    rf = review_first(a, card=card)
+    sens = sensitivity(a, card=card)
+    rf = review_first(a, sens=sens, card=card)
     if as_json:
         print(json.dumps(rf.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
     from .review.views import print_review
 
-    print_review(_console(), a, card, rf, limit=limit)
+    print_review(_console(), a, card, rf, sens, limit=limit)
 
 
 @review_app.command("sources")

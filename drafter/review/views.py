@@ -8,6 +8,7 @@ from rich.table import Table
 
 from ..assessment import Assessment
 from ..scoring import ScoreCard
+from ..sensitivity import Sensitivity
 from .audit import Accepted
 from .diff import Diff
 from .portfolio import PortfolioRow
@@ -24,13 +25,24 @@ def _short(v, n: int = 60) -> str:
     return escape(text if len(text) <= n else text[: n - 1] + "…")
 
 
-def print_review(console: Console, a: Assessment, card: ScoreCard, rf: ReviewFirst, limit: int = 8) -> None:
-    """Under the scorecard: the spread, the zone-flip sensitivity headline and the review-first list."""
+def print_review(
+    console: Console, a: Assessment, card: ScoreCard, rf: ReviewFirst, sens: Sensitivity, limit: int = 8
+) -> None:
+    """Under the scorecard: the spread, the zone-flip sensitivity and the review-first list."""
     for line in uncertainty_lines(a):
         console.print(f"[cyan]Spread:[/] {escape(line)}", soft_wrap=True)
-    for line in rf.headline:
-        if not line.startswith(f"{len(a.uncertainty.samples)} samples") if a.uncertainty else True:
-            console.print(f"[cyan]Sensitivity:[/] {escape(line)}", soft_wrap=True)
+    console.print(f"[cyan]Sensitivity:[/] {escape(sens.boundary_line())}", soft_wrap=True)
+    flips = sens.flips()
+    for f in flips[:5]:
+        assert f.zone_flip is not None
+        console.print(f"  [cyan]zone flip:[/] {escape(f.zone_flip.describe())}", soft_wrap=True)
+    if len(flips) > 5:
+        console.print(f"  [dim]… {len(flips) - 5} more inputs can flip the zone (drafter score FILE --json)[/]")
+    if not flips:
+        console.print("  no single input can change the zone")
+    for i in [i for i in sens.inputs if i.sub_label_flip][:3]:
+        assert i.sub_label_flip is not None
+        console.print(f"  [cyan]sub-label:[/] {escape(i.sub_label_flip.describe('sub_label'))}", soft_wrap=True)
     if not rf.items:
         console.print(
             "[green]Review first:[/] nothing stands out (no spread, nothing pending, no zone flip within one step)"
