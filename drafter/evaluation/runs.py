@@ -1,12 +1,35 @@
-"""Stored eval runs: JSON + HTML files in an output folder, a row in the SQLite log, and comparisons."""
+"""Stored eval runs: JSON + HTML files in an output folder, a row in drafter's database, and comparisons."""
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from ..errors import DrafterError
 from ..files import atomic_write, read_text
+from ..store import Migrations, Store
+
+MIGRATIONS = Migrations("eval")
+
+
+@MIGRATIONS.add(legacy_version=2)
+def create_eval_runs(con) -> None:
+    """One row per run; the full run is the JSON file beside its HTML report (``json_path``)."""
+    con.execute(
+        """
+        CREATE TABLE eval_runs (
+          run_id TEXT PRIMARY KEY,
+          ts REAL NOT NULL,
+          backend TEXT NOT NULL,
+          config_json TEXT NOT NULL,
+          aggregates_json TEXT NOT NULL,
+          roles_json TEXT NOT NULL,
+          usage_json TEXT NOT NULL,
+          json_path TEXT
+        )"""
+    )
+
 
 COMPARED = (
     "composite_error",
@@ -25,8 +48,26 @@ COMPARED = (
 HIGHER_IS_BETTER = {"zone_agreement", "sub_label_agreement", "task_score_qwk", "label_agreement"}
 
 
+def record_run(store: Store, run: dict, json_path: str | None) -> None:
+    """The run's row in the database (configuration, aggregates, per-role metrics, usage)."""
+    store.migrate(MIGRATIONS)
+    with store.transaction() as con:
+        con.execute(
+            "INSERT OR REPLACE INTO eval_runs VALUES (?,?,?,?,?,?,?,?)",
+            (
+                run["run_id"],
+                time.time(),
+                run["config"]["backend"],
+                json.dumps(run["config"]),
+                json.dumps(run["aggregates"]),
+                json.dumps([{k: r[k] for k in ("key", "kind", "metrics")} for r in run["roles"]]),
+                json.dumps(run["usage"]),
+                json_path,
+            ),
+        )
+
+
 def save_run(run: dict, output_dir: Path, gate: dict | None = None) -> tuple[Path, Path]:
-    from ..llm.runlog import RunLog
     from .report import render_report
 
     output_dir = Path(output_dir)
@@ -34,11 +75,11 @@ def save_run(run: dict, output_dir: Path, gate: dict | None = None) -> tuple[Pat
     html_path = output_dir / f"{run['run_id']}.html"
     atomic_write(json_path, json.dumps(run | ({"gate": gate} if gate else {}), indent=2, ensure_ascii=False) + "\n")
     atomic_write(html_path, render_report(run, gate))
-    log = RunLog()
+    store = Store()
     try:
-        log.record_eval(run, str(json_path.resolve()))
+        record_run(store, run, str(json_path.resolve()))
     finally:
-        log.close()
+        store.close()
     return json_path, html_path
 
 
