@@ -266,7 +266,7 @@ def _draft_llm(occ, ep, title, notes_text, notes_source, use_cache, console):
                     progress.update(bar, description=f"{step}…")
                     return
                 progress.advance(bar)
-                tokens = result.prompt_tokens + result.completion_tokens
+                tokens = result.usage.total_tokens
                 note = f", {result.cache_hits} from cache" if result.cache_hits else ""
                 if result.usage_missing:
                     note += f", usage not reported for {result.usage_missing} answer(s)"

@@ -49,7 +49,6 @@ database it is recorded as applied instead of being run again.
 from __future__ import annotations
 
 import sqlite3
-import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -173,8 +172,8 @@ class Store:
 def schema_sql(path: Path) -> str:
     """The database's tables as SQL, as documented in docs/logs.md (a test keeps the two the same).
 
-    SQLite keeps each ``CREATE`` statement as written, and appends a column added later by ``ALTER TABLE``
-    as ``, name TYPE`` before the closing parenthesis; such columns are put on lines of their own here.
+    SQLite keeps each ``CREATE`` statement as written, and splices a column added later by ``ALTER TABLE``
+    in as ``, name TYPE`` after the last column; such columns are put on lines of their own here.
     """
     con = sqlite3.connect(path)
     try:
@@ -187,10 +186,27 @@ def schema_sql(path: Path) -> str:
         if not body:
             out.append(head + ";")
             continue
-        body = textwrap.dedent(body)
-        if body.endswith(")") and "\n, " in body:  # columns added by ALTER TABLE (simple ones: no ", " inside)
-            first, added = body[:-1].split("\n, ", 1)
-            body = first.rstrip() + "".join(f",\n{column}" for column in added.split(", ")) + "\n)"
-        lines = body.split("\n")
-        out.append("\n".join([head, *("  " + line.strip() if line.strip() != ")" else ")" for line in lines)]) + ";")
+        assert body.endswith(")"), sql
+        lines = [piece for line in body[:-1].split("\n") for piece in _columns(line.strip())]
+        for n in range(len(lines) - 1):  # a comma after every column but the last (before its comment)
+            end = len(lines[n].split("--", 1)[0].rstrip())
+            if not lines[n][:end].endswith(","):
+                lines[n] = lines[n][:end] + "," + lines[n][end:]
+        out.append("\n".join([head, *(f"  {line}" for line in lines), ");"]))
     return "\n".join(out) + "\n"
+
+
+def _columns(line: str) -> list[str]:
+    """A line of a CREATE TABLE split where ALTER TABLE spliced in columns (at ``, `` outside brackets and quotes)."""
+    pieces, depth, quoted, start = [], 0, False, 0
+    code = line.split("--", 1)[0]
+    for i, ch in enumerate(code):
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif not quoted and depth == 0 and code.startswith(", ", i) and code[i + 2 :].strip():
+            pieces.append(line[start:i].strip())
+            start = i + 2
+    pieces.append(line[start:].strip())
+    return [p for p in pieces if p]

@@ -33,10 +33,10 @@ def test_valid_answer_is_parsed_in_one_attempt_and_logged(llm_factory, fake_llm)
     assert sum(r.time_pct for r in out.rows) == 100
     assert sorted(i for r in out.rows for i in r.onet_task_ids) == IDS
     assert (result.attempts, result.requests, result.cache_hits) == (1, 1, 0)
-    assert result.prompt_tokens > 0 and result.completion_tokens > 0
+    assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
     rows = _log_rows(llm)
     assert len(rows) == 1 and rows[0]["status"] == 200 and rows[0]["step"] == "decompose"
-    assert rows[0]["model"] == "fake-model" and rows[0]["prompt_tokens"] == result.prompt_tokens
+    assert rows[0]["model"] == "fake-model" and rows[0]["prompt_tokens"] == result.usage.prompt_tokens
 
 
 def test_invalid_then_valid_retries_with_the_validation_error(llm_factory, fake_llm):
@@ -123,7 +123,7 @@ def test_a_response_without_usage_is_accepted_and_logged_as_unknown_tokens(llm_f
     fake_llm.queue("no_usage")
     llm = llm_factory()
     _, result = llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
-    assert result.usage_missing == 1 and result.prompt_tokens == 0
+    assert result.usage_missing == 1 and result.usage.prompt_tokens == 0
     assert _log_rows(llm)[0]["prompt_tokens"] is None
 
 

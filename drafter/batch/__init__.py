@@ -143,7 +143,7 @@ def run_batch(
     return {
         "batch_id": batch_id, "backend": backend, "roles": len(codes), **counts,
         "stopped_by_cap": runner.stopped_by_cap, "crashed_workers": runner.crashed_workers, "requests": totals["requests"], "cache_hits": totals["cache_hits"],
-        "prompt_tokens": totals["prompt_tokens"], "completion_tokens": totals["completion_tokens"],
+        "prompt_tokens": totals["prompt_tokens"], "cached_tokens": totals["cached_tokens"], "completion_tokens": totals["completion_tokens"],
         "cost_usd": totals["cost_usd"], "failures_by_cause": totals["failures_by_cause"], "duplicates": totals["duplicates"],
         "throttled_429": totals["throttled_429"], "wall_seconds": round(time.perf_counter() - started, 3), **timing,
     }  # fmt: skip

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import DrafterError
 from ..files import assessment_json, atomic_write
+from ..llm.runlog import RunTotals
 from .state import BatchState
 
 RETRYABLE = {"rate_limited", "server_error", "timeout", "connection", "invalid"}
@@ -86,16 +87,6 @@ class Progress:
     events: list[str] = field(default_factory=list)
 
 
-def price_of(usage: dict, prices: dict[str, float]) -> float | None:
-    if not prices:
-        return None
-    return round(
-        usage.get("prompt_tokens", 0) / 1e6 * prices.get("input", 0.0)
-        + usage.get("completion_tokens", 0) / 1e6 * prices.get("output", 0.0),
-        6,
-    )
-
-
 class BatchLock:
     """One process per batch: a second run of the same batch refuses instead of drafting twice."""
 
@@ -144,7 +135,7 @@ class BatchRunner:
         self.stopped_by_cap = False
         self.crashed_workers: list[int] = []
         self._index: Any = None
-        self.prices = llm.endpoint.prices if llm else {}
+        self.prices = llm.endpoint.prices if llm else None
 
     # --- one role, in a worker thread ------------------------------------------------------------------
 
@@ -162,7 +153,7 @@ class BatchRunner:
     def paths(self, code: str) -> tuple[Path, Path]:
         return self.out_dir / f"{code}.json", self.out_dir / f"{code}.md"
 
-    def process(self, code: str) -> tuple[str, str | None, str | None, dict]:
+    def process(self, code: str) -> tuple[str, str | None, str | None, RunTotals]:
         """Draft one role with the offline default, in a worker thread."""
         self.state.start(code)
         for attempt in range(self.role_retries + 1):
@@ -174,7 +165,7 @@ class BatchRunner:
                     return self._fail(code, cause, message)
         raise AssertionError("unreachable")
 
-    async def process_async(self, code: str) -> tuple[str, str | None, str | None, dict]:
+    async def process_async(self, code: str) -> tuple[str, str | None, str | None, RunTotals]:
         """Draft one role on the event loop (async client); file and database work goes to a thread."""
         from ..drafting.pipeline import draft_with_llm_async
 
@@ -195,23 +186,23 @@ class BatchRunner:
             return await asyncio.to_thread(self._complete, code, draft.assessment)
         raise AssertionError("unreachable")
 
-    def _complete(self, code: str, a) -> tuple[str, None, None, dict]:
+    def _complete(self, code: str, a) -> tuple[str, None, None, RunTotals]:
         from ..house_format import render_markdown
 
         json_path, md_path = self.paths(code)
         atomic_write(md_path, render_markdown(a))
         atomic_write(json_path, assessment_json(a))  # the JSON last: its presence means a complete draft
-        usage = self._usage(code)
-        self.state.finish(code, usage, price_of(usage, self.prices), draft_path=str(json_path), wrote_draft=True)
-        return "done", None, None, usage
+        totals = self._totals(code)
+        self.state.finish(code, totals, totals.usage.cost(self.prices), draft_path=str(json_path), wrote_draft=True)
+        return "done", None, None, totals
 
-    def _fail(self, code: str, cause: str, message: str) -> tuple[str, str, str, dict]:
-        usage = self._usage(code)
-        self.state.finish(code, usage, price_of(usage, self.prices), cause=cause, error=message)
-        return "failed", cause, message, usage
+    def _fail(self, code: str, cause: str, message: str) -> tuple[str, str, str, RunTotals]:
+        totals = self._totals(code)
+        self.state.finish(code, totals, totals.usage.cost(self.prices), cause=cause, error=message)
+        return "failed", cause, message, totals
 
-    def _usage(self, code: str) -> dict:
-        return self.llm.log.usage_for_run(self.run_id(code)) if self.llm else {}
+    def _totals(self, code: str) -> RunTotals:
+        return self.llm.log.usage_for_run(self.run_id(code)) if self.llm else RunTotals()
 
     # --- resume ----------------------------------------------------------------------------------------
 
@@ -229,11 +220,11 @@ class BatchRunner:
             except DrafterError:
                 continue  # not a complete draft: it will be drafted again and replaced atomically
             if a.provenance.inputs.get("batch_id") == self.state.batch_id:
-                usage = self._usage(role.code)
+                totals = self._totals(role.code)
                 self.state.finish(
                     role.code,
-                    usage,
-                    price_of(usage, self.prices),
+                    totals,
+                    totals.usage.cost(self.prices),
                     draft_path=str(json_path),
                     wrote_draft=role.drafted == 0,
                 )
@@ -268,13 +259,13 @@ class BatchRunner:
                 in_flight += 1
                 try:
                     if self.llm is not None:
-                        status, cause, message, usage = await self.process_async(code)
+                        status, cause, message, totals = await self.process_async(code)
                     else:
-                        status, cause, message, usage = await loop.run_in_executor(pool, self.process, code)
+                        status, cause, message, totals = await loop.run_in_executor(pool, self.process, code)
                 finally:
                     in_flight -= 1
-                tokens = usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
-                cost = price_of(usage, self.prices)
+                tokens = totals.usage.total_tokens
+                cost = totals.usage.cost(self.prices)
                 self.caps.add(tokens, cost)
                 self.progress.tokens += tokens
                 self.progress.cost += cost or 0.0
@@ -352,11 +343,11 @@ class BatchRunner:
 
     def _report_finished(self, since: float, seen: set[str]) -> None:
         """Progress for roles finished by worker processes, read from the batch state."""
-        for code, status, cause, error, prompt, completion, cost in self.state.finished_since(since):
+        for code, status, cause, error, tokens, cost in self.state.finished_since(since):
             if code in seen:
                 continue
             seen.add(code)
-            self.progress.tokens += prompt + completion
+            self.progress.tokens += tokens
             self.progress.cost += cost or 0.0
             if status == "done":
                 self.progress.done += 1

@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..llm.runlog import RunLog
+from ..llm.runlog import RunLog, RunTotals
 from ..store import Migrations
+from ..usage import Usage
 
 MIGRATIONS = Migrations("batch")
 
@@ -52,6 +53,12 @@ def create_batches(con) -> None:
     )
 
 
+@MIGRATIONS.add
+def add_cached_tokens(con) -> None:
+    """Prompt tokens served by the server's prompt cache (priced apart from other input)."""
+    con.execute("ALTER TABLE batch_roles ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0")
+
+
 def batch_id_for(codes: list[str], out_dir: Path, backend: str) -> str:
     """The same command (roles, output folder, backend) names the same batch, so re-running it resumes."""
     key = json.dumps({"codes": sorted(codes), "out": str(Path(out_dir).resolve()), "backend": backend}, sort_keys=True)
@@ -67,11 +74,16 @@ class RoleState:
     error: str | None
     requests: int
     cache_hits: int
-    prompt_tokens: int
-    completion_tokens: int
+    usage: Usage
     cost_usd: float | None
     drafted: int
     draft_path: str | None
+
+    @classmethod
+    def from_row(cls, row: tuple) -> RoleState:
+        code, status, attempts, cause, error, requests, cache_hits, prompt, cached, completion, *rest = row
+        usage = Usage(prompt_tokens=prompt, cached_tokens=cached, completion_tokens=completion)
+        return cls(code, status, attempts, cause, error, requests, cache_hits, usage, *rest)
 
 
 class BatchState:
@@ -106,14 +118,14 @@ class BatchState:
             return cur.rowcount
 
     def roles(self, status: str | None = None) -> list[RoleState]:
-        sql = "SELECT code, status, attempts, cause, error, requests, cache_hits, prompt_tokens, completion_tokens, " \
-              "cost_usd, drafted, draft_path FROM batch_roles WHERE batch_id = ?"  # fmt: skip
+        sql = "SELECT code, status, attempts, cause, error, requests, cache_hits, prompt_tokens, cached_tokens, " \
+              "completion_tokens, cost_usd, drafted, draft_path FROM batch_roles WHERE batch_id = ?"  # fmt: skip
         args: tuple = (self.batch_id,)
         if status:
             sql += " AND status = ?"
             args += (status,)
         with self.store.transaction() as con:
-            return [RoleState(*row) for row in con.execute(sql + " ORDER BY code", args)]
+            return [RoleState.from_row(row) for row in con.execute(sql + " ORDER BY code", args)]
 
     def counts(self) -> dict[str, int]:
         with self.store.transaction() as con:
@@ -129,32 +141,36 @@ class BatchState:
                 (time.time(), self.batch_id, code),
             )
 
-    def finish(self, code: str, usage: dict, cost: float | None, *, draft_path: str | None = None,
+    def finish(self, code: str, totals: RunTotals, cost: float | None, *, draft_path: str | None = None,
                cause: str | None = None, error: str | None = None, wrote_draft: bool = False) -> None:  # fmt: skip
         status = "done" if draft_path else "failed"
+        u = totals.usage
         with self.store.transaction() as con:
             con.execute(
                 "UPDATE batch_roles SET status = ?, cause = ?, error = ?, requests = ?, cache_hits = ?, prompt_tokens = ?,"
-                " completion_tokens = ?, cost_usd = ?, drafted = drafted + ?, draft_path = ?, updated = ?"
+                " cached_tokens = ?, completion_tokens = ?, cost_usd = ?, drafted = drafted + ?, draft_path = ?, updated = ?"
                 " WHERE batch_id = ? AND code = ?",
-                (status, cause, error, usage.get("requests", 0), usage.get("cache_hits", 0), usage.get("prompt_tokens", 0),
-                 usage.get("completion_tokens", 0), cost, int(wrote_draft), draft_path, time.time(), self.batch_id, code),
+                (status, cause, error, totals.requests, totals.cache_hits, u.prompt_tokens, u.cached_tokens,
+                 u.completion_tokens, cost, int(wrote_draft), draft_path, time.time(), self.batch_id, code),
             )  # fmt: skip
 
     def finished_since(self, since: float) -> list[tuple]:
+        """(code, status, cause, error, total tokens, cost) of roles finished since ``since``."""
         with self.store.transaction() as con:
             return con.execute(
-                "SELECT code, status, cause, error, prompt_tokens, completion_tokens, cost_usd FROM batch_roles"
+                "SELECT code, status, cause, error, prompt_tokens + completion_tokens, cost_usd FROM batch_roles"
                 " WHERE batch_id = ? AND status IN ('done', 'failed') AND updated >= ? ORDER BY updated",
                 (self.batch_id, since),
             ).fetchall()
 
     def totals(self) -> dict:
+        """The batch's figures as its summary shows them (JSON): requests, cache hits, the tokens of a ``Usage``,
+        cost, failures by cause, duplicate drafts and 429s."""
         with self.store.transaction() as con:
-            row = con.execute(
+            requests, cache_hits, prompt, cached, completion, cost, max_drafted = con.execute(
                 "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(cache_hits), 0), COALESCE(SUM(prompt_tokens), 0),"
-                " COALESCE(SUM(completion_tokens), 0), SUM(cost_usd), COALESCE(MAX(drafted), 0)"
-                " FROM batch_roles WHERE batch_id = ?",
+                " COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0), SUM(cost_usd),"
+                " COALESCE(MAX(drafted), 0) FROM batch_roles WHERE batch_id = ?",
                 (self.batch_id,),
             ).fetchone()
             causes = dict(
@@ -169,8 +185,14 @@ class BatchState:
             throttled = con.execute(
                 "SELECT COUNT(*) FROM calls WHERE status = 429 AND run_id LIKE ?", (self.batch_id + ":%",)
             ).fetchone()[0]
-        keys = ("requests", "cache_hits", "prompt_tokens", "completion_tokens", "cost_usd", "max_drafted")
-        return dict(zip(keys, row, strict=True)) | {
+        usage = Usage(prompt_tokens=prompt, cached_tokens=cached, completion_tokens=completion)
+        return {
+            "requests": requests,
+            "cache_hits": cache_hits,
+            **usage.model_dump(),
+            "cost_usd": cost,
+            "max_drafted": max_drafted,
+        } | {  # fmt: skip
             "failures_by_cause": causes,
             "duplicates": duplicates,
             "throttled_429": throttled,

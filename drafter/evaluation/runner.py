@@ -17,6 +17,7 @@ from ..assessment import Assessment
 from ..codes import normalise_onet_code
 from ..errors import DrafterError
 from ..files import load_assessment
+from ..usage import Usage
 from .golden import load_golden_roles, load_reference_points
 from .metrics import AGGREGATED, RoleResult, aggregate_values, compare_point, compare_role
 
@@ -69,15 +70,17 @@ class LLMBackend(Backend):
         self.llm = llm
         self.catalog = Catalog.load()
         self.notes = notes
-        self.totals = {"requests": 0, "cache_hits": 0, "prompt_tokens": 0, "completion_tokens": 0}
+        self.requests = self.cache_hits = 0
+        self.tokens = Usage()
 
     def draft(self, code: str, sample: int) -> Assessment:
         from ..drafting.pipeline import draft_with_llm
 
         a = draft_with_llm(self.catalog.get(code), self.llm, notes=self.notes).assessment
         for s in a.provenance.steps:
-            for k in self.totals:
-                self.totals[k] += getattr(s, k)
+            self.requests += s.requests
+            self.cache_hits += s.cache_hits
+            self.tokens += s
         return a
 
     def describe(self) -> dict:
@@ -97,15 +100,8 @@ class LLMBackend(Backend):
         }
 
     def usage(self) -> dict:
-        prices = self.llm.endpoint.prices
-        cost = None
-        if prices:
-            cost = round(
-                self.totals["prompt_tokens"] / 1e6 * prices.get("input", 0)
-                + self.totals["completion_tokens"] / 1e6 * prices.get("output", 0),
-                6,
-            )
-        return self.totals | {"cost_usd": cost}
+        return {"requests": self.requests, "cache_hits": self.cache_hits, **self.tokens.model_dump(),
+                "cost_usd": self.tokens.cost(self.llm.endpoint.prices)}  # fmt: skip
 
 
 def _index_drafts(directory: Path) -> dict[str, list[tuple[Path, Assessment]]]:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..drafting.outputs import validation_facts
 from ..errors import DrafterError, format_validation_error
+from ..usage import Usage
 from .endpoints import Endpoint, public_url
 from .runlog import RunLog, redact
 from .transport import CallContext, LoggingTransport, current_call
@@ -37,15 +38,16 @@ class LLMError(DrafterError):
         self.stats = stats
 
 
-@dataclass
+@dataclass(frozen=True)
 class StepResult:
+    """One structured call as measured at the HTTP layer (every attempt, retries and re-asks included)."""
+
     step: str
-    attempts: int
-    requests: int
+    attempts: int  # requests made plus answers from drafter's cache
+    requests: int  # that reached the network
     cache_hits: int
-    prompt_tokens: int
-    completion_tokens: int
-    usage_missing: int
+    usage: Usage  # of the requests that reached the network
+    usage_missing: int  # answers whose server reported no usage
     latency_ms: float
 
 
@@ -261,7 +263,4 @@ class LLM:
 
 
 def _result(step: str, ctx: CallContext) -> StepResult:
-    return StepResult(
-        step, ctx.attempts, ctx.requests, ctx.cache_hits, ctx.prompt_tokens, ctx.completion_tokens,
-        ctx.usage_missing, ctx.latency_ms,
-    )  # fmt: skip
+    return StepResult(step, ctx.attempts, ctx.requests, ctx.cache_hits, ctx.usage, ctx.usage_missing, ctx.latency_ms)

@@ -14,10 +14,11 @@ import queue
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..store import Migrations, Store, runlog_path, schema_sql  # noqa: F401  (runlog_path, schema_sql re-exported)
+from ..usage import Usage
 
 MIGRATIONS = Migrations("runlog")
 
@@ -52,10 +53,16 @@ def create_calls(con: sqlite3.Connection) -> None:
     con.execute("CREATE INDEX calls_run ON calls(run_id)")
 
 
+@MIGRATIONS.add
+def add_cached_tokens(con: sqlite3.Connection) -> None:
+    """Prompt tokens served by the server's prompt cache (priced apart from other input)."""
+    con.execute("ALTER TABLE calls ADD COLUMN cached_tokens INTEGER")
+
+
 _INSERT = (
     "INSERT INTO calls (ts, run_id, step, endpoint, base_url, model, request_hash, request_json, response_json, status,"
-    " error, finish_reason, prompt_tokens, completion_tokens, total_tokens, latency_ms, attempt, cached)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " error, finish_reason, prompt_tokens, cached_tokens, completion_tokens, total_tokens, latency_ms, attempt, cached)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 _STOP = object()
 
@@ -63,6 +70,19 @@ _STOP = object()
 def request_hash(base_url: str, body: bytes) -> str:
     """Identity of a request for caching: the endpoint and the exact body the SDK sent (no headers, no key)."""
     return hashlib.sha256(base_url.rstrip("/").encode() + b"\n" + body).hexdigest()
+
+
+def reported_usage(payload: dict) -> Usage | None:
+    """The usage an OpenAI-style chat completion reports, or None when it reports none."""
+    usage = payload.get("usage") or {}
+    if usage.get("prompt_tokens") is None:
+        return None
+    details = usage.get("prompt_tokens_details") or {}
+    return Usage(
+        prompt_tokens=usage["prompt_tokens"],
+        cached_tokens=details.get("cached_tokens") or 0,
+        completion_tokens=usage.get("completion_tokens") or 0,
+    )
 
 
 def redact(text: str | None, secrets: tuple[str, ...]) -> str | None:
@@ -87,12 +107,20 @@ class CallRecord:
     status: int | None
     error: str | None
     finish_reason: str | None
-    prompt_tokens: int | None
-    completion_tokens: int | None
+    usage: Usage | None  # None: the server reported none (the token columns stay NULL)
     total_tokens: int | None
     latency_ms: float
     attempt: int
     cached: bool
+
+
+@dataclass(frozen=True)
+class RunTotals:
+    """A run's calls: requests that reached the network, answers from drafter's cache, and the tokens used."""
+
+    requests: int = 0
+    cache_hits: int = 0
+    usage: Usage = field(default_factory=Usage)
 
 
 class RunLog:
@@ -166,8 +194,9 @@ class RunLog:
                 r.status,
                 redact(r.error, s),
                 r.finish_reason,
-                r.prompt_tokens,
-                r.completion_tokens,
+                r.usage.prompt_tokens if r.usage else None,
+                r.usage.cached_tokens if r.usage else None,
+                r.usage.completion_tokens if r.usage else None,
                 r.total_tokens,
                 r.latency_ms,
                 r.attempt,
@@ -211,16 +240,18 @@ class RunLog:
         keys = ("calls", "requests", "cache_hits", "prompt_tokens", "completion_tokens", "errors")
         return dict(zip(keys, row, strict=True))
 
-    def usage_for_run(self, run_id: str) -> dict[str, int]:
+    def usage_for_run(self, run_id: str) -> RunTotals:
         self.flush()
         with self.store.transaction() as con:
-            row = con.execute(
+            requests, cache_hits, prompt, cached, completion = con.execute(
                 "SELECT COALESCE(SUM(cached = 0), 0), COALESCE(SUM(cached), 0),"
                 " COALESCE(SUM(CASE WHEN cached = 0 THEN prompt_tokens END), 0),"
+                " COALESCE(SUM(CASE WHEN cached = 0 THEN cached_tokens END), 0),"
                 " COALESCE(SUM(CASE WHEN cached = 0 THEN completion_tokens END), 0) FROM calls WHERE run_id = ?",
                 (run_id,),
             ).fetchone()
-        return dict(zip(("requests", "cache_hits", "prompt_tokens", "completion_tokens"), row, strict=True))
+        usage = Usage(prompt_tokens=prompt, cached_tokens=cached, completion_tokens=completion)
+        return RunTotals(requests, cache_hits, usage)
 
     def seed_cache(
         self, base_url: str, endpoint: str, body: bytes, response_json: str, run_id: str | None, step: str
@@ -229,12 +260,9 @@ class RunLog:
         record = CallRecord(
             run_id=run_id, step=step, endpoint=endpoint, base_url=base_url, model=json.loads(body).get("model"),
             request_hash=request_hash(base_url, body), request_json=body.decode("utf-8"),
-            response_json=response_json, status=200, error=None, finish_reason=None, prompt_tokens=None,
-            completion_tokens=None, total_tokens=None, latency_ms=0.0, attempt=0, cached=False,
+            response_json=response_json, status=200, error=None, finish_reason=None,
+            usage=reported_usage(json.loads(response_json)), total_tokens=None, latency_ms=0.0, attempt=0, cached=False,
         )  # fmt: skip
-        payload = json.loads(response_json)
-        usage = payload.get("usage") or {}
-        record.prompt_tokens, record.completion_tokens = usage.get("prompt_tokens"), usage.get("completion_tokens")
         self.record(record)
         self.flush()
 
