@@ -10,7 +10,7 @@ import time
 import pytest
 
 from drafter.batch.state import BatchState
-from drafter.evaluation.runs import record_run
+from drafter.evaluation.runs import EvalRun, record_run
 from drafter.llm.runlog import RunLog, schema_sql
 from drafter.store import Migrations, Store
 
@@ -110,8 +110,9 @@ def _old_log(path, version: int) -> None:
 
 def _every_capability(log: RunLog) -> None:
     BatchState(log, "b1")
-    record_run(log.store, {"run_id": "e2", "config": {"backend": "offline"}, "aggregates": {}, "roles": [],
-                           "usage": {}}, None)  # fmt: skip
+    run = EvalRun(run_id="e2", created_at="2026-01-01T00:00:00+00:00", config={"backend": "offline"}, roles=[],
+                  aggregates={})  # fmt: skip
+    record_run(log.store, run, None)
 
 
 def _fresh_schema(tmp_path) -> str:

@@ -1,7 +1,7 @@
 """An eval run: drafts (made now by a backend, or read from a folder) judged against the golden set.
 
-The run is plain data (a dict that is also the stored JSON), so the gate, ``compare`` and the HTML report
-read stored runs and fresh ones alike.
+The run is an ``EvalRun`` (whose JSON is the stored file), so the gate, ``compare`` and the HTML report read
+stored runs and fresh ones alike.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ..files import load_assessment
 from ..usage import Usage
 from .golden import load_golden_roles, load_reference_points
 from .metrics import AGGREGATED, RoleResult, aggregate_values, compare_point, compare_role
+from .runs import EvalRole, EvalRun, EvalUsage
 
 ROLE_METRICS = (*AGGREGATED, "zone_agreement", "sub_label_agreement")
 
@@ -35,8 +36,8 @@ class Backend:
     def describe(self) -> dict:
         return {"backend": self.name}
 
-    def usage(self) -> dict:
-        return {}
+    def usage(self) -> EvalUsage | None:
+        return None
 
 
 class OfflineBackend(Backend):
@@ -99,9 +100,9 @@ class LLMBackend(Backend):
             ],
         }
 
-    def usage(self) -> dict:
-        return {"requests": self.requests, "cache_hits": self.cache_hits, **self.tokens.model_dump(),
-                "cost_usd": self.tokens.cost(self.llm.endpoint.prices)}  # fmt: skip
+    def usage(self) -> EvalUsage:
+        return EvalUsage(requests=self.requests, cache_hits=self.cache_hits, **self.tokens.model_dump(),
+                         cost_usd=self.tokens.cost(self.llm.endpoint.prices))  # fmt: skip
 
 
 def _index_drafts(directory: Path) -> dict[str, list[tuple[Path, Assessment]]]:
@@ -127,7 +128,7 @@ def run_eval(
     samples: int = 1,
     golden_dir: Path | None = None,
     on_role: Callable[[str, str], None] = lambda key, status: None,
-) -> dict:
+) -> EvalRun:
     if (backend is None) == (drafts_dir is None):
         raise DrafterError("eval needs either drafts to judge (--drafts DIR) or a backend to draft with")
     golden = load_golden_roles(golden_dir)
@@ -135,7 +136,7 @@ def run_eval(
     drafts = _index_drafts(Path(drafts_dir)) if drafts_dir else {}
     statements = _statements(getattr(backend, "catalog", None))
 
-    roles: list[dict] = []
+    roles: list[EvalRole] = []
     skipped: list[str] = []
 
     def drafts_for(key: str, title: str) -> list[Assessment]:
@@ -155,9 +156,7 @@ def run_eval(
         try:
             made = drafts_for(key, title)
         except DrafterError as e:
-            roles.append(
-                {"key": key, "title": title, "kind": kind, "error": str(e), "samples": [], "metrics": {}, "spread": {}}
-            )
+            roles.append(EvalRole(key=key, title=title, kind=kind, error=str(e)))
             on_role(key, "failed")
             continue
         if not made:
@@ -179,28 +178,22 @@ def run_eval(
             if vals:
                 metrics[name] = round(mean(vals), 4)
                 spread[name] = round(pstdev(vals), 4)
-        roles.append({
-            "key": key, "title": title, "kind": kind, "error": None,
-            "samples": [r.model_dump() for r in results], "metrics": metrics, "spread": spread,
-        })  # fmt: skip
+        roles.append(EvalRole(key=key, title=title, kind=kind, samples=results, metrics=metrics, spread=spread))
         on_role(key, "done")
 
-    aggregates = {
-        name: aggregate_values([r["metrics"].get(name) for r in roles if not r["error"]]).model_dump()
-        for name in ROLE_METRICS
-    }
+    aggregates = {name: aggregate_values([r.metrics.get(name) for r in roles if not r.error]) for name in ROLE_METRICS}
     config = backend.describe() if backend else {"backend": "drafts", "drafts_dir": str(drafts_dir)}
     config |= {"samples": samples, "golden": sorted(golden), "reference_points": [p.title for p in points]}
-    return {
-        "run_id": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "config": config,
-        "roles": roles,
-        "aggregates": aggregates,
-        "usage": backend.usage() if backend else {},
-        "skipped": skipped,
-        "failed": [f"{r['title']} ({r['key']}): {r['error']}" for r in roles if r["error"]],
-    }
+    return EvalRun(
+        run_id=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        config=config,
+        roles=roles,
+        aggregates=aggregates,
+        usage=backend.usage() if backend else None,
+        skipped=skipped,
+        failed=[f"{r.title} ({r.key}): {r.error}" for r in roles if r.error],
+    )
 
 
 def _metric(r: RoleResult, name: str) -> float | None:
