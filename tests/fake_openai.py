@@ -211,6 +211,7 @@ class FakeOpenAI:
         self.behaviours: list[str] = []
         self.work_ms: list[float] = []  # time spent per request besides the injected latency
         self.prompt_prefixes: set[str] = set()  # system messages seen (prompt_cache)
+        self.in_flight = self.peak_in_flight = 0  # requests being answered at once
         self._lock = threading.Lock()
         handler = self._handler()
         self.httpd = _Server(("127.0.0.1", port), handler)
@@ -266,9 +267,14 @@ class FakeOpenAI:
 
             def do_POST(self) -> None:
                 started = time.perf_counter()
+                with server._lock:
+                    server.in_flight += 1
+                    server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
                 try:
                     self._post()
                 finally:
+                    with server._lock:
+                        server.in_flight -= 1
                     server.work_ms.append((time.perf_counter() - started - server.script.latency) * 1000)
 
             def _post(self) -> None:

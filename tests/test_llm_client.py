@@ -144,3 +144,46 @@ def test_the_api_key_never_reaches_the_log(llm_factory, fake_llm):
     data = b"".join(p.read_bytes() for p in llm.log.path.parent.glob("runlog.sqlite*"))
     assert SECRET.encode() not in data
     assert b"[REDACTED]" in data  # the key that the user pasted into a prompt was redacted too
+
+
+def test_failure_kinds_know_which_are_worth_another_try():
+    from drafter.llm.client import ErrorKind
+
+    assert {k.value for k in ErrorKind if k.retryable} == {"rate_limited", "server_error", "timeout", "connection",
+                                                           "invalid"}  # fmt: skip
+    assert not ErrorKind.HTTP_ERROR.retryable and not ErrorKind.TRUNCATED.retryable
+
+
+@pytest.mark.parametrize("slots", [2, None])
+def test_request_slots_given_to_the_client_bound_the_async_requests_in_flight(tmp_path, monkeypatch, fake_llm, slots):
+    import asyncio
+
+    from drafter.llm.client import LLM
+    from drafter.llm.endpoints import Endpoint
+    from drafter.llm.limiter import RequestSlots
+    from drafter.llm.runlog import RunLog
+
+    monkeypatch.setenv("DRAFTER_TEST_KEY", SECRET)
+    fake_llm.script.latency = 0.2
+    ep = Endpoint(name="fake", base_url=fake_llm.base_url, model="fake-model", api_key_env="DRAFTER_TEST_KEY")
+    log = RunLog(tmp_path / "runlog.sqlite")
+    llm = LLM(ep, log, use_cache=False, slots=RequestSlots(slots) if slots else None)
+
+    async def six_at_once():
+        try:
+            return await asyncio.gather(
+                *(llm.structured_async("decompose", Decomposition, MESSAGES, CONTEXT) for _ in range(6))
+            )
+        finally:
+            await llm.aclose()
+
+    try:
+        answers = asyncio.run(six_at_once())
+    finally:
+        llm.close()
+        log.close()
+    assert len(answers) == 6 and fake_llm.count == 6
+    if slots:
+        assert fake_llm.peak_in_flight == 2
+    else:
+        assert fake_llm.peak_in_flight > 2  # the bound comes from the slots, not from elsewhere

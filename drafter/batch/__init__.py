@@ -111,10 +111,11 @@ def run_batch(
     llm = None
     if endpoint is not None:
         from ..llm.client import LLM
-        from ..llm.limiter import RateLimiter
+        from ..llm.limiter import RateLimiter, RequestSlots
 
         limiter = RateLimiter(settings.rpm, settings.tpm)
-        llm = LLM(endpoint, use_cache=settings.use_cache, limiter=limiter, pool=settings.concurrency + 2)
+        slots = RequestSlots(max(1, settings.concurrency))  # requests in flight, shared by the batch's roles
+        llm = LLM(endpoint, use_cache=settings.use_cache, limiter=limiter, slots=slots, pool=settings.concurrency + 2)
     log = llm.log if llm else RunLog()
     state = BatchState(log, batch_id)
     started = time.perf_counter()

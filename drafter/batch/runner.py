@@ -23,15 +23,13 @@ from ..files import assessment_json, atomic_write
 from ..llm.runlog import RunTotals
 from .state import BatchState
 
-RETRYABLE = {"rate_limited", "server_error", "timeout", "connection", "invalid"}
-
 
 def _classify(e: Exception) -> tuple[str, str, bool]:
     """(cause, message, worth another try) for a role's failure."""
     from ..llm.client import LLMError
 
     if isinstance(e, LLMError):
-        return e.kind, str(e), e.kind in RETRYABLE
+        return e.kind, str(e), e.kind.retryable
     if isinstance(e, DrafterError):
         return "input", str(e), False
     return "internal", f"{type(e).__name__}: {e}", False
@@ -277,11 +275,9 @@ class BatchRunner:
                 self.on_role(code, status, self.progress)
 
         if self.llm is not None:
-            from ..llm.limiter import RequestSlots
-
-            # `concurrency` requests in flight, from half as many roles again: a role's own work between its
-            # calls then never leaves a slot idle, and the slots favour roles with more calls ahead.
-            self.llm.slots = RequestSlots(self.concurrency)
+            # `concurrency` requests in flight (the client's RequestSlots), from half as many roles again: a
+            # role's own work between its calls then never leaves a slot idle, and the slots favour roles with
+            # more calls ahead.
             roles_at_once = self.concurrency + (self.concurrency + 1) // 2
         else:
             roles_at_once = self.concurrency
@@ -382,7 +378,7 @@ def _worker_process(parent: BatchRunner, codes: list[str], concurrency: int, pro
     """A forked worker: its own run-log connections, LLM client and share of the limits, same batch state."""
     _die_with_parent(parent_pid)
     from ..llm.client import LLM
-    from ..llm.limiter import RateLimiter
+    from ..llm.limiter import RateLimiter, RequestSlots
     from ..llm.runlog import RunLog
 
     shared = parent.llm.limiter
@@ -392,7 +388,8 @@ def _worker_process(parent: BatchRunner, codes: list[str], concurrency: int, pro
             shared.rpm / processes if shared.rpm else None, shared.tpm / processes if shared.tpm else None
         )
     log = RunLog(parent.state.log.path, secrets=parent.state.log.secrets)
-    llm = LLM(parent.llm.endpoint, log, use_cache=parent.llm.use_cache, limiter=limiter, pool=concurrency + 2)
+    llm = LLM(parent.llm.endpoint, log, use_cache=parent.llm.use_cache, limiter=limiter,
+              slots=RequestSlots(concurrency), pool=concurrency + 2)  # fmt: skip
     child = BatchRunner(
         BatchState(log, parent.state.batch_id), parent.out_dir, llm=llm, catalog=parent.catalog,
         concurrency=concurrency, role_retries=parent.role_retries,

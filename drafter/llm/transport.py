@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import httpx2
 
 from ..usage import Usage
+from .limiter import RateLimiter, RequestSlots
 from .runlog import CallRecord, RunLog, reported_usage, request_hash
 
 
@@ -129,13 +130,23 @@ class _Exchange:
 
 
 class _LoggingCore:
-    def __init__(self, inner, log: RunLog, endpoint: str, base_url: str, use_cache: bool, limiter=None):
+    def __init__(
+        self,
+        inner,
+        log: RunLog,
+        endpoint: str,
+        base_url: str,
+        use_cache: bool,
+        limiter: RateLimiter | None = None,
+        slots: RequestSlots | None = None,
+    ):
         self.inner = inner
         self.log = log
         self.endpoint = endpoint
         self.base_url = base_url
         self.use_cache = use_cache
         self.limiter = limiter
+        self.slots = slots  # async only: at most that many requests in flight, shared by a batch
 
 
 class LoggingTransport(_LoggingCore, httpx2.BaseTransport):
@@ -157,8 +168,6 @@ class LoggingTransport(_LoggingCore, httpx2.BaseTransport):
 
 
 class AsyncLoggingTransport(_LoggingCore, httpx2.AsyncBaseTransport):
-    slots = None  # a RequestSlots shared by the batch: at most that many requests in flight
-
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         ex = _Exchange(self, request, await request.aread())
         if (cached := ex.from_cache()) is not None:
