@@ -226,32 +226,28 @@ class RunLog:
                 con.row_factory = None
 
     def totals(self, run_id: str | None = None) -> dict[str, int]:
+        """What ``drafter logs`` shows: calls (answers from the cache included), requests, cache hits, the tokens
+        of the requests (a Usage's fields) and errors, of one run or of the whole log."""
+        calls, errors, t = self._sums(run_id)
+        return {"calls": calls, "requests": t.requests, "cache_hits": t.cache_hits, **t.usage.model_dump(),
+                "errors": errors}  # fmt: skip
+
+    def usage_for_run(self, run_id: str) -> RunTotals:
+        return self._sums(run_id)[2]
+
+    def _sums(self, run_id: str | None) -> tuple[int, int, RunTotals]:
         where, args = ("WHERE run_id = ?", (run_id,)) if run_id else ("", ())
         self.flush()
         with self.store.transaction() as con:
-            row = con.execute(
-                "SELECT COUNT(*), COALESCE(SUM(cached = 0), 0), COALESCE(SUM(cached), 0),"
-                " COALESCE(SUM(CASE WHEN cached = 0 THEN prompt_tokens END), 0),"
-                " COALESCE(SUM(CASE WHEN cached = 0 THEN completion_tokens END), 0),"
-                " COALESCE(SUM(error IS NOT NULL), 0)"
-                f" FROM calls {where}",
+            calls, errors, requests, cache_hits, prompt, cached, completion = con.execute(
+                "SELECT COUNT(*), COALESCE(SUM(error IS NOT NULL), 0), COALESCE(SUM(cached = 0), 0),"
+                " COALESCE(SUM(cached), 0), COALESCE(SUM(CASE WHEN cached = 0 THEN prompt_tokens END), 0),"
+                " COALESCE(SUM(CASE WHEN cached = 0 THEN cached_tokens END), 0),"
+                f" COALESCE(SUM(CASE WHEN cached = 0 THEN completion_tokens END), 0) FROM calls {where}",
                 args,
             ).fetchone()
-        keys = ("calls", "requests", "cache_hits", "prompt_tokens", "completion_tokens", "errors")
-        return dict(zip(keys, row, strict=True))
-
-    def usage_for_run(self, run_id: str) -> RunTotals:
-        self.flush()
-        with self.store.transaction() as con:
-            requests, cache_hits, prompt, cached, completion = con.execute(
-                "SELECT COALESCE(SUM(cached = 0), 0), COALESCE(SUM(cached), 0),"
-                " COALESCE(SUM(CASE WHEN cached = 0 THEN prompt_tokens END), 0),"
-                " COALESCE(SUM(CASE WHEN cached = 0 THEN cached_tokens END), 0),"
-                " COALESCE(SUM(CASE WHEN cached = 0 THEN completion_tokens END), 0) FROM calls WHERE run_id = ?",
-                (run_id,),
-            ).fetchone()
         usage = Usage(prompt_tokens=prompt, cached_tokens=cached, completion_tokens=completion)
-        return RunTotals(requests, cache_hits, usage)
+        return calls, errors, RunTotals(requests, cache_hits, usage)
 
     def seed_cache(
         self, base_url: str, endpoint: str, body: bytes, response_json: str, run_id: str | None, step: str
