@@ -105,15 +105,3 @@ def test_the_audit_trail_survives_a_process_kill(tmp_path):
     con.close()
     with AuditTrail(tmp_path / "reviews.sqlite") as trail:  # reopens and keeps appending after the kill
         assert trail.history(limit=1)[0].id == ids[-1]
-
-
-def test_documented_audit_schema_is_the_one_the_code_creates():
-    import re
-
-    from drafter.review.audit import SCHEMA
-
-    from .conftest import ROOT
-
-    doc = (ROOT / "docs" / "review.md").read_text(encoding="utf-8")
-    documented = re.search(r"```sql\n(.*?)```", doc, re.S).group(1)
-    assert documented.strip() == SCHEMA.strip()

@@ -7,8 +7,6 @@ fields for the composite, modifiers or zone: the model cannot supply them, so it
 
 from __future__ import annotations
 
-from contextvars import ContextVar
-
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ..assessment import (
@@ -20,19 +18,16 @@ from ..assessment import (
     ProtectivePrinciples,
     TaskLabel,
 )
+from ..llm.context import validation_context
 
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-# The step's facts, set by the LLM client around each call. (instructor's own ``context`` argument would also
-# render every message as a Jinja template, mangling task text or notes that contain braces.)
-validation_facts: ContextVar[dict | None] = ContextVar("drafter_validation_facts", default=None)
-
-
 def _ctx(info: ValidationInfo) -> dict:
-    return info.context or validation_facts.get() or {}
+    """The step's facts: the ``context`` the pipeline passed with the call (``drafter.llm.context``)."""
+    return info.context or validation_context.get() or {}
 
 
 class ActivityRow(_Out):

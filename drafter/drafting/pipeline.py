@@ -175,7 +175,7 @@ def _steps(
 
     def call(step: str, template: str, model, messages: list[dict[str, str]], context: dict):
         parsed, result = yield Call(step, template, model, messages, context)
-        records.append(StepRecord(prompt_version=prompts.prompt_version(template), **_fields(result)))
+        records.append(_record(result, prompts.prompt_version(template)))
         return parsed
 
     def run(step: str, template: str, model, context: dict, **variables):
@@ -257,20 +257,15 @@ def commentary_steps(
     template = "commentary.j2"
     messages = _messages(template, **_base_variables(occ, title, notes, m), card=card, rows=rows)
     parsed, result = yield Call("commentary", template, Commentary, messages, {})
-    record = StepRecord(prompt_version=prompts.prompt_version(template), **_fields(result))
+    record = _record(result, prompts.prompt_version(template))
     steps = [*a.provenance.steps, record]
     return a.model_copy(
         update={"commentary": parsed.sections, "provenance": a.provenance.model_copy(update={"steps": steps})}
     )
 
 
-def _fields(result: StepResult) -> dict:
-    return {
-        "step": result.step,
-        "attempts": result.attempts,
-        "requests": result.requests,
-        "cache_hits": result.cache_hits,
-        "prompt_tokens": result.prompt_tokens,
-        "completion_tokens": result.completion_tokens,
-        "latency_ms": round(result.latency_ms, 1),
-    }
+def _record(result: StepResult, prompt_version: str) -> StepRecord:
+    return StepRecord(
+        step=result.step, prompt_version=prompt_version, attempts=result.attempts, requests=result.requests,
+        cache_hits=result.cache_hits, latency_ms=round(result.latency_ms, 1), **result.usage.model_dump(),
+    )  # fmt: skip

@@ -15,6 +15,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from ..assessment import Assessment, FieldSource, SourceKind
+from ..labour.notes import notes_for_draft
 from ..llm.client import LLM, StepResult, current_run
 from ..methodology import Methodology, load_methodology
 from ..onet.model import Occupation
@@ -68,6 +69,7 @@ async def _sampled(
         ]
         merged = consensus(found, m)
         first = llms[0]
+        notes, _source = notes_for_draft(occ.code, notes, notes_source)  # the notes the samples were drafted with
         written: Assessment = await _drive(
             commentary_steps(merged, occ, title, notes, m), first, 0, f"{first.run_id}-consensus", "consensus", on_step
         )

@@ -2,12 +2,12 @@
 
 Each acceptance is one row written in one transaction, with both documents in full, their SHA-256, the
 diff and where every field of the final came from; a row is either there completely or not at all, and a
-committed row survives the process being killed (``synchronous=FULL``: accepting is rare, losing one is not
-acceptable). Nothing is ever updated or deleted.
+committed row survives the process being killed (the store's WAL journal). Nothing is ever updated or
+deleted; the same pair of files (by content) is recorded once (a unique index, so two processes accepting at
+once cannot both record it).
 
-Storage: ``$DRAFTER_HOME/reviews.sqlite``, its table created here with ``CREATE TABLE IF NOT EXISTS``.
-# TODO(store): when drafter/store.py (named migrations per capability) is on main, declare this table as
-# ``Migrations("review")`` there and keep it in the shared database; the columns stay as they are.
+The table lives in drafter's database (``drafter/store.py``), declared here as the ``review`` capability's
+migrations; its schema is in docs/logs.md with the others.
 """
 
 from __future__ import annotations
@@ -24,37 +24,47 @@ from pathlib import Path
 
 from ..assessment import Assessment
 from ..errors import DrafterError
-from ..paths import data_home
+from ..store import Migrations, Store, runlog_path
 from .diff import Diff, diff, final_sources
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS review_accepts (
-  id INTEGER PRIMARY KEY,
-  ts REAL NOT NULL,
-  who TEXT NOT NULL,
-  role TEXT NOT NULL,               -- O*NET-SOC code, else the job title
-  draft_path TEXT NOT NULL,
-  final_path TEXT NOT NULL,
-  draft_sha256 TEXT NOT NULL,       -- of the file as read
-  final_sha256 TEXT NOT NULL,
-  draft_json TEXT NOT NULL,         -- both documents in full, as assessments
-  final_json TEXT NOT NULL,
-  diff_json TEXT NOT NULL,          -- drafter.review.diff.Diff
-  sources_json TEXT NOT NULL,       -- field path -> where the final's value came from
-  score_before TEXT NOT NULL,
-  score_after TEXT NOT NULL,
-  zone_before TEXT NOT NULL,
-  zone_after TEXT NOT NULL,
-  changes INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS review_accepts_role ON review_accepts(role);
-"""
+MIGRATIONS = Migrations("review")
+
+
+@MIGRATIONS.add
+def create_review_accepts(con) -> None:
+    """One row per accepted final (drafter review accept)."""
+    con.execute(
+        """
+        CREATE TABLE review_accepts (
+          id INTEGER PRIMARY KEY,
+          ts REAL NOT NULL,
+          who TEXT NOT NULL,
+          role TEXT NOT NULL,               -- O*NET-SOC code, else the job title
+          draft_path TEXT NOT NULL,
+          final_path TEXT NOT NULL,
+          draft_sha256 TEXT NOT NULL,       -- of the file as read
+          final_sha256 TEXT NOT NULL,
+          draft_json TEXT NOT NULL,         -- both documents in full, as assessments
+          final_json TEXT NOT NULL,
+          diff_json TEXT NOT NULL,          -- drafter.review.diff.Diff
+          sources_json TEXT NOT NULL,       -- field path -> where the final's value came from
+          score_before TEXT NOT NULL,
+          score_after TEXT NOT NULL,
+          zone_before TEXT NOT NULL,
+          zone_after TEXT NOT NULL,
+          changes INTEGER NOT NULL
+        )"""
+    )
+    con.execute("CREATE INDEX review_accepts_role ON review_accepts(role)")
+    con.execute("CREATE UNIQUE INDEX review_accepts_pair ON review_accepts(draft_sha256, final_sha256)")
+
 
 WHO_ENV = "DRAFTER_ASSESSOR"
 
 
 def reviews_path() -> Path:
-    return data_home() / "reviews.sqlite"
+    """drafter's database, which holds the audit trail beside the run log and batch state."""
+    return runlog_path()
 
 
 def assessor_name(option: str | None = None) -> str:
@@ -99,15 +109,12 @@ def role_key(a: Assessment) -> str:
 
 class AuditTrail:
     def __init__(self, path: Path | None = None):
-        self.path = Path(path or reviews_path())
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self._con.execute("PRAGMA journal_mode=WAL")
-        self._con.execute("PRAGMA synchronous=FULL")
-        self._con.executescript(SCHEMA)
+        self.store = Store(path or reviews_path())
+        self.store.migrate(MIGRATIONS)
+        self.path = self.store.path
 
     def close(self) -> None:
-        self._con.close()
+        self.store.close()
 
     def __enter__(self) -> AuditTrail:
         return self
@@ -135,58 +142,61 @@ class AuditTrail:
         row = (
             ts, who, role_key(final), str(draft_path), str(final_path), ds, fs, draft.model_dump_json(),
             final.model_dump_json(), d.model_dump_json(),
-            json.dumps({k: v.model_dump(mode="json", exclude_none=True) for k, v in sources.items()}),
+            json.dumps({k: v.model_dump(mode="json") for k, v in sources.items()}),
             d.score_before, d.score_after, d.zone_before.value, d.zone_after.value, len(d.changes),
         )  # fmt: skip
-        con = self._con
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            same = con.execute(
-                "SELECT id FROM review_accepts WHERE draft_sha256 = ? AND final_sha256 = ? ORDER BY id LIMIT 1",
-                (ds, fs),
-            ).fetchone()
-            if same is not None:
-                con.execute("ROLLBACK")
-                return self.get(same[0], new=False), d
+        with self.store.transaction() as con:
             cur = con.execute(
                 "INSERT INTO review_accepts (ts, who, role, draft_path, final_path, draft_sha256, final_sha256,"
                 " draft_json, final_json, diff_json, sources_json, score_before, score_after, zone_before,"
-                " zone_after, changes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " zone_after, changes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (draft_sha256, final_sha256) DO NOTHING",
                 row,
             )
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        return self.get(int(cur.lastrowid or 0)), d
+            new = cur.rowcount == 1
+            (id_,) = con.execute(
+                "SELECT id FROM review_accepts WHERE draft_sha256 = ? AND final_sha256 = ?", (ds, fs)
+            ).fetchone()
+        return self.get(id_, new=new), d
+
+    def _con(self):
+        return self.store.reader()
 
     def get(self, id: int, new: bool = True) -> Accepted:
-        r = self._con.execute(
-            "SELECT id, ts, who, role, draft_path, final_path, score_before, score_after, zone_before, zone_after,"
-            " changes FROM review_accepts WHERE id = ?",
-            (id,),
-        ).fetchone()
+        r = (
+            self._con()
+            .execute(
+                "SELECT id, ts, who, role, draft_path, final_path, score_before, score_after, zone_before, zone_after,"
+                " changes FROM review_accepts WHERE id = ?",
+                (id,),
+            )
+            .fetchone()
+        )
         if r is None:
             raise DrafterError(f"{self.path}: no accepted review #{id}")
         return replace(Accepted(*r), new=new)
 
     def history(self, role: str | None = None, limit: int = 50) -> list[Accepted]:
         where, args = ("WHERE role = ?", (role, limit)) if role else ("", (limit,))
-        rows = self._con.execute(
-            "SELECT id, ts, who, role, draft_path, final_path, score_before, score_after, zone_before, zone_after,"
-            f" changes FROM review_accepts {where} ORDER BY id DESC LIMIT ?",
-            args,
-        ).fetchall()
+        rows = (
+            self._con()
+            .execute(
+                "SELECT id, ts, who, role, draft_path, final_path, score_before, score_after, zone_before, zone_after,"
+                f" changes FROM review_accepts {where} ORDER BY id DESC LIMIT ?",
+                args,
+            )
+            .fetchall()
+        )
         return [Accepted(*r) for r in rows]
 
     def record(self, id: int) -> dict:
         """One acceptance in full (documents, diff, sources), as stored."""
-        self._con.row_factory = sqlite3.Row
+        con = self._con()
+        con.row_factory = sqlite3.Row
         try:
-            r = self._con.execute("SELECT * FROM review_accepts WHERE id = ?", (id,)).fetchone()
+            r = con.execute("SELECT * FROM review_accepts WHERE id = ?", (id,)).fetchone()
         finally:
-            self._con.row_factory = None
+            con.row_factory = None
         if r is None:
             raise DrafterError(f"{self.path}: no accepted review #{id}")
         out = dict(r)
@@ -198,9 +208,13 @@ class AuditTrail:
 def recorded_acceptance(trail: AuditTrail, draft_path: Path, final_path: Path) -> Accepted | None:
     """The acceptance of exactly these two files (by content), if there is one."""
     ds, fs = _sha(Path(draft_path).read_bytes()), _sha(Path(final_path).read_bytes())
-    row = trail._con.execute(
-        "SELECT id FROM review_accepts WHERE draft_sha256 = ? AND final_sha256 = ? ORDER BY id LIMIT 1", (ds, fs)
-    ).fetchone()
+    row = (
+        trail._con()
+        .execute(
+            "SELECT id FROM review_accepts WHERE draft_sha256 = ? AND final_sha256 = ? ORDER BY id LIMIT 1", (ds, fs)
+        )
+        .fetchone()
+    )
     return None if row is None else trail.get(row[0], new=False)
 
 
