@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from annotated_types import Ge, Le
 from pydantic import BaseModel
 
 from .assessment import (
@@ -37,10 +36,10 @@ SECTIONS: tuple[tuple[str, dict[str, str], type[BaseModel]], ...] = (
 
 @cache
 def _bounds(model: type[BaseModel]) -> tuple[int, int]:
-    meta = model.model_fields["score"].metadata
-    lo = next(c.ge for c in meta if isinstance(c, Ge))
-    hi = next(c.le for c in meta if isinstance(c, Le))
-    return int(lo), int(hi)  # type: ignore[call-overload]
+    meta = model.model_fields["score"].metadata  # pydantic's Field(ge=…, le=…) constraints
+    lo = next(c.ge for c in meta if hasattr(c, "ge"))
+    hi = next(c.le for c in meta if hasattr(c, "le"))
+    return int(lo), int(hi)
 
 
 @dataclass(frozen=True)
