@@ -52,7 +52,7 @@ def print_scorecard(console: Console, a: Assessment, card: ScoreCard, report: Co
     if card.priors:
         console.print(
             f"[yellow]Provisional:[/] {len(card.priors)} input(s) borrowed from similar human-scored roles "
-            "(\"Prior from:\" in the draft), until an assessor confirms or rewrites them"
+            '("Prior from:" in the draft), until an assessor confirms or rewrites them'
         )
     for w in card.label_warnings:
         console.print(f"[yellow]Label check:[/] {w}")

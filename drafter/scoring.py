@@ -98,16 +98,30 @@ def section_totals(a: Assessment, m: Methodology) -> tuple[int, int, int, int, l
     return protective, growth, evidence, barriers, pending
 
 
+def input_paths() -> list[str]:
+    """Every role-level input's path, in the order the scorer lists pending inputs."""
+    from .assessment import Barriers, Evidence, ProtectivePrinciples
+
+    return (
+        [f"protective_principles.{n}" for n in ProtectivePrinciples.model_fields]
+        + [f"evidence.{n}" for n in Evidence.model_fields]
+        + [f"barriers.{n}" for n in Barriers.model_fields]
+        + ["growth"]
+    )
+
+
 def borrowed_inputs(a: Assessment) -> list[str]:
-    """Inputs the provenance lists as priors whose text still starts with the prior mark (in input order)."""
+    """Inputs the provenance lists as priors whose text still starts with the prior mark."""
     out = []
-    for path in a.provenance.priors:
+    for path in input_paths():
+        if path not in a.provenance.priors:
+            continue
         section, _, name = path.partition(".")
-        item = getattr(a, section, None)
-        if name and item is not None:
-            item = getattr(item, name, None)
+        item = getattr(a, section)
+        if name:
+            item = getattr(item, name)
         text = getattr(item, "rationale", None) or getattr(item, "evidence", None) or ""
-        if getattr(item, "score", None) is not None and text.startswith(PRIOR_MARK):
+        if item.score is not None and text.startswith(PRIOR_MARK):
             out.append(path)
     return out
 

@@ -44,7 +44,6 @@ from ..onet.model import Occupation, Task
 from ..onet.priors import priors
 from ..taskmodel import Estimate, TaskModel
 from ..taskmodel.model import shipped_model
-from .pipeline import soc_code
 from .task_scale import load_scale
 
 DRAFTER_NAME = "offline:task-model-v1"
@@ -134,6 +133,11 @@ def draft_offline(
         ),
         **sections,
     )
+
+
+def soc_code(occ: Occupation) -> str | None:
+    """As ``pipeline.soc_code``, without importing the LLM pipeline (and its HTTP stack) on the offline path."""
+    return None if occ.code == "custom" else occ.code.removesuffix(".00")
 
 
 def _probabilities(est: Estimate) -> str:
