@@ -97,6 +97,7 @@ def test_shipped_model_is_what_the_build_script_fits(catalog):
     with np.load(shipped_model_path(), allow_pickle=False) as shipped:
         assert sorted(shipped.files) == sorted(fresh)
         for name, value in fresh.items():
+            assert shipped[name].dtype == value.dtype, name
             if value.dtype.kind in "fc":
                 np.testing.assert_allclose(shipped[name], value, rtol=1e-6, atol=1e-9, err_msg=name)
             else:
