@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .assessment import SOC_PATTERN, Assessment, CalibrationRef, Zone
@@ -189,9 +188,9 @@ class CalibrationSet:
         ``catalog``: where scored roles' O*NET task statements are looked up (default: ``Catalog.load()``).
         """
         from .onet.catalog import Catalog
-        from .taskmodel.model import shipped_model
+        from .taskmodel.light import bundled_table
 
-        model = shipped_model()
+        model = bundled_table()  # the shipped model's vocabulary and idf, without numpy
         mine = [model.statement_vector(s) for s in statements]
         out = []
         for i, r in enumerate(self.roles):
@@ -227,13 +226,10 @@ def role_similarity(a: list[dict[int, float]], b: list[dict[int, float]]) -> flo
     a, b = [v for v in a if v], [v for v in b if v]
     if not a or not b:
         return 0.0
-    cols = {j: n for n, j in enumerate(sorted({j for v in a + b for j in v}))}
-    ma, mb = np.zeros((len(a), len(cols))), np.zeros((len(b), len(cols)))
-    for m, vectors in ((ma, a), (mb, b)):
-        for i, v in enumerate(vectors):
-            m[i, [cols[j] for j in v]] = list(v.values())
-    sims = ma @ mb.T
-    return float(min(max(0.5 * (sims.max(axis=1).mean() + sims.max(axis=0).mean()), 0.0), 1.0))
+    sims = [[sum(w * y.get(j, 0.0) for j, w in x.items()) for y in b] for x in a]
+    best_a = sum(max(row) for row in sims) / len(a)
+    best_b = sum(max(col) for col in zip(*sims, strict=True)) / len(b)
+    return min(max(0.5 * (best_a + best_b), 0.0), 1.0)
 
 
 def load_user_roles(directory: Path) -> tuple[list[ScoredRole], list[str]]:

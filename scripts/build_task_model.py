@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from drafter.onet.catalog import Catalog, load_bundled  # noqa: E402
 from drafter.taskmodel.fit import FOLDS, HYPER, cross_validate, data_digest, fit_arrays, labelled_tasks, save_arrays  # noqa: E402
-from drafter.taskmodel.model import FIGURES_FILE, MODEL_FILE  # noqa: E402
+from drafter.taskmodel.light import BUNDLED_FILE, table_bytes  # noqa: E402
+from drafter.taskmodel.model import FIGURES_FILE, MODEL_FILE, TaskModel  # noqa: E402
 
 DATA = ROOT / "drafter" / "taskmodel" / "data"
 LICENCE = (
@@ -48,11 +49,18 @@ def build(check: bool = False) -> int:
         with np.load(model_path, allow_pickle=False) as shipped:
             bad = [k for k in arrays if k not in shipped.files or not _same(arrays[k], shipped[k])]
         print(f"{model_path}: " + (f"differs in {', '.join(bad)}" if bad else "matches a fresh fit"))
-        return 1 if bad else 0
+        table_ok = (DATA / BUNDLED_FILE).read_bytes() == table_bytes(
+            TaskModel.from_file(model_path), Catalog(occupations)
+        )
+        print(f"{DATA / BUNDLED_FILE}: " + ("matches the shipped model" if table_ok else "differs: rebuild"))
+        return 1 if bad or not table_ok else 0
     print(f"fitted on {len(tasks)} labelled tasks in {fit_seconds} s; cross-validating…", file=sys.stderr)
     cv = cross_validate(tasks, on_fold=lambda done, total: print(f"  fold {done}/{total}", file=sys.stderr))
     data = save_arrays(arrays)
     model_path.write_bytes(data)
+    print("precomputing the estimates of the bundled tasks…", file=sys.stderr)
+    table = table_bytes(TaskModel.from_file(model_path), Catalog(occupations))
+    (DATA / BUNDLED_FILE).write_bytes(table)
     figures = {
         "model": MODEL_FILE,
         "description": "Logistic regression (TF-IDF of statement stems + title stems + major SOC group) averaged "
@@ -78,7 +86,8 @@ def build(check: bool = False) -> int:
     figures_path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     a, u = cv["all"], cv["unique_statements"]
     print(
-        f"wrote {model_path} ({len(data) / 1e6:.2f} MB) and {figures_path}\n"
+        f"wrote {model_path} ({len(data) / 1e6:.2f} MB), {DATA / BUNDLED_FILE} ({len(table) / 1e6:.2f} MB) "
+        f"and {figures_path}\n"
         f"occupation-grouped {cv['folds']}-fold CV: exact {a['exact']['agreement']:.1%}, exposed-or-not "
         f"{a['exposed_or_not']['agreement']:.1%} (all {a['exact']['n']} tasks); exact {u['exact']['agreement']:.1%}, "
         f"exposed-or-not {u['exposed_or_not']['agreement']:.1%} (unique statements, {u['exact']['n']})"

@@ -107,6 +107,39 @@ def test_shipped_model_is_what_the_build_script_fits(catalog):
     assert figures["hyperparameters"] == HYPER | {"folds": FOLDS}
 
 
+def test_the_precomputed_table_is_the_shipped_models_estimates_and_vectors(catalog):
+    from drafter.taskmodel.light import bundled_table
+
+    table, model = bundled_table(), shipped_model()
+    assert table.model == model.name and len(table.task_ids) == 19265
+    for code in ("29-2072.00", "31-1131.00", "15-1252.00", "47-2031.00"):
+        occ = catalog.get(code)
+        live = model.estimate([t.statement for t in occ.tasks], occ.title, occ.code, exclude_code=occ.code)
+        for t, e in zip(occ.tasks, live, strict=True):
+            assert table.probabilities(t.id, occ.code, occ.title, t.statement) == pytest.approx(
+                e.probabilities, abs=1e-12
+            )
+            assert model.statement_vector(t.statement) == pytest.approx(table.statement_vector(t.statement), abs=1e-12)
+    t = catalog.get("29-2072").tasks[0]
+    assert table.probabilities(t.id, "29-2072.00", "Medical Records Specialists", t.statement + " Edited.") is None
+
+
+def test_drafting_a_bundled_occupation_imports_neither_numpy_nor_scikit_learn(run_cli, tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from drafter.onet import resolve_occupation\n"
+        "from drafter.drafting.offline import draft_offline\n"
+        "from drafter.house_format import render_markdown\n"
+        "render_markdown(draft_offline(resolve_occupation('43-6013')))\n"
+        "print(sorted(m for m in ('numpy', 'sklearn', 'scipy') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_recorded_training_figures_meet_the_issue_targets_and_keep_the_attribution():
     cv = shipped_figures()["cross_validation"]
     assert cv["grouping"].startswith("occupation")

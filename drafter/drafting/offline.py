@@ -42,8 +42,8 @@ from ..calibration import CalibrationMatch, CalibrationSet, same_role
 from ..onet.catalog import Catalog
 from ..onet.model import Occupation, Task
 from ..onet.priors import priors
-from ..taskmodel import Estimate, TaskModel
-from ..taskmodel.model import shipped_model
+from ..taskmodel.estimate import LABELS, Estimate, decide
+from ..taskmodel.light import bundled_table
 from .task_scale import load_scale
 
 DRAFTER_NAME = "offline:task-model-v1"
@@ -60,22 +60,21 @@ def draft_offline(
     job_title: str | None = None,
     catalog: Catalog | None = None,
     hold_out: bool = False,
-    index: TaskModel | None = None,
+    index=None,
     calibration: CalibrationSet | None = None,
 ) -> Assessment:
     """A draft of ``occ`` without an LLM.
 
     ``hold_out=True`` ignores the occupation's own published labels (cross-validated evaluation); ``index`` is
-    the task model to estimate with (default: the shipped one; evaluation passes a model fitted without the
-    occupation); ``calibration`` is the set of scored roles to borrow role-level priors from (default: the
+    a ``taskmodel.model.TaskModel`` to estimate with (default: the shipped one; evaluation passes a model
+    fitted without the occupation); ``calibration`` is the set of scored roles to borrow role-level priors from (default: the
     shipped golden roles and reference points; pass ``CalibrationSet([])`` for none).
     """
-    model = index or shipped_model()
     catalog = catalog or Catalog.load()
     shares, rule = priors(occ.tasks)
     kept = [(t, share) for t, share in zip(occ.tasks, shares, strict=True) if share > 0]
     code = None if occ.code == "custom" else occ.code
-    estimates = model.estimate([t.statement for t, _ in kept], occ.title, code, exclude_code=code)
+    estimates, model_name = _estimates([t for t, _ in kept], occ, code, index)
     scale = load_scale()
     statements = _statements(catalog) if hold_out or any(not t.human_label for t, _ in kept) else {}
     rows, task_estimates = [], {}
@@ -121,7 +120,7 @@ def draft_offline(
                 "onet_source": occ.source,
                 "prior_rule": rule,
                 "labels": "GPTs-are-GPTs human_exposure_agg" + (" (held out)" if hold_out else ""),
-                "task_model": model.name,
+                "task_model": model_name,
                 "task_scale": scale.id,
                 "calibration": f"{len(calibration.roles)} scored roles; priors from similarity >= {PRIOR_MIN_SIMILARITY}",
             },
@@ -133,6 +132,29 @@ def draft_offline(
         ),
         **sections,
     )
+
+
+def _estimates(tasks: list[Task], occ: Occupation, code: str | None, model) -> tuple[list[Estimate], str]:
+    """The task model's estimate of each task, never leaning on the occupation's own labelled tasks.
+
+    With no model given: the shipped model's precomputed estimates of the bundled tasks (no numpy), and the
+    numpy model for any task not among them (custom lists, imported releases).
+    """
+    if model is not None:
+        return model.estimate([t.statement for t in tasks], occ.title, code, exclude_code=code), model.name
+    table = bundled_table()
+    found: dict[int, Estimate] = {}
+    for t in tasks:
+        p = table.probabilities(t.id, code, occ.title, t.statement) if code else None
+        if p is not None:
+            found[t.id] = Estimate(decide([p[lab] for lab in LABELS]), p, ())
+    missing = [t for t in tasks if t.id not in found]
+    if missing:
+        from ..taskmodel.model import shipped_model
+
+        live = shipped_model().estimate([t.statement for t in missing], occ.title, code, exclude_code=code)
+        found.update(zip((t.id for t in missing), live, strict=True))
+    return [found[t.id] for t in tasks], table.model
 
 
 def soc_code(occ: Occupation) -> str | None:

@@ -2,13 +2,14 @@
 
 Fitted with scikit-learn by ``scripts/build_task_model.py`` on the published human exposure labels
 (GPTs-are-GPTs, MIT; O*NET task statements CC BY 4.0) and shipped as exported parameters, so drafting never
-imports scikit-learn: ``model.TaskModel`` predicts with numpy alone. ``fit`` (scikit-learn) is imported only
+imports scikit-learn: ``model.TaskModel`` predicts with numpy alone, and a draft of a bundled O*NET occupation
+does not even import numpy (``light``: the shipped model's estimates of the bundled tasks, precomputed). ``fit`` (scikit-learn) is imported only
 by the build script, the evaluation tier and the tests.
 """
 
 from __future__ import annotations
 
-from .model import LABELS, Estimate, Neighbour, TaskModel, decide
+from .estimate import LABELS, Estimate, Neighbour, decide
 from .text import document
 
-__all__ = ["LABELS", "Estimate", "Neighbour", "TaskModel", "decide", "document"]
+__all__ = ["LABELS", "Estimate", "Neighbour", "decide", "document"]
