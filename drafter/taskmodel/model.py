@@ -81,17 +81,22 @@ class TaskModel:
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
 
-    def similarities(self, vec: dict[int, float]) -> np.ndarray:
-        """Cosine similarity of one statement vector (task tokens only) with every labelled task."""
-        sims = np.zeros(len(self.row_label))
-        if not vec:
-            return sims
-        cols = np.fromiter(vec.keys(), dtype=np.int64)
-        weights = np.fromiter(vec.values(), dtype=np.float64)
-        starts, ends = self.col_ptr[cols], self.col_ptr[cols + 1]
-        idx = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
-        vals = self.values[idx] * np.repeat(weights, ends - starts)
-        return np.bincount(self.row_idx[idx], weights=vals, minlength=len(sims))
+    def similarities(self, vectors: list[dict[int, float]]) -> np.ndarray:
+        """Cosine similarity of statement vectors (task tokens only) with every labelled task, (n, tasks): the
+        index's columns for all the statements' tokens gathered at once and summed with one bincount."""
+        n, n_rows = len(vectors), len(self.row_label)
+        pairs = [(i, j, w) for i, v in enumerate(vectors) for j, w in v.items()]
+        if not pairs:
+            return np.zeros((n, n_rows))
+        q = np.array([p[0] for p in pairs], dtype=np.int64)
+        cols = np.array([p[1] for p in pairs], dtype=np.int64)
+        weights = np.array([p[2] for p in pairs], dtype=np.float64)
+        starts = self.col_ptr[cols]
+        lens = self.col_ptr[cols + 1] - starts
+        idx = np.arange(int(lens.sum())) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+        flat = np.repeat(q, lens) * n_rows + self.row_idx[idx]
+        vals = self.values[idx] * np.repeat(weights, lens)
+        return np.bincount(flat, weights=vals, minlength=n * n_rows).reshape(n, n_rows)
 
     def _occ_index(self, code: str | None) -> int | None:
         try:
@@ -111,11 +116,11 @@ class TaskModel:
         docs = [document(s, title, code) for s in statements]
         lr = self._lr_proba([self._vector(d, task_only=False) for d in docs])
         excluded = self._occ_index(exclude_code)
+        matrix = self.similarities([self._vector(d, task_only=True) for d in docs])
+        if excluded is not None:
+            matrix[:, self.row_occ == excluded] = 0.0
         out = []
-        for i, d in enumerate(docs):
-            sims = self.similarities(self._vector(d, task_only=True))
-            if excluded is not None:
-                sims[self.row_occ == excluded] = 0.0
+        for i, sims in enumerate(matrix):
             top = _top(sims, self.k)
             if len(top):
                 votes = np.zeros(len(LABELS))
