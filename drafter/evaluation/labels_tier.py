@@ -39,7 +39,7 @@ def _offline_drafts(catalog, codes: list[str], sample: bool, on_progress):
     from ..calibration import CalibrationSet
     from ..drafting.offline import draft_offline
     from ..taskmodel.fit import fit_arrays, fold_models, labelled_tasks
-    from ..taskmodel.model import TaskModel
+    from ..taskmodel.model import Prefetched, TaskModel
 
     tasks = labelled_tasks(catalog)
     wanted = set(codes)
@@ -51,11 +51,10 @@ def _offline_drafts(catalog, codes: list[str], sample: bool, on_progress):
     no_priors = CalibrationSet([])  # role-level priors do not touch task scores
     done = 0
     for held_out, model in folds:
-        for code in sorted(held_out & wanted):
-            yield (
-                code,
-                draft_offline(catalog.get(code), catalog=catalog, hold_out=True, index=model, calibration=no_priors),
-            )
+        occupations = [catalog.get(code) for code in sorted(held_out & wanted)]
+        batch = Prefetched(model, [(t.statement, o.title, o.code, o.code) for o in occupations for t in o.tasks])
+        for occ in occupations:
+            yield occ.code, draft_offline(occ, catalog=catalog, hold_out=True, index=batch, calibration=no_priors)
             done += 1
             on_progress(done, len(codes))
 

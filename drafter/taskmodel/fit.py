@@ -143,15 +143,12 @@ def cross_validate(
     """Out-of-fold figures: exact and exposed-or-not agreement and Cohen's kappa, all tasks and unique ones."""
     t0 = time.perf_counter()
     predicted = [""] * len(tasks)
-    by_code: dict[str, list[int]] = {}
-    for i, t in enumerate(tasks):
-        by_code.setdefault(t.onet_code, []).append(i)
     for n, (held_out, model) in enumerate(fold_models(tasks, folds, hyper)):
-        for code in sorted(held_out):
-            rows = by_code[code]
-            title = tasks[rows[0]].title
-            for i, e in zip(rows, model.estimate([tasks[i].statement for i in rows], title, code), strict=True):
-                predicted[i] = e.label
+        rows = [i for i, t in enumerate(tasks) if t.onet_code in held_out]
+        found = model.estimate_rows([(tasks[i].statement, tasks[i].title, tasks[i].onet_code, tasks[i].onet_code)
+                                     for i in rows])  # fmt: skip
+        for i, e in zip(rows, found, strict=True):
+            predicted[i] = e.label
         on_fold(n + 1, folds)
     human = [t.label for t in tasks]
     unique = unique_statements(tasks)

@@ -76,12 +76,23 @@ def _array(code: str, data: bytes) -> array:
 
 @cache
 def bundled_table() -> BundledTable:
-    path = resources.files(__package__) / "data" / BUNDLED_FILE
-    with path.open("rb") as f, zipfile.ZipFile(f) as z:
+    return read_table((resources.files(__package__) / "data" / BUNDLED_FILE).read_bytes())
+
+
+def read_table(data: bytes) -> BundledTable:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
         arrays = {name: _array(code, z.read(name)) for name, code in _ENTRIES.items()}
         vocab = z.read("vocabulary").decode().split("\n")
         model = z.read("model").decode()
     return BundledTable(model=model, vocab={w: i for i, w in enumerate(vocab)}, **arrays)
+
+
+def same_table(a: BundledTable, b: BundledTable, tolerance: float = 1e-12) -> bool:
+    """Equal up to floating-point noise (another machine's BLAS may sum in another order)."""
+    close = all(abs(x - y) <= tolerance for x, y in zip(a.probs, b.probs, strict=True))
+    close = close and all(abs(x - y) <= tolerance * max(1.0, abs(x)) for x, y in zip(a.idf, b.idf, strict=True))
+    same = (a.model, a.vocab, a.task_ids, a.keys) == (b.model, b.vocab, b.task_ids, b.keys)
+    return same and len(a.probs) == len(b.probs) and close
 
 
 def table_bytes(model, catalog) -> bytes:

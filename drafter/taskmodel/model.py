@@ -30,8 +30,10 @@ from .text import document, is_context_token
 
 __all__ = ["LABELS", "Estimate", "Neighbour", "TaskModel", "decide", "shipped_model"]
 
+Request = tuple[str, str, str | None, str | None]  # statement, role title, O*NET code, code to exclude
 MODEL_FILE = "task-model-v1.npz"
 FIGURES_FILE = "task-model-v1.json"
+DENSE_MIN_TASKS = 500  # a token in more labelled tasks than this is a dense column of the neighbour index
 
 
 class TaskModel:
@@ -48,9 +50,20 @@ class TaskModel:
         self.row_task_id = arrays["knn_task_id"]
         self.row_occ = arrays["knn_occ"]
         self.occ_codes = [str(c) for c in arrays["occ_codes"]]
+        self._occ_number = {c: i for i, c in enumerate(self.occ_codes)}
+        self._excluded: dict[str, np.ndarray] = {}
         k, power, lr_weight = arrays["hyper"]
         self.k, self.power, self.lr_weight = int(k), float(power), float(lr_weight)
         self.arrays = arrays
+        # The few statement tokens in thousands of tasks ("and", "or", "record"...) cost most of a sparse gather:
+        # they are kept as dense columns and multiplied with BLAS instead.
+        lengths = np.diff(self.col_ptr)
+        self.dense_cols = np.flatnonzero(lengths > DENSE_MIN_TASKS)
+        self.dense_of = {int(c): k for k, c in enumerate(self.dense_cols)}
+        self.dense = np.zeros((len(self.row_label), len(self.dense_cols)))
+        for k, c in enumerate(self.dense_cols):
+            span = slice(self.col_ptr[c], self.col_ptr[c + 1])
+            self.dense[self.row_idx[span], k] = self.values[span]
 
     @classmethod
     def from_file(cls, path: Path) -> TaskModel:
@@ -82,27 +95,37 @@ class TaskModel:
         return e / e.sum(axis=1, keepdims=True)
 
     def similarities(self, vectors: list[dict[int, float]]) -> np.ndarray:
-        """Cosine similarity of statement vectors (task tokens only) with every labelled task, (n, tasks): the
-        index's columns for all the statements' tokens gathered at once and summed with one bincount."""
+        """Cosine similarity of statement vectors (task tokens only) with every labelled task, (n, tasks): frequent
+        tokens by a dense product, the rest gathered from the index's columns at once and summed by one bincount."""
         n, n_rows = len(vectors), len(self.row_label)
-        pairs = [(i, j, w) for i, v in enumerate(vectors) for j, w in v.items()]
-        if not pairs:
-            return np.zeros((n, n_rows))
-        q = np.array([p[0] for p in pairs], dtype=np.int64)
-        cols = np.array([p[1] for p in pairs], dtype=np.int64)
-        weights = np.array([p[2] for p in pairs], dtype=np.float64)
-        starts = self.col_ptr[cols]
-        lens = self.col_ptr[cols + 1] - starts
-        idx = np.arange(int(lens.sum())) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
-        flat = np.repeat(q, lens) * n_rows + self.row_idx[idx]
-        vals = self.values[idx] * np.repeat(weights, lens)
-        return np.bincount(flat, weights=vals, minlength=n * n_rows).reshape(n, n_rows)
+        queries = np.zeros((n, len(self.dense_cols)))
+        pairs = []
+        for i, v in enumerate(vectors):
+            for j, w in v.items():
+                if j in self.dense_of:
+                    queries[i, self.dense_of[j]] = w
+                else:
+                    pairs.append((i, j, w))
+        sims = queries @ self.dense.T
+        if pairs:
+            q = np.array([p[0] for p in pairs], dtype=np.int64)
+            cols = np.array([p[1] for p in pairs], dtype=np.int64)
+            weights = np.array([p[2] for p in pairs], dtype=np.float64)
+            starts = self.col_ptr[cols]
+            lens = self.col_ptr[cols + 1] - starts
+            idx = np.arange(int(lens.sum())) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+            flat = np.repeat(q, lens) * n_rows + self.row_idx[idx]
+            vals = self.values[idx] * np.repeat(weights, lens)
+            sims += np.bincount(flat, weights=vals, minlength=n * n_rows).reshape(n, n_rows)
+        return sims
 
-    def _occ_index(self, code: str | None) -> int | None:
-        try:
-            return self.occ_codes.index(code) if code else None
-        except ValueError:
+    def _rows_of(self, code: str | None) -> np.ndarray | None:
+        """The neighbour index's rows of an occupation (to exclude), or None when it has none."""
+        if not code or code not in self._occ_number:
             return None
+        if code not in self._excluded:
+            self._excluded[code] = np.flatnonzero(self.row_occ == self._occ_number[code])
+        return self._excluded[code]
 
     # --- prediction -----------------------------------------------------------------------------
 
@@ -113,28 +136,38 @@ class TaskModel:
 
         ``exclude_code``: an occupation whose labelled tasks the neighbour vote must not see (the role itself).
         """
-        docs = [document(s, title, code) for s in statements]
+        return self.estimate_rows([(s, title, code, exclude_code) for s in statements])
+
+    def estimate_rows(self, rows: Sequence[Request], block: int = 512) -> list[Estimate]:
+        """Estimates of many (statement, title, code, exclude_code) requests, in blocks: one similarity product
+        per block instead of one per role (the cross-validated evaluation asks for all 19,265 tasks)."""
+        docs = [document(s, title, code) for s, title, code, _ in rows]
         lr = self._lr_proba([self._vector(d, task_only=False) for d in docs])
-        excluded = self._occ_index(exclude_code)
-        matrix = self.similarities([self._vector(d, task_only=True) for d in docs])
-        if excluded is not None:
-            matrix[:, self.row_occ == excluded] = 0.0
         out = []
-        for i, sims in enumerate(matrix):
-            top = _top(sims, self.k)
-            if len(top):
-                votes = np.zeros(len(LABELS))
-                np.add.at(votes, self.row_label[top], sims[top] ** self.power)
-                p = self.lr_weight * lr[i] + (1 - self.lr_weight) * votes / votes.sum()
-            else:  # nothing in common with any labelled task: the regression alone
-                p = lr[i]
-            near = tuple(
-                Neighbour(int(self.row_task_id[j]), self.occ_codes[self.row_occ[j]], LABELS[self.row_label[j]],
-                          round(float(sims[j]), 4))
-                for j in top[:3]
-            )  # fmt: skip
-            out.append(Estimate(decide(p), {lab: float(p[n]) for n, lab in enumerate(LABELS)}, near))
+        for start in range(0, len(rows), block):
+            matrix = self.similarities([self._vector(d, task_only=True) for d in docs[start : start + block]])
+            for offset, sims in enumerate(matrix):
+                i = start + offset
+                excluded = self._rows_of(rows[i][3])
+                if excluded is not None:
+                    sims[excluded] = 0.0
+                out.append(self._combine(lr[i], sims))
         return out
+
+    def _combine(self, lr: np.ndarray, sims: np.ndarray) -> Estimate:
+        top = _top(sims, self.k)
+        if len(top):
+            votes = np.zeros(len(LABELS))
+            np.add.at(votes, self.row_label[top], sims[top] ** self.power)
+            p = self.lr_weight * lr + (1 - self.lr_weight) * votes / votes.sum()
+        else:  # nothing in common with any labelled task: the regression alone
+            p = lr
+        near = tuple(
+            Neighbour(int(self.row_task_id[j]), self.occ_codes[self.row_occ[j]], LABELS[self.row_label[j]],
+                      round(float(sims[j]), 4))
+            for j in top[:3]
+        )  # fmt: skip
+        return Estimate(decide(p), {lab: float(p[n]) for n, lab in enumerate(LABELS)}, near)
 
     def predict_proba(self, statements: Sequence[str], title: str = "", code: str | None = None) -> np.ndarray:
         return np.array([[e.probabilities[lab] for lab in LABELS] for e in self.estimate(statements, title, code)])
@@ -142,6 +175,24 @@ class TaskModel:
     def lr_proba(self, statements: Sequence[str], title: str = "", code: str | None = None) -> np.ndarray:
         """The logistic-regression part alone (what the test compares with scikit-learn's predict_proba)."""
         return self._lr_proba([self._vector(document(s, title, code), task_only=False) for s in statements])
+
+
+class Prefetched:
+    """A model whose estimates of known requests were made in one batch (``estimate_rows``), answering
+    ``estimate`` like the model itself; a request it was not given goes to the model."""
+
+    def __init__(self, model: TaskModel, rows: Sequence[Request]):
+        self.model, self.name = model, model.name
+        self.known = dict(zip(rows, model.estimate_rows(rows), strict=True))
+
+    def estimate(
+        self, statements: Sequence[str], title: str = "", code: str | None = None, exclude_code: str | None = None
+    ) -> list[Estimate]:
+        rows = [(s, title, code, exclude_code) for s in statements]
+        missing = [r for r in rows if r not in self.known]
+        if missing:
+            self.known.update(zip(missing, self.model.estimate_rows(missing), strict=True))
+        return [self.known[r] for r in rows]
 
 
 def _top(sims: np.ndarray, k: int) -> np.ndarray:

@@ -9,6 +9,7 @@ analyst's.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..onet.catalog import stems
 
@@ -22,8 +23,14 @@ def major_group(code: str | None) -> str | None:
     return m.group(1) if m else None
 
 
+@lru_cache(maxsize=1 << 16)
+def _stems(text: str) -> tuple[str, ...]:
+    """Stemming is most of the fit's and the cross-validation's time; the same statements recur in every fold."""
+    return tuple(stems(text))
+
+
 def document(statement: str, title: str = "", code: str | None = None) -> list[str]:
-    tokens = stems(statement) + [TITLE_PREFIX + s for s in stems(title)]
+    tokens = [*_stems(statement), *(TITLE_PREFIX + s for s in _stems(title))]
     major = major_group(code)
     if major:
         tokens.append(MAJOR_PREFIX + major)
