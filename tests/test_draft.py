@@ -45,6 +45,7 @@ def test_held_out_occupation_never_reads_its_own_labels():
     assert all(e.published is None for e in a.provenance.task_estimates.values())
     for row in a.tasks:
         assert row.rationale.startswith("No published label: model-estimated")
+        assert "nearest labelled tasks: [" in row.rationale
         assert "Medical Records Specialists," not in row.rationale  # no neighbour from the held-out occupation
 
 

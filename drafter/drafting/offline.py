@@ -20,6 +20,7 @@ provisional until an assessor writes their own. With no scored role that close, 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from ..assessment import (
@@ -46,6 +47,9 @@ from ..taskmodel.estimate import LABELS, Estimate, decide
 from ..taskmodel.light import bundled_table
 from .task_scale import load_scale
 
+if TYPE_CHECKING:  # the numpy model is imported only when a task is not in the precomputed table
+    from ..taskmodel.model import Prefetched, TaskModel
+
 DRAFTER_NAME = "offline:task-model-v1"
 AWAITING = "Awaiting assessor input: the offline default cannot judge this without an LLM or an assessor."
 # Below this task similarity two O*NET occupations are mostly in different major SOC groups (34% share one in
@@ -60,21 +64,21 @@ def draft_offline(
     job_title: str | None = None,
     catalog: Catalog | None = None,
     hold_out: bool = False,
-    index=None,
+    index: TaskModel | Prefetched | None = None,
     calibration: CalibrationSet | None = None,
 ) -> Assessment:
     """A draft of ``occ`` without an LLM.
 
     ``hold_out=True`` ignores the occupation's own published labels (cross-validated evaluation); ``index`` is
     a ``taskmodel.model.TaskModel`` to estimate with (default: the shipped one; evaluation passes a model
-    fitted without the occupation); ``calibration`` is the set of scored roles to borrow role-level priors from (default: the
-    shipped golden roles and reference points; pass ``CalibrationSet([])`` for none).
+    fitted without the occupation); ``calibration`` is the set of scored roles to borrow role-level priors
+    from (default: the shipped golden roles and reference points; ``CalibrationSet([])`` for none).
     """
     catalog = catalog or Catalog.load()
     shares, rule = priors(occ.tasks)
     kept = [(t, share) for t, share in zip(occ.tasks, shares, strict=True) if share > 0]
     code = None if occ.code == "custom" else occ.code
-    estimates, model_name = _estimates([t for t, _ in kept], occ, code, index)
+    estimates, model_name = _estimates([t for t, _ in kept], occ, code, index, precomputed=not hold_out)
     scale = load_scale()
     statements = _statements(catalog) if hold_out or any(not t.human_label for t, _ in kept) else {}
     rows, task_estimates = [], {}
@@ -134,18 +138,21 @@ def draft_offline(
     )
 
 
-def _estimates(tasks: list[Task], occ: Occupation, code: str | None, model) -> tuple[list[Estimate], str]:
+def _estimates(
+    tasks: list[Task], occ: Occupation, code: str | None, model: TaskModel | Prefetched | None, precomputed: bool
+) -> tuple[list[Estimate], str]:
     """The task model's estimate of each task, never leaning on the occupation's own labelled tasks.
 
-    With no model given: the shipped model's precomputed estimates of the bundled tasks (no numpy), and the
-    numpy model for any task not among them (custom lists, imported releases).
+    With no model given: the shipped model's precomputed estimates of the bundled (labelled) tasks when their
+    label is shown (no numpy), and the numpy model for the rest, whose rationale cites its nearest labelled
+    tasks (custom lists, imported releases, held-out labels).
     """
     if model is not None:
         return model.estimate([t.statement for t in tasks], occ.title, code, exclude_code=code), model.name
     table = bundled_table()
     found: dict[int, Estimate] = {}
     for t in tasks:
-        p = table.probabilities(t.id, code, occ.title, t.statement) if code else None
+        p = table.probabilities(t.id, code, occ.title, t.statement) if code and precomputed else None
         if p is not None:
             found[t.id] = Estimate(decide([p[lab] for lab in LABELS]), p, ())
     missing = [t for t in tasks if t.id not in found]

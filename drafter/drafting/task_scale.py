@@ -6,6 +6,7 @@ them. Pure: no I/O after the file is read once.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -71,10 +72,11 @@ class Scale:
         """Score, label and the reason, for a task on the given side of 3."""
         words = stems(statement)
         verb = words[0] if words else ""
+        shown = next(iter(re.findall(r"[A-Za-z0-9]+", statement)), "").lower()  # the word as written, not its stem
         default, rules = self.exposed if exposed else self.not_exposed
         for rule in rules:
             if rule.holds(p, verb):
-                return rule.score, LABEL_FOR_SCORE[rule.score], f"{MEANING[rule.score]} ({rule.why(p, verb)})"
+                return rule.score, LABEL_FOR_SCORE[rule.score], f"{MEANING[rule.score]} ({rule.why(p, shown)})"
         return default, LABEL_FOR_SCORE[default], MEANING[default]
 
 
