@@ -230,6 +230,17 @@ class Provenance(_Model):
     inputs: dict[str, str] = Field(default_factory=dict, description="Input files, endpoint, prompt versions…")
     steps: list[StepRecord] = Field(default_factory=list, description="LLM usage per drafting step.")
     notes: str | None = None
+    calibration: list[CalibrationRef] = Field(
+        default_factory=list, description="The human-scored roles the drafter saw, most similar first."
+    )
+    priors: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Input path (e.g. 'barriers.physical_presence') -> titles of the scored roles it was borrowed "
+        "from. Such an input is provisional while its text still starts with 'Prior from:'.",
+    )
+    task_estimates: dict[int, TaskEstimate] = Field(
+        default_factory=dict, description="O*NET task ID -> the learned task model's estimate."
+    )
     fields: dict[str, FieldSource] = Field(
         default_factory=dict,
         description="Field path -> source, where it differs from what drafted_by and steps imply "
