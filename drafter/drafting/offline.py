@@ -137,9 +137,6 @@ class LabelIndex:
                 out.append((_vote(near), near))
         return out
 
-    def infer(self, statement: str, exclude_code: str | None = None) -> tuple[str | None, list[Neighbour]]:
-        return self.infer_many([statement], [exclude_code])[0]
-
 
 def _vote(near: list[Neighbour]) -> str | None:
     if not near:
