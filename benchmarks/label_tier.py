@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import time
 
-from drafter.evaluation.labels_tier import run_label_tier
+from drafter.drafting import drafter_for
+from drafter.evaluation.labels_tier import labeller_name, run_label_tier
 
 
 def main() -> None:
-    for backend in ("gpt4-labels", "offline"):
+    for drafter in (None, drafter_for(None, hold_out=True)):  # None: the published GPT-4 labels
+        labeller = labeller_name(drafter)
         t0 = time.perf_counter()
-        r = run_label_tier(backend)
+        r = run_label_tier(drafter)
         elapsed = time.perf_counter() - t0
         d = r["drafter"]
         exact = f"{d['exact']['agreement'] * 100:.1f}%" if d["exact"] else "—"
         print(
-            f"{backend:12s} {r['occupations']} occupations, {d['exposed_or_not']['n']} tasks: exact {exact}, "
+            f"{labeller:12s} {r['occupations']} occupations, {d['exposed_or_not']['n']} tasks: exact {exact}, "
             f"exposed-or-not {d['exposed_or_not']['agreement'] * 100:.1f}% (kappa {d['exposed_or_not']['kappa']:.3f}) "
             f"in {elapsed:.1f} s"
         )

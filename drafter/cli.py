@@ -7,6 +7,7 @@ commands that need them, so ``drafter --help`` and ``drafter score`` start fast.
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -86,7 +87,7 @@ def score(
     methodology: Annotated[str, typer.Option(help="Methodology id or TOML file.")] = "aijri-v1",
 ) -> None:
     """Compute the AIJRI scorecard of an assessment (and check a document's written figures)."""
-    from .files import load_assessment
+    from .documents import load_assessment
     from .methodology import load_methodology
     from .scoring import score as compute
 
@@ -112,7 +113,8 @@ def render(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
 ) -> None:
     """Render an assessment in the house format (Markdown) or as JSON."""
-    from .files import assessment_json, atomic_write, load_assessment
+    from .documents import load_assessment
+    from .files import assessment_json, atomic_write
     from .house_format import render_markdown
 
     if format not in ("md", "json"):
@@ -152,7 +154,7 @@ def import_(
 @app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to check (JSON or house format).")]) -> None:
     """Check hand-edited assessments against the schema and the methodology; exit 2 on any problem."""
-    from .files import load_assessment
+    from .documents import load_assessment
 
     console, problems = _console(), 0
     for f in files:
@@ -189,12 +191,6 @@ OFFLINE_NOTICE = (
 )
 
 
-def _slug(text: str) -> str:
-    import re
-
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "draft"
-
-
 @app.command()
 def draft(
     occupation: Annotated[
@@ -217,11 +213,12 @@ def draft(
     config: ConfigOpt = None,
 ) -> None:
     """Draft an assessment of an occupation: with an LLM if one is configured, else with the offline default."""
-    from .files import assessment_json, atomic_write, read_text
-    from .house_format import render_markdown
+    from .display import print_scorecard
+    from .documents import write_draft
+    from .drafting.base import draft_stem, drafter_for
+    from .files import read_text
     from .llm.endpoints import resolve_endpoint
     from .onet import resolve_occupation
-    from .scoring import score as compute
 
     occ = resolve_occupation(occupation, title)
     notes_text = read_text(notes) if notes else None
@@ -230,55 +227,47 @@ def draft(
         max_tokens=max_tokens, config=config,
     )  # fmt: skip
     console = _console(stderr=True)
-    if ep is None:
-        from .drafting.offline import draft_offline
-
-        console.print(f"[yellow]{OFFLINE_NOTICE}[/]", soft_wrap=True)
-        a = draft_offline(occ, job_title=title)
-    else:
-        a = _draft_llm(occ, ep, title, notes_text, str(notes) if notes else None, not no_cache, console)
-    stem = occ.code if occ.code != "custom" else _slug(a.role.job_title)
-    json_path, md_path = out / f"{stem}.json", out / f"{stem}.md"
-    atomic_write(json_path, assessment_json(a))
-    atomic_write(md_path, render_markdown(a))
-    from .display import print_scorecard
-
-    print_scorecard(_console(), a, compute(a), None)
+    with drafter_for(ep, use_cache=not no_cache) as drafter:
+        if ep is None:
+            console.print(f"[yellow]{OFFLINE_NOTICE}[/]", soft_wrap=True)
+            d = drafter.draft(occ, job_title=title)
+        else:
+            console.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", soft_wrap=True)
+            with _step_progress(console) as on_step:
+                d = drafter.draft(
+                    occ, job_title=title, notes=notes_text, notes_source=str(notes) if notes else None, on_step=on_step
+                )
+    json_path, md_path = write_draft(d.assessment, d.scorecard, out, draft_stem(occ, d))
+    print_scorecard(_console(), d.assessment, d.scorecard, None)
     console.print(f"wrote {json_path} and {md_path}")
 
 
-def _draft_llm(occ, ep, title, notes_text, notes_source, use_cache, console):
+@contextmanager
+def _step_progress(console):
+    """A progress bar over the pipeline's steps, and one line per finished step."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from .drafting.pipeline import STEPS, draft_with_llm
-    from .llm.client import LLM
+    from .drafting.pipeline import STEPS
 
-    console.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", soft_wrap=True)
-    llm = LLM(ep, use_cache=use_cache)
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
                         TimeElapsedColumn(), console=console, transient=True)  # fmt: skip
-    try:
-        with progress:
-            bar = progress.add_task("decompose", total=len(STEPS))
+    with progress:
+        bar = progress.add_task("decompose", total=len(STEPS))
 
-            def on_step(step, result):
-                if result is None:
-                    progress.update(bar, description=f"{step}…")
-                    return
-                progress.advance(bar)
-                tokens = result.prompt_tokens + result.completion_tokens
-                note = f", {result.cache_hits} from cache" if result.cache_hits else ""
-                if result.usage_missing:
-                    note += f", usage not reported for {result.usage_missing} answer(s)"
-                progress.console.print(
-                    f"[green]✓[/] {step}: {result.attempts} attempt(s){note}, {tokens:,} tokens, {result.latency_ms / 1000:.1f} s"
-                )
+        def on_step(step, result):
+            if result is None:
+                progress.update(bar, description=f"{step}…")
+                return
+            progress.advance(bar)
+            tokens = result.prompt_tokens + result.completion_tokens
+            note = f", {result.cache_hits} from cache" if result.cache_hits else ""
+            if result.usage_missing:
+                note += f", usage not reported for {result.usage_missing} answer(s)"
+            progress.console.print(
+                f"[green]✓[/] {step}: {result.attempts} attempt(s){note}, {tokens:,} tokens, {result.latency_ms / 1000:.1f} s"
+            )
 
-            return draft_with_llm(
-                occ, llm, job_title=title, notes=notes_text, notes_source=notes_source, on_step=on_step
-            ).assessment
-    finally:
-        llm.close()
+        yield on_step
 
 
 @app.command()
@@ -436,7 +425,7 @@ def _run_batch(codes, ep, out, settings, as_json, console, catalog=None) -> None
     def on_start(b) -> None:
         nonlocal bar
         console.print(
-            f"Batch {b.batch_id} ({b.backend}): {b.roles} roles — {b.done} done, {b.failed} failed, {b.pending} to draft"
+            f"Batch {b.batch_id} ({b.drafter}): {b.roles} roles — {b.done} done, {b.failed} failed, {b.pending} to draft"
             + (f"; resumed {b.recovered} interrupted" if b.recovered else "")
             + (f", adopted {b.adopted} finished file(s)" if b.adopted else "")
             + (f", removed {b.cleaned} partial file(s)" if b.cleaned else "")
@@ -640,31 +629,27 @@ def eval_run(
 def _eval_golden(ep, drafts, samples, no_cache, baseline, fail_on_regression, gate_path, output, as_json, console):
     import json
 
+    from .drafting.base import drafter_for
     from .evaluation.gate import evaluate_gate, load_gate
-    from .evaluation.runner import LLMBackend, OfflineBackend, run_eval
+    from .evaluation.runner import run_eval
     from .evaluation.runs import load_run, save_run
 
     checks = load_gate(gate_path)
     base = load_run(baseline) if baseline else None
-    llm = None
-    if drafts is not None:
-        backend = None
-    elif ep is None:
-        console.print("[yellow]No LLM configured: evaluating the offline default.[/]")
-        backend = OfflineBackend()
-    else:
-        from .llm.client import LLM
-
-        console.print(f"Evaluating {ep.describe()}", soft_wrap=True)
-        llm = LLM(ep, use_cache=not no_cache)
-        backend = LLMBackend(llm)
+    drafter = None
+    if drafts is None:
+        if ep is None:
+            console.print("[yellow]No LLM configured: evaluating the offline default.[/]")
+        else:
+            console.print(f"Evaluating {ep.describe()}", soft_wrap=True)
+        drafter = drafter_for(ep, use_cache=not no_cache)
     try:
         with console.status("drafting and judging…"):
-            run = run_eval(backend=backend, drafts_dir=drafts, samples=samples,
+            run = run_eval(drafter=drafter, drafts_dir=drafts, samples=samples,
                            on_role=lambda key, status: console.print(f"  {key}: {status}"))  # fmt: skip
     finally:
-        if llm:
-            llm.close()
+        if drafter:
+            drafter.close()
     violations = evaluate_gate(run, base, checks)
     gate = {
         "baseline": str(baseline) if baseline else "perfect agreement",
@@ -691,28 +676,25 @@ def _eval_golden(ep, drafts, samples, no_cache, baseline, fail_on_regression, ga
 def _eval_labels(ep, backend, sample, seed, as_json, console) -> None:
     import json
 
+    from .drafting.base import drafter_for
     from .evaluation.labels_tier import run_label_tier
 
     name = backend or ("llm" if ep is not None else "offline")
     if name not in ("offline", "gpt4-labels", "llm"):
         fail(f"--backend: expected offline, gpt4-labels or llm, got {name!r}")
-    llm = None
-    if name == "llm":
-        if ep is None:
-            fail("--backend llm needs an endpoint (--endpoint, --base-url/--model or OPENAI_API_KEY)")
-        from .llm.client import LLM
-
-        llm = LLM(ep)
+    if name == "llm" and ep is None:
+        fail("--backend llm needs an endpoint (--endpoint, --base-url/--model or OPENAI_API_KEY)")
+    drafter = None if name == "gpt4-labels" else drafter_for(ep if name == "llm" else None, hold_out=True)
     from rich.progress import Progress
 
     try:
         with Progress(console=console, transient=True) as progress:
             bar = progress.add_task(f"onet-labels tier ({name})", total=None)
-            result = run_label_tier(llm if llm else name, sample=sample, seed=seed,
+            result = run_label_tier(drafter, sample=sample, seed=seed,
                                     on_progress=lambda done, total: progress.update(bar, completed=done, total=total))  # fmt: skip
     finally:
-        if llm:
-            llm.close()
+        if drafter:
+            drafter.close()
     if as_json:
         print(json.dumps(result, indent=2))
         return

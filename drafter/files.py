@@ -1,4 +1,6 @@
-"""Reading assessments from disk (JSON or house format) and writing any file atomically."""
+"""Reading text files with one-line errors, writing any file atomically, and an assessment as JSON.
+
+A leaf: reading house-format documents is ``drafter.documents`` (it sits above the house format)."""
 
 from __future__ import annotations
 
@@ -51,18 +53,6 @@ def read_text(path: Path) -> str:
         raise DrafterError(f"{path}: no such file") from None
     except UnicodeDecodeError as e:
         raise DrafterError(f"{path}: expected UTF-8 text ({e.reason} at byte {e.start})") from None
-
-
-def load_assessment(path: Path):
-    """Return ``(assessment, consistency_report_or_None)`` from a JSON draft or a house-format document."""
-    from .house_format import parse_house_format
-
-    path = Path(path)
-    text = read_text(path)
-    if is_json(path, text):
-        return assessment_from_json(text, str(path)), None
-    imported = parse_house_format(text, source=str(path))
-    return imported.assessment, imported.report
 
 
 def assessment_json(a: Assessment) -> str:

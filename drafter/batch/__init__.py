@@ -73,7 +73,7 @@ class BatchStart:
     """What a batch found when it started, for the caller to show."""
 
     batch_id: str
-    backend: str
+    drafter: str  # the drafter's name: "offline" or "llm:MODEL"
     roles: int
     done: int
     failed: int
@@ -96,52 +96,60 @@ def run_batch(
     """Draft ``codes`` into ``out`` (resuming the same batch if it ran before); returns the summary."""
     import time
 
+    from ..drafting.base import drafter_for
     from ..llm.runlog import RunLog
     from ..paths import data_home
     from .runner import BatchLock, BatchRunner, Caps
     from .state import BatchState, batch_id_for
 
-    backend = f"llm:{endpoint.model}" if endpoint else "offline"
     if settings.max_cost is not None and endpoint is not None and not endpoint.prices:
         raise DrafterError(
             f'--max-cost needs prices for {endpoint.model}: add [prices."{endpoint.model}"] input = …, output = … '
             "to endpoints.toml"
         )
-    batch_id = batch_id_for(codes, out, backend)
-    llm = None
-    if endpoint is not None:
-        from ..llm.client import LLM
-        from ..llm.limiter import RateLimiter
+    log = RunLog(secrets=(endpoint.api_key,) if endpoint is not None and endpoint.api_key else ())
+    drafter = drafter_for(
+        endpoint, log=log, use_cache=settings.use_cache, concurrency=settings.concurrency, rpm=settings.rpm,
+        tpm=settings.tpm, catalog=catalog,
+    )  # fmt: skip
 
-        limiter = RateLimiter(settings.rpm, settings.tpm)
-        llm = LLM(endpoint, use_cache=settings.use_cache, limiter=limiter, pool=settings.concurrency + 2)
-    log = llm.log if llm else RunLog()
+    def worker_drafter(worker_log, processes: int, concurrency: int):
+        """A forked worker's drafter: its own connections and an equal share of the rate limits."""
+        return drafter_for(
+            endpoint, log=worker_log, use_cache=settings.use_cache, concurrency=concurrency,
+            rpm=settings.rpm / processes if settings.rpm else None,
+            tpm=settings.tpm / processes if settings.tpm else None,
+        )  # fmt: skip
+
+    batch_id = batch_id_for(codes, out, drafter.name)
     state = BatchState(log, batch_id)
     started = time.perf_counter()
-    try:
-        with BatchLock(data_home() / "batches" / f"{batch_id}.lock"):
-            config = {"backend": backend, "concurrency": settings.concurrency, "rpm": settings.rpm, "tpm": settings.tpm}
-            state.create(codes, out, config)
-            runner = BatchRunner(
-                state, out, llm=llm, catalog=catalog, concurrency=settings.concurrency,
-                role_retries=settings.role_retries, caps=Caps(settings.max_cost, settings.max_tokens), on_role=on_role,
-            )  # fmt: skip
-            Path(out).mkdir(parents=True, exist_ok=True)
-            recovered = state.recover(settings.retry_failed)
-            cleaned = runner.clean_stale_temporaries()
-            adopted = runner.adopt_finished_files()
-            pending = [r.code for r in state.roles("pending")]
-            before = state.counts()
-            on_start(BatchStart(batch_id, backend, len(codes), before["done"], before["failed"], len(pending),
-                                recovered, adopted, cleaned))  # fmt: skip
-            processes = settings.processes or min(os.cpu_count() or 1, max(1, settings.concurrency // 16))
-            timing = runner.run(pending, processes)
-    finally:
-        if llm:
-            llm.close()
+    with drafter, BatchLock(data_home() / "batches" / f"{batch_id}.lock"):
+        config = {
+            "backend": drafter.name,
+            "concurrency": settings.concurrency,
+            "rpm": settings.rpm,
+            "tpm": settings.tpm,
+        }
+        state.create(codes, out, config)
+        runner = BatchRunner(
+            state, out, drafter, catalog=catalog, concurrency=settings.concurrency, role_retries=settings.role_retries,
+            caps=Caps(settings.max_cost, settings.max_tokens), on_role=on_role,
+            worker_drafter=worker_drafter if drafter.io_bound else None,
+        )  # fmt: skip
+        Path(out).mkdir(parents=True, exist_ok=True)
+        recovered = state.recover(settings.retry_failed)
+        cleaned = runner.clean_stale_temporaries()
+        adopted = runner.adopt_finished_files()
+        pending = [r.code for r in state.roles("pending")]
+        before = state.counts()
+        on_start(BatchStart(batch_id, drafter.name, len(codes), before["done"], before["failed"], len(pending),
+                            recovered, adopted, cleaned))  # fmt: skip
+        processes = settings.processes or min(os.cpu_count() or 1, max(1, settings.concurrency // 16))
+        timing = runner.run(pending, processes)
     counts, totals = state.counts(), state.totals()
     return {
-        "batch_id": batch_id, "backend": backend, "roles": len(codes), **counts,
+        "batch_id": batch_id, "backend": drafter.name, "roles": len(codes), **counts,
         "stopped_by_cap": runner.stopped_by_cap, "crashed_workers": runner.crashed_workers, "requests": totals["requests"], "cache_hits": totals["cache_hits"],
         "prompt_tokens": totals["prompt_tokens"], "completion_tokens": totals["completion_tokens"],
         "cost_usd": totals["cost_usd"], "failures_by_cause": totals["failures_by_cause"], "duplicates": totals["duplicates"],

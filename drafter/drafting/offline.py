@@ -15,14 +15,18 @@ occupations (TF-IDF cosine over word stems), and the rationale names them.
 
 Protective principles, growth correlation, evidence and barriers cannot be known offline: they are left
 *awaiting assessor input* (score None), and the scorer counts them as neutral and marks the score provisional.
+
+Imports no HTTP stack (openai, instructor, httpx): the offline default works where none is installed or wanted.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
+from typing import Any
 
 from ..assessment import (
     Assessment,
@@ -42,7 +46,8 @@ from ..assessment import (
 from ..onet.catalog import Catalog, stems
 from ..onet.model import Occupation, Task
 from ..onet.priors import priors
-from .pipeline import soc_code
+from ..scoring import score
+from .base import Draft, Drafter, OnStep, soc_code
 
 DRAFTER_NAME = "offline:human-labels-v1"
 LABEL_TO_SCORE: dict[str, tuple[int, TaskLabel, str]] = {
@@ -69,19 +74,29 @@ class LabelIndex:
     """TF-IDF (word stems, L2-normalised) over the labelled task statements, for tasks with no label of their own.
 
     One vectorised implementation serves a single custom task and the leave-one-occupation-out evaluation
-    of all 19,265 tasks alike, so the two can never disagree.
+    of all 19,265 tasks alike, so the two can never disagree. Built on first use (from ``catalog``, or the
+    O*NET catalog loaded then), once even when several batch threads need it at the same moment.
     """
 
-    def __init__(self, catalog: Catalog):
+    def __init__(self, catalog: Catalog | None = None):
         self.catalog = catalog
+        self._built: Any = None
+        self._lock = threading.Lock()
 
-    @cached_property
+    @property
     def _model(self):
+        with self._lock:
+            if self._built is None:
+                self._built = self._build()
+            return self._built
+
+    def _build(self):
         import numpy as np
 
+        catalog = self.catalog = self.catalog or Catalog.load()
         docs: list[tuple[Task, Occupation]] = []
         rows: list[Counter] = []
-        for occ in self.catalog.by_code.values():
+        for occ in catalog.by_code.values():
             for t in occ.tasks:
                 if t.human_label:
                     docs.append((t, occ))
@@ -96,7 +111,7 @@ class LabelIndex:
                 df[vocab[w]] += 1
         idf = np.log((1 + len(docs)) / (1 + df)) + 1
         matrix = self._matrix(rows, vocab, idf)
-        code_ids = {code: i for i, code in enumerate(self.catalog.by_code)}
+        code_ids = {code: i for i, code in enumerate(catalog.by_code)}
         occ_of_doc = np.array([code_ids[occ.code] for _, occ in docs])
         return docs, vocab, idf, matrix, occ_of_doc, code_ids
 
@@ -176,17 +191,16 @@ def draft_offline(
     catalog: Catalog | None = None,
     hold_out: bool = False,
     index: LabelIndex | None = None,
+    extra_inputs: dict[str, str] | None = None,
 ) -> Assessment:
     """``hold_out=True`` ignores the occupation's own labels (leave-one-occupation-out evaluation);
     pass one ``index`` when drafting many occupations so the TF-IDF model is built once."""
     shares, rule = priors(occ.tasks)
-    if index is None and catalog is not None:
-        index = LabelIndex(catalog)
     kept = [(t, share) for t, share in zip(occ.tasks, shares, strict=True) if share > 0]
     unlabelled = [t for t, _ in kept if hold_out or not t.human_label]
     inferred: dict[int, tuple[str | None, list[Neighbour]]] = {}
     if unlabelled:
-        index = index or LabelIndex(catalog or Catalog.load())
+        index = index or LabelIndex(catalog)
         exclude = occ.code if occ.code != "custom" else None
         results = index.infer_many([t.statement for t in unlabelled], [exclude] * len(unlabelled))
         inferred = {t.id: r for t, r in zip(unlabelled, results, strict=True)}
@@ -235,6 +249,52 @@ def draft_offline(
             drafted_by=DRAFTER_NAME,
             created_at=datetime.now(UTC).replace(microsecond=0),
             onet_code=None if occ.code == "custom" else occ.code,
-            inputs={"onet_source": occ.source, "prior_rule": rule, "labels": "GPTs-are-GPTs human_exposure_agg"},
+            inputs={"onet_source": occ.source, "prior_rule": rule, "labels": "GPTs-are-GPTs human_exposure_agg"}
+            | (extra_inputs or {}),
         ),
     )
+
+
+class OfflineDrafter(Drafter):
+    """The offline default behind the ``Drafter`` seam: one label index shared by every draft it makes."""
+
+    kind = name = "offline"
+    io_bound = False
+
+    def __init__(self, catalog: Catalog | None = None, *, hold_out: bool = False):
+        self.hold_out = hold_out
+        self.index = LabelIndex(catalog)
+        self.prices: dict[str, float] = {}
+
+    def draft(
+        self,
+        occ: Occupation,
+        *,
+        job_title: str | None = None,
+        notes: str | None = None,
+        notes_source: str | None = None,
+        run_id: str | None = None,
+        extra_inputs: dict[str, str] | None = None,
+        on_step: OnStep | None = None,
+    ) -> Draft:
+        """Notes cannot inform the offline default (nothing reads them); run ids have no LLM calls to group."""
+        a = draft_offline(occ, job_title=job_title, index=self.index, hold_out=self.hold_out, extra_inputs=extra_inputs)
+        return Draft(a, score(a))
+
+    async def adraft(
+        self,
+        occ: Occupation,
+        *,
+        job_title: str | None = None,
+        notes: str | None = None,
+        run_id: str | None = None,
+        extra_inputs: dict[str, str] | None = None,
+    ) -> Draft:
+        """CPU-bound work goes to the event loop's executor (a batch sets it to its own thread pool)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            None, lambda: self.draft(occ, job_title=job_title, run_id=run_id, extra_inputs=extra_inputs)
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.kind, "drafter": DRAFTER_NAME, "hold_out": self.hold_out}

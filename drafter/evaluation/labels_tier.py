@@ -4,7 +4,10 @@ Mapping (documented, fixed): a task is *exposed* when its drafted score is 3 or 
 a score of 1-2 matches E0. GPT-4's published labels on the same tasks are reported beside the drafter as
 the reference (65.6% exact on E0/E1/E2 and 82.1% exposed-or-not over all 19,265 tasks). The offline default
 reads human labels, so it is evaluated leave-one-occupation-out: each occupation is drafted with its own
-labels hidden.
+labels hidden (``drafter_for(None, hold_out=True)``; a drafter that would read them is refused).
+
+Who labels the tasks (the *labeller*): a drafter, or no drafter at all, in which case the published GPT-4
+labels stand in for a draft (which reproduces the paper's agreement figures).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import random
 from collections import Counter
 from collections.abc import Callable
 
+from ..drafting.base import Drafter
+from ..errors import DrafterError
 from .metrics import project
 
 EXPOSED_FROM_SCORE = 3
@@ -41,15 +46,28 @@ def _binary(labels: list[str]) -> list[str]:
     return ["exposed" if lab in ("E1", "E2") else "not exposed" for lab in labels]
 
 
+PUBLISHED_GPT4 = "gpt4-labels"  # the labeller's name when no drafter is given
+
+
+def labeller_name(drafter: Drafter | None) -> str:
+    return PUBLISHED_GPT4 if drafter is None else drafter.kind
+
+
 def run_label_tier(
-    backend: str | object = "offline",
+    drafter: Drafter | None,
     *,
     sample: int | None = None,
     seed: int = 0,
     on_progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> dict:
+    """Per-task agreement of ``drafter`` (None: the published GPT-4 labels) with the human labels."""
     from ..onet.catalog import Catalog
 
+    if drafter is not None and drafter.describe().get("hold_out") is False:
+        raise DrafterError(
+            "the onet-labels tier needs the offline default with each occupation's own labels hidden "
+            "(drafter_for(None, hold_out=True)): otherwise it would be graded on the answers it read"
+        )
     catalog = Catalog.load()
     codes = sorted(c for c, o in catalog.by_code.items() if any(t.human_label for t in o.tasks))
     if sample is not None and sample < len(codes):
@@ -57,26 +75,11 @@ def run_label_tier(
 
     human: list[str] = []
     gpt4: list[str] = []
-    drafted: list[str] = []  # E-labels (gpt4-labels backend) or "exposed"/"not exposed" (drafters)
+    drafted: list[str] = []  # E-labels (published GPT-4 labels) or "exposed"/"not exposed" (drafters)
     failed: list[str] = []
-    if backend == "offline":
-        from ..drafting.offline import LabelIndex, draft_offline
-
-        index = LabelIndex(catalog)
-
-        def draft(code):
-            return draft_offline(catalog.get(code), catalog=catalog, index=index, hold_out=True)
-    elif backend == "gpt4-labels":
-        draft = None  # type: ignore[assignment]  # the published labels are the draft
-    else:
-        from ..drafting.pipeline import draft_with_llm
-
-        def draft(code):
-            return draft_with_llm(catalog.get(code), backend).assessment
-
     for i, code in enumerate(codes):
         occ = catalog.get(code)
-        if draft is None:
+        if drafter is None:
             for t in occ.tasks:
                 if t.human_label and t.gpt4_label:
                     human.append(t.human_label)
@@ -84,7 +87,7 @@ def run_label_tier(
                     drafted.append(t.gpt4_label)
         else:
             try:
-                tasks = project(draft(code))
+                tasks = project(drafter.draft(occ).assessment)
             except Exception as e:  # a failed LLM draft is reported, not fatal to the tier
                 failed.append(f"{code}: {e}")
                 continue
@@ -97,7 +100,7 @@ def run_label_tier(
 
     result = {
         "tier": "onet-labels",
-        "backend": backend if isinstance(backend, str) else "llm",
+        "backend": labeller_name(drafter),
         "occupations": len(codes),
         "sample": sample,
         "seed": seed,
@@ -108,7 +111,7 @@ def run_label_tier(
         },
         "failed": failed,
     }
-    if backend == "gpt4-labels":
+    if drafter is None:
         result["drafter"] = {
             "exact": _agreement(drafted, human),
             "exposed_or_not": _agreement(_binary(drafted), _binary(human)),

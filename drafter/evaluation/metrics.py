@@ -168,8 +168,10 @@ def compare_role(draft: Assessment, golden: Assessment, key: str, d_card: ScoreC
     )
 
 
-def compare_point(draft: Assessment, key: str, title: str, golden_score: float, golden_zone: str) -> RoleResult:
-    card = score(draft)
+def compare_point(
+    draft: Assessment, key: str, title: str, golden_score: float, golden_zone: str, card: ScoreCard | None = None
+) -> RoleResult:
+    card = card or score(draft)
     return RoleResult(
         key=key,
         title=title,

@@ -1,4 +1,4 @@
-"""An eval run: drafts (made now by a backend, or read from a folder) judged against the golden set.
+"""An eval run: drafts (made now by a drafter, or read from a folder) judged against the golden set.
 
 The run is plain data (a dict that is also the stored JSON), so the gate, ``compare`` and the HTML report
 read stored runs and fresh ones alike.
@@ -15,97 +15,14 @@ from typing import Any
 
 from ..assessment import Assessment
 from ..codes import normalise_onet_code
+from ..documents import load_assessment
+from ..drafting.base import Draft, Drafter
 from ..errors import DrafterError
-from ..files import load_assessment
+from ..scoring import score
 from .golden import load_golden_roles, load_reference_points
 from .metrics import AGGREGATED, RoleResult, aggregate_values, compare_point, compare_role
 
 ROLE_METRICS = (*AGGREGATED, "zone_agreement", "sub_label_agreement")
-
-
-class Backend:
-    """Makes drafts of O*NET occupations for an eval run."""
-
-    name = "backend"
-
-    def draft(self, code: str, sample: int) -> Assessment:
-        raise NotImplementedError
-
-    def describe(self) -> dict:
-        return {"backend": self.name}
-
-    def usage(self) -> dict:
-        return {}
-
-
-class OfflineBackend(Backend):
-    name = "offline"
-
-    def __init__(self, hold_out: bool = False):
-        from ..drafting.offline import LabelIndex
-        from ..onet.catalog import Catalog
-
-        self.catalog = Catalog.load()
-        self.index = LabelIndex(self.catalog)
-        self.hold_out = hold_out
-
-    def draft(self, code: str, sample: int) -> Assessment:
-        from ..drafting.offline import draft_offline
-
-        return draft_offline(self.catalog.get(code), catalog=self.catalog, index=self.index, hold_out=self.hold_out)
-
-    def describe(self) -> dict:
-        from ..drafting.offline import DRAFTER_NAME
-
-        return {"backend": "offline", "drafter": DRAFTER_NAME, "hold_out": self.hold_out}
-
-
-class LLMBackend(Backend):
-    name = "llm"
-
-    def __init__(self, llm, notes: str | None = None):
-        from ..onet.catalog import Catalog
-
-        self.llm = llm
-        self.catalog = Catalog.load()
-        self.notes = notes
-        self.totals = {"requests": 0, "cache_hits": 0, "prompt_tokens": 0, "completion_tokens": 0}
-
-    def draft(self, code: str, sample: int) -> Assessment:
-        from ..drafting.pipeline import draft_with_llm
-
-        a = draft_with_llm(self.catalog.get(code), self.llm, notes=self.notes).assessment
-        for s in a.provenance.steps:
-            for k in self.totals:
-                self.totals[k] += getattr(s, k)
-        return a
-
-    def describe(self) -> dict:
-        from ..drafting.prompts import prompt_version
-
-        ep = self.llm.endpoint
-        return {
-            "backend": "llm",
-            "endpoint": ep.name,
-            "model": ep.model,
-            "base_url": self.llm.public_url,
-            "instructor_mode": ep.instructor_mode,
-            "temperature": ep.temperature,
-            "prompts": [
-                prompt_version(n) for n in ("decompose.j2", "score_rows.j2", "role_sections.j2", "commentary.j2")
-            ],
-        }
-
-    def usage(self) -> dict:
-        prices = self.llm.endpoint.prices
-        cost = None
-        if prices:
-            cost = round(
-                self.totals["prompt_tokens"] / 1e6 * prices.get("input", 0)
-                + self.totals["completion_tokens"] / 1e6 * prices.get("output", 0),
-                6,
-            )
-        return self.totals | {"cost_usd": cost}
 
 
 def _index_drafts(directory: Path) -> dict[str, list[tuple[Path, Assessment]]]:
@@ -126,28 +43,32 @@ def _index_drafts(directory: Path) -> dict[str, list[tuple[Path, Assessment]]]:
 
 def run_eval(
     *,
-    backend: Backend | None = None,
+    drafter: Drafter | None = None,
     drafts_dir: Path | None = None,
     samples: int = 1,
     golden_dir: Path | None = None,
     on_role: Callable[[str, str], None] = lambda key, status: None,
 ) -> dict:
-    if (backend is None) == (drafts_dir is None):
-        raise DrafterError("eval needs either drafts to judge (--drafts DIR) or a backend to draft with")
+    """Judge ``samples`` drafts per role made now by ``drafter``, or every draft found in ``drafts_dir``."""
+    from ..onet.catalog import Catalog
+
+    if (drafter is None) == (drafts_dir is None):
+        raise DrafterError("eval needs either drafts to judge (--drafts DIR) or a drafter to draft with")
     golden = load_golden_roles(golden_dir)
     points = load_reference_points(golden_dir).points
     drafts = _index_drafts(Path(drafts_dir)) if drafts_dir else {}
-    statements = _statements(getattr(backend, "catalog", None))
+    catalog = Catalog.load()
+    statements = {t.id: t.statement for o in catalog.by_code.values() for t in o.tasks}
 
     roles: list[dict] = []
     skipped: list[str] = []
 
-    def drafts_for(key: str, title: str) -> list[Assessment]:
+    def drafts_for(key: str, title: str) -> list[Draft]:
         if drafts_dir is not None:
             got = drafts.get(key) or drafts.get(title.casefold()) or []
-            return [a for _, a in got]  # every draft of a role in the folder counts as a sample
-        assert backend is not None
-        return [backend.draft(key, s) for s in range(samples)]
+            return [Draft(a, score(a)) for _, a in got]  # every draft of a role in the folder counts as a sample
+        assert drafter is not None
+        return [drafter.draft(catalog.get(key)) for _ in range(samples)]
 
     targets: list[tuple[str, str, str, Any]] = [(code, a.role.job_title, "golden", a) for code, a in golden.items()]
     targets += [(p.onet_code or p.title, p.title, "reference", p) for p in points]
@@ -169,11 +90,12 @@ def run_eval(
             on_role(key, "skipped")
             continue
         results: list[RoleResult] = []
-        for a in made:
+        for one in made:
+            a, card = one.assessment, one.scorecard
             if kind == "golden":
-                results.append(compare_role(a, truth, key))
+                results.append(compare_role(a, truth, key, card))
             else:
-                results.append(compare_point(a, key, title, truth.score, truth.zone.value))
+                results.append(compare_point(a, key, title, truth.score, truth.zone.value, card))
         for r in results:
             for d in r.disagreements:
                 d["statement"] = statements.get(d["task_id"], "")
@@ -193,7 +115,7 @@ def run_eval(
         name: aggregate_values([r["metrics"].get(name) for r in roles if not r["error"]]).model_dump()
         for name in ROLE_METRICS
     }
-    config = backend.describe() if backend else {"backend": "drafts", "drafts_dir": str(drafts_dir)}
+    config = drafter.describe() if drafter else {"backend": "drafts", "drafts_dir": str(drafts_dir)}
     config |= {"samples": samples, "golden": sorted(golden), "reference_points": [p.title for p in points]}
     return {
         "run_id": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
@@ -201,7 +123,7 @@ def run_eval(
         "config": config,
         "roles": roles,
         "aggregates": aggregates,
-        "usage": backend.usage() if backend else {},
+        "usage": drafter.usage() if drafter else {},
         "skipped": skipped,
         "failed": [f"{r['title']} ({r['key']}): {r['error']}" for r in roles if r["error"]],
     }
@@ -214,10 +136,3 @@ def _metric(r: RoleResult, name: str) -> float | None:
         return None if r.sub_label_agrees is None else float(r.sub_label_agrees)
     m = getattr(r, name)
     return None if m is None else m.value
-
-
-def _statements(catalog=None) -> dict[int, str]:
-    from ..onet.catalog import Catalog
-
-    catalog = catalog or Catalog.load()  # a drafting backend has loaded it already
-    return {t.id: t.statement for o in catalog.by_code.values() for t in o.tasks}

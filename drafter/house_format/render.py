@@ -161,10 +161,13 @@ def metadata(a: Assessment) -> dict:
     }
 
 
-def render_markdown(a: Assessment, m: Methodology | None = None, *, headings: bool = True) -> str:
-    """The house format. ``headings=False`` prints section titles as plain lines, as the seed does."""
+def render_markdown(
+    a: Assessment, m: Methodology | None = None, *, headings: bool = True, card: ScoreCard | None = None
+) -> str:
+    """The house format. ``headings=False`` prints section titles as plain lines, as the seed does; ``card`` is
+    the assessment's scorecard under ``m`` when the caller has it (a draft carries one), so it is not computed twice."""
     m = m or load_methodology()
-    card = score(a, m)
+    card = card or score(a, m)
     d = derived(a, card, m)
     h2 = "## " if headings else ""
     h3 = "### " if headings else ""
