@@ -19,6 +19,24 @@ def human_scored_codes() -> set[str]:
     return codes
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The roles a batch drafts, and the ones it leaves out because humans already scored them."""
+
+    codes: list[str]
+    skipped_scored: list[str]
+
+
+def select_roles(
+    catalog, codes_file: Path | None, group: str | None, all_: bool, include_scored: bool = False
+) -> Selection:
+    """Name the roles one way (a codes file, a major group or all); roles with a human-scored golden role or
+    reference point are skipped unless ``include_scored``: a draft of them would only repeat the assessors."""
+    selected = select_codes(catalog, codes_file, group, all_)
+    skipped = [] if include_scored else sorted(set(selected) & human_scored_codes())
+    return Selection([c for c in selected if c not in skipped], skipped)
+
+
 def select_codes(catalog, codes_file: Path | None, group: str | None, all_: bool) -> list[str]:
     """The roles a batch covers, in code order; a bad line of a codes file is named with its line number."""
     chosen = sum(x is not None and x is not False for x in (codes_file, group, all_ or None))
@@ -53,6 +71,41 @@ def select_codes(catalog, codes_file: Path | None, group: str | None, all_: bool
     if not found:
         raise DrafterError(f"{codes_file}: no SOC codes in the file")
     return sorted(found)
+
+
+def write_request_file(codes: list[str], endpoint, out: Path, requests_out: Path) -> int:
+    """Step (a) of every role as OpenAI Batch API JSONL, under the batch id a live run would use."""
+    from ..drafting.base import drafter_name
+    from .jsonl import write_requests
+    from .state import batch_id_for
+
+    return write_requests(codes, endpoint, requests_out, batch_id_for(codes, out, drafter_name(endpoint)))
+
+
+@dataclass(frozen=True)
+class Collected:
+    """Batch API results read and checked: the roles to draft now, and what was wrong with the rest."""
+
+    answers: int
+    invalid: dict[str, str]  # code -> validation problem (step (a) is asked again with the error)
+    engine_failed: dict[str, str]  # code -> the batch engine's reason (drafted live)
+    problems: list[str]  # unreadable lines
+    codes: list[str]
+
+
+def collect_results(results: Path, endpoint) -> Collected:
+    """Store each Batch API answer under its request in the run log and validate it by replay (no network)."""
+    from ..llm.runlog import RunLog
+    from .jsonl import check_answers, read_results
+
+    answers, engine_failed, problems = read_results(results)
+    log = RunLog(secrets=(endpoint.api_key,) if endpoint.api_key else ())
+    try:
+        invalid = check_answers(answers, endpoint, log)
+    finally:
+        log.close()
+    codes = sorted(set(answers) | set(engine_failed))
+    return Collected(len(answers), invalid, engine_failed, problems, codes)
 
 
 @dataclass

@@ -133,13 +133,18 @@ def drafter_for(
     return LLMDrafter(endpoint, log=log, use_cache=use_cache, concurrency=concurrency, rpm=rpm, tpm=tpm)
 
 
-def draft_stem(occ: Occupation, draft: Draft) -> str:
+def drafter_name(endpoint: Endpoint | None) -> str:
+    """The name of the drafter ``drafter_for(endpoint)`` gives, without building it (a batch id needs it)."""
+    return "offline" if endpoint is None else f"llm:{endpoint.model}"
+
+
+def draft_stem(a: Assessment) -> str:
     """The file name (without suffix) of a draft: its O*NET code, or its title as a slug for a custom list."""
     import re
 
-    if occ.code != "custom":
-        return occ.code
-    return re.sub(r"[^a-z0-9]+", "-", draft.assessment.role.job_title.lower()).strip("-") or "draft"
+    if a.provenance.onet_code:
+        return a.provenance.onet_code
+    return re.sub(r"[^a-z0-9]+", "-", a.role.job_title.lower()).strip("-") or "draft"
 
 
-__all__ = ["Draft", "Drafter", "OnStep", "draft_stem", "drafter_for", "soc_code"]
+__all__ = ["Draft", "Drafter", "OnStep", "draft_stem", "drafter_for", "drafter_name", "soc_code"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..llm.client import LLM
-from .base import Draft, Drafter, OnStep
+from .base import Draft, Drafter, OnStep, drafter_name
 from .pipeline import STEPS, draft_with_llm, draft_with_llm_async
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class LLMDrafter(Drafter):
             # `concurrency` requests in flight; the slots favour roles with more calls ahead
             self.llm.slots = RequestSlots(concurrency)  # type: ignore[assignment]  # LLM types it None until set
         self.endpoint = endpoint
-        self.name = f"llm:{endpoint.model}"
+        self.name = drafter_name(endpoint)
         self.prices = endpoint.prices
         self.totals = dict.fromkeys(USAGE_KEYS, 0)
 
