@@ -12,10 +12,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from drafter.documents import load_assessment
 from drafter.drafting.offline import LabelIndex, draft_offline
-from drafter.files import assessment_json, atomic_write, load_assessment
+from drafter.files import assessment_json, atomic_write
 from drafter.onet.catalog import Catalog
-from drafter.review.portfolio import build_portfolio, render_html
+from drafter.portfolio.table import build_portfolio, render_html
 from drafter.sensitivity import sensitivity
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ import time
 from drafter.assessment import SourceKind
 from drafter.files import assessment_json
 from drafter.inputs import with_value
-from drafter.review.audit import AuditTrail, accept_files, assessor_name
+from drafter.portfolio.audit import AuditTrail, accept_files, assessor_name
 
 
 def _files(tmp_path, draft, final):
@@ -56,9 +56,10 @@ def test_who_comes_from_the_option_then_the_environment(monkeypatch):
 WRITER = """
 import sys
 from pathlib import Path
-from drafter.files import assessment_json, load_assessment
+from drafter.documents import load_assessment
+from drafter.files import assessment_json
 from drafter.inputs import with_value
-from drafter.review.audit import AuditTrail, accept_files
+from drafter.portfolio.audit import AuditTrail, accept_files
 
 golden, _ = load_assessment(Path(sys.argv[2]))
 work = Path(sys.argv[1])

@@ -5,10 +5,10 @@ import pytest
 from drafter.assessment import Assessment, SourceKind, Zone
 from drafter.files import assessment_json
 from drafter.inputs import with_value
+from drafter.portfolio.changes import diff_folders
 from drafter.review.align import components
 from drafter.review.diff import diff, final_sources
 from drafter.review.fields import ROW_FIELDS, role_level
-from drafter.review.summary import diff_folders
 from drafter.scoring import score
 
 

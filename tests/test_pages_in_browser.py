@@ -53,7 +53,7 @@ def drafts_dir(tmp_path_factory, golden):
 
 
 def test_portfolio_page_renders_its_charts_and_table_and_fetches_nothing(drafts_dir, tmp_path):
-    from drafter.review.portfolio import build_portfolio, render_html
+    from drafter.portfolio.table import build_portfolio, render_html
 
     rows, problems = build_portfolio(drafts_dir, workers=1)
     page = drafts_dir / "portfolio.html"
@@ -72,7 +72,7 @@ def test_portfolio_page_renders_its_charts_and_table_and_fetches_nothing(drafts_
 
 
 def test_portfolio_page_shows_the_employment_weighted_zone_distribution(drafts_dir, tmp_path):
-    from drafter.review.portfolio import build_portfolio, employment_weighted, render_html
+    from drafter.portfolio.table import build_portfolio, employment_weighted, render_html
 
     rows, _ = build_portfolio(drafts_dir, workers=1)
     weighted = employment_weighted(rows)
@@ -84,11 +84,10 @@ def test_portfolio_page_shows_the_employment_weighted_zone_distribution(drafts_d
 
 
 def test_eval_report_renders_its_chart_and_tables_and_fetches_nothing(tmp_path):
-    from drafter.evaluation.runner import OfflineBackend, run_eval
-    from drafter.evaluation.runs import save_run
+    from drafter import api
 
-    run = run_eval(backend=OfflineBackend())
-    _json_path, html_path = save_run(run, tmp_path / "runs", {"baseline": "perfect agreement", "violations": []})
+    outcome = api.evaluate(output=tmp_path / "runs")  # the offline default against the golden roles
+    html_path = outcome.html_path
     html = html_path.read_text(encoding="utf-8")
     assert not FETCHES.search(html)
     out = render(html_path, tmp_path / "eval.png", tmp_path / "profile")

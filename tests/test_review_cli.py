@@ -79,7 +79,7 @@ def test_diff_of_the_seed_against_the_offline_draft_lists_every_changed_field(ru
     r = run_cli("diff", str(draft), str(SEED), "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    from drafter.files import load_assessment
+    from drafter.documents import load_assessment
 
     a, _ = load_assessment(draft)
     seed, _ = load_assessment(SEED)

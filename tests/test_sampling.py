@@ -40,10 +40,33 @@ def occ():
     return resolve_occupation("29-2072")
 
 
-def test_samples_give_the_consensus_the_spreads_and_the_interval(fake_llm, llm_factory, occ, golden):
+@pytest.fixture
+def sampled(tmp_path, monkeypatch, fake_llm):
+    """Draft with the real sampled drafter (openai + instructor) against the fake server, logging to tmp."""
+    from drafter.llm.endpoints import Endpoint
+    from drafter.llm.runlog import RunLog
+
+    from .conftest import SECRET
+
+    monkeypatch.setenv("DRAFTER_TEST_KEY", SECRET)
+    logs = []
+
+    def draft(occ, samples: int, *endpoints: dict):
+        settings = dict(name="fake", kind="openai", base_url=fake_llm.base_url, model="fake-model",
+                        api_key_env="DRAFTER_TEST_KEY", timeout=5.0, http_retries=2, validation_retries=2)  # fmt: skip
+        eps = [Endpoint(**(settings | e)) for e in endpoints or ({},)]
+        log = RunLog(tmp_path / "runlog.sqlite")
+        logs.append(log)
+        return draft_sampled(occ, eps, samples, log=log).assessment
+
+    yield draft
+    for log in logs:
+        log.close()
+
+
+def test_samples_give_the_consensus_the_spreads_and_the_interval(fake_llm, sampled, occ, golden):
     fake_llm.script.vary = vary_by_seed
-    llm = llm_factory(temperature=0.7)
-    draft = draft_sampled(occ, [llm], 3).assessment
+    draft = sampled(occ, 3, {"temperature": 0.7})
     assert fake_llm.count == 3 * 3 + 1  # three steps per sample, one commentary for the consensus
     assert sorted(r.get("seed") for r in fake_llm.requests) == [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]
     row0 = next(i for i, t in enumerate(draft.tasks) if t.task == CODING)
@@ -68,16 +91,16 @@ def test_samples_give_the_consensus_the_spreads_and_the_interval(fake_llm, llm_f
     assert field_sources(draft)["commentary[0].body"].detail == "written for the consensus"
 
 
-def test_samples_are_separate_cached_requests_so_a_rerun_costs_nothing(fake_llm, llm_factory, occ):
+def test_samples_are_separate_cached_requests_so_a_rerun_costs_nothing(fake_llm, sampled, occ):
     fake_llm.script.vary = vary_by_seed
-    first = draft_sampled(occ, [llm_factory(temperature=0.7)], 3).assessment
+    first = sampled(occ, 3, {"temperature": 0.7})
     asked = fake_llm.count
-    again = draft_sampled(occ, [llm_factory(temperature=0.7)], 3).assessment
+    again = sampled(occ, 3, {"temperature": 0.7})
     assert fake_llm.count == asked  # every sample and the commentary answered from the run log
     ua, ub = again.uncertainty, first.uncertainty
     assert (ua.rows, ua.inputs, ua.composite) == (ub.rows, ub.inputs, ub.composite) and again.tasks == first.tasks
     assert [s.score for s in ua.samples] == [s.score for s in ub.samples]  # run ids differ: a new run
-    more = draft_sampled(occ, [llm_factory(temperature=0.7)], 4).assessment
+    more = sampled(occ, 4, {"temperature": 0.7})
     new = fake_llm.requests[asked:]
     assert sorted(r.get("seed") for r in new if r.get("seed") != 0) == [3, 3, 3]  # only sample 3 is new
     assert len(more.uncertainty.samples) == 4
@@ -93,10 +116,9 @@ def vary_by_model(name: str, body: dict, answer: dict) -> dict:
     return answer
 
 
-def test_a_panel_of_two_endpoints_records_both_and_aligns_their_rows_by_task_ids(fake_llm, llm_factory, occ):
+def test_a_panel_of_two_endpoints_records_both_and_aligns_their_rows_by_task_ids(fake_llm, sampled, occ):
     fake_llm.script.vary = vary_by_model
-    a, b = llm_factory(name="a", model="m1"), llm_factory(name="b", model="m2")
-    draft = draft_sampled(occ, [a, b], 1).assessment
+    draft = sampled(occ, 1, {"name": "a", "model": "m1"}, {"name": "b", "model": "m2"})
     u = draft.uncertainty
     assert [(s.endpoint, s.model) for s in u.samples] == [("a", "m1"), ("b", "m2")]
     assert u.decompositions == 2 and [s.decomposition for s in u.samples] == [0, 1]

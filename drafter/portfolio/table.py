@@ -21,11 +21,11 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ..assessment import Zone
+from ..documents import load_assessment
 from ..errors import DrafterError
-from ..files import load_assessment
 from ..methodology import load_methodology
+from ..review.priority import review_first
 from ..scoring import score
-from .priority import review_first
 
 
 class PortfolioRow(BaseModel):
@@ -218,7 +218,7 @@ def render_html(
     from .charts import histogram_svg, zone_bar_svg
 
     m = load_methodology()
-    template = (resources.files(__package__) / "portfolio.html.j2").read_text(encoding="utf-8")
+    template = (resources.files(__package__) / "page.html.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     counts = zone_counts(rows)
     markup = jinja2.utils.markupsafe.Markup

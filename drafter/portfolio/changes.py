@@ -15,10 +15,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ..assessment import FieldSource
+from ..documents import load_assessment
 from ..errors import DrafterError
-from ..files import load_assessment
-from .diff import Diff, diff
-from .fields import flatten, generic, step_of
+from ..review.diff import Diff, diff
+from ..review.fields import flatten, generic, step_of
 
 SUFFIXES = (".json", ".md", ".txt")
 

@@ -1,8 +1,5 @@
-"""Review commands: ``drafter diff``, ``drafter review accept|first|history``, ``drafter table``.
-
-# TODO(cli package): a module of drafter/cli/ once the CLI is a package (its own typer app, registered there);
-# until then drafter/cli.py registers these in one marked block (``register``).
-"""
+"""Review commands: ``drafter diff`` (and ``--summary``), ``drafter review first|accept|sources|history``,
+``drafter table`` (docs/review.md)."""
 
 from __future__ import annotations
 
@@ -12,16 +9,11 @@ from typing import Annotated
 
 import typer
 
+from .common import JsonOpt, console
+
 review_app = typer.Typer(
     help="Review a draft: what to check first, accept the final (audit trail), history.", no_args_is_help=True
 )
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
-
-
-def _console(stderr: bool = False):
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False)
 
 
 def diff(
@@ -40,10 +32,10 @@ def diff(
 
     With --summary, over folders of drafts and finals: which fields assessors change most, by which prompt,
     mean |Δ| per field and per row score, and how often the zone changed."""
-    from .errors import DrafterError
+    from ..errors import DrafterError
 
     if summary:
-        from .review.summary import diff_folders
+        from ..portfolio.changes import diff_folders
 
         _diffs, s = diff_folders(draft, final)
         if s.pairs == 0:
@@ -53,15 +45,15 @@ def diff(
         if as_json:
             print(json.dumps(s.model_dump(mode="json"), indent=2, ensure_ascii=False))
             return
-        from .review.views import print_summary
+        from .display import print_summary
 
-        print_summary(_console(), s)
+        print_summary(console(), s)
         return
     for p in (draft, final):
         if p.is_dir():
             raise DrafterError(f"{p}: a folder; to compare folders of drafts and finals use --summary")
-    from .files import load_assessment
-    from .review.diff import diff as compute
+    from ..documents import load_assessment
+    from ..review.diff import diff as compute
 
     d_a, _ = load_assessment(draft)
     f_a, _ = load_assessment(final)
@@ -69,9 +61,9 @@ def diff(
     if as_json:
         print(json.dumps(d.model_dump(mode="json") | {"zone_changed": d.zone_changed}, indent=2, ensure_ascii=False))
         return
-    from .review.views import print_diff
+    from .display import print_diff
 
-    print_diff(_console(), d)
+    print_diff(console(), d)
 
 
 @review_app.command("accept")
@@ -84,7 +76,7 @@ def review_accept(
     as_json: JsonOpt = False,
 ) -> None:
     """Record FINAL against its DRAFT in the audit trail: who, when, and every change (the files are not touched)."""
-    from .review.audit import AuditTrail, accept_files, assessor_name
+    from ..portfolio.audit import AuditTrail, accept_files, assessor_name
 
     who = assessor_name(by)
     with AuditTrail() as trail:
@@ -94,9 +86,9 @@ def review_accept(
 
         print(json.dumps(asdict(acc) | {"when": acc.when, "store": str(trail.path)}, indent=2))
         return
-    from .review.views import print_accepted
+    from .display import print_accepted
 
-    print_accepted(_console(), acc, d)
+    print_accepted(console(), acc, d)
 
 
 @review_app.command("first")
@@ -109,10 +101,10 @@ def review_first_cmd(
 
     Inputs ranked by leverage × (1 + spread) × whether they can flip the zone; model-recalled evidence to verify;
     inputs awaiting input (docs/review.md)."""
-    from .files import load_assessment
-    from .review.priority import review_first
-    from .scoring import score
-    from .sensitivity import sensitivity
+    from ..documents import load_assessment
+    from ..review.priority import review_first
+    from ..scoring import score
+    from ..sensitivity import sensitivity
 
     a, _ = load_assessment(file)
     card = score(a)
@@ -121,9 +113,9 @@ def review_first_cmd(
     if as_json:
         print(json.dumps(rf.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
-    from .review.views import print_review
+    from .display import print_review
 
-    print_review(_console(), a, card, rf, sens, limit=limit)
+    print_review(console(), a, card, rf, sens, limit=limit)
 
 
 @review_app.command("sources")
@@ -138,16 +130,16 @@ def review_sources(
     """Where every field of a draft or final came from.
 
     Model (endpoint, model, prompt version), consensus, offline prior, O*NET, notes, assessor, or awaiting input."""
-    from .files import load_assessment
-    from .review.provenance import count_by_kind, field_sources
+    from ..documents import load_assessment
+    from ..review.provenance import count_by_kind, field_sources
 
     a, _ = load_assessment(file)
     if draft is None:
         sources = field_sources(a)
     else:
-        from .review.audit import AuditTrail, recorded_acceptance, reviews_path
-        from .review.diff import diff as compute
-        from .review.diff import final_sources
+        from ..portfolio.audit import AuditTrail, recorded_acceptance, reviews_path
+        from ..review.diff import diff as compute
+        from ..review.diff import final_sources
 
         d, _ = load_assessment(draft)
         who = at = None
@@ -170,9 +162,9 @@ def review_sources(
     t.add_column("Source")
     for path, src in sources.items():
         t.add_row(escape(path), escape(src.describe()))
-    console = _console()
-    console.print(t)
-    console.print("By kind: " + ", ".join(f"{k} {n}" for k, n in count_by_kind(sources).items()))
+    out = console()
+    out.print(t)
+    out.print("By kind: " + ", ".join(f"{k} {n}" for k, n in count_by_kind(sources).items()))
 
 
 @review_app.command("history")
@@ -182,8 +174,8 @@ def review_history(
     as_json: JsonOpt = False,
 ) -> None:
     """Accepted reviews, newest first (from the audit trail)."""
-    from .errors import DrafterError
-    from .review.audit import AuditTrail, reviews_path
+    from ..errors import DrafterError
+    from ..portfolio.audit import AuditTrail, reviews_path
 
     if not reviews_path().exists():
         raise DrafterError(f"no audit trail yet at {reviews_path()} (drafter review accept creates it)")
@@ -202,7 +194,7 @@ def review_history(
     for i in items:
         t.add_row(str(i.id), i.when, i.who, i.role, str(i.changes), f"{i.score_before} → {i.score_after}",
                   f"{i.zone_before} → {i.zone_after}", i.final_path)  # fmt: skip
-    _console().print(t)
+    console().print(t)
 
 
 def table(
@@ -219,11 +211,11 @@ def table(
     """The portfolio: one row per draft — score, zone, interval, what is provisional, what to review first."""
     from rich.progress import Progress
 
-    from .errors import DrafterError
-    from .files import atomic_write
-    from .review.portfolio import build_portfolio, by_review_priority, employment_weighted, render_html, to_csv, to_json
+    from ..errors import DrafterError
+    from ..files import atomic_write
+    from ..portfolio.table import build_portfolio, by_review_priority, employment_weighted, render_html, to_csv, to_json
 
-    err = _console(stderr=True)
+    err = console(stderr=True)
     with Progress(console=err, transient=True) as progress:
         bar = progress.add_task(f"reading {directory}", total=None)
         rows, problems = build_portfolio(
@@ -249,9 +241,9 @@ def table(
     if as_json:
         print(json.dumps(to_json(rows, problems, weighted.data if weighted else None), indent=2, ensure_ascii=False))
         return
-    from .review.views import print_portfolio
+    from .display import print_portfolio
 
-    print_portfolio(_console(), by_review_priority(rows), f"{len(rows)} drafts in {directory}, by review priority")
+    print_portfolio(console(), by_review_priority(rows), f"{len(rows)} drafts in {directory}, by review priority")
     for p in problems:
         err.print(f"[yellow]skipped:[/] {p}", soft_wrap=True)
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from ..assessment import Assessment
 from ..errors import DrafterError
+from ..review.diff import Diff, diff, final_sources
 from ..store import Migrations, Store, runlog_path
-from .diff import Diff, diff, final_sources
 
 MIGRATIONS = Migrations("review")
 
@@ -220,7 +220,7 @@ def recorded_acceptance(trail: AuditTrail, draft_path: Path, final_path: Path) -
 
 def accept_files(trail: AuditTrail, draft_path: Path, final_path: Path, who: str) -> tuple[Accepted, Diff]:
     """Read both files (JSON or house format) and record the final against the draft."""
-    from ..files import load_assessment
+    from ..documents import load_assessment
 
     draft, _ = load_assessment(draft_path)
     final, _ = load_assessment(final_path)

@@ -1,0 +1,145 @@
+"""``drafter draft``: one occupation, by the LLM pipeline if an endpoint is configured, else the offline default."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from .common import LLM_PANEL, CalibrationOpt, EndpointOptions, calibration_set, console, endpoint_options
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..drafting.base import OnStep
+
+OFFLINE_NOTICE = (
+    "No LLM configured: drafting with the offline default (one row per O*NET task, scored from the published "
+    "human exposure labels and a learned task model; protective principles, growth, evidence and barriers "
+    "borrowed from the most similar human-scored role, or awaiting input when none is close). For an LLM draft "
+    "pass --base-url/--model, set OPENAI_API_KEY, or name a configured --endpoint "
+    "(docs/drafting.md: Configuring an endpoint)."
+)
+
+
+@endpoint_options(
+    "offline", "base_url", "model", "api_key_env", "mode", "timeout", "max_tokens", "temperature", "no_cache", "config"
+)
+def draft(
+    occupation: Annotated[
+        str, typer.Argument(help="O*NET-SOC code (29-2072) or a custom task list (.csv/.yaml/.json).")
+    ],
+    title: Annotated[str | None, typer.Option(help="Job title for the draft (default: the O*NET title).")] = None,
+    notes: Annotated[
+        Path | None, typer.Option(help="Evidence notes for the prompts (projections, wages, tools).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the draft's .json and .md.")] = Path("drafts"),
+    endpoint: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A named endpoint from endpoints.toml; repeat it for a panel of models.", rich_help_panel=LLM_PANEL
+        ),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(min=1, help="Drafts per endpoint (with --temperature > 0); the draft is their consensus.")
+    ] = 1,
+    llm: EndpointOptions = EndpointOptions(),
+    calibration: CalibrationOpt = None,
+) -> None:
+    """Draft an assessment of an occupation: with an LLM if one is configured, else with the offline default."""
+    from dataclasses import replace
+
+    from .. import api
+    from ..files import read_text
+    from .display import print_scorecard
+    from .files import print_review_of
+
+    occ = api.occupation(occupation, title)
+    notes_text = read_text(notes) if notes else None
+    names = list(dict.fromkeys(endpoint or [None]))  # type: ignore[list-item]
+    eps = [e for name in names if (e := replace(llm, endpoint=name).resolve()) is not None]
+    ep = eps[0] if eps else None
+    err = console(stderr=True)
+    if ep is None:
+        err.print(f"[yellow]{OFFLINE_NOTICE}[/]", soft_wrap=True)
+        if samples > 1:
+            err.print("[yellow]--samples: the offline default is deterministic; one draft written.[/]")
+        d = api.draft(occ, title=title, calibration=calibration_set(calibration, err))
+    elif samples > 1 or len(eps) > 1:
+        d = _sampled(occ, eps, samples, title, notes_text, str(notes) if notes else None, llm.use_cache, err)
+    else:
+        err.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", soft_wrap=True)
+        if notes is None:
+            from .labour import notes_notice
+
+            err.print(notes_notice(occ.code), soft_wrap=True)
+        with step_progress(err) as on_step:
+            d = api.draft(
+                occ, endpoint=ep, title=title, notes=notes_text, notes_source=str(notes) if notes else None,
+                use_cache=llm.use_cache, on_step=on_step,
+            )  # fmt: skip
+    json_path, md_path = api.write(d, out)
+    print_scorecard(console(), d.assessment, d.scorecard, None)
+    print_review_of(d.assessment, d.scorecard)
+    err.print(f"wrote {json_path} and {md_path}")
+
+
+def _sampled(occ, eps, samples, title, notes_text, notes_source, use_cache, err):
+    """A sampled or panel draft (docs/review.md), one line per finished step of each sample."""
+    from ..drafting.sampling import draft_sampled
+
+    if samples > 1 and all(e.temperature == 0 for e in eps):
+        err.print("[yellow]--samples > 1 at temperature 0: samples will rarely differ; pass --temperature 0.7.[/]")
+    who = ", ".join(e.describe() for e in eps)
+    err.print(f"Drafting {occ.code} {occ.title}: {samples} sample(s) from each of {who}", soft_wrap=True)
+    if notes_source is None:
+        from .labour import notes_notice
+
+        err.print(notes_notice(occ.code), soft_wrap=True)
+
+    def on_sample_step(label, step, result) -> None:
+        if result is None:
+            return
+        note = f", {result.cache_hits} from cache" if result.cache_hits else ""
+        err.print(
+            f"[green]✓[/] {label} {step}: {result.attempts} attempt(s){note}, {result.usage.total_tokens:,} tokens"
+        )
+
+    with err.status("drafting samples…"):
+        return draft_sampled(occ, eps, samples, job_title=title, notes=notes_text, notes_source=notes_source,
+                             use_cache=use_cache, on_sample_step=on_sample_step)  # fmt: skip
+
+
+@contextmanager
+def step_progress(err: Console) -> Iterator[OnStep]:
+    """A progress bar over the pipeline's steps, and one line per finished step."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from ..drafting.pipeline import STEPS
+
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
+                        TimeElapsedColumn(), console=err, transient=True)  # fmt: skip
+    with progress:
+        bar = progress.add_task("decompose", total=len(STEPS))
+
+        def on_step(step, result) -> None:
+            if result is None:
+                progress.update(bar, description=f"{step}…")
+                return
+            progress.advance(bar)
+            tokens = result.usage.total_tokens
+            note = f", {result.cache_hits} from cache" if result.cache_hits else ""
+            if result.usage_missing:
+                note += f", usage not reported for {result.usage_missing} answer(s)"
+            progress.console.print(
+                f"[green]✓[/] {step}: {result.attempts} attempt(s){note}, {tokens:,} tokens, {result.latency_ms / 1000:.1f} s"
+            )
+
+        yield on_step
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(draft)
