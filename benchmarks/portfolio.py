@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from drafter.documents import load_assessment
-from drafter.drafting.offline import LabelIndex, draft_offline
+from drafter.drafting.base import drafter_for
 from drafter.files import assessment_json, atomic_write
 from drafter.onet.catalog import Catalog
 from drafter.portfolio.table import build_portfolio, render_html
@@ -25,11 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     catalog = Catalog.load()
-    index = LabelIndex(catalog)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, drafter_for(None, catalog=catalog) as offline:
         folder = Path(tmp)
         for code in list(catalog.by_code)[:n]:
-            a = draft_offline(catalog.get(code), catalog=catalog, index=index)
+            a = offline.draft(catalog.get(code)).assessment
             atomic_write(folder / f"{code}.json", assessment_json(a))
         golden, _ = load_assessment(ROOT / "evals" / "golden" / "29-2072.00.json")
         sensitivity(golden)

@@ -203,9 +203,7 @@ def table(
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write the portfolio page here (self-contained HTML).")
     ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Worker processes (default: by folder size, up to the cores).")
-    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes sharing the drafts.")] = 1,
     as_json: JsonOpt = False,
 ) -> None:
     """The portfolio: one row per draft — score, zone, interval, what is provisional, what to review first."""

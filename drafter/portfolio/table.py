@@ -113,13 +113,14 @@ def build_portfolio(
 ) -> tuple[list[PortfolioRow], list[str]]:
     """Rows for every draft in ``folder``, in file order, and one line per file that is not an assessment.
 
-    The review-first list re-scores each input of each draft (the sensitivity analysis), about 60 ms a role,
-    so a large folder is shared among worker processes (``workers``: default one per core, 1 = in process).
+    The review-first list re-scores each input of each draft (the sensitivity analysis), about 50 ms a role;
+    ``workers`` > 1 shares the folder among that many processes (default 1: on the 2-core machine measured,
+    loaded by other jobs, two workers were slower than one — benchmarks/portfolio.py).
     """
     folder = Path(folder)
     files = _draft_files(folder)
     jobs = [(p, folder) for p in files]
-    workers = workers if workers is not None else min(os.cpu_count() or 1, max(1, len(files) // 50))
+    workers = workers or 1
     results: list[PortfolioRow | str] = []
     if workers <= 1:
         for i, job in enumerate(jobs, 1):
