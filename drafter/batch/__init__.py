@@ -113,7 +113,7 @@ def run_batch(
         from ..llm.client import LLM
         from ..llm.limiter import RateLimiter, RequestSlots
 
-        limiter = RateLimiter(settings.rpm, settings.tpm)
+        limiter = RateLimiter(settings.rpm or endpoint.rpm, settings.tpm or endpoint.tpm)  # flags over the config
         slots = RequestSlots(max(1, settings.concurrency))  # requests in flight, shared by the batch's roles
         llm = LLM(endpoint, use_cache=settings.use_cache, limiter=limiter, slots=slots, pool=settings.concurrency + 2)
     log = llm.log if llm else RunLog()
@@ -121,7 +121,8 @@ def run_batch(
     started = time.perf_counter()
     try:
         with BatchLock(data_home() / "batches" / f"{batch_id}.lock"):
-            config = {"backend": backend, "concurrency": settings.concurrency, "rpm": settings.rpm, "tpm": settings.tpm}
+            config = {"backend": backend, "concurrency": settings.concurrency, "rpm": llm.limiter.rpm if llm else None,
+                      "tpm": llm.limiter.tpm if llm else None}  # fmt: skip
             state.create(codes, out, config)
             runner = BatchRunner(
                 state, out, llm=llm, catalog=catalog, concurrency=settings.concurrency,

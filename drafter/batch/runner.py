@@ -382,11 +382,7 @@ def _worker_process(parent: BatchRunner, codes: list[str], concurrency: int, pro
     from ..llm.runlog import RunLog
 
     shared = parent.llm.limiter
-    limiter = None
-    if shared is not None:
-        limiter = RateLimiter(
-            shared.rpm / processes if shared.rpm else None, shared.tpm / processes if shared.tpm else None
-        )
+    limiter = RateLimiter(shared.rpm, shared.tpm, share=1 / processes)  # the server's headers are scaled too
     log = RunLog(parent.state.log.path, secrets=parent.state.log.secrets)
     llm = LLM(parent.llm.endpoint, log, use_cache=parent.llm.use_cache, limiter=limiter,
               slots=RequestSlots(concurrency), pool=concurrency + 2)  # fmt: skip

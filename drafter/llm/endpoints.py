@@ -48,6 +48,8 @@ class Endpoint:
     http_retries: int = 4
     validation_retries: int = 2
     prices: Prices | None = None  # None: unknown, so costs are reported as n/a
+    rpm: float | None = None  # the provider's requests-per-minute budget for this key (None: none known)
+    tpm: float | None = None  # its tokens-per-minute budget (prompt + completion tokens)
 
     @property
     def instructor_mode(self) -> str:
@@ -128,6 +130,10 @@ def _check(ep: Endpoint, where: str) -> None:
         raise DrafterError(f"{where}.mode: expected one of {', '.join(MODES)}, got {ep.mode!r}")
     if ep.timeout <= 0 or ep.max_tokens <= 0 or ep.http_retries < 0 or ep.validation_retries < 0:
         raise DrafterError(f"{where}: timeout and max_tokens must be positive, retries non-negative")
+    for key in ("rpm", "tpm"):
+        value = getattr(ep, key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
+            raise DrafterError(f"{where}.{key}: expected a positive number per minute, got {value!r}")
 
 
 def resolve_endpoint(
