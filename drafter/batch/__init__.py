@@ -68,6 +68,22 @@ class BatchSettings:
     processes: int = 0  # 0: one per 16 concurrent roles, at most one per core
 
 
+ONE_LOOP_CALLS_PER_SECOND = 100  # what one worker process's event loop sustains with room to spare (docs/batch.md)
+
+
+def default_processes(concurrency: int, limiter=None) -> int:
+    """One worker process per 16 requests in flight, up to the cores; but one when the endpoint's budget allows
+    fewer calls than one event loop makes (a process's share of a budget is fixed, so a second process would
+    only leave part of the budget idle whenever its roles run out first). A call is reckoned at 1,000 tokens
+    or more, so a tokens-per-minute budget below 6 M keeps one process."""
+    n = min(os.cpu_count() or 1, max(1, concurrency // 16))
+    if limiter is not None:
+        calls_per_second = [b / 60 for b in (limiter.rpm, limiter.tpm / 1000 if limiter.tpm else None) if b]
+        if calls_per_second and min(calls_per_second) <= ONE_LOOP_CALLS_PER_SECOND:
+            return 1
+    return n
+
+
 @dataclass
 class BatchStart:
     """What a batch found when it started, for the caller to show."""
@@ -136,16 +152,19 @@ def run_batch(
             before = state.counts()
             on_start(BatchStart(batch_id, backend, len(codes), before["done"], before["failed"], len(pending),
                                 recovered, adopted, cleaned))  # fmt: skip
-            processes = settings.processes or min(os.cpu_count() or 1, max(1, settings.concurrency // 16))
+            processes = settings.processes or default_processes(settings.concurrency, llm.limiter if llm else None)
             timing = runner.run(pending, processes)
     finally:
         if llm:
             llm.close()
     counts, totals = state.counts(), state.totals()
+    prices = endpoint.prices if endpoint else None
+    steps = [t.summary(prices) for t in log.by_step(run_prefix=f"{batch_id}:")]
     return {
         "batch_id": batch_id, "backend": backend, "roles": len(codes), **counts,
         "stopped_by_cap": runner.stopped_by_cap, "crashed_workers": runner.crashed_workers, "requests": totals["requests"], "cache_hits": totals["cache_hits"],
         "prompt_tokens": totals["prompt_tokens"], "cached_tokens": totals["cached_tokens"], "completion_tokens": totals["completion_tokens"],
         "cost_usd": totals["cost_usd"], "failures_by_cause": totals["failures_by_cause"], "duplicates": totals["duplicates"],
         "throttled_429": totals["throttled_429"], "wall_seconds": round(time.perf_counter() - started, 3), **timing,
+        "steps": steps, "budget": {"rpm": llm.limiter.rpm, "tpm": llm.limiter.tpm} if llm else None,
     }  # fmt: skip

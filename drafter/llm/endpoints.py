@@ -123,6 +123,20 @@ def load_config(path: Path | None = None) -> tuple[dict[str, Endpoint], dict[str
     return out, prices
 
 
+def price_lookup(path: Path | None = None):
+    """``prices(endpoint, model)`` as drafting prices a call: the named endpoint's own prices, else the price
+    table's row for the model, else None (unknown). For pricing the run log after the fact."""
+    named, table = load_config(path)
+
+    def prices(endpoint: str | None, model: str | None) -> Prices | None:
+        ep = named.get(endpoint or "")
+        if ep is not None and ep.prices is not None:
+            return ep.prices
+        return table.get(model or "")
+
+    return prices
+
+
 def _check(ep: Endpoint, where: str) -> None:
     if ep.kind not in DEFAULT_MODE:
         raise DrafterError(f"{where}.kind: expected one of {', '.join(DEFAULT_MODE)}, got {ep.kind!r}")
