@@ -257,6 +257,7 @@ class RunLog:
     def by_step(self, run_id: str | None = None, run_prefix: str | None = None) -> list[StepTotals]:
         """Requests, cache hits, tokens and errors per step, endpoint and model, of one run, of the runs whose id
         starts with ``run_prefix`` (a batch's: ``<batch>:``), or of the whole log; in order of first use."""
+        args: tuple
         if run_id is not None:
             where, args = "WHERE run_id = ?", (run_id,)
         elif run_prefix is not None:
