@@ -9,10 +9,13 @@ characters of message content (the response schema sent as a tool is not counted
 prompts with one another; they are not a provider's bill.
 
 Printed: prompt / cached / completion tokens per role and step, means by size (7 small, 6 median, 7 large task
-lists) and overall, and the shared-prefix shares:
-- shared by all: the longest prefix every request of the run has in common, as a share of all prompt tokens;
-- shared within a role: per role, the longest prefix its requests have in common;
-- cached: the prompt tokens the server's prompt cache served (what a provider would bill at the cached rate).
+lists) and overall, and the shared-prefix shares (of characters, at four a token):
+- of the messages shared by all requests: the longest prefix of the messages every request of the run has in
+  common (system prompt and rubric when they come first);
+- of the messages shared within a role: per role, the longest prefix its requests' messages have in common;
+- per step, schema first: OpenAI puts the response schema (tools) before the messages, so what it can cache
+  across roles is, per step, the longest prefix of schema + messages that step's requests share;
+- cached: the prompt tokens the fake server's OpenAI-style cache served (billed at the cached rate).
 ``--json`` writes the figures; ``--compare`` prints them beside an earlier run's (before/after a change).
 """
 
@@ -49,7 +52,7 @@ def draft_all() -> tuple[list[dict], list[dict]]:
     from drafter.llm.endpoints import Endpoint
     from drafter.llm.runlog import RunLog
     from drafter.onet.catalog import Catalog
-    from tests.fake_openai import FakeOpenAI, Script, prompt_text
+    from tests.fake_openai import FakeOpenAI, Script
 
     os.environ["DRAFTER_BENCH_KEY"] = "sk-bench-not-a-key"
     catalog = Catalog.load()
@@ -64,7 +67,7 @@ def draft_all() -> tuple[list[dict], list[dict]]:
                     occ = catalog.get(code)
                     first = server.count
                     draft = draft_with_llm(occ, llm)
-                    texts = [prompt_text(b) for b in server.requests[first:]]
+                    texts = [messages_text(b) for b in server.requests[first:]]
                     steps: dict[str, dict[str, int]] = {}
                     for s in draft.assessment.provenance.steps:
                         acc = steps.setdefault(s.step, {"prompt": 0, "cached": 0, "completion": 0, "requests": 0})
@@ -91,12 +94,24 @@ def totals(role: dict) -> dict[str, int]:
     return out
 
 
+def messages_text(body: dict) -> str:
+    return "".join(f"<{m.get('role')}>{m.get('content') or ''}" for m in body.get("messages", []))
+
+
+def _step(body: dict) -> str:
+    schema = body.get("tools") or [{}]
+    return str(schema[0].get("function", {}).get("name") or (body.get("response_format") or {}).get("json_schema"))
+
+
 def figures(roles: list[dict], bodies: list[dict]) -> dict:
     from tests.fake_openai import prompt_text
 
-    texts = [prompt_text(b) for b in bodies]
     prompt = sum(totals(r)["prompt"] for r in roles)
-    all_prefix = common_prefix(texts)
+    messages = [messages_text(b) for b in bodies]
+    full = [prompt_text(b) for b in bodies]
+    by_step: dict[str, list[str]] = {}
+    for b, text in zip(bodies, full, strict=True):
+        by_step.setdefault(_step(b), []).append(text)
     per_step: dict[str, dict[str, float]] = {}
     steps = [s for s in STEP_ORDER if any(s in r["steps"] for r in roles)]
     steps += sorted({s for r in roles for s in r["steps"]} - set(steps))
@@ -108,7 +123,8 @@ def figures(roles: list[dict], bodies: list[dict]) -> dict:
             for k in ("prompt", "cached", "completion")
         } | {f"total.{k}": statistics.mean(totals(r)[k] for r in group) for k in ("prompt", "cached", "completion",
                                                                                    "requests")}  # fmt: skip
-    chars = sum(len(t) for t in texts)
+    chars, full_chars = sum(len(t) for t in messages), sum(len(t) for t in full)
+    all_prefix = common_prefix(messages)
     return {
         "roles": roles,
         "steps": steps,
@@ -116,9 +132,12 @@ def figures(roles: list[dict], bodies: list[dict]) -> dict:
         "requests": len(bodies),
         "prompt_tokens": prompt,
         "shared_by_all_chars": all_prefix,
-        "shared_by_all_share": all_prefix * len(texts) / chars if chars else 0.0,
+        "shared_by_all_share": all_prefix * len(messages) / chars if chars else 0.0,
         "shared_within_role_share": sum(r["role_prefix_chars"] * r["request_count"] for r in roles) / chars
         if chars
+        else 0.0,
+        "shared_per_step_share": sum(common_prefix(t) * len(t) for t in by_step.values()) / full_chars
+        if full_chars
         else 0.0,
         "cached_share": sum(totals(r)["cached"] for r in roles) / prompt if prompt else 0.0,
     }
@@ -151,12 +170,16 @@ def show(f: dict, before: dict | None) -> None:
               f"{m['total.completion']:,.0f} completion; {line}{was}")  # fmt: skip
     print()
     print(f"{f['requests']} requests, {f['prompt_tokens']:,} prompt tokens")
-    pairs = (("shared by all requests", "shared_by_all_share"), ("shared within a role", "shared_within_role_share"),
-             ("served by the prompt cache", "cached_share"))  # fmt: skip
+    pairs = (
+        ("of the messages shared by all requests", "shared_by_all_share"),
+        ("of the messages shared within a role", "shared_within_role_share"),
+        ("shared by all requests of a step, schema first (as OpenAI caches)", "shared_per_step_share"),
+        ("served by the prompt cache", "cached_share"),
+    )
     for label, key in pairs:
-        was = f" (before {100 * before[key]:.1f}%)" if before else ""
+        was = f" (before {100 * before[key]:.1f}%)" if before and key in before else ""
         extra = f", a {f['shared_by_all_chars'] // 4:,}-token prefix" if key == "shared_by_all_share" else ""
-        print(f"  prompt tokens {label}: {100 * f[key]:.1f}%{extra}{was}")
+        print(f"  prompt {label}: {100 * f[key]:.1f}%{extra}{was}")
 
 
 def main() -> None:

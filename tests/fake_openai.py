@@ -7,15 +7,16 @@ one request, then the server falls back to ``default``.
 Behaviours: valid, invalid (schema-invalid answer), 429 (Retry-After), 500, hang (sleeps past the client's
 timeout), malformed (not JSON), truncated (finish_reason length), no_usage (valid but without usage).
 
-With ``prompt_cache`` on, the server plays OpenAI's automatic prompt caching: the longest prefix of a request's
-messages that an earlier request had, counted from 1,024 tokens up in steps of 128, is reported as
-``usage.prompt_tokens_details.cached_tokens``.
+With ``prompt_cache`` on, the server plays OpenAI's automatic prompt caching: the longest prefix of a request (its
+response schema, then its messages) that an earlier request had, counted from 1,024 tokens up in steps of 128, is
+reported as ``usage.prompt_tokens_details.cached_tokens``.
 
 With ``tpm`` and/or ``rpm`` set, the server enforces a per-minute budget as OpenAI does (a bucket holding one
 minute's worth that refills continuously): a request's prompt tokens are charged when it arrives, its completion
 tokens when it is answered, and a request that finds too little left is answered 429 with ``retry-after-ms``.
 Every answer then carries the ``x-ratelimit-limit-*``, ``x-ratelimit-remaining-*`` and ``x-ratelimit-reset-*``
-headers. Tokens are counted as four characters of message content each (prompt) or of the answer (completion).
+headers. Tokens are counted as four characters each: of the response schema and the messages' content (prompt),
+of the answer (completion).
 """
 
 from __future__ import annotations
@@ -206,13 +207,21 @@ def invalid(name: str, answer: dict) -> dict:
     return answer
 
 
+def schema_text(body: dict) -> str:
+    """The response schema a request carries (its tools, or its response_format's JSON schema), as sent."""
+    schema = body.get("tools") or (body.get("response_format") or {}).get("json_schema")
+    return json.dumps(schema) if schema else ""
+
+
 def prompt_text(body: dict) -> str:
-    """What the server counts and caches of a request: its messages in order."""
-    return "".join(f"<{m.get('role')}>{m.get('content') or ''}" for m in body.get("messages", []))
+    """What the server counts and caches of a request: the response schema first (OpenAI puts it before the
+    system message, so it is part of every cached prefix), then the messages in order."""
+    return schema_text(body) + "".join(f"<{m.get('role')}>{m.get('content') or ''}" for m in body.get("messages", []))
 
 
 def prompt_tokens(body: dict) -> int:
-    return sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4
+    """Four characters a token, of the schema and the messages' content (tool definitions are billed as input)."""
+    return (len(schema_text(body)) + sum(len(str(m.get("content", ""))) for m in body.get("messages", []))) // 4
 
 
 class PrefixCache:
