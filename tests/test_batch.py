@@ -193,10 +193,10 @@ def test_a_budget_below_what_one_event_loop_does_keeps_the_batch_in_one_process(
     from drafter.batch import default_processes
 
     assert default_processes(1) == 1
-    assert default_processes(64, RateLimiter()) == min(os.cpu_count() or 1, 4)
-    assert default_processes(64, RateLimiter(tpm=2_000_000)) == 1  # ~33 calls/s at 1,000 tokens a call
-    assert default_processes(64, RateLimiter(rpm=500)) == 1
-    assert default_processes(64, RateLimiter(rpm=60_000, tpm=60_000_000)) == min(os.cpu_count() or 1, 4)
+    assert default_processes(64) == min(os.cpu_count() or 1, 4)
+    assert default_processes(64, tpm=2_000_000) == 1  # ~33 calls/s at 1,000 tokens a call
+    assert default_processes(64, rpm=500) == 1
+    assert default_processes(64, rpm=60_000, tpm=60_000_000) == min(os.cpu_count() or 1, 4)
 
 
 def test_the_batch_summary_breaks_tokens_and_cost_down_by_step(run_cli, tmp_path, fake_llm):

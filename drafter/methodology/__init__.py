@@ -14,6 +14,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from ..errors import DrafterError
+
 DEFAULT_METHODOLOGY = "aijri-v1"
 
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
@@ -29,16 +31,12 @@ class Criterion:
     def holds(self, metrics: dict[str, Decimal]) -> bool:
         return _OPS[self.op](metrics[self.metric], self.value)
 
-    def describe(self) -> str:
-        return f"{self.name or self.metric} {self.op.replace('<=', '≤').replace('>=', '≥')} {self.value}"
-
 
 @dataclass(frozen=True)
 class Rule:
     result: str
     criteria: tuple[Criterion, ...]
     zone: str | None = None
-    provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,11 +61,10 @@ class Methodology:
     quick_screen: tuple[Rule, ...]
     quick_screen_default: str
     labels_by_score: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    provisional: tuple[str, ...] = ()
 
 
-class MethodologyError(ValueError):
-    pass
+class MethodologyError(DrafterError):
+    """A methodology that cannot be found or read: a user's bad input (exit 2), never a traceback."""
 
 
 def _criteria(raw: list[dict], where: str) -> tuple[Criterion, ...]:
@@ -84,27 +81,14 @@ def parse_methodology(data: dict) -> Methodology:
         tr, mod, comp, rnd, zones = (
             data[k] for k in ("task_resistance", "modifiers", "composite", "rounding", "zones")
         )
-        provisional = [
-            name
-            for name, section in (
-                ("composite.bounds", comp.get("bounds", {})),
-                ("zones", {"provisional": zones.get("boundary_rule_provisional")}),
-                ("pending", data.get("pending", {})),
-                ("quick_screen_default", data.get("quick_screen_default", {})),
-                ("labels_by_score", data.get("labels_by_score", {})),
-            )
-            if section.get("provisional")
-        ]
         subs = tuple(
-            Rule(r["label"], _criteria(r["criteria"], f"sub_labels[{i}]"), r["zone"], bool(r.get("provisional")))
+            Rule(r["label"], _criteria(r["criteria"], f"sub_labels[{i}]"), r["zone"])
             for i, r in enumerate(data.get("sub_labels", []))
         )
         screens = tuple(
-            Rule(r["result"], _criteria(r["criteria"], f"quick_screen[{i}]"), None, bool(r.get("provisional")))
+            Rule(r["result"], _criteria(r["criteria"], f"quick_screen[{i}]"))
             for i, r in enumerate(data.get("quick_screen", []))
         )
-        provisional += [f"sub_labels[{i}]" for i, r in enumerate(subs) if r.provisional]
-        provisional += [f"quick_screen[{i}]" for i, r in enumerate(screens) if r.provisional]
         labels = {int(k): tuple(v) for k, v in data.get("labels_by_score", {}).items() if k != "provisional"}
         return Methodology(
             id=data["id"],
@@ -127,7 +111,6 @@ def parse_methodology(data: dict) -> Methodology:
             quick_screen=screens,
             quick_screen_default=data.get("quick_screen_default", {}).get("result", "Full assessment needed"),
             labels_by_score=labels,
-            provisional=tuple(provisional),
         )
     except KeyError as e:
         raise MethodologyError(f"methodology: missing key {e.args[0]!r}") from None
