@@ -95,15 +95,16 @@ class LLM:
         pool: int = 100,
         inner_transport=None,
     ):
-        """``limiter`` (requests and tokens per minute) is shared by every request; ``slots`` bounds the async
-        requests in flight (a batch's concurrency); ``inner_transport`` replaces the network (Batch API capture
-        and cache-only replay use it)."""
+        """``limiter`` (requests and tokens per minute) is shared by every request, by default one planning
+        against the endpoint's ``rpm`` / ``tpm`` budgets and the server's rate-limit headers; ``slots`` bounds the
+        async requests in flight (a batch's concurrency); ``inner_transport`` replaces the network (Batch API
+        capture and cache-only replay use it)."""
         import httpx2
         import instructor
         import openai
 
         self.endpoint = endpoint
-        self.limiter = limiter
+        self.limiter = limiter or RateLimiter(endpoint.rpm, endpoint.tpm)
         self.slots = slots
         self.use_cache = use_cache
         self.pool = pool
@@ -114,7 +115,7 @@ class LLM:
         self.base_url = endpoint.base_url or "https://api.openai.com/v1"
         self.public_url = public_url(self.base_url)  # what logs, caches and drafts record
         inner = inner_transport or httpx2.HTTPTransport(limits=self._limits())
-        transport = LoggingTransport(inner, self.log, endpoint.name, self.public_url, use_cache, limiter)
+        transport = LoggingTransport(inner, self.log, endpoint.name, self.public_url, use_cache, self.limiter)
         self._openai = openai.OpenAI(
             api_key=key or "no-key-configured",
             base_url=self.base_url,

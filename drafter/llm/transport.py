@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import httpx2
 
 from ..usage import Usage
-from .limiter import RateLimiter, RequestSlots
+from .limiter import RateLimiter, RequestSlots, estimate_tokens
 from .runlog import CallRecord, RunLog, reported_usage, request_hash
 
 
@@ -43,15 +43,6 @@ def _answer(payload: dict) -> tuple[Usage | None, int | None, str | None]:
     return reported_usage(payload), (payload.get("usage") or {}).get("total_tokens"), finish
 
 
-def _retry_after(headers) -> float | None:
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        try:
-            return float(headers[name]) * scale
-        except (KeyError, ValueError):
-            continue
-    return None
-
-
 class _Exchange:
     """One request's bookkeeping, shared by the sync and async transports: cache, limiter, log, counters."""
 
@@ -66,7 +57,7 @@ class _Exchange:
             self.body = {"raw": body_bytes.decode("utf-8", "replace")}
         self.body_text = body_bytes.decode("utf-8", "replace")
         self.req_hash = request_hash(owner.base_url, body_bytes)
-        self.estimate = len(body_bytes) // 4 + int(self.body.get("max_tokens") or 0) // 4
+        self.estimate = estimate_tokens(body_bytes, self.body.get("max_tokens"))
         self.t0 = 0.0
 
     def record(self, **kw) -> None:
@@ -119,10 +110,8 @@ class _Exchange:
         else:
             error = f"HTTP {response.status_code}"
         if limiter is not None:
-            if response.status_code == 429:
-                limiter.on_429(_retry_after(response.headers))
-            else:
-                limiter.settle(self.estimate, total)
+            actual = total if total is not None else (usage.total_tokens if usage is not None else None)
+            limiter.on_response(response.status_code, response.headers, self.estimate, actual)
         if usage is None and error is None:
             ctx.usage_missing += 1
         if usage is not None:
