@@ -131,12 +131,14 @@ def draft(
         return d.draft(occ, job_title=title, notes=notes_text, notes_source=notes_source, on_step=on_step)
 
 
-def write(draft: Draft, folder: str | Path = "drafts") -> tuple[Path, Path]:
-    """Write a draft as ``CODE.json`` and ``CODE.md`` (house format) in ``folder``, each atomically."""
+def write(draft: Draft, folder: str | Path = "drafts", force: bool = False) -> tuple[Path, Path]:
+    """Write a draft as ``CODE.json`` and ``CODE.md`` (house format) in ``folder``, each atomically; files
+    edited since drafter wrote them are refused (``files.OverwriteRefused``) unless ``force``, which keeps
+    numbered backups (``CODE.md.~1~``)."""
     from .documents import write_draft
     from .drafting.base import draft_stem
 
-    return write_draft(draft.assessment, draft.scorecard, Path(folder), draft_stem(draft.assessment))
+    return write_draft(draft.assessment, draft.scorecard, Path(folder), draft_stem(draft.assessment), force=force)
 
 
 def evaluate(

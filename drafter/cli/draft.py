@@ -37,6 +37,9 @@ def draft(
         Path | None, typer.Option(help="Evidence notes for the prompts (projections, wages, tools).")
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the draft's .json and .md.")] = Path("drafts"),
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace drafts edited since drafter wrote them (keeps numbered backups).")
+    ] = False,
     llm: EndpointOptions = EndpointOptions(),
     calibration: CalibrationOpt = None,
 ) -> None:
@@ -63,7 +66,7 @@ def draft(
                 occ, endpoint=ep, title=title, notes=notes_text, notes_source=str(notes) if notes else None,
                 use_cache=llm.use_cache, on_step=on_step,
             )  # fmt: skip
-    json_path, md_path = api.write(d, out)
+    json_path, md_path = api.write(d, out, force=force)
     print_scorecard(console(), d.assessment, d.scorecard, None)
     err.print(f"wrote {json_path} and {md_path}")
 

@@ -11,6 +11,9 @@ import typer
 from ..errors import DrafterError
 from .common import FileArg, console, fail
 
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Replace a file drafter did not write or that was edited (keeps a backup).")
+]
 schema_app = typer.Typer(help="JSON Schema files for drafts and scorecards.", no_args_is_help=True)
 
 
@@ -41,17 +44,20 @@ def render(
     file: FileArg,
     format: Annotated[str, typer.Option("--format", "-f", help="md (house format) or json.")] = "md",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Render an assessment in the house format (Markdown) or as JSON."""
     from .. import api
-    from ..files import atomic_write
+    from ..files import is_json, read_text, refuse_same_path
 
     if format not in ("md", "json"):
         fail(f"--format: expected md or json, got {format!r}")
-    text = api.render(api.load(file), "md" if format == "md" else "json")
+    a = api.load(file)
     if output:
-        atomic_write(output, text)
-        console(stderr=True).print(f"wrote {output}")
+        refuse_same_path(file, output, "json" if is_json(file, read_text(file)) else "md", format)
+    text = api.render(a, "md" if format == "md" else "json")
+    if output:
+        _write(output, text, force)
     else:
         sys.stdout.write(text)
 
@@ -62,20 +68,32 @@ def import_(
     strict: Annotated[
         bool, typer.Option(help="Refuse a document whose written figures differ from the scorer.")
     ] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Import a house-format document as a JSON assessment, with a consistency report."""
-    from ..files import assessment_json, atomic_write, read_text
+    from ..files import assessment_json, read_text, refuse_same_path
     from ..house_format import parse_house_format
     from .display import print_scorecard
 
+    refuse_same_path(document, output, "md", "json")
     imported = parse_house_format(read_text(document), source=str(document))
     print_scorecard(console(stderr=True), imported.assessment, imported.scorecard, imported.report)
     if strict and not imported.report.ok:
         fail(
             f"{document}: {len(imported.report.disagreements)} written figure(s) differ from the scorer; nothing written"
         )
-    atomic_write(output, assessment_json(imported.assessment))
-    console(stderr=True).print(f"wrote {output}")
+    _write(output, assessment_json(imported.assessment), force)
+
+
+def _write(output: Path, text: str, force: bool) -> None:
+    """Write a user-named output file, never losing one drafter did not write (docs/methodology.md)."""
+    from ..files import write_owned
+
+    backup = write_owned(output, text, force)
+    err = console(stderr=True)
+    if backup:
+        err.print(f"kept the previous {output} as {backup}", soft_wrap=True)
+    err.print(f"wrote {output}", soft_wrap=True)
 
 
 def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to check (JSON or house format).")]) -> None:
