@@ -146,6 +146,7 @@ def evaluate(
     *,
     drafts: str | Path | None = None,
     samples: int = 1,
+    all_files_as_samples: bool = False,
     gate: str | Path | None = None,
     baseline: str | Path | None = None,
     output: str | Path = "eval-runs",
@@ -162,6 +163,6 @@ def evaluate(
     if drafts is None and drafter is None:
         drafter = drafter_for(None)
     return run(
-        drafter, drafts=path(drafts), samples=samples, gate=path(gate),
+        drafter, drafts=path(drafts), samples=samples, all_files_as_samples=all_files_as_samples, gate=path(gate),
         baseline=path(baseline), output=Path(output), on_role=on_role or (lambda key, status: None),
     )  # fmt: skip
