@@ -8,6 +8,7 @@ pydantic) load inside the commands that need them, so ``drafter --help`` starts 
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from typing import NoReturn
 
@@ -37,6 +38,10 @@ def main() -> None:
         app()
     except DrafterError as e:
         _exit_with(str(e), e.exit_code)
+    except sqlite3.DatabaseError as e:  # damaged after it opened (store.Store names the file when it opens)
+        from ..store import corrupt_store, runlog_path
+
+        _exit_with(str(corrupt_store(runlog_path(), e)), 2)
     except OSError as e:  # an unreadable input or unwritable output: one line, not a traceback
         where = e.filename or ""
         _exit_with(f"{where}: {e.strerror or e}" if where else str(e), 2)
