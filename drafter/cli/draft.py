@@ -69,6 +69,13 @@ def draft(
     json_path, md_path = api.write(d, out, force=force)
     print_scorecard(console(), d.assessment, d.scorecard, None)
     err.print(f"wrote {json_path} and {md_path}")
+    if unmapped := d.assessment.unmapped_onet_tasks:
+        why = next(iter(unmapped.values()))
+        err.print(
+            f"[yellow]warning: {len(unmapped)} of {len(occ.tasks)} tasks have no row in the draft (first reason: "
+            f"{why}); they are listed with their reasons under unmapped_onet_tasks in {json_path}[/]",
+            soft_wrap=True,
+        )
 
 
 @contextmanager
