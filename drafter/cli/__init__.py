@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -26,6 +26,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        print(f"drafter {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Draft, score and evaluate AI job-resistance (AIJRI / JobZone) assessments."""
+
 
 COMMAND_MODULES = (files, draft, logs, eval_, batch, onet, labour)
 for _module in COMMAND_MODULES:

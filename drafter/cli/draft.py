@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from ..drafting.base import OnStep
 
+OFFLINE_CHOSEN = "--offline: drafting with the offline default (docs/offline.md)."
 OFFLINE_NOTICE = (
     "No LLM configured: drafting with the offline default (one row per O*NET task, scored from the published "
     "human exposure labels and a learned task model; protective principles, growth, evidence and barriers "
@@ -53,7 +54,9 @@ def draft(
     ep = llm.resolve()
     err = console(stderr=True)
     if ep is None:
-        err.print(f"[yellow]{OFFLINE_NOTICE}[/]", soft_wrap=True)
+        err.print(f"[yellow]{OFFLINE_CHOSEN if llm.offline else OFFLINE_NOTICE}[/]", soft_wrap=True)
+        if notes is not None:
+            err.print(f"[yellow]The offline default does not read notes: {notes} is not used in this draft.[/]", soft_wrap=True)
         d = api.draft(occ, title=title, calibration=calibration_set(calibration, err))
     else:
         err.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", soft_wrap=True)

@@ -100,6 +100,8 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to ch
     """Check hand-edited assessments against the schema and the methodology; exit 2 on any problem."""
     from .. import api
 
+    from rich.markup import escape
+
     out, problems = console(), 0
     for f in files:
         try:
@@ -111,8 +113,13 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to ch
             continue
         bad = report.disagreements if report else []
         for c in bad:
-            out.print(f"[yellow]{f}:line {c.line}: {c.figure} written {c.written!r}, computed {c.computed!r}[/]")
-        out.print(f"[green]ok[/] {f} ({len(a.tasks)} task rows{', figures differ' if bad else ''})")
+            out.print(escape(f"{f}:line {c.line}: {c.figure} written {c.written!r}, computed {c.computed!r}"), style="yellow")
+        # what `score` shows beside the figures: label/score mismatches and the document's import warnings
+        for w in api.score(a).label_warnings:
+            out.print(escape(f"{f}: label check: {w}"), style="yellow", soft_wrap=True)
+        for w in report.warnings if report else []:
+            out.print(escape(f"{f}: warning: {w}"), style="yellow", soft_wrap=True)
+        out.print(f"[green]ok[/] {escape(str(f))} ({len(a.tasks)} task rows{', figures differ' if bad else ''})")
     if problems:
         raise typer.Exit(2)
 
