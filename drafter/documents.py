@@ -38,6 +38,9 @@ def draft_paths(folder: Path, stem: str) -> tuple[Path, Path]:
     return Path(folder) / f"{stem}.json", Path(folder) / f"{stem}.md"
 
 
+DRAFT_ONLY = ("draft",)  # a new draft replaces only an unedited draft, never a review stored by `drafter import`
+
+
 def write_draft(
     a: Assessment, card: ScoreCard | None, folder: Path, stem: str, force: bool = False
 ) -> tuple[Path, Path]:
@@ -47,7 +50,7 @@ def write_draft(
     Neither is written if either is a file drafter did not write or that was edited since (an assessor's
     review): ``files.OverwriteRefused``; ``force`` writes anyway, keeping the old files as numbered backups."""
     json_path, md_path = draft_paths(folder, stem)
-    check_overwrite([md_path, json_path], force)
-    write_owned(md_path, render_markdown(a, card=card), force)
-    write_owned(json_path, assessment_json(a), force)
+    check_overwrite([md_path, json_path], force, DRAFT_ONLY)
+    write_owned(md_path, render_markdown(a, card=card), force, "draft", DRAFT_ONLY)
+    write_owned(json_path, assessment_json(a), force, "draft", DRAFT_ONLY)
     return json_path, md_path

@@ -67,8 +67,10 @@ def _umask() -> int:
 # --- overwrite protection: an assessor's file is never replaced unasked ------------------------------------
 
 WRITTEN_DIR = ".drafter-written"
-"""Beside the files drafter writes: one ``NAME.sha256`` per file, the hash of what drafter last wrote there.
-One small file per written file (not one shared manifest), so concurrent batch workers never contend."""
+"""Beside the files drafter writes: one ``NAME.sha256`` per file, the hash of what drafter last wrote there and
+which command wrote it (``draft``, ``import``, ``render``). One small file per written file (not one shared
+manifest), so concurrent batch workers never contend."""
+ANY_ORIGIN: tuple[str, ...] = ()
 
 
 class OverwriteRefused(DrafterError):
@@ -83,25 +85,27 @@ def _record(path: Path) -> Path:
     return path.parent / WRITTEN_DIR / f"{path.name}.sha256"
 
 
-def written_unchanged(path: Path) -> bool:
-    """Whether ``path`` holds exactly what drafter last wrote there."""
+def written_unchanged(path: Path, origins: tuple[str, ...] = ANY_ORIGIN) -> bool:
+    """Whether ``path`` holds exactly what drafter last wrote there (by one of ``origins``, if given: a
+    reviewed draft stored by ``drafter import`` is drafter's file but an assessor's work, not a draft's)."""
     try:
-        recorded = _record(path).read_text(encoding="ascii").strip()
-        return recorded == _digest(Path(path).read_bytes())
+        digest, _, origin = _record(path).read_text(encoding="ascii").strip().partition(" ")
+        return digest == _digest(Path(path).read_bytes()) and (not origins or origin in origins)
     except (FileNotFoundError, UnicodeDecodeError):
         return False
 
 
-def check_overwrite(paths: list[Path], force: bool) -> None:
+def check_overwrite(paths: list[Path], force: bool, origins: tuple[str, ...] = ANY_ORIGIN) -> None:
     """Refuse (before anything is written) when any of ``paths`` is a file drafter may not replace."""
     if force:
         return
-    kept = [p for p in paths if Path(p).exists() and not written_unchanged(Path(p))]
+    kept = [p for p in paths if Path(p).exists() and not written_unchanged(Path(p), origins)]
     if kept:
         names = ", ".join(str(p) for p in kept)
+        what = "a draft drafter wrote" if origins == ("draft",) else "a file drafter wrote"
         raise OverwriteRefused(
-            f"{names}: not written by drafter or edited since; nothing written (--force replaces it and keeps "
-            f"the old file as a numbered backup, e.g. {kept[0]}.~1~)"
+            f"{names}: edited since drafter wrote it, or not {what} (an imported review counts as edited); "
+            f"nothing written (--force replaces it and keeps the old file as a numbered backup, e.g. {kept[0]}.~1~)"
         )
 
 
@@ -114,15 +118,18 @@ def numbered_backup(path: Path) -> Path:
     return backup
 
 
-def write_owned(path: Path, data: str | bytes, force: bool = False) -> Path | None:
-    """Write ``path`` atomically unless that would lose someone's file: a file drafter did not write (or that
-    changed since) is refused, or with ``force`` kept as a numbered backup, which is returned."""
+def write_owned(
+    path: Path, data: str | bytes, force: bool = False, origin: str = "draft", replaces: tuple[str, ...] = ANY_ORIGIN
+) -> Path | None:
+    """Write ``path`` atomically unless that would lose someone's file: a file drafter did not write (by one
+    of ``replaces``, if given), or that changed since, is refused, or with ``force`` kept as a numbered backup,
+    which is returned. ``origin`` names the command writing, for the next write's check."""
     path = Path(path)
-    check_overwrite([path], force)
-    backup = numbered_backup(path) if path.exists() and not written_unchanged(path) else None
+    check_overwrite([path], force, replaces)
+    backup = numbered_backup(path) if path.exists() and not written_unchanged(path, replaces) else None
     raw = data.encode("utf-8") if isinstance(data, str) else data
     atomic_write(path, raw)
-    atomic_write(_record(path), _digest(raw) + "\n")
+    atomic_write(_record(path), f"{_digest(raw)} {origin}\n")
     return backup
 
 

@@ -24,7 +24,7 @@ def test_draft_refuses_to_overwrite_an_edited_draft_and_force_keeps_a_backup(run
 
     r = _draft(run_cli, tmp_path)
     assert r.returncode == 2
-    assert f"drafts/{CODE}.md: not written by drafter or edited since" in r.stderr
+    assert f"drafts/{CODE}.md: edited since drafter wrote it" in r.stderr
     assert "--force" in r.stderr and "Traceback" not in r.stderr
     assert md.read_text() == edited  # neither file of the pair was touched
     assert (tmp_path / "drafts" / f"{CODE}.json").read_bytes() == json_before

@@ -57,7 +57,7 @@ def render(
         refuse_same_path(file, output, "json" if is_json(file, read_text(file)) else "md", format)
     text = api.render(a, "md" if format == "md" else "json")
     if output:
-        _write(output, text, force)
+        _write(output, text, force, "render")
     else:
         sys.stdout.write(text)
 
@@ -82,14 +82,14 @@ def import_(
         fail(
             f"{document}: {len(imported.report.disagreements)} written figure(s) differ from the scorer; nothing written"
         )
-    _write(output, assessment_json(imported.assessment), force)
+    _write(output, assessment_json(imported.assessment), force, "import")
 
 
-def _write(output: Path, text: str, force: bool) -> None:
-    """Write a user-named output file, never losing one drafter did not write (docs/methodology.md)."""
+def _write(output: Path, text: str, force: bool, origin: str) -> None:
+    """Write a user-named output file, never losing one drafter did not write or that was edited (README)."""
     from ..files import write_owned
 
-    backup = write_owned(output, text, force)
+    backup = write_owned(output, text, force, origin)
     err = console(stderr=True)
     if backup:
         err.print(f"kept the previous {output} as {backup}", soft_wrap=True)
