@@ -299,7 +299,9 @@ class FakeOpenAI:
                 if behaviour == "500":
                     return self._send(500, b'{"error": {"message": "The server had an error", "type": "server_error"}}')
                 if behaviour == "html":  # a proxy's or login page's HTML, with HTTP 200
-                    return self._send(200, b"<!DOCTYPE html><html><body>Please sign in</body></html>", None, "text/html")
+                    return self._send(
+                        200, b"<!DOCTYPE html><html><body>Please sign in</body></html>", None, "text/html"
+                    )
                 if behaviour == "hang":
                     time.sleep(server.script.hang_seconds)
                 name = _model_name(body)

@@ -27,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
 def _version(value: bool) -> None:
     if value:
         from .. import __version__

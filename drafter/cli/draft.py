@@ -56,7 +56,10 @@ def draft(
     if ep is None:
         err.print(f"[yellow]{OFFLINE_CHOSEN if llm.offline else OFFLINE_NOTICE}[/]", soft_wrap=True)
         if notes is not None:
-            err.print(f"[yellow]The offline default does not read notes: {notes} is not used in this draft.[/]", soft_wrap=True)
+            err.print(
+                f"[yellow]The offline default does not read notes: {notes} is not used in this draft.[/]",
+                soft_wrap=True,
+            )
         d = api.draft(occ, title=title, calibration=calibration_set(calibration, err))
     else:
         err.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", soft_wrap=True)

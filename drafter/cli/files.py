@@ -98,9 +98,9 @@ def _write(output: Path, text: str, force: bool, origin: str) -> None:
 
 def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to check (JSON or house format).")]) -> None:
     """Check hand-edited assessments against the schema and the methodology; exit 2 on any problem."""
-    from .. import api
-
     from rich.markup import escape
+
+    from .. import api
 
     out, problems = console(), 0
     for f in files:
@@ -113,7 +113,9 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to ch
             continue
         bad = report.disagreements if report else []
         for c in bad:
-            out.print(escape(f"{f}:line {c.line}: {c.figure} written {c.written!r}, computed {c.computed!r}"), style="yellow")
+            out.print(
+                escape(f"{f}:line {c.line}: {c.figure} written {c.written!r}, computed {c.computed!r}"), style="yellow"
+            )
         # what `score` shows beside the figures: label/score mismatches and the document's import warnings
         for w in api.score(a).label_warnings:
             out.print(escape(f"{f}: label check: {w}"), style="yellow", soft_wrap=True)

@@ -61,12 +61,10 @@ def evaluate(
     )
     violations = evaluate_gate(run, base, checks)
     judged = sum(1 for r in run.roles if r.samples and not r.error)
-    record = {
-        "baseline": str(baseline) if baseline else "perfect agreement",
-        "violations": [v.describe() for v in violations],
-    }
+    described = [v.describe() for v in violations]
     if not judged:
         why = (run.failed or run.skipped or ["no golden roles"])[0]
-        record["violations"].append(f"no role was judged, so nothing was gated (first: {why})")
+        described.append(f"no role was judged, so nothing was gated (first: {why})")
+    record = {"baseline": str(baseline) if baseline else "perfect agreement", "violations": described}
     json_path, html_path = save_run(run, output, record)
     return EvalOutcome(run, record, violations, base, json_path, html_path, judged)

@@ -48,7 +48,9 @@ def _index_drafts(directory: Path, all_files: bool = False) -> dict[str, list[tu
             found.setdefault(k, []).append((path, a))
     if all_files:
         return found
-    newest = {k: max(got, key=lambda pa: (pa[0].stat().st_mtime_ns, pa[0].suffix == ".json")) for k, got in found.items()}
+    newest = {
+        k: max(got, key=lambda pa: (pa[0].stat().st_mtime_ns, pa[0].suffix == ".json")) for k, got in found.items()
+    }
     return {k: [pa] for k, pa in newest.items()}
 
 
@@ -96,7 +98,9 @@ def run_eval(
             on_role(key, "failed")
             continue
         if not made:
-            skipped.append(f"{title} ({key}): " + (f"no draft in {drafts_dir}" if drafts_dir else f"--samples {samples}"))
+            skipped.append(
+                f"{title} ({key}): " + (f"no draft in {drafts_dir}" if drafts_dir else f"--samples {samples}")
+            )
             on_role(key, "skipped")
             continue
         results: list[RoleResult] = []

@@ -246,7 +246,6 @@ class LLM:
             kind, msg = ErrorKind.INVALID, f"answer could not be used after {n} attempts: {str(cause)[:300]}"
         return LLMError(kind, redact(f"{step}: {msg}", self.secrets) or "", ctx)
 
-
     def _not_completion(self, step: str, ctx: CallContext) -> LLMError:
         """An HTTP 200 that is no chat completion (a proxy's or login page): say so, with the URL asked."""
         url = (self.endpoint.base_url or "https://api.openai.com/v1").rstrip("/") + "/chat/completions"
