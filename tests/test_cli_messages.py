@@ -37,3 +37,11 @@ def test_validate_shows_the_label_warnings_score_shows(run_cli, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "a.json: label check: tasks[1]" in r.stdout
     assert "Label check: tasks[1]" in run_cli("score", "a.json", cwd=tmp_path).stdout  # the same warning
+
+
+def test_file_names_that_look_like_markup_are_printed_as_typed(run_cli, tmp_path):
+    (tmp_path / "[review]v2.json").write_text(GOLDEN.read_text())
+    r = run_cli("render", "[review]v2.json", "-o", "[x]y.md", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "wrote [x]y.md" in r.stderr
+    assert "ok [review]v2.json" in run_cli("validate", "[review]v2.json", cwd=tmp_path).stdout

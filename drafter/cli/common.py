@@ -56,7 +56,7 @@ def calibration_set(option: Path | None, err: Console):
 
     cal = CalibrationSet.load(calibration_dir(option))
     for why in cal.skipped:
-        err.print(f"[yellow]calibration: skipped {why}[/]", soft_wrap=True)
+        err.print(f"calibration: skipped {why}", style="yellow", markup=False, soft_wrap=True)
     return cal
 
 

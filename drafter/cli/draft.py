@@ -56,13 +56,11 @@ def draft(
     if ep is None:
         err.print(f"[yellow]{OFFLINE_CHOSEN if llm.offline else OFFLINE_NOTICE}[/]", soft_wrap=True)
         if notes is not None:
-            err.print(
-                f"[yellow]The offline default does not read notes: {notes} is not used in this draft.[/]",
-                soft_wrap=True,
-            )
+            err.print(f"The offline default does not read notes: {notes} is not used in this draft.", style="yellow",
+                      markup=False, soft_wrap=True)  # fmt: skip
         d = api.draft(occ, title=title, calibration=calibration_set(calibration, err))
     else:
-        err.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", soft_wrap=True)
+        err.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", markup=False, soft_wrap=True)
         if notes is None:
             from .labour import notes_notice
 
@@ -74,14 +72,14 @@ def draft(
             )  # fmt: skip
     json_path, md_path = api.write(d, out, force=force)
     print_scorecard(console(), d.assessment, d.scorecard, None)
-    err.print(f"wrote {json_path} and {md_path}")
+    err.print(f"wrote {json_path} and {md_path}", markup=False, soft_wrap=True)
     if unmapped := d.assessment.unmapped_onet_tasks:
         why = next(iter(unmapped.values()))
         err.print(
-            f"[yellow]warning: {len(unmapped)} of {len(occ.tasks)} tasks have no row in the draft (first reason: "
-            f"{why}); they are listed with their reasons under unmapped_onet_tasks in {json_path}[/]",
-            soft_wrap=True,
-        )
+            f"warning: {len(unmapped)} of {len(occ.tasks)} tasks have no row in the draft (first reason: "
+            f"{why}); they are listed with their reasons under unmapped_onet_tasks in {json_path}",
+            style="yellow", markup=False, soft_wrap=True,
+        )  # fmt: skip
 
 
 @contextmanager

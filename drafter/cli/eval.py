@@ -118,7 +118,7 @@ def _golden(
             title = f"Against the baseline {baseline} (roles: changed metrics only)"
             print_comparison(console(), outcome.changes(), title)
         print_eval(console(), run, outcome.gate)
-        err.print(f"wrote {outcome.json_path} and {outcome.html_path}")
+        err.print(f"wrote {outcome.json_path} and {outcome.html_path}", markup=False, soft_wrap=True)
     if not outcome.judged:
         fail(outcome.gate["violations"][-1], 1)
     if fail_on_regression and not outcome.passed:

@@ -92,8 +92,8 @@ def _write(output: Path, text: str, force: bool, origin: str) -> None:
     backup = write_owned(output, text, force, origin)
     err = console(stderr=True)
     if backup:
-        err.print(f"kept the previous {output} as {backup}", soft_wrap=True)
-    err.print(f"wrote {output}", soft_wrap=True)
+        err.print(f"kept the previous {output} as {backup}", markup=False, soft_wrap=True)
+    err.print(f"wrote {output}", markup=False, soft_wrap=True)
 
 
 def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to check (JSON or house format).")]) -> None:
@@ -134,7 +134,7 @@ def schema_export(
     from ..schema_export import export
 
     for p in export(directory):
-        console().print(f"wrote {p}")
+        console().print(f"wrote {p}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
