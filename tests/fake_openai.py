@@ -375,11 +375,13 @@ class FakeOpenAI:
             def log_message(self, *args) -> None:  # keep test output clean
                 pass
 
-            def _send(self, status: int, payload: bytes, headers: dict | None = None) -> None:
+            def _send(
+                self, status: int, payload: bytes, headers: dict | None = None, content_type: str = "application/json"
+            ) -> None:
                 if server.budget is not None:
                     headers = server.budget.headers() | (headers or {})
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
@@ -437,6 +439,10 @@ class FakeOpenAI:
                     )
                 if behaviour == "500":
                     return self._send(500, b'{"error": {"message": "The server had an error", "type": "server_error"}}')
+                if behaviour == "html":  # a proxy's or login page's HTML, with HTTP 200
+                    return self._send(
+                        200, b"<!DOCTYPE html><html><body>Please sign in</body></html>", None, "text/html"
+                    )
                 if behaviour == "hang":
                     time.sleep(server.script.hang_seconds)
                 name = _model_name(body)

@@ -119,6 +119,7 @@ class BatchSettings:
     retry_failed: bool = False
     use_cache: bool = True
     processes: int = 0  # 0: one per 16 concurrent roles, at most one per core
+    force: bool = False  # replace drafts edited since drafter wrote them (keeping numbered backups)
 
 
 ONE_LOOP_CALLS_PER_SECOND = 100  # what one worker process's event loop sustains with room to spare (docs/batch.md)
@@ -200,7 +201,7 @@ def run_batch(
         runner = BatchRunner(
             state, out, drafter, catalog=catalog, concurrency=settings.concurrency, role_retries=settings.role_retries,
             caps=Caps(settings.max_cost, settings.max_tokens), on_role=on_role,
-            worker_drafter=worker_drafter if drafter.io_bound else None,
+            worker_drafter=worker_drafter if drafter.io_bound else None, force=settings.force,
         )  # fmt: skip
         Path(out).mkdir(parents=True, exist_ok=True)
         recovered = state.recover(settings.retry_failed)

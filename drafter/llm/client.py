@@ -224,6 +224,10 @@ class LLM:
             ) from None
         except (InstructorRetryException, openai.APIError, instructor.core.exceptions.InstructorError) as e:
             raise self._explain(step, e, ctx) from None
+        except (AttributeError, TypeError, KeyError):  # the SDK reading a page as a completion ('str' object ...)
+            if ctx.not_completion:
+                raise self._not_completion(step, ctx) from None
+            raise
         finally:
             validation_context.reset(facts)
             current_call.reset(token)
@@ -231,6 +235,8 @@ class LLM:
     def _explain(self, step: str, e: Exception, ctx: CallContext) -> LLMError:
         import openai
 
+        if ctx.not_completion:
+            return self._not_completion(step, ctx)
         cause: BaseException = e
         while cause.__cause__ is not None and not isinstance(cause, openai.APIError | ValidationError):
             cause = cause.__cause__
@@ -242,7 +248,8 @@ class LLM:
         elif isinstance(cause, openai.APIConnectionError):
             kind, msg = (
                 ErrorKind.CONNECTION,
-                f"could not connect to {self.endpoint.base_url or 'api.openai.com'} ({n} attempts)",
+                f"could not connect to {self.endpoint.base_url or 'api.openai.com'} ({n} attempts); "
+                "without network, --offline drafts with the offline default",
             )
         elif isinstance(cause, openai.InternalServerError):
             kind, msg = ErrorKind.SERVER_ERROR, f"server error (HTTP {cause.status_code}) on all {n} attempts"
@@ -254,6 +261,20 @@ class LLM:
         else:
             kind, msg = ErrorKind.INVALID, f"answer could not be used after {n} attempts: {str(cause)[:300]}"
         return LLMError(kind, redact(f"{step}: {msg}", self.secrets) or "", ctx)
+
+    def _not_completion(self, step: str, ctx: CallContext) -> LLMError:
+        """An HTTP 200 that is no chat completion (a proxy's or login page): say so, with the URL asked."""
+        url = (self.endpoint.base_url or "https://api.openai.com/v1").rstrip("/") + "/chat/completions"
+        return LLMError(
+            ErrorKind.HTTP_ERROR,
+            redact(
+                f"{step}: the server at {url} did not answer in the chat-completions format (got {ctx.not_completion}); "
+                "check --base-url (an OpenAI-compatible API usually ends in /v1)",
+                self.secrets,
+            )
+            or "",
+            ctx,
+        )
 
 
 def _result(step: str, ctx: CallContext) -> StepResult:

@@ -31,6 +31,7 @@ class CallContext:
     usage: Usage = field(default_factory=Usage)  # of the requests that reached the network
     usage_missing: int = 0
     latency_ms: float = 0.0
+    not_completion: str | None = None  # what a 2xx answer that was no chat completion looked like (HTML, ...)
 
 
 current_call: ContextVar[CallContext | None] = ContextVar("drafter_call", default=None)
@@ -107,6 +108,9 @@ class _Exchange:
                 usage, total, finish = _answer(json.loads(text))
             except (ValueError, AttributeError, IndexError, TypeError):
                 error = "response body is not a chat completion JSON object"
+            if error is not None:
+                kind = response.headers.get("content-type", "no content type")
+                ctx.not_completion = f"HTTP {response.status_code} {kind}: {' '.join(text[:60].split())!r}"
         else:
             error = f"HTTP {response.status_code}"
         if limiter is not None:
