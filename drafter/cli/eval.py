@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -79,20 +80,12 @@ def _golden(
     from .. import api
     from ..drafting import drafter_for
 
-    drafter = None
     if drafts is None:
-        if ep is None:
-            err.print("[yellow]No LLM configured: evaluating the offline default.[/]")
-        else:
-            err.print(f"Evaluating {ep.describe()}", soft_wrap=True)
-        drafter = drafter_for(ep, use_cache=use_cache)
-    try:
-        with err.status("drafting and judging…"):
-            outcome = api.evaluate(drafter, drafts=drafts, samples=samples, gate=gate, baseline=baseline, output=output,
-                                   on_role=lambda key, status: err.print(f"  {key}: {status}"))  # fmt: skip
-    finally:
-        if drafter:
-            drafter.close()
+        err.print("[yellow]No LLM configured: evaluating the offline default.[/]" if ep is None else f"Evaluating {ep.describe()}", soft_wrap=True)  # fmt: skip
+    drafter = drafter_for(ep, use_cache=use_cache) if drafts is None else None
+    with drafter or nullcontext(), err.status("drafting and judging…"):
+        outcome = api.evaluate(drafter, drafts=drafts, samples=samples, gate=gate, baseline=baseline, output=output,
+                               on_role=lambda key, status: err.print(f"  {key}: {status}"))  # fmt: skip
     run = outcome.run
     if as_json:
         print(json.dumps({"run_id": run["run_id"], "aggregates": run["aggregates"], "usage": run["usage"],
@@ -127,14 +120,10 @@ def _label_tier(
         fail("--backend llm needs an endpoint (--endpoint, --base-url/--model or OPENAI_API_KEY)")
     # the published GPT-4 labels need no drafter; the offline default must not see the labels it is graded on
     drafter = None if name == "gpt4-labels" else drafter_for(ep if name == "llm" else None, hold_out=True)
-    try:
-        with Progress(console=err, transient=True) as progress:
-            bar = progress.add_task(f"onet-labels tier ({name})", total=None)
-            result = run_label_tier(drafter, sample=sample, seed=seed,
-                                    on_progress=lambda done, total: progress.update(bar, completed=done, total=total))  # fmt: skip
-    finally:
-        if drafter:
-            drafter.close()
+    with drafter or nullcontext(), Progress(console=err, transient=True) as progress:
+        bar = progress.add_task(f"onet-labels tier ({name})", total=None)
+        result = run_label_tier(drafter, sample=sample, seed=seed,
+                                on_progress=lambda done, total: progress.update(bar, completed=done, total=total))  # fmt: skip
     if as_json:
         print(json.dumps(result, indent=2))
         return
