@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -98,14 +99,10 @@ def _golden(
         else:
             err.print(f"Evaluating {ep.describe()}", soft_wrap=True)
         drafter = drafter_for(ep, use_cache=use_cache, calibration=cal)
-    try:
-        with err.status("drafting and judging…"):
-            outcome = api.evaluate(drafter, drafts=drafts, samples=samples, all_files_as_samples=all_files_as_samples,
-                                   gate=gate, baseline=baseline, output=output,
-                                   on_role=lambda key, status: err.print(f"  {key}: {status}"))  # fmt: skip
-    finally:
-        if drafter:
-            drafter.close()
+    with drafter or nullcontext(), err.status("drafting and judging…"):
+        outcome = api.evaluate(drafter, drafts=drafts, samples=samples, all_files_as_samples=all_files_as_samples,
+                               gate=gate, baseline=baseline, output=output,
+                               on_role=lambda key, status: err.print(f"  {key}: {status}"))  # fmt: skip
     run = outcome.run
     if as_json:
         summary = run.model_dump(mode="json", include={"run_id", "aggregates", "usage"})
@@ -142,14 +139,10 @@ def _label_tier(
         fail("--backend llm needs an endpoint (--endpoint, --base-url/--model or OPENAI_API_KEY)")
     # the published GPT-4 labels need no drafter; the offline default must not see the labels it is graded on
     drafter = None if name == "gpt4-labels" else drafter_for(ep if name == "llm" else None, hold_out=True)
-    try:
-        with Progress(console=err, transient=True) as progress:
-            bar = progress.add_task(f"onet-labels tier ({name})", total=None)
-            result = run_label_tier(drafter, sample=sample, seed=seed,
-                                    on_progress=lambda done, total: progress.update(bar, completed=done, total=total))  # fmt: skip
-    finally:
-        if drafter:
-            drafter.close()
+    with drafter or nullcontext(), Progress(console=err, transient=True) as progress:
+        bar = progress.add_task(f"onet-labels tier ({name})", total=None)
+        result = run_label_tier(drafter, sample=sample, seed=seed,
+                                on_progress=lambda done, total: progress.update(bar, completed=done, total=total))  # fmt: skip
     if as_json:
         print(json.dumps(result, indent=2))
         return
