@@ -53,6 +53,15 @@ class EvidenceSource(StrEnum):
     MODEL = "model"  # recalled by the model: verify before publishing
 
 
+class ReinstatementSize(StrEnum):
+    """How much new work AI creates for the role (the rubric's reinstatement levels)."""
+
+    NONE = "none"
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
 class RoleDefinition(_Model):
     job_title: NonEmpty
     soc_code: Annotated[str, StringConstraints(pattern=SOC_PATTERN)] | None = Field(
@@ -98,10 +107,34 @@ class TaskRow(_Model):
     onet_task_ids: list[int] = Field(default_factory=list, description="O*NET task IDs this row covers.")
 
 
+class EvidenceDimension(StrEnum):
+    JOB_POSTING_TRENDS = "job_posting_trends"
+    COMPANY_ACTIONS = "company_actions"
+    WAGE_TRENDS = "wage_trends"
+    AI_TOOL_MATURITY = "ai_tool_maturity"
+    EXPERT_CONSENSUS = "expert_consensus"
+
+
 class EvidenceItem(_Model):
     score: int | None = Field(ge=-2, le=2, description="-2..+2; None = awaiting assessor input.")
     evidence: str
     source: EvidenceSource | None = None
+
+
+class EvidenceClaim(_Model):
+    """One claim behind an evidence score, with what a reviewer needs to check it.
+
+    ``source`` says who vouches for it: the assessor, the assessor's evidence notes (then ``quote`` is the
+    span of the notes it rests on, verbatim), or the model's recall (to be verified before publishing).
+    """
+
+    dimension: EvidenceDimension
+    claim: NonEmpty
+    figure: str | None = Field(default=None, description="The figure the claim rests on, e.g. '+7%' or '$47,190'.")
+    as_of: str | None = Field(default=None, description="When the figure or claim was true, e.g. 'May 2024'.")
+    source: EvidenceSource
+    citation: str | None = Field(default=None, description="Where it was published, e.g. 'BLS OOH, 2024-34'.")
+    quote: str | None = Field(default=None, description="For source 'notes': the span of the notes, verbatim.")
 
 
 class Evidence(_Model):
@@ -138,6 +171,33 @@ class AssessorOverride(_Model):
         return self
 
 
+class Reinstatement(_Model):
+    """The reinstatement check's verdict: how much new work AI creates, and whether it offsets what it displaces."""
+
+    size: ReinstatementSize
+    offsets_displacement: bool
+
+
+class CareerMove(_Model):
+    """A scored role an affected worker could move to ("Where to look next"), with its published score."""
+
+    title: NonEmpty
+    onet_code: Annotated[str, StringConstraints(pattern=SOC_PATTERN)] | None = None
+    score: float = Field(ge=0, le=100, description="The role's AIJRI score as published (1 dp).")
+    zone: Zone
+    why: NonEmpty = Field(description="Which skills transfer, and what the move takes.")
+
+
+class CalibrationUse(_Model):
+    """A human-scored role a draft was shown for calibration (never the role itself)."""
+
+    title: NonEmpty
+    onet_code: str | None = None
+    score: float = Field(ge=0, le=100)
+    zone: Zone
+    worked_example: bool = Field(default=False, description="Its rows were shown as the worked example.")
+
+
 class CommentarySection(_Model):
     heading: NonEmpty
     body: str
@@ -162,6 +222,9 @@ class Provenance(_Model):
     onet_code: Annotated[str, StringConstraints(pattern=SOC_PATTERN)] | None = None
     inputs: dict[str, str] = Field(default_factory=dict, description="Input files, endpoint, prompt versions…")
     steps: list[StepRecord] = Field(default_factory=list, description="LLM usage per drafting step.")
+    calibration: list[CalibrationUse] = Field(
+        default_factory=list, description="Human-scored roles the drafting prompts showed (never the role itself)."
+    )
     notes: str | None = None
 
 
@@ -172,12 +235,21 @@ class Assessment(_Model):
     growth: GrowthCorrelation
     tasks: list[TaskRow] = Field(min_length=1)
     reinstatement_check: str = ""
+    reinstatement: Reinstatement | None = None
     evidence: Evidence
+    evidence_claims: list[EvidenceClaim] = Field(
+        default_factory=list, description="The claims behind the evidence scores, each with its source."
+    )
     barriers: Barriers
     assessor_override: AssessorOverride = Field(default_factory=AssessorOverride)
     commentary: list[CommentarySection] = Field(default_factory=list)
+    where_to_look_next: list[CareerMove] = Field(
+        default_factory=list, description="Green Zone roles with transferable skills, from the calibration set."
+    )
     unmapped_onet_tasks: dict[int, str] = Field(
-        default_factory=dict, description="O*NET task ID -> why no row covers it (stated, never implied)."
+        default_factory=dict,
+        description="O*NET task ID -> why no row covers it (stated, never implied): the tasks excluded as another "
+        "role's work, and Supplemental tasks left out.",
     )
     provenance: Provenance
 

@@ -118,6 +118,49 @@ def _read_override(text: str) -> dict:
     raise ValueError("expected 'None — formula score accepted. …' or 'RED|YELLOW|GREEN — reasons'")
 
 
+def _show_reinstatement(r: dict) -> str:
+    offsets = "offsets" if r["offsets_displacement"] else "does not offset"
+    return f"{r['size'].capitalize()} — the new work {offsets} the work AI displaces."
+
+
+_REINSTATEMENT = re.compile(
+    r"(none|low|moderate|high)\s*—\s*the new work (offsets|does not offset) the work AI displaces\.?", re.I
+)
+
+
+def _read_reinstatement(text: str) -> dict:
+    if not (mt := _REINSTATEMENT.fullmatch(text)):
+        raise ValueError(
+            "expected 'none|low|moderate|high — the new work offsets (or: does not offset) the work AI displaces.'"
+        )
+    return {"size": mt.group(1).lower(), "offsets_displacement": mt.group(2).lower() == "offsets"}
+
+
+CLAIM_SOURCE = {"assessor": "assessor", "notes": "assessor's notes", "model": "model recall, verify"}
+
+
+def _read_choice(names: dict[str, str], what: str) -> Callable[[str], str]:
+    def read(text: str) -> str:
+        for key, shown in names.items():
+            if text.casefold() in (shown.casefold(), key.casefold()):
+                return key
+        raise ValueError(f"expected {what} ({', '.join(names.values())}), got {text!r}")
+
+    return read
+
+
+def _read_aijri(text: str) -> float:
+    if not re.fullmatch(r"\d{1,3}(\.\d)?", text):
+        raise ValueError(f"expected an AIJRI score like 48.2, got {text!r}")
+    return float(text)
+
+
+def _read_task_id(text: str) -> int:
+    if not text.isdigit():
+        raise ValueError(f"expected an O*NET task ID (a number), got {text!r}")
+    return int(text)
+
+
 TEXT = Codec(lambda v: "" if v is None else str(v), lambda t: t)
 SCORE = Codec(lambda v: AWAITING_INPUT if v is None else str(v), _read_score)
 PERCENT = Codec(lambda v: f"{v}%", _read_percent)
@@ -126,6 +169,13 @@ TITLE = Codec(_show_title, _read_title)
 EVIDENCE = Codec(_show_evidence, _read_evidence)
 TASK = Codec(_show_task, _read_task)
 OVERRIDE = Codec(_show_override, _read_override)
+OPTIONAL_TEXT = Codec(lambda v: v or "", lambda t: t or None)
+REINSTATEMENT = Codec(_show_reinstatement, _read_reinstatement)
+DIMENSION = Codec(lambda v: EVIDENCE_NAMES[v], _read_choice(EVIDENCE_NAMES, "an evidence dimension"))
+CLAIM_SOURCE_CODEC = Codec(lambda v: CLAIM_SOURCE[v], _read_choice(CLAIM_SOURCE, "a source"))
+AIJRI = Codec(lambda v: f"{v:.1f}", _read_aijri)
+ZONE = Codec(str, _read_choice({"Red": "Red", "Yellow": "Yellow", "Green": "Green"}, "a zone"))
+TASK_ID = Codec(str, _read_task_id)
 AWAITABLE_TEXT = Codec(lambda v: v or AWAITING_INPUT, lambda t: None if t in ("", AWAITING_INPUT) else t)
 
 
@@ -165,11 +215,15 @@ class Row:
 
 @dataclass(frozen=True)
 class EachRow:
-    """One row per item of the list at ``path`` (the task rows); its first cell is a field, not a label."""
+    """One row per item of the list at ``path`` (the task rows); its first cell is a field, not a label.
+
+    ``keyed``: the value at ``path`` is a mapping, and each row is one entry, its cells reading ``("key",)``
+    and ``("value",)``."""
 
     path: tuple
     cells: tuple[Cell, ...]
     noun: str
+    keyed: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,6 +231,7 @@ class Table:
     what: str  # the table's name in error messages
     header: tuple[str, ...]
     rows: tuple[Row | EachRow, ...]
+    optional: bool = False  # written only when its list has items; a document without it reads as an empty list
 
 
 @dataclass(frozen=True)
@@ -277,6 +332,13 @@ SECTIONS: tuple[Section, ...] = (
             Line("Task Resistance Score:", Derived("task_resistance_line"), required=True),
             Line("Displacement/Augmentation split:", Derived("split_line")),
             Line("Reinstatement check (Acemoglu):", Field(("reinstatement_check",))),
+            Line("Reinstatement size:", Field(("reinstatement",), REINSTATEMENT)),
+            Table(
+                "Excluded O*NET tasks",
+                ("Excluded O*NET task", "Why no row covers it"),
+                (EachRow(("unmapped_onet_tasks",), (Field(("key",), TASK_ID), Field(("value",))), "task", keyed=True),),
+                optional=True,
+            ),
         ),
     ),
     Section(
@@ -289,6 +351,26 @@ SECTIONS: tuple[Section, ...] = (
                     *_scored_rows("evidence", EVIDENCE_NAMES, Field((), EVIDENCE)),
                     Row("Total", (Derived("evidence_total"),)),
                 ),
+            ),
+            Table(
+                "Evidence items",
+                ("Evidence item", "Dimension", "Figure", "As of", "Source", "Citation", "Quote from the notes"),
+                (
+                    EachRow(
+                        ("evidence_claims",),
+                        (
+                            Field(("claim",)),
+                            Field(("dimension",), DIMENSION),
+                            Field(("figure",), OPTIONAL_TEXT),
+                            Field(("as_of",), OPTIONAL_TEXT),
+                            Field(("source",), CLAIM_SOURCE_CODEC),
+                            Field(("citation",), OPTIONAL_TEXT),
+                            Field(("quote",), OPTIONAL_TEXT),
+                        ),
+                        "evidence item",
+                    ),
+                ),
+                optional=True,
             ),
         ),
     ),
@@ -341,6 +423,24 @@ SECTIONS: tuple[Section, ...] = (
                 ),
             ),
             Line("Assessor override:", Field(("assessor_override",), OVERRIDE)),
+            Table(
+                "Where to look next",
+                ("Where to look next", "O*NET code", "AIJRI", "Zone", "Why skills transfer"),
+                (
+                    EachRow(
+                        ("where_to_look_next",),
+                        (
+                            Field(("title",)),
+                            Field(("onet_code",), OPTIONAL_TEXT),
+                            Field(("score",), AIJRI),
+                            Field(("zone",), ZONE),
+                            Field(("why",)),
+                        ),
+                        "role",
+                    ),
+                ),
+                optional=True,
+            ),
         ),
     ),
     Section("Assessor Commentary", (Commentary(("commentary",), COMMENTARY_HEADINGS),)),

@@ -14,6 +14,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from .rubric import Rubric, RubricError, parse_rubric
+
 DEFAULT_METHODOLOGY = "aijri-v1"
 
 _OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
@@ -64,6 +66,7 @@ class Methodology:
     quick_screen_default: str
     labels_by_score: dict[int, tuple[str, ...]] = field(default_factory=dict)
     provisional: tuple[str, ...] = ()
+    rubric: Rubric | None = None  # what each level of each scale means (the drafting prompts state it)
 
 
 class MethodologyError(ValueError):
@@ -105,7 +108,7 @@ def parse_methodology(data: dict) -> Methodology:
         )
         provisional += [f"sub_labels[{i}]" for i, r in enumerate(subs) if r.provisional]
         provisional += [f"quick_screen[{i}]" for i, r in enumerate(screens) if r.provisional]
-        labels = {int(k): tuple(v) for k, v in data.get("labels_by_score", {}).items() if k != "provisional"}
+        labels = {int(k): tuple(v) for k, v in data.get("labels_by_score", {}).items() if k.isdigit()}
         return Methodology(
             id=data["id"],
             ceiling=Decimal(tr["ceiling"]),
@@ -128,9 +131,12 @@ def parse_methodology(data: dict) -> Methodology:
             quick_screen_default=data.get("quick_screen_default", {}).get("result", "Full assessment needed"),
             labels_by_score=labels,
             provisional=tuple(provisional),
+            rubric=parse_rubric(data.get("rubric", {})),
         )
     except KeyError as e:
         raise MethodologyError(f"methodology: missing key {e.args[0]!r}") from None
+    except RubricError as e:
+        raise MethodologyError(f"methodology: {e}") from None
 
 
 @cache
