@@ -238,6 +238,8 @@ def draft(
         console.print(f"[yellow]{OFFLINE_NOTICE}[/]", soft_wrap=True)
         a = draft_offline(occ, job_title=title)
     else:
+        if notice := _notes_notice(occ, notes is not None):  # issue 15: says what the prompts get as notes
+            console.print(notice, soft_wrap=True)
         a = _draft_llm(occ, ep, title, notes_text, str(notes) if notes else None, not no_cache, console)
     stem = occ.code if occ.code != "custom" else _slug(a.role.job_title)
     json_path, md_path = out / f"{stem}.json", out / f"{stem}.md"
@@ -771,12 +773,8 @@ def onet_show(
             }
             for t, p in zip(occ.tasks, shares, strict=True)
         ]
-        print(
-            json.dumps(
-                {"code": occ.code, "title": occ.title, "source": occ.source, "prior_rule": rule, "tasks": rows},
-                indent=2,
-            )
-        )
+        out = {"code": occ.code, "title": occ.title, "source": occ.source, "prior_rule": rule, "tasks": rows}
+        print(json.dumps(out | {"labour": _labour_json(occ.code)}, indent=2))  # issue 15: BLS figures
         return
     from rich.table import Table
 
@@ -796,8 +794,10 @@ def onet_show(
     console.print(
         f"Priors sum to {sum(shares)}% (rule: {rule}). Labels: E0 none, E1 direct LLM exposure, E2 with LLM-based tools."
     )
+    console.print(_labour_line(occ.code), soft_wrap=True)  # issue 15: employment and median wage, dated
     console.print(
-        "[dim]O*NET task statements © National Center for O*NET Development, CC BY 4.0; labels: GPTs are GPTs (MIT).[/]"
+        "[dim]O*NET task statements © National Center for O*NET Development, CC BY 4.0; labels: GPTs are GPTs (MIT); "
+        "employment and wages: U.S. Bureau of Labor Statistics, OEWS (public domain).[/]"
     )
 
 
@@ -845,6 +845,117 @@ def onet_import(
 
     n_occ, n_tasks, path = import_release(directory)
     _console().print(f"imported {n_occ} occupations and {n_tasks} tasks from {directory} into {path}")
+
+
+# --- issue 15: official labour-market figures (BLS OEWS): `drafter notes`, `drafter bls import|show`, and the
+# helpers `onet show` and `draft` call. One contiguous block, to move into the drafter/cli/ package as a module.
+bls_app = typer.Typer(
+    help="Official employment and wages (BLS OEWS): the bundled May 2025 table and newer imported releases.",
+    no_args_is_help=True,
+)
+app.add_typer(bls_app, name="bls")
+
+
+def _role_facts(code: str):
+    from .labour.facts import shared_facts
+
+    return shared_facts().role(code)
+
+
+def _release_facts(code: str):
+    """The releases alone (no scored assessments read): what `onet show` needs, kept fast."""
+    from .labour.facts import LabourFacts
+    from .labour.tables import LabourTables
+
+    return LabourFacts(LabourTables.load()).role(code)
+
+
+def _labour_json(code: str) -> dict:
+    """What `onet show --json` adds: the role's SOC mapping and figures (`bls show` adds earlier ones)."""
+    return _release_facts(code).to_json()
+
+
+def _labour_line(code: str) -> str:
+    from .labour.views import figures_line
+
+    return figures_line(_release_facts(code))
+
+
+def _notes_notice(occ, notes_given: bool) -> str | None:
+    """What `draft` says about the notes an LLM draft gets when no --notes file is given."""
+    if notes_given:
+        return None
+    facts = _role_facts(occ.code)
+    if facts.role.figures is None:
+        return f"No --notes and no official figures for this role ({facts.role.mapping.reason}): evidence is the model's recall."
+    code = occ.code.removesuffix(".00")
+    return (
+        f"No --notes: the prompts carry the official figures of SOC {facts.role.figures.soc_code} "
+        f"({facts.citation}) as notes; `drafter notes {code}` writes a notes file to complete."
+    )
+
+
+@app.command("notes")
+def notes_cmd(
+    occupation: Annotated[str, typer.Argument(help="O*NET-SOC code (29-2072 or 29-2072.00).")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="The notes file (default notes/CODE.md).")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Job title for the heading (default: the O*NET title).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing notes file.")] = False,
+) -> None:
+    """Write an evidence-notes file for a role: its dated, cited BLS figures, then empty headings to complete."""
+    from .labour.notes import notes_document, write_notes_file
+    from .onet.catalog import Catalog
+
+    occ = Catalog.load_one(occupation)
+    path = output or Path("notes") / f"{occ.code.removesuffix('.00')}.md"
+    facts = _role_facts(occ.code)
+    write_notes_file(path, notes_document(facts, title or occ.title), force=force)
+    console = _console(stderr=True)
+    if facts.role.figures is None:
+        console.print(f"[yellow]No BLS figures for {occ.code}: {facts.role.mapping.reason}.[/]", soft_wrap=True)
+    console.print(f"wrote {path}; complete it, then: drafter draft {occupation} --notes {path}", soft_wrap=True)
+
+
+@bls_app.command("import")
+def bls_import(
+    files: Annotated[
+        list[Path], typer.Argument(help="BLS OE time-series files: oe.data.0.Current (and oe.occupation for titles).")
+    ],
+) -> None:
+    """Import a newer OEWS release from the BLS time-series files into the local store (atomically)."""
+    from .labour.timeseries import import_timeseries
+
+    imported, path = import_timeseries(files)
+    for table, replaced in imported:
+        again = " (replacing the earlier import of it)" if replaced else ""
+        _console().print(
+            f"imported {table.release.citation} ({table.release.id}): {len(table.rows):,} SOC codes into {path}{again}"
+        )
+
+
+@bls_app.command("show")
+def bls_show(
+    occupation: Annotated[str, typer.Argument(help="O*NET-SOC code (29-2072 or 29-2072.00).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """A role's SOC code, its figures in every known release, and the changes drafter can state."""
+    from .labour.facts import shared_facts
+    from .labour.views import print_role_figures
+
+    facts = shared_facts()
+    role = facts.role(occupation)
+    if as_json:
+        import json
+
+        history = [r.to_json() for r in role.role.history]
+        print(json.dumps(role.to_json() | {"history": history}, indent=2))
+        return
+    print_role_figures(_console(), role, facts.tables)
+
+
+# --- end issue 15 ---
 
 
 def main() -> None:

@@ -141,6 +141,10 @@ def print_eval(console: Console, run: dict, gate: dict) -> None:
         console.print(f"LLM: {u['requests']} requests, {u['cache_hits']} cache hits, {tokens:,} tokens{cost}")
     for s in run["skipped"]:
         console.print(f"[dim]skipped: {s}[/]")
+    if labour := run.get("labour"):  # issue 15: employment-weighted zones (older stored runs have none)
+        console.print("Workers covered by the drafts (employment-weighted):")
+        for line in labour["drafted"]["headline"]:
+            console.print(f"  {line}")
     if gate["violations"]:
         console.print(f"[red]Gate failed[/] against {gate['baseline']}:")
         for v in gate["violations"]:

@@ -19,3 +19,8 @@ def data_home() -> Path:
 
 def onet_store_path() -> Path:
     return data_home() / "onet.sqlite"
+
+
+def bls_store_path() -> Path:
+    """Imported BLS OEWS releases (``drafter bls import``); the bundled May 2025 table needs no store."""
+    return data_home() / "bls.sqlite"

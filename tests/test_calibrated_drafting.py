@@ -155,9 +155,10 @@ def test_the_commentary_step_sees_the_role_definition_rationales_and_evidence(ll
 def test_evidence_items_are_structured_and_model_recall_is_marked_for_verification(llm_factory, catalog):
     a = _draft(llm_factory, catalog).assessment
     assert {c.dimension.value for c in a.evidence_claims} == set(EVIDENCE_NAMES)
-    assert all(c.source.value == "model" for c in a.evidence_claims)
+    recalled = [c for c in a.evidence_claims if c.source.value == "model"]
+    assert len(recalled) == 4  # the wage item quotes the official figures the draft got as notes
     md = render_markdown(a)
-    assert md.count("| model recall, verify |") == len(a.evidence_claims)
+    assert md.count("| model recall, verify |") == len(recalled)
     assert a.reinstatement is not None and a.reinstatement.size.value == "moderate"
     assert "Reinstatement size: Moderate — the new work does not offset the work AI displaces." in md
 

@@ -39,6 +39,7 @@ from ..assessment import (
     TaskLabel,
     TaskRow,
 )
+from ..labour.facts import official_evidence
 from ..onet.catalog import Catalog, stems
 from ..onet.model import Occupation, Task
 from ..onet.priors import priors
@@ -198,6 +199,7 @@ def draft_offline(
     pending_principle = PrincipleScore(score=None, rationale=AWAITING)
     pending_barrier = BarrierScore(score=None, rationale=AWAITING)
     pending_evidence = EvidenceItem(score=None, evidence=AWAITING)
+    stated = official_evidence(occ.code)  # issue 15: {"wage_trends": …, "job_posting_trends": …} or {}
     return Assessment(
         role=RoleDefinition(
             job_title=title,
@@ -216,7 +218,13 @@ def draft_offline(
         growth=GrowthCorrelation(score=None, rationale=AWAITING),
         tasks=rows,
         reinstatement_check=AWAITING,
-        evidence=Evidence(**{k: pending_evidence for k in Evidence.model_fields}),
+        # issue 15: the official BLS figures as dated evidence text; every evidence score stays awaiting input
+        evidence=Evidence(
+            **{
+                k: pending_evidence.model_copy(update={"evidence": stated.get(k, AWAITING)})
+                for k in Evidence.model_fields
+            }
+        ),
         barriers=Barriers(**{k: pending_barrier for k in Barriers.model_fields}),
         commentary=[
             CommentarySection(

@@ -36,6 +36,7 @@ from ..assessment import (
     TaskRow,
     Zone,
 )
+from ..labour.notes import notes_for_draft
 from ..llm.client import LLM, StepResult, current_run
 from ..methodology import Methodology, load_methodology
 from ..onet.model import Occupation
@@ -242,6 +243,7 @@ def decompose_request(
 ) -> tuple[list[dict[str, str]], dict]:
     """Messages and validation context of step (a), shared by live drafting and Batch API files."""
     m = methodology or load_methodology()
+    notes, _ = notes_for_draft(occ.code, notes, None)  # issue 15: no notes given -> the official BLS figures
     required, optional = required_task_ids(occ)
     msgs = messages(
         "decompose.j2", system_variables(m), role_variables(occ, job_title or occ.title, notes, calibration),
@@ -255,6 +257,7 @@ def _steps(
 ) -> Generator[Call, tuple, Draft]:
     """The pipeline without I/O: yields each LLM call it needs, receives (answer, StepResult), returns the draft."""
     m = methodology or load_methodology()
+    notes, notes_source = notes_for_draft(occ.code, notes, notes_source)  # issue 15: no notes -> official figures
     title = job_title or occ.title
     _required, optional = required_task_ids(occ)
     by_id = {t.id: t for t in occ.tasks}

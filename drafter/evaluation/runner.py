@@ -195,6 +195,7 @@ def run_eval(
     }
     config = backend.describe() if backend else {"backend": "drafts", "drafts_dir": str(drafts_dir)}
     config |= {"samples": samples, "golden": sorted(golden), "reference_points": [p.title for p in points]}
+    labour = employment_weighted(roles, getattr(backend, "catalog", None))  # issue 15: workers covered, by zone
     return {
         "run_id": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -204,7 +205,32 @@ def run_eval(
         "usage": backend.usage() if backend else {},
         "skipped": skipped,
         "failed": [f"{r['title']} ({r['key']}): {r['error']}" for r in roles if r["error"]],
+        "labour": labour,
     }
+
+
+# --- issue 15: employment-weighted zones of the judged roles (drafted and human), BLS OEWS employment ---
+def employment_weighted(roles: list[dict], catalog=None) -> dict:
+    """The workers the judged roles cover by zone, for the drafts (each role's most common zone over its samples)
+    and for the human scores; a SOC code's workers are split among all the O*NET occupations that share it."""
+    from collections import Counter
+
+    from ..labour.tables import LabourTables
+    from ..labour.weighting import employment_weighted_zones
+    from ..onet.catalog import Catalog
+
+    tables, judged = LabourTables.load(), [r for r in roles if r["samples"]]
+    universe = list((catalog or Catalog.load()).by_code)
+    drafted = [(r["key"], Counter(s["draft_zone"] for s in r["samples"]).most_common(1)[0][0]) for r in judged]
+    human = [(r["key"], r["samples"][0]["golden_zone"]) for r in judged]
+    out = {}
+    for name, pairs, verb in (("drafted", drafted, "drafted"), ("human", human, "scored")):
+        dist = employment_weighted_zones(pairs, tables, universe)
+        out[name] = dist.to_json() | {"headline": dist.headline(verb)}
+    return out
+
+
+# --- end issue 15 ---
 
 
 def _metric(r: RoleResult, name: str) -> float | None:
