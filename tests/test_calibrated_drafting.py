@@ -233,3 +233,17 @@ def test_an_invented_score_in_the_calibration_note_is_re_asked_through_the_serve
     reask = _text(fake_llm.requests[4])
     assert "calibration_note cites AIJRI score(s) 22.6 that the calibration table does not list" in reask
     assert "22.6" not in a.assessor_override.note and a.provenance.steps[3].attempts == 2
+
+
+def test_the_preview_builds_exactly_the_messages_a_draft_sends(llm_factory, fake_llm, catalog):
+    from drafter.drafting.preview import preview_prompts, preview_text
+
+    _draft(llm_factory, catalog, "43-6013")
+    preview = preview_prompts(catalog.get("43-6013"))
+    assert [p.step for p in preview] == list(STEPS)
+    sent = fake_llm.requests
+    assert [{k: m[k] for k in ("role", "content")} for m in sent[0]["messages"]] == preview[0].messages
+    for p, body in zip(preview, sent, strict=True):
+        assert p.messages[:2] == [{k: m[k] for k in ("role", "content")} for m in body["messages"][:2]]
+    text = preview_text(preview)
+    assert text.count("AIJRI RUBRIC") == 1 and "STEP 4 OF 4" in text and "Nothing below was sent." in text
