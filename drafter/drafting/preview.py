@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..assessment import (
-    BarrierScore,
     Barriers,
+    BarrierScore,
     GrowthCorrelation,
     PrincipleScore,
     ProtectivePrinciples,
@@ -88,7 +88,8 @@ def _stand_in(call, occ: Occupation) -> Any:
                 primary_function=STAND_IN, what_this_role_is_not=STAND_IN, typical_experience=STAND_IN
             ),
             protective_principles=ProtectivePrinciples(
-                embodied_physicality=principle, deep_interpersonal_connection=principle,
+                embodied_physicality=principle,
+                deep_interpersonal_connection=principle,
                 goal_setting_moral_judgment=principle,
             ),  # fmt: skip
             growth=GrowthCorrelation(score=None, rationale=STAND_IN),
