@@ -96,7 +96,7 @@ def _stand_in(call, occ: Occupation) -> Any:
             reinstatement=DraftReinstatement.model_construct(
                 size=ReinstatementSize.NONE, offsets_displacement=False, text=STAND_IN
             ),
-            evidence=DraftEvidence.model_construct(**dict.fromkeys(DraftEvidence.model_fields, item)),
+            evidence=DraftEvidence.model_construct(None, **dict.fromkeys(DraftEvidence.model_fields, item)),
             barriers=Barriers(**dict.fromkeys(Barriers.model_fields, barrier)),
         )
     return Commentary.model_construct(calibration_note=STAND_IN, where_to_look_next=[], sections=[])
