@@ -63,3 +63,51 @@ def test_a_malformed_reinstatement_line_names_its_line(golden):
 
     with pytest.raises(HouseFormatError, match=r"line \d+: reinstatement size: expected 'none\|low\|moderate\|high"):
         parse_house_format(md)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_text = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_categories=["Cc", "Cs", "Zl", "Zp"]), st.sampled_from("|\\\u2212")
+    ),
+    min_size=1,
+    max_size=30,
+).filter(lambda s: s.strip() == s and s.strip())
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_any_claims_moves_and_exclusions_round_trip(golden, data):
+    d = golden.model_dump(mode="json")
+    d["unmapped_onet_tasks"] = data.draw(st.dictionaries(st.integers(1, 10**6).map(str), _text, max_size=3))
+    d["unmapped_onet_tasks"] = {
+        k: v for k, v in d["unmapped_onet_tasks"].items() if int(k) not in golden.covered_task_ids()
+    }
+    optional = st.one_of(st.none(), _text)
+    d["evidence_claims"] = data.draw(
+        st.lists(
+            st.fixed_dictionaries({
+                "dimension": st.sampled_from(["job_posting_trends", "wage_trends", "expert_consensus"]),
+                "claim": _text, "figure": optional, "as_of": optional, "citation": optional, "quote": optional,
+                "source": st.sampled_from(["assessor", "notes", "model"]),
+            }),
+            max_size=3,
+        )
+    )  # fmt: skip
+    d["where_to_look_next"] = data.draw(
+        st.lists(
+            st.fixed_dictionaries({
+                "title": _text, "why": _text, "onet_code": st.sampled_from([None, "11-9199.02", "31-1131"]),
+                "score": st.integers(0, 1000).map(lambda n: n / 10), "zone": st.sampled_from(["Red", "Green"]),
+            }),
+            max_size=3,
+        )
+    )  # fmt: skip
+    d["reinstatement"] = data.draw(
+        st.one_of(st.none(), st.fixed_dictionaries({"size": st.sampled_from(["none", "low", "moderate", "high"]),
+                                                    "offsets_displacement": st.booleans()}))
+    )  # fmt: skip
+    a = Assessment.model_validate(d)
+    assert parse_house_format(render_markdown(a)).assessment == a
