@@ -15,6 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from .codes import SOC_PATTERN, normalise_onet_code  # noqa: F401  (re-exported)
+from .usage import Usage
 
 SCHEMA_VERSION = 1
 AWAITING_INPUT = "AWAITING INPUT"  # how the house format prints a score or text awaiting assessor input
@@ -203,16 +204,18 @@ class CommentarySection(_Model):
     body: str
 
 
-class StepRecord(_Model):
+class StepRecord(Usage):  # the tokens are Usage's fields, so a draft's JSON keeps them flat
     """One drafting step's LLM usage, as measured by drafter (not as claimed by the model)."""
 
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    prompt_tokens: int = Field(ge=0, description="Prompt tokens, the cached ones included.")
+    completion_tokens: int = Field(ge=0)
     step: str
     prompt_version: str | None = None
     attempts: int = Field(ge=0, description="HTTP requests made or answered from cache, retries included.")
     requests: int = Field(ge=0, description="Requests that reached the network.")
     cache_hits: int = Field(ge=0)
-    prompt_tokens: int = Field(ge=0)
-    completion_tokens: int = Field(ge=0)
     latency_ms: float = Field(ge=0)
 
 

@@ -270,7 +270,7 @@ def _draft_llm(occ, ep, title, notes_text, notes_source, use_cache, console):
                     progress.update(bar, description=f"{step}…")
                     return
                 progress.advance(bar)
-                tokens = result.prompt_tokens + result.completion_tokens
+                tokens = result.usage.total_tokens
                 note = f", {result.cache_hits} from cache" if result.cache_hits else ""
                 if result.usage_missing:
                     note += f", usage not reported for {result.usage_missing} answer(s)"
@@ -676,8 +676,8 @@ def _eval_golden(ep, drafts, samples, no_cache, baseline, fail_on_regression, ga
     }
     json_path, html_path = save_run(run, output, gate)
     if as_json:
-        print(json.dumps({"run_id": run["run_id"], "aggregates": run["aggregates"], "usage": run["usage"], "gate": gate,
-                          "json": str(json_path), "html": str(html_path)}, indent=2))  # fmt: skip
+        summary = run.model_dump(mode="json", include={"run_id", "aggregates", "usage"})
+        print(json.dumps(summary | {"gate": gate, "json": str(json_path), "html": str(html_path)}, indent=2))
     else:
         from .display import print_comparison, print_eval
 

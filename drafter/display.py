@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -9,6 +11,9 @@ from rich.table import Table
 from .assessment import Assessment
 from .house_format import ConsistencyReport
 from .scoring import ScoreCard
+
+if TYPE_CHECKING:
+    from .evaluation.runs import EvalRun
 
 ZONE_STYLE = {"Red": "bold red", "Yellow": "bold yellow", "Green": "bold green"}
 
@@ -114,36 +119,34 @@ EVAL_COLUMNS = (
 )
 
 
-def print_eval(console: Console, run: dict, gate: dict) -> None:
-    t = Table(title=f"drafter eval {run['run_id']} — {run['config']['backend']}", title_justify="left")
+def print_eval(console: Console, run: EvalRun, gate: dict) -> None:
+    t = Table(title=f"drafter eval {run.run_id} — {run.config['backend']}", title_justify="left")
     for col in EVAL_COLUMNS:
         t.add_column(col, justify="left" if col in ("Role", "Kind", "Zone") else "right")
-    for r in run["roles"]:
-        if r["error"]:
-            t.add_row(r["title"], r["kind"], "", "", "", f"[red]failed: {r['error'][:60]}[/]", *[""] * 6)
+    for r in run.roles:
+        if r.error:
+            t.add_row(r.title, r.kind, "", "", "", f"[red]failed: {r.error[:60]}[/]", *[""] * 6)
             continue
-        s, m = r["samples"][0], r["metrics"]
-        zone = "[green]agrees[/]" if m.get("zone_agreement") == 1 else f"[red]{s['draft_zone']} ≠ {s['golden_zone']}[/]"
-        spread = r["spread"].get("composite_error")
+        s, m = r.samples[0], r.metrics
+        zone = "[green]agrees[/]" if m.get("zone_agreement") == 1 else f"[red]{s.draft_zone} ≠ {s.golden_zone}[/]"
+        spread = r.spread.get("composite_error")
         t.add_row(
-            r["title"], r["kind"], f"{s['golden_score']:.1f}", f"{s['draft_score']:.1f}",
+            r.title, r.kind, f"{s.golden_score:.1f}", f"{s.draft_score:.1f}",
             _fmt(m.get("composite_error")) + (f" ± {spread:.2f}" if spread else ""), zone, _fmt(m.get("task_score_mae")),
             _fmt(m.get("task_score_qwk")), _fmt(m.get("label_agreement"), pct=True), _fmt(m.get("time_share_tv")),
             _fmt(m.get("evidence_total_error")), _fmt(m.get("barrier_total_error")),
         )  # fmt: skip
     console.print(t)
-    means = ", ".join(f"{k} {v['mean']:.3f} (n={v['n']})" for k, v in run["aggregates"].items() if v["n"])
+    means = ", ".join(f"{k} {v.mean:.3f} (n={v.n})" for k, v in run.aggregates.items() if v.n)
     console.print(f"Means over roles: {means}")
-    if run["usage"]:
-        u = run["usage"]
-        cost = f", ${u['cost_usd']}" if u.get("cost_usd") is not None else ""
-        tokens = u["prompt_tokens"] + u["completion_tokens"]
-        console.print(f"LLM: {u['requests']} requests, {u['cache_hits']} cache hits, {tokens:,} tokens{cost}")
-    for s in run["skipped"]:
-        console.print(f"[dim]skipped: {s}[/]")
-    if labour := run.get("labour"):  # issue 15: employment-weighted zones (older stored runs have none)
+    if u := run.usage:
+        cost = f", ${u.cost_usd}" if u.cost_usd is not None else ""
+        console.print(f"LLM: {u.requests} requests, {u.cache_hits} cache hits, {u.total_tokens:,} tokens{cost}")
+    for note in run.skipped:
+        console.print(f"[dim]skipped: {note}[/]")
+    if run.labour:  # issue 15: employment-weighted zones (older stored runs have none)
         console.print("Workers covered by the drafts (employment-weighted):")
-        for line in labour["drafted"]["headline"]:
+        for line in run.labour["drafted"]["headline"]:
             console.print(f"  {line}")
     if gate["violations"]:
         console.print(f"[red]Gate failed[/] against {gate['baseline']}:")

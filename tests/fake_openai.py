@@ -13,6 +13,9 @@ task neither covered nor excluded).
 
 Valid answers are read from the request like a model would: the task IDs and calibration table from the role's
 context (drafter's second message), the rows from the step's message (its last).
+
+With ``prompt_cache`` on, the server plays OpenAI's prompt caching: a request whose system message it has seen
+before reports that message's tokens as ``usage.prompt_tokens_details.cached_tokens``.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class Script:
     hang_seconds: float = 5.0
     latency: float = 0.0
     faults: dict[str, float] = field(default_factory=dict)  # behaviour -> probability per request
+    prompt_cache: bool = False
     seed: int = 0
     _rng: random.Random | None = None
 
@@ -284,6 +288,8 @@ class FakeOpenAI:
         self.requests: list[dict] = []
         self.behaviours: list[str] = []
         self.work_ms: list[float] = []  # time spent per request besides the injected latency
+        self.prompt_prefixes: set[str] = set()  # system messages seen (prompt_cache)
+        self.in_flight = self.peak_in_flight = 0  # requests being answered at once
         self._lock = threading.Lock()
         handler = self._handler()
         self.httpd = _Server(("127.0.0.1", port), handler)
@@ -339,9 +345,14 @@ class FakeOpenAI:
 
             def do_POST(self) -> None:
                 started = time.perf_counter()
+                with server._lock:
+                    server.in_flight += 1
+                    server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
                 try:
                     self._post()
                 finally:
+                    with server._lock:
+                        server.in_flight -= 1
                     server.work_ms.append((time.perf_counter() - started - server.script.latency) * 1000)
 
             def _post(self) -> None:
@@ -391,6 +402,15 @@ class FakeOpenAI:
                     prompt_tokens = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4
                     completion["usage"] = {"prompt_tokens": prompt_tokens, "completion_tokens": len(arguments) // 4,
                                            "total_tokens": prompt_tokens + len(arguments) // 4}  # fmt: skip
+                    system = next(
+                        (str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "system"), ""
+                    )
+                    if server.script.prompt_cache and system:
+                        with server._lock:
+                            seen = system in server.prompt_prefixes
+                            server.prompt_prefixes.add(system)
+                        if seen:
+                            completion["usage"]["prompt_tokens_details"] = {"cached_tokens": len(system) // 4}
                 self._send(200, json.dumps(completion).encode())
 
         return Handler

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from drafter.errors import DrafterError
 from drafter.evaluation.gate import evaluate_gate, load_gate
 from drafter.evaluation.labels_tier import run_label_tier
 from drafter.evaluation.metrics import compare_role, project, quadratic_weighted_kappa
@@ -99,12 +100,12 @@ def test_unperturbed_golden_passes_the_gate_with_zero_error(run_cli, tmp_path, g
 
 def test_offline_default_evaluates_end_to_end_and_writes_the_report(tmp_path):
     run = run_eval(backend=OfflineBackend())
-    keys = [r["key"] for r in run["roles"]]
+    keys = [r.key for r in run.roles]
     assert keys == ["29-2072.00", "43-6013.00", "29-2052.00", "11-9199.02", "31-1131.00"]
-    assert run["skipped"] == ["Data Protection Officer: no O*NET code to draft from (supply a draft with --drafts)"]
-    golden_role = run["roles"][0]
-    assert golden_role["metrics"]["composite_error"] == pytest.approx(6.3)
-    assert run["aggregates"]["composite_error"]["n"] == 5
+    assert run.skipped == ["Data Protection Officer: no O*NET code to draft from (supply a draft with --drafts)"]
+    golden_role = run.roles[0]
+    assert golden_role.metrics["composite_error"] == pytest.approx(6.3)
+    assert run.aggregates["composite_error"].n == 5
     violations = evaluate_gate(run, None, load_gate())
     assert any(v.metric == "composite_error" and v.role == "29-2072.00" for v in violations)
     html = render_report(run, {"baseline": "perfect agreement", "violations": [v.describe() for v in violations]})
@@ -197,9 +198,9 @@ def test_several_drafts_of_a_role_are_samples_with_mean_and_spread(tmp_path, gol
     d = _write(tmp_path / "d", golden)
     (d / "29-2072.00.s2.json").write_text(assessment_json(_mutate_evidence(golden)), encoding="utf-8")
     run = run_eval(drafts_dir=d)
-    role = run["roles"][0]
-    assert len(role["samples"]) == 2
-    assert role["metrics"]["evidence_total_error"] == 1.0 and role["spread"]["evidence_total_error"] == 1.0
+    role = run.roles[0]
+    assert len(role.samples) == 2
+    assert role.metrics["evidence_total_error"] == 1.0 and role.spread["evidence_total_error"] == 1.0
 
 
 def test_offline_default_holds_its_committed_baseline():
@@ -211,3 +212,28 @@ def test_offline_default_holds_its_committed_baseline():
     baseline = load_run(ROOT / "evals" / "baselines" / "offline.json")
     run = run_eval(backend=OfflineBackend())
     assert evaluate_gate(run, baseline, load_gate()) == []
+
+
+def test_a_stored_run_reads_as_a_typed_run_and_writes_back_byte_for_byte():
+    from drafter.evaluation.runs import EvalRun, load_run
+
+    from .conftest import ROOT
+
+    path = ROOT / "evals" / "baselines" / "offline.json"
+    run = load_run(path)
+    assert isinstance(run, EvalRun) and run.usage is None and run.gate is not None
+    assert run.roles[0].samples[0].golden_zone == "Red" and run.aggregates["composite_error"].n == 5
+    assert run.to_json() + "\n" == path.read_text(encoding="utf-8")
+
+
+def test_a_stored_run_with_a_wrong_field_is_refused_with_its_path(tmp_path):
+    from drafter.evaluation.runs import load_run
+
+    from .conftest import ROOT
+
+    data = json.loads((ROOT / "evals" / "baselines" / "offline.json").read_text(encoding="utf-8"))
+    data["roles"][1]["metrics"]["composite_error"] = "high"
+    bad = tmp_path / "run.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(DrafterError, match=r"run\.json: roles\[1\]\.metrics\.composite_error: .*number"):
+        load_run(bad)

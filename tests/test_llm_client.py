@@ -33,10 +33,10 @@ def test_valid_answer_is_parsed_in_one_attempt_and_logged(llm_factory, fake_llm)
     assert sum(r.time_pct for r in out.rows) == 100
     assert sorted([i for r in out.rows for i in r.onet_task_ids] + [e.onet_task_id for e in out.excluded_tasks]) == IDS
     assert (result.attempts, result.requests, result.cache_hits) == (1, 1, 0)
-    assert result.prompt_tokens > 0 and result.completion_tokens > 0
+    assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
     rows = _log_rows(llm)
     assert len(rows) == 1 and rows[0]["status"] == 200 and rows[0]["step"] == "decompose"
-    assert rows[0]["model"] == "fake-model" and rows[0]["prompt_tokens"] == result.prompt_tokens
+    assert rows[0]["model"] == "fake-model" and rows[0]["prompt_tokens"] == result.usage.prompt_tokens
 
 
 def test_invalid_then_valid_retries_with_the_validation_error(llm_factory, fake_llm):
@@ -123,7 +123,7 @@ def test_a_response_without_usage_is_accepted_and_logged_as_unknown_tokens(llm_f
     fake_llm.queue("no_usage")
     llm = llm_factory()
     _, result = llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
-    assert result.usage_missing == 1 and result.prompt_tokens == 0
+    assert result.usage_missing == 1 and result.usage.prompt_tokens == 0
     assert _log_rows(llm)[0]["prompt_tokens"] is None
 
 
@@ -144,3 +144,46 @@ def test_the_api_key_never_reaches_the_log(llm_factory, fake_llm):
     data = b"".join(p.read_bytes() for p in llm.log.path.parent.glob("runlog.sqlite*"))
     assert SECRET.encode() not in data
     assert b"[REDACTED]" in data  # the key that the user pasted into a prompt was redacted too
+
+
+def test_failure_kinds_know_which_are_worth_another_try():
+    from drafter.llm.client import ErrorKind
+
+    assert {k.value for k in ErrorKind if k.retryable} == {"rate_limited", "server_error", "timeout", "connection",
+                                                           "invalid"}  # fmt: skip
+    assert not ErrorKind.HTTP_ERROR.retryable and not ErrorKind.TRUNCATED.retryable
+
+
+@pytest.mark.parametrize("slots", [2, None])
+def test_request_slots_given_to_the_client_bound_the_async_requests_in_flight(tmp_path, monkeypatch, fake_llm, slots):
+    import asyncio
+
+    from drafter.llm.client import LLM
+    from drafter.llm.endpoints import Endpoint
+    from drafter.llm.limiter import RequestSlots
+    from drafter.llm.runlog import RunLog
+
+    monkeypatch.setenv("DRAFTER_TEST_KEY", SECRET)
+    fake_llm.script.latency = 0.2
+    ep = Endpoint(name="fake", base_url=fake_llm.base_url, model="fake-model", api_key_env="DRAFTER_TEST_KEY")
+    log = RunLog(tmp_path / "runlog.sqlite")
+    llm = LLM(ep, log, use_cache=False, slots=RequestSlots(slots) if slots else None)
+
+    async def six_at_once():
+        try:
+            return await asyncio.gather(
+                *(llm.structured_async("decompose", Decomposition, MESSAGES, CONTEXT) for _ in range(6))
+            )
+        finally:
+            await llm.aclose()
+
+    try:
+        answers = asyncio.run(six_at_once())
+    finally:
+        llm.close()
+        log.close()
+    assert len(answers) == 6 and fake_llm.count == 6
+    if slots:
+        assert fake_llm.peak_in_flight == 2
+    else:
+        assert fake_llm.peak_in_flight > 2  # the bound comes from the slots, not from elsewhere

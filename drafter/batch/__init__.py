@@ -111,10 +111,11 @@ def run_batch(
     llm = None
     if endpoint is not None:
         from ..llm.client import LLM
-        from ..llm.limiter import RateLimiter
+        from ..llm.limiter import RateLimiter, RequestSlots
 
         limiter = RateLimiter(settings.rpm, settings.tpm)
-        llm = LLM(endpoint, use_cache=settings.use_cache, limiter=limiter, pool=settings.concurrency + 2)
+        slots = RequestSlots(max(1, settings.concurrency))  # requests in flight, shared by the batch's roles
+        llm = LLM(endpoint, use_cache=settings.use_cache, limiter=limiter, slots=slots, pool=settings.concurrency + 2)
     log = llm.log if llm else RunLog()
     state = BatchState(log, batch_id)
     started = time.perf_counter()
@@ -143,7 +144,7 @@ def run_batch(
     return {
         "batch_id": batch_id, "backend": backend, "roles": len(codes), **counts,
         "stopped_by_cap": runner.stopped_by_cap, "crashed_workers": runner.crashed_workers, "requests": totals["requests"], "cache_hits": totals["cache_hits"],
-        "prompt_tokens": totals["prompt_tokens"], "completion_tokens": totals["completion_tokens"],
+        "prompt_tokens": totals["prompt_tokens"], "cached_tokens": totals["cached_tokens"], "completion_tokens": totals["completion_tokens"],
         "cost_usd": totals["cost_usd"], "failures_by_cause": totals["failures_by_cause"], "duplicates": totals["duplicates"],
         "throttled_429": totals["throttled_429"], "wall_seconds": round(time.perf_counter() - started, 3), **timing,
     }  # fmt: skip

@@ -20,9 +20,8 @@ from typing import Any
 
 from ..errors import DrafterError
 from ..files import assessment_json, atomic_write
+from ..llm.runlog import RunTotals
 from .state import BatchState
-
-RETRYABLE = {"rate_limited", "server_error", "timeout", "connection", "invalid"}
 
 
 def _classify(e: Exception) -> tuple[str, str, bool]:
@@ -30,7 +29,7 @@ def _classify(e: Exception) -> tuple[str, str, bool]:
     from ..llm.client import LLMError
 
     if isinstance(e, LLMError):
-        return e.kind, str(e), e.kind in RETRYABLE
+        return e.kind, str(e), e.kind.retryable
     if isinstance(e, DrafterError):
         return "input", str(e), False
     return "internal", f"{type(e).__name__}: {e}", False
@@ -86,16 +85,6 @@ class Progress:
     events: list[str] = field(default_factory=list)
 
 
-def price_of(usage: dict, prices: dict[str, float]) -> float | None:
-    if not prices:
-        return None
-    return round(
-        usage.get("prompt_tokens", 0) / 1e6 * prices.get("input", 0.0)
-        + usage.get("completion_tokens", 0) / 1e6 * prices.get("output", 0.0),
-        6,
-    )
-
-
 class BatchLock:
     """One process per batch: a second run of the same batch refuses instead of drafting twice."""
 
@@ -144,7 +133,7 @@ class BatchRunner:
         self.stopped_by_cap = False
         self.crashed_workers: list[int] = []
         self._index: Any = None
-        self.prices = llm.endpoint.prices if llm else {}
+        self.prices = llm.endpoint.prices if llm else None
 
     # --- one role, in a worker thread ------------------------------------------------------------------
 
@@ -162,7 +151,7 @@ class BatchRunner:
     def paths(self, code: str) -> tuple[Path, Path]:
         return self.out_dir / f"{code}.json", self.out_dir / f"{code}.md"
 
-    def process(self, code: str) -> tuple[str, str | None, str | None, dict]:
+    def process(self, code: str) -> tuple[str, str | None, str | None, RunTotals]:
         """Draft one role with the offline default, in a worker thread."""
         self.state.start(code)
         for attempt in range(self.role_retries + 1):
@@ -174,7 +163,7 @@ class BatchRunner:
                     return self._fail(code, cause, message)
         raise AssertionError("unreachable")
 
-    async def process_async(self, code: str) -> tuple[str, str | None, str | None, dict]:
+    async def process_async(self, code: str) -> tuple[str, str | None, str | None, RunTotals]:
         """Draft one role on the event loop (async client); file and database work goes to a thread."""
         from ..drafting.pipeline import draft_with_llm_async
 
@@ -195,23 +184,23 @@ class BatchRunner:
             return await asyncio.to_thread(self._complete, code, draft.assessment)
         raise AssertionError("unreachable")
 
-    def _complete(self, code: str, a) -> tuple[str, None, None, dict]:
+    def _complete(self, code: str, a) -> tuple[str, None, None, RunTotals]:
         from ..house_format import render_markdown
 
         json_path, md_path = self.paths(code)
         atomic_write(md_path, render_markdown(a))
         atomic_write(json_path, assessment_json(a))  # the JSON last: its presence means a complete draft
-        usage = self._usage(code)
-        self.state.finish(code, usage, price_of(usage, self.prices), draft_path=str(json_path), wrote_draft=True)
-        return "done", None, None, usage
+        totals = self._totals(code)
+        self.state.finish(code, totals, totals.usage.cost(self.prices), draft_path=str(json_path), wrote_draft=True)
+        return "done", None, None, totals
 
-    def _fail(self, code: str, cause: str, message: str) -> tuple[str, str, str, dict]:
-        usage = self._usage(code)
-        self.state.finish(code, usage, price_of(usage, self.prices), cause=cause, error=message)
-        return "failed", cause, message, usage
+    def _fail(self, code: str, cause: str, message: str) -> tuple[str, str, str, RunTotals]:
+        totals = self._totals(code)
+        self.state.finish(code, totals, totals.usage.cost(self.prices), cause=cause, error=message)
+        return "failed", cause, message, totals
 
-    def _usage(self, code: str) -> dict:
-        return self.llm.log.usage_for_run(self.run_id(code)) if self.llm else {}
+    def _totals(self, code: str) -> RunTotals:
+        return self.llm.log.usage_for_run(self.run_id(code)) if self.llm else RunTotals()
 
     # --- resume ----------------------------------------------------------------------------------------
 
@@ -229,11 +218,11 @@ class BatchRunner:
             except DrafterError:
                 continue  # not a complete draft: it will be drafted again and replaced atomically
             if a.provenance.inputs.get("batch_id") == self.state.batch_id:
-                usage = self._usage(role.code)
+                totals = self._totals(role.code)
                 self.state.finish(
                     role.code,
-                    usage,
-                    price_of(usage, self.prices),
+                    totals,
+                    totals.usage.cost(self.prices),
                     draft_path=str(json_path),
                     wrote_draft=role.drafted == 0,
                 )
@@ -268,13 +257,13 @@ class BatchRunner:
                 in_flight += 1
                 try:
                     if self.llm is not None:
-                        status, cause, message, usage = await self.process_async(code)
+                        status, cause, message, totals = await self.process_async(code)
                     else:
-                        status, cause, message, usage = await loop.run_in_executor(pool, self.process, code)
+                        status, cause, message, totals = await loop.run_in_executor(pool, self.process, code)
                 finally:
                     in_flight -= 1
-                tokens = usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
-                cost = price_of(usage, self.prices)
+                tokens = totals.usage.total_tokens
+                cost = totals.usage.cost(self.prices)
                 self.caps.add(tokens, cost)
                 self.progress.tokens += tokens
                 self.progress.cost += cost or 0.0
@@ -286,11 +275,9 @@ class BatchRunner:
                 self.on_role(code, status, self.progress)
 
         if self.llm is not None:
-            from ..llm.limiter import RequestSlots
-
-            # `concurrency` requests in flight, from half as many roles again: a role's own work between its
-            # calls then never leaves a slot idle, and the slots favour roles with more calls ahead.
-            self.llm.slots = RequestSlots(self.concurrency)
+            # `concurrency` requests in flight (the client's RequestSlots), from half as many roles again: a
+            # role's own work between its calls then never leaves a slot idle, and the slots favour roles with
+            # more calls ahead.
             roles_at_once = self.concurrency + (self.concurrency + 1) // 2
         else:
             roles_at_once = self.concurrency
@@ -352,11 +339,11 @@ class BatchRunner:
 
     def _report_finished(self, since: float, seen: set[str]) -> None:
         """Progress for roles finished by worker processes, read from the batch state."""
-        for code, status, cause, error, prompt, completion, cost in self.state.finished_since(since):
+        for code, status, cause, error, tokens, cost in self.state.finished_since(since):
             if code in seen:
                 continue
             seen.add(code)
-            self.progress.tokens += prompt + completion
+            self.progress.tokens += tokens
             self.progress.cost += cost or 0.0
             if status == "done":
                 self.progress.done += 1
@@ -391,7 +378,7 @@ def _worker_process(parent: BatchRunner, codes: list[str], concurrency: int, pro
     """A forked worker: its own run-log connections, LLM client and share of the limits, same batch state."""
     _die_with_parent(parent_pid)
     from ..llm.client import LLM
-    from ..llm.limiter import RateLimiter
+    from ..llm.limiter import RateLimiter, RequestSlots
     from ..llm.runlog import RunLog
 
     shared = parent.llm.limiter
@@ -401,7 +388,8 @@ def _worker_process(parent: BatchRunner, codes: list[str], concurrency: int, pro
             shared.rpm / processes if shared.rpm else None, shared.tpm / processes if shared.tpm else None
         )
     log = RunLog(parent.state.log.path, secrets=parent.state.log.secrets)
-    llm = LLM(parent.llm.endpoint, log, use_cache=parent.llm.use_cache, limiter=limiter, pool=concurrency + 2)
+    llm = LLM(parent.llm.endpoint, log, use_cache=parent.llm.use_cache, limiter=limiter,
+              slots=RequestSlots(concurrency), pool=concurrency + 2)  # fmt: skip
     child = BatchRunner(
         BatchState(log, parent.state.batch_id), parent.out_dir, llm=llm, catalog=parent.catalog,
         concurrency=concurrency, role_retries=parent.role_retries,

@@ -1,4 +1,4 @@
-"""Batch state in the SQLite log: which roles are pending, running, done or failed, and what each cost.
+"""Batch state in drafter's database: which roles are pending, running, done or failed, and what each cost.
 
 Exactly-once: a role is marked done in the same step that counts its draft file as written, and the file is
 written (atomically) before that. A process killed between the two leaves a pending role whose file exists
@@ -13,7 +13,50 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..llm.runlog import RunLog
+from ..llm.runlog import RunLog, RunTotals
+from ..store import Migrations
+from ..usage import Usage
+
+MIGRATIONS = Migrations("batch")
+
+
+@MIGRATIONS.add(legacy_version=3)
+def create_batches(con) -> None:
+    con.execute(
+        """
+        CREATE TABLE batches (
+          batch_id TEXT PRIMARY KEY,
+          created REAL NOT NULL,
+          out_dir TEXT NOT NULL,
+          config_json TEXT NOT NULL
+        )"""
+    )
+    con.execute(
+        """
+        CREATE TABLE batch_roles (
+          batch_id TEXT NOT NULL REFERENCES batches(batch_id),
+          code TEXT NOT NULL,
+          status TEXT NOT NULL DEFAULT 'pending',  -- pending | running | done | failed
+          attempts INTEGER NOT NULL DEFAULT 0,
+          cause TEXT,
+          error TEXT,
+          requests INTEGER NOT NULL DEFAULT 0,
+          cache_hits INTEGER NOT NULL DEFAULT 0,
+          prompt_tokens INTEGER NOT NULL DEFAULT 0,
+          completion_tokens INTEGER NOT NULL DEFAULT 0,
+          cost_usd REAL,
+          drafted INTEGER NOT NULL DEFAULT 0,      -- times a draft file was written: exactly-once means 1
+          draft_path TEXT,
+          updated REAL,
+          PRIMARY KEY (batch_id, code)
+        )"""
+    )
+
+
+@MIGRATIONS.add
+def add_cached_tokens(con) -> None:
+    """Prompt tokens served by the server's prompt cache (priced apart from other input)."""
+    con.execute("ALTER TABLE batch_roles ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0")
 
 
 def batch_id_for(codes: list[str], out_dir: Path, backend: str) -> str:
@@ -31,20 +74,29 @@ class RoleState:
     error: str | None
     requests: int
     cache_hits: int
-    prompt_tokens: int
-    completion_tokens: int
+    usage: Usage
     cost_usd: float | None
     drafted: int
     draft_path: str | None
 
+    @classmethod
+    def from_row(cls, row: tuple) -> RoleState:
+        code, status, attempts, cause, error, requests, cache_hits, prompt, cached, completion, *rest = row
+        usage = Usage(prompt_tokens=prompt, cached_tokens=cached, completion_tokens=completion)
+        return cls(code, status, attempts, cause, error, requests, cache_hits, usage, *rest)
+
 
 class BatchState:
+    """One batch's rows, in the store of ``log`` (the totals read the log's calls for 429s)."""
+
     def __init__(self, log: RunLog, batch_id: str):
+        log.store.migrate(MIGRATIONS)
         self.log = log
+        self.store = log.store
         self.batch_id = batch_id
 
     def create(self, codes: list[str], out_dir: Path, config: dict) -> None:
-        with self.log.transaction() as con:
+        with self.store.transaction() as con:
             con.execute(
                 "INSERT OR IGNORE INTO batches VALUES (?, ?, ?, ?)",
                 (self.batch_id, time.time(), str(Path(out_dir).resolve()), json.dumps(config)),
@@ -57,7 +109,7 @@ class BatchState:
     def recover(self, retry_failed: bool) -> int:
         """Roles left running by a killed process go back to pending (and failures too, if asked)."""
         statuses = ("running", "failed") if retry_failed else ("running",)
-        with self.log.transaction() as con:
+        with self.store.transaction() as con:
             cur = con.execute(
                 f"UPDATE batch_roles SET status = 'pending', cause = NULL, error = NULL, updated = ? "
                 f"WHERE batch_id = ? AND status IN ({','.join('?' * len(statuses))})",
@@ -66,55 +118,59 @@ class BatchState:
             return cur.rowcount
 
     def roles(self, status: str | None = None) -> list[RoleState]:
-        sql = "SELECT code, status, attempts, cause, error, requests, cache_hits, prompt_tokens, completion_tokens, " \
-              "cost_usd, drafted, draft_path FROM batch_roles WHERE batch_id = ?"  # fmt: skip
+        sql = "SELECT code, status, attempts, cause, error, requests, cache_hits, prompt_tokens, cached_tokens, " \
+              "completion_tokens, cost_usd, drafted, draft_path FROM batch_roles WHERE batch_id = ?"  # fmt: skip
         args: tuple = (self.batch_id,)
         if status:
             sql += " AND status = ?"
             args += (status,)
-        with self.log.transaction() as con:
-            return [RoleState(*row) for row in con.execute(sql + " ORDER BY code", args)]
+        with self.store.transaction() as con:
+            return [RoleState.from_row(row) for row in con.execute(sql + " ORDER BY code", args)]
 
     def counts(self) -> dict[str, int]:
-        with self.log.transaction() as con:
+        with self.store.transaction() as con:
             rows = con.execute(
                 "SELECT status, COUNT(*) FROM batch_roles WHERE batch_id = ? GROUP BY status", (self.batch_id,)
             ).fetchall()
         return {"pending": 0, "running": 0, "done": 0, "failed": 0} | dict(rows)
 
     def start(self, code: str) -> None:
-        with self.log.transaction() as con:
+        with self.store.transaction() as con:
             con.execute(
                 "UPDATE batch_roles SET status = 'running', attempts = attempts + 1, updated = ? WHERE batch_id = ? AND code = ?",
                 (time.time(), self.batch_id, code),
             )
 
-    def finish(self, code: str, usage: dict, cost: float | None, *, draft_path: str | None = None,
+    def finish(self, code: str, totals: RunTotals, cost: float | None, *, draft_path: str | None = None,
                cause: str | None = None, error: str | None = None, wrote_draft: bool = False) -> None:  # fmt: skip
         status = "done" if draft_path else "failed"
-        with self.log.transaction() as con:
+        u = totals.usage
+        with self.store.transaction() as con:
             con.execute(
                 "UPDATE batch_roles SET status = ?, cause = ?, error = ?, requests = ?, cache_hits = ?, prompt_tokens = ?,"
-                " completion_tokens = ?, cost_usd = ?, drafted = drafted + ?, draft_path = ?, updated = ?"
+                " cached_tokens = ?, completion_tokens = ?, cost_usd = ?, drafted = drafted + ?, draft_path = ?, updated = ?"
                 " WHERE batch_id = ? AND code = ?",
-                (status, cause, error, usage.get("requests", 0), usage.get("cache_hits", 0), usage.get("prompt_tokens", 0),
-                 usage.get("completion_tokens", 0), cost, int(wrote_draft), draft_path, time.time(), self.batch_id, code),
+                (status, cause, error, totals.requests, totals.cache_hits, u.prompt_tokens, u.cached_tokens,
+                 u.completion_tokens, cost, int(wrote_draft), draft_path, time.time(), self.batch_id, code),
             )  # fmt: skip
 
     def finished_since(self, since: float) -> list[tuple]:
-        with self.log.transaction() as con:
+        """(code, status, cause, error, total tokens, cost) of roles finished since ``since``."""
+        with self.store.transaction() as con:
             return con.execute(
-                "SELECT code, status, cause, error, prompt_tokens, completion_tokens, cost_usd FROM batch_roles"
+                "SELECT code, status, cause, error, prompt_tokens + completion_tokens, cost_usd FROM batch_roles"
                 " WHERE batch_id = ? AND status IN ('done', 'failed') AND updated >= ? ORDER BY updated",
                 (self.batch_id, since),
             ).fetchall()
 
     def totals(self) -> dict:
-        with self.log.transaction() as con:
-            row = con.execute(
+        """The batch's figures as its summary shows them (JSON): requests, cache hits, the tokens of a ``Usage``,
+        cost, failures by cause, duplicate drafts and 429s."""
+        with self.store.transaction() as con:
+            requests, cache_hits, prompt, cached, completion, cost, max_drafted = con.execute(
                 "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(cache_hits), 0), COALESCE(SUM(prompt_tokens), 0),"
-                " COALESCE(SUM(completion_tokens), 0), SUM(cost_usd), COALESCE(MAX(drafted), 0)"
-                " FROM batch_roles WHERE batch_id = ?",
+                " COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0), SUM(cost_usd),"
+                " COALESCE(MAX(drafted), 0) FROM batch_roles WHERE batch_id = ?",
                 (self.batch_id,),
             ).fetchone()
             causes = dict(
@@ -129,8 +185,14 @@ class BatchState:
             throttled = con.execute(
                 "SELECT COUNT(*) FROM calls WHERE status = 429 AND run_id LIKE ?", (self.batch_id + ":%",)
             ).fetchone()[0]
-        keys = ("requests", "cache_hits", "prompt_tokens", "completion_tokens", "cost_usd", "max_drafted")
-        return dict(zip(keys, row, strict=True)) | {
+        usage = Usage(prompt_tokens=prompt, cached_tokens=cached, completion_tokens=completion)
+        return {
+            "requests": requests,
+            "cache_hits": cache_hits,
+            **usage.model_dump(),
+            "cost_usd": cost,
+            "max_drafted": max_drafted,
+        } | {  # fmt: skip
             "failures_by_cause": causes,
             "duplicates": duplicates,
             "throttled_429": throttled,
@@ -138,7 +200,8 @@ class BatchState:
 
 
 def list_batches(log: RunLog) -> list[dict]:
-    with log.transaction() as con:
+    log.store.migrate(MIGRATIONS)
+    with log.store.transaction() as con:
         rows = con.execute(
             "SELECT b.batch_id, b.created, b.out_dir, b.config_json,"
             " SUM(r.status = 'done'), SUM(r.status = 'failed'), SUM(r.status IN ('pending', 'running')), COUNT(r.code)"

@@ -10,7 +10,6 @@ what the re-ask sends back to the model.
 from __future__ import annotations
 
 import re
-from contextvars import ContextVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
@@ -25,19 +24,16 @@ from ..assessment import (
     TaskLabel,
     Zone,
 )
+from ..llm.context import validation_context
 
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-# The step's facts, set by the LLM client around each call. (instructor's own ``context`` argument would also
-# render every message as a Jinja template, mangling task text or notes that contain braces.)
-validation_facts: ContextVar[dict | None] = ContextVar("drafter_validation_facts", default=None)
-
-
 def _ctx(info: ValidationInfo) -> dict:
-    return info.context or validation_facts.get() or {}
+    """The step's facts: the ``context`` the pipeline passed with the call (``drafter.llm.context``)."""
+    return info.context or validation_context.get() or {}
 
 
 class ActivityRow(_Out):

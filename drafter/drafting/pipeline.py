@@ -267,7 +267,7 @@ def _steps(
 
     def call(step: str, template: str, model, msgs: list[dict[str, str]], context: dict):
         parsed, result = yield Call(step, template, model, msgs, context)
-        records.append(StepRecord(prompt_version=prompts.prompt_version(template), **_fields(result)))
+        records.append(_record(result, prompts.prompt_version(template)))
         return parsed
 
     def run(step: str, template: str, model, context: dict, **variables):
@@ -401,13 +401,8 @@ def _commentary_variables(a: Assessment, card, rows: list[dict]) -> dict:
     }
 
 
-def _fields(result: StepResult) -> dict:
-    return {
-        "step": result.step,
-        "attempts": result.attempts,
-        "requests": result.requests,
-        "cache_hits": result.cache_hits,
-        "prompt_tokens": result.prompt_tokens,
-        "completion_tokens": result.completion_tokens,
-        "latency_ms": round(result.latency_ms, 1),
-    }
+def _record(result: StepResult, prompt_version: str) -> StepRecord:
+    return StepRecord(
+        step=result.step, prompt_version=prompt_version, attempts=result.attempts, requests=result.requests,
+        cache_hits=result.cache_hits, latency_ms=round(result.latency_ms, 1), **result.usage.model_dump(),
+    )  # fmt: skip

@@ -112,6 +112,7 @@ def preview_prompts(
 ) -> list[PreviewStep]:
     """Every step's request messages, built by the drafting pipeline itself; nothing is sent anywhere."""
     from ..llm.client import StepResult
+    from ..usage import Usage
 
     steps = _steps(occ, _Offline, job_title, notes, None, methodology, calibration, "preview", {})
     out: list[PreviewStep] = []
@@ -119,7 +120,7 @@ def preview_prompts(
         call = next(steps)
         while True:
             out.append(PreviewStep(call.step, call.response_model.__name__, call.messages))
-            call = steps.send((_stand_in(call, occ), StepResult(call.step, 0, 0, 0, 0, 0, 0, 0.0)))
+            call = steps.send((_stand_in(call, occ), StepResult(call.step, 0, 0, 0, Usage(), 0, 0.0)))
     except StopIteration:
         return out
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import DrafterError
 from ..resources import shipped_dir
+from .runs import EvalRun
 
 PERFECT = {"lower": 0.0, "higher": 1.0}
 
@@ -68,26 +69,31 @@ def _worse(check: Check, value: float, baseline: float) -> bool:
     return delta > check.worse_by + 1e-9
 
 
-def evaluate_gate(run: dict, baseline: dict | None, checks: list[Check]) -> list[Violation]:
-    """``run`` and ``baseline`` are stored eval runs (their ``roles`` and ``aggregates``)."""
+def _mean(run: EvalRun, metric: str) -> float | None:
+    found = run.aggregates.get(metric)
+    return found.mean if found else None
+
+
+def evaluate_gate(run: EvalRun, baseline: EvalRun | None, checks: list[Check]) -> list[Violation]:
+    """Where ``run`` is worse than ``baseline`` (a stored run, or perfect agreement) by more than allowed."""
     violations = []
-    base_roles = {r["key"]: r for r in baseline["roles"]} if baseline else {}
+    base_roles = {r.key: r for r in baseline.roles} if baseline else {}
     for c in checks:
         if c.scope == "mean":
-            value = (run["aggregates"].get(c.metric) or {}).get("mean")
-            base = (baseline["aggregates"].get(c.metric) or {}).get("mean") if baseline else PERFECT[c.better]
+            value = _mean(run, c.metric)
+            base = _mean(baseline, c.metric) if baseline else PERFECT[c.better]
             if value is not None and base is not None and _worse(c, value, base):
                 violations.append(Violation(c.metric, c.scope, None, value, base, c.worse_by))
             continue
-        for role in run["roles"]:
-            if c.scope == "golden" and role["kind"] != "golden":
+        for role in run.roles:
+            if c.scope == "golden" and role.kind != "golden":
                 continue
-            value = role["metrics"].get(c.metric)
+            value = role.metrics.get(c.metric)
             if baseline:
-                other = base_roles.get(role["key"])
-                base = other["metrics"].get(c.metric) if other else None
+                other = base_roles.get(role.key)
+                base = other.metrics.get(c.metric) if other else None
             else:
                 base = PERFECT[c.better]
             if value is not None and base is not None and _worse(c, value, base):
-                violations.append(Violation(c.metric, c.scope, role["key"], value, base, c.worse_by))
+                violations.append(Violation(c.metric, c.scope, role.key, value, base, c.worse_by))
     return violations

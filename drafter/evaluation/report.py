@@ -6,6 +6,7 @@ from html import escape
 from importlib import resources
 
 from ..methodology import load_methodology
+from .runs import EvalRun
 
 WIDTH, ROW_H, LEFT, RIGHT = 900, 34, 250, 30
 
@@ -18,10 +19,10 @@ def _pct(v) -> str:
     return f"{v * 100:.0f}%" if isinstance(v, int | float) else "—"
 
 
-def composite_chart(run: dict) -> str:
+def composite_chart(run: EvalRun) -> str:
     """One line per role on a 0-100 axis shaded by zone: the human score (circle) and the draft (diamond)."""
     m = load_methodology()
-    roles = [r for r in run["roles"] if r["samples"]]
+    roles = [r for r in run.roles if r.samples]
     height = 40 + ROW_H * len(roles)
     plot = WIDTH - LEFT - RIGHT
 
@@ -46,9 +47,9 @@ def composite_chart(run: dict) -> str:
         )
     for i, r in enumerate(roles):
         y = 20 + ROW_H * i + ROW_H / 2
-        human = r["samples"][0]["golden_score"]
-        draft = sum(s["draft_score"] for s in r["samples"]) / len(r["samples"])
-        label = escape(f"{r['title']} ({r['kind']})")
+        human = r.samples[0].golden_score
+        draft = sum(s.draft_score for s in r.samples) / len(r.samples)
+        label = escape(f"{r.title} ({r.kind})")
         parts.append(f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="12">{label}</text>')
         parts.append(
             f'<line x1="{x(human):.1f}" y1="{y:.1f}" x2="{x(draft):.1f}" y2="{y:.1f}" stroke="#5b6577" stroke-width="2"/>'
@@ -65,13 +66,13 @@ def composite_chart(run: dict) -> str:
     return "\n".join(parts)
 
 
-def render_report(run: dict, gate: dict | None = None) -> str:
+def render_report(run: EvalRun, gate: dict | None = None) -> str:
     import jinja2
 
     confusion = [[0] * 5 for _ in range(5)]
-    for r in run["roles"]:
-        for s in r["samples"]:
-            for i, row in enumerate(s.get("confusion") or []):
+    for r in run.roles:
+        for s in r.samples:
+            for i, row in enumerate(s.confusion):
                 for j, c in enumerate(row):
                     confusion[i][j] += c
     template = (resources.files(__package__) / "report.html.j2").read_text(encoding="utf-8")

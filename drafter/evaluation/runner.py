@@ -1,7 +1,7 @@
 """An eval run: drafts (made now by a backend, or read from a folder) judged against the golden set.
 
-The run is plain data (a dict that is also the stored JSON), so the gate, ``compare`` and the HTML report
-read stored runs and fresh ones alike.
+The run is an ``EvalRun`` (whose JSON is the stored file), so the gate, ``compare`` and the HTML report read
+stored runs and fresh ones alike.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from ..assessment import Assessment
 from ..codes import normalise_onet_code
 from ..errors import DrafterError
 from ..files import load_assessment
+from ..usage import Usage
 from .golden import load_golden_roles, load_reference_points
 from .metrics import AGGREGATED, RoleResult, aggregate_values, compare_point, compare_role
+from .runs import EvalRole, EvalRun, EvalUsage
 
 ROLE_METRICS = (*AGGREGATED, "zone_agreement", "sub_label_agreement")
 
@@ -34,8 +36,8 @@ class Backend:
     def describe(self) -> dict:
         return {"backend": self.name}
 
-    def usage(self) -> dict:
-        return {}
+    def usage(self) -> EvalUsage | None:
+        return None
 
 
 class OfflineBackend(Backend):
@@ -69,15 +71,17 @@ class LLMBackend(Backend):
         self.llm = llm
         self.catalog = Catalog.load()
         self.notes = notes
-        self.totals = {"requests": 0, "cache_hits": 0, "prompt_tokens": 0, "completion_tokens": 0}
+        self.requests = self.cache_hits = 0
+        self.tokens = Usage()
 
     def draft(self, code: str, sample: int) -> Assessment:
         from ..drafting.pipeline import draft_with_llm
 
         a = draft_with_llm(self.catalog.get(code), self.llm, notes=self.notes).assessment
         for s in a.provenance.steps:
-            for k in self.totals:
-                self.totals[k] += getattr(s, k)
+            self.requests += s.requests
+            self.cache_hits += s.cache_hits
+            self.tokens += s
         return a
 
     def describe(self) -> dict:
@@ -96,16 +100,9 @@ class LLMBackend(Backend):
             ],
         }
 
-    def usage(self) -> dict:
-        prices = self.llm.endpoint.prices
-        cost = None
-        if prices:
-            cost = round(
-                self.totals["prompt_tokens"] / 1e6 * prices.get("input", 0)
-                + self.totals["completion_tokens"] / 1e6 * prices.get("output", 0),
-                6,
-            )
-        return self.totals | {"cost_usd": cost}
+    def usage(self) -> EvalUsage:
+        return EvalUsage(requests=self.requests, cache_hits=self.cache_hits, **self.tokens.model_dump(),
+                         cost_usd=self.tokens.cost(self.llm.endpoint.prices))  # fmt: skip
 
 
 def _index_drafts(directory: Path) -> dict[str, list[tuple[Path, Assessment]]]:
@@ -131,7 +128,7 @@ def run_eval(
     samples: int = 1,
     golden_dir: Path | None = None,
     on_role: Callable[[str, str], None] = lambda key, status: None,
-) -> dict:
+) -> EvalRun:
     if (backend is None) == (drafts_dir is None):
         raise DrafterError("eval needs either drafts to judge (--drafts DIR) or a backend to draft with")
     golden = load_golden_roles(golden_dir)
@@ -139,7 +136,7 @@ def run_eval(
     drafts = _index_drafts(Path(drafts_dir)) if drafts_dir else {}
     statements = _statements(getattr(backend, "catalog", None))
 
-    roles: list[dict] = []
+    roles: list[EvalRole] = []
     skipped: list[str] = []
 
     def drafts_for(key: str, title: str) -> list[Assessment]:
@@ -159,9 +156,7 @@ def run_eval(
         try:
             made = drafts_for(key, title)
         except DrafterError as e:
-            roles.append(
-                {"key": key, "title": title, "kind": kind, "error": str(e), "samples": [], "metrics": {}, "spread": {}}
-            )
+            roles.append(EvalRole(key=key, title=title, kind=kind, error=str(e)))
             on_role(key, "failed")
             continue
         if not made:
@@ -183,34 +178,28 @@ def run_eval(
             if vals:
                 metrics[name] = round(mean(vals), 4)
                 spread[name] = round(pstdev(vals), 4)
-        roles.append({
-            "key": key, "title": title, "kind": kind, "error": None,
-            "samples": [r.model_dump() for r in results], "metrics": metrics, "spread": spread,
-        })  # fmt: skip
+        roles.append(EvalRole(key=key, title=title, kind=kind, samples=results, metrics=metrics, spread=spread))
         on_role(key, "done")
 
-    aggregates = {
-        name: aggregate_values([r["metrics"].get(name) for r in roles if not r["error"]]).model_dump()
-        for name in ROLE_METRICS
-    }
+    aggregates = {name: aggregate_values([r.metrics.get(name) for r in roles if not r.error]) for name in ROLE_METRICS}
     config = backend.describe() if backend else {"backend": "drafts", "drafts_dir": str(drafts_dir)}
     config |= {"samples": samples, "golden": sorted(golden), "reference_points": [p.title for p in points]}
     labour = employment_weighted(roles, getattr(backend, "catalog", None))  # issue 15: workers covered, by zone
-    return {
-        "run_id": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "config": config,
-        "roles": roles,
-        "aggregates": aggregates,
-        "usage": backend.usage() if backend else {},
-        "skipped": skipped,
-        "failed": [f"{r['title']} ({r['key']}): {r['error']}" for r in roles if r["error"]],
-        "labour": labour,
-    }
+    return EvalRun(
+        run_id=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        config=config,
+        roles=roles,
+        aggregates=aggregates,
+        usage=backend.usage() if backend else None,
+        skipped=skipped,
+        failed=[f"{r.title} ({r.key}): {r.error}" for r in roles if r.error],
+        labour=labour,
+    )
 
 
 # --- issue 15: employment-weighted zones of the judged roles (drafted and human), BLS OEWS employment ---
-def employment_weighted(roles: list[dict], catalog=None) -> dict:
+def employment_weighted(roles: list[EvalRole], catalog=None) -> dict:
     """The workers the judged roles cover by zone, for the drafts (each role's most common zone over its samples)
     and for the human scores; a SOC code's workers are split among all the O*NET occupations that share it."""
     from collections import Counter
@@ -219,10 +208,10 @@ def employment_weighted(roles: list[dict], catalog=None) -> dict:
     from ..labour.weighting import employment_weighted_zones
     from ..onet.catalog import Catalog
 
-    tables, judged = LabourTables.load(), [r for r in roles if r["samples"]]
+    tables, judged = LabourTables.load(), [r for r in roles if r.samples]
     universe = list((catalog or Catalog.load()).by_code)
-    drafted = [(r["key"], Counter(s["draft_zone"] for s in r["samples"]).most_common(1)[0][0]) for r in judged]
-    human = [(r["key"], r["samples"][0]["golden_zone"]) for r in judged]
+    drafted = [(r.key, Counter(s.draft_zone for s in r.samples).most_common(1)[0][0]) for r in judged]
+    human = [(r.key, r.samples[0].golden_zone) for r in judged]
     out = {}
     for name, pairs, verb in (("drafted", drafted, "drafted"), ("human", human, "scored")):
         dist = employment_weighted_zones(pairs, tables, universe)

@@ -4,6 +4,9 @@ Two retry budgets, kept apart: ``http_retries`` (429 honouring Retry-After, 5xx,
 errors; the openai SDK's backoff) and ``validation_retries`` (instructor re-sends the conversation with the
 invalid answer and the validation error). Whatever still fails is raised as ``LLMError`` with a kind and a
 one-line reason; nothing is repaired.
+
+The layer knows no domain: a caller passes the response model and a ``context`` dict, which the model's
+validators read through ``validation_context`` (the drafting steps keep their facts there).
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..drafting.outputs import validation_facts
 from ..errors import DrafterError, format_validation_error
+from ..usage import Usage
+from . import instructor_patch
+from .context import validation_context
 from .endpoints import Endpoint, public_url
+from .limiter import RateLimiter, RequestSlots
 from .runlog import RunLog, redact
 from .transport import CallContext, LoggingTransport, current_call
 
@@ -28,72 +35,44 @@ T = TypeVar("T", bound=BaseModel)
 current_run: ContextVar[str | None] = ContextVar("drafter_run", default=None)
 
 
+class ErrorKind(StrEnum):
+    """Why a call failed for good (after its own HTTP retries and validation re-asks)."""
+
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    HTTP_ERROR = "http_error"  # any other HTTP status: a bad key, an unknown model, a rejected request
+    TRUNCATED = "truncated"  # the answer hit max_tokens
+    INVALID = "invalid"  # the answer failed validation on every attempt
+
+    @property
+    def retryable(self) -> bool:
+        """Whether the same work may succeed if tried again later (a busy or flaky server, an unlucky answer);
+        an HTTP error or a cut-off answer would fail the same way until the request or the limits change."""
+        return self not in (ErrorKind.HTTP_ERROR, ErrorKind.TRUNCATED)
+
+
 class LLMError(DrafterError):
     exit_code = 3
 
-    def __init__(self, kind: str, message: str, stats: CallContext | None = None):
+    def __init__(self, kind: ErrorKind, message: str, stats: CallContext | None = None):
         super().__init__(message)
-        self.kind = kind  # rate_limited | server_error | timeout | connection | http_error | truncated | invalid
+        self.kind = kind
         self.stats = stats
 
 
-@dataclass
+@dataclass(frozen=True)
 class StepResult:
+    """One structured call as measured at the HTTP layer (every attempt, retries and re-asks included)."""
+
     step: str
-    attempts: int
-    requests: int
+    attempts: int  # requests made plus answers from drafter's cache
+    requests: int  # that reached the network
     cache_hits: int
-    prompt_tokens: int
-    completion_tokens: int
-    usage_missing: int
+    usage: Usage  # of the requests that reached the network
+    usage_missing: int  # answers whose server reported no usage
     latency_ms: float
-
-
-def _speed_up_instructor() -> None:
-    """Remember two per-call costs of instructor that depend only on the response model class.
-
-    instructor walks the model's whole type tree for async validators, and wraps the model in a fresh
-    schema subclass (so its cached JSON schema is never reused), on every call: together most of drafter's
-    CPU per call. Both answers depend only on the class, so they are computed once per class. Where
-    instructor's internals differ (another version), nothing is changed.
-    """
-    try:
-        from instructor.v2.core import function_calls as fc
-        from instructor.v2.validation import async_validators as av
-    except ImportError:
-        return
-    if getattr(av.reject_async_validators, "_drafter_cached", False):
-        return
-    checked: set[type] = set()
-    original_reject = av.reject_async_validators
-
-    def reject_async_validators(response_model):
-        if isinstance(response_model, type) and response_model in checked:
-            return None
-        result = original_reject(response_model)  # raises for a model with async validators: never remembered
-        if isinstance(response_model, type):
-            checked.add(response_model)
-        return result
-
-    wrapped: dict[type, type] = {}
-    original_wrap = getattr(fc, "response_schema", None)
-
-    def response_schema(model):
-        if model not in wrapped:
-            wrapped[model] = original_wrap(model)
-        return wrapped[model]
-
-    reject_async_validators._drafter_cached = True  # type: ignore[attr-defined]
-    av.reject_async_validators = reject_async_validators
-    try:  # the patched create functions imported it by name
-        from instructor.v2.core import patch as instructor_patch
-
-        if getattr(instructor_patch, "reject_async_validators", None) is original_reject:
-            instructor_patch.reject_async_validators = reject_async_validators
-    except ImportError:
-        pass
-    if original_wrap is not None:
-        fc.response_schema = response_schema
 
 
 class LLM:
@@ -111,18 +90,21 @@ class LLM:
         log: RunLog | None = None,
         *,
         use_cache: bool = True,
-        limiter=None,
+        limiter: RateLimiter | None = None,
+        slots: RequestSlots | None = None,
         pool: int = 100,
         inner_transport=None,
     ):
-        """``limiter`` is shared by every request; ``inner_transport`` replaces the network (Batch API
-        capture and cache-only replay use it)."""
+        """``limiter`` (requests and tokens per minute) is shared by every request; ``slots`` bounds the async
+        requests in flight (a batch's concurrency); ``inner_transport`` replaces the network (Batch API capture
+        and cache-only replay use it)."""
         import httpx2
         import instructor
         import openai
 
         self.endpoint = endpoint
         self.limiter = limiter
+        self.slots = slots
         self.use_cache = use_cache
         self.pool = pool
         key = endpoint.api_key
@@ -144,8 +126,7 @@ class LLM:
         self._client = instructor.from_openai(self._openai, mode=mode)
         self._async_openai = None
         self._async_client = None
-        self.slots = None  # set by a batch before its first async call: RequestSlots bounding requests in flight
-        _speed_up_instructor()
+        instructor_patch.apply()
         self.run_id = uuid.uuid4().hex[:12]
 
     def _limits(self):
@@ -163,9 +144,8 @@ class LLM:
 
             transport = AsyncLoggingTransport(
                 httpx2.AsyncHTTPTransport(limits=self._limits()), self.log, self.endpoint.name, self.public_url,
-                self.use_cache, self.limiter,
+                self.use_cache, self.limiter, self.slots,
             )  # fmt: skip
-            transport.slots = self.slots
             self._async_openai = openai.AsyncOpenAI(
                 api_key=self.endpoint.api_key or "no-key-configured",
                 base_url=self.base_url,
@@ -216,12 +196,12 @@ class LLM:
 
         ctx = CallContext(run_id=current_run.get() or self.run_id, step=step)
         token = current_call.set(ctx)
-        facts = validation_facts.set(context or {})
+        facts = validation_context.set(context or {})
         try:
             yield ctx
         except IncompleteOutputException:
             raise LLMError(
-                "truncated",
+                ErrorKind.TRUNCATED,
                 f"{step}: the answer was cut off (finish_reason=length) at max_tokens={self.endpoint.max_tokens}; "
                 "raise --max-tokens or use a model with a longer output",
                 ctx,
@@ -229,7 +209,7 @@ class LLM:
         except (InstructorRetryException, openai.APIError, instructor.core.exceptions.InstructorError) as e:
             raise self._explain(step, e, ctx) from None
         finally:
-            validation_facts.reset(facts)
+            validation_context.reset(facts)
             current_call.reset(token)
 
     def _explain(self, step: str, e: Exception, ctx: CallContext) -> LLMError:
@@ -240,28 +220,25 @@ class LLM:
             cause = cause.__cause__
         n = ctx.attempts
         if isinstance(cause, openai.RateLimitError):
-            kind, msg = "rate_limited", f"rate limited (HTTP 429) on all {n} attempts"
+            kind, msg = ErrorKind.RATE_LIMITED, f"rate limited (HTTP 429) on all {n} attempts"
         elif isinstance(cause, openai.APITimeoutError):
-            kind, msg = "timeout", f"no answer within {self.endpoint.timeout:g} s on all {n} attempts"
+            kind, msg = ErrorKind.TIMEOUT, f"no answer within {self.endpoint.timeout:g} s on all {n} attempts"
         elif isinstance(cause, openai.APIConnectionError):
             kind, msg = (
-                "connection",
+                ErrorKind.CONNECTION,
                 f"could not connect to {self.endpoint.base_url or 'api.openai.com'} ({n} attempts)",
             )
         elif isinstance(cause, openai.InternalServerError):
-            kind, msg = "server_error", f"server error (HTTP {cause.status_code}) on all {n} attempts"
+            kind, msg = ErrorKind.SERVER_ERROR, f"server error (HTTP {cause.status_code}) on all {n} attempts"
         elif isinstance(cause, openai.APIStatusError):
-            kind, msg = "http_error", f"HTTP {cause.status_code}: {str(cause.message)[:200]}"
+            kind, msg = ErrorKind.HTTP_ERROR, f"HTTP {cause.status_code}: {str(cause.message)[:200]}"
         elif isinstance(cause, ValidationError):
             problems = format_validation_error(cause).replace("\n", "; ")
-            kind, msg = "invalid", f"answer failed validation on all {n} attempts; last errors: {problems}"
+            kind, msg = ErrorKind.INVALID, f"answer failed validation on all {n} attempts; last errors: {problems}"
         else:
-            kind, msg = "invalid", f"answer could not be used after {n} attempts: {str(cause)[:300]}"
+            kind, msg = ErrorKind.INVALID, f"answer could not be used after {n} attempts: {str(cause)[:300]}"
         return LLMError(kind, redact(f"{step}: {msg}", self.secrets) or "", ctx)
 
 
 def _result(step: str, ctx: CallContext) -> StepResult:
-    return StepResult(
-        step, ctx.attempts, ctx.requests, ctx.cache_hits, ctx.prompt_tokens, ctx.completion_tokens,
-        ctx.usage_missing, ctx.latency_ms,
-    )  # fmt: skip
+    return StepResult(step, ctx.attempts, ctx.requests, ctx.cache_hits, ctx.usage, ctx.usage_missing, ctx.latency_ms)

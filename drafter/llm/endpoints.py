@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..errors import DrafterError
 from ..paths import data_home
+from ..usage import Prices
 
 # instructor mode per endpoint kind (docs/drafting.md, "Configuring an endpoint")
 DEFAULT_MODE = {
@@ -44,7 +47,7 @@ class Endpoint:
     temperature: float = 0.0
     http_retries: int = 4
     validation_retries: int = 2
-    prices: dict[str, float] = field(default_factory=dict)  # USD per million tokens: {"input": …, "output": …}
+    prices: Prices | None = None  # None: unknown, so costs are reported as n/a
 
     @property
     def instructor_mode(self) -> str:
@@ -75,8 +78,20 @@ def config_path() -> Path:
     return data_home() / "endpoints.toml"
 
 
-def load_config(path: Path | None = None) -> tuple[dict[str, Endpoint], dict[str, dict[str, float]]]:
-    """Named endpoints and the price table (``[prices."MODEL"] input = …, output = …`` in USD per million tokens)."""
+def _prices(table: object, where: str) -> Prices:
+    try:
+        if not isinstance(table, dict):
+            raise TypeError
+        return Prices.model_validate(table)
+    except (TypeError, ValidationError):
+        raise DrafterError(
+            f"{where}: expected input = N, output = N and optionally cached_input = N (USD per million tokens)"
+        ) from None
+
+
+def load_config(path: Path | None = None) -> tuple[dict[str, Endpoint], dict[str, Prices]]:
+    """Named endpoints and the price table (``[prices."MODEL"] input = …, output = …`` in USD per million
+    tokens, and ``cached_input = …`` for prompt tokens the server's prompt cache serves)."""
     path = Path(path) if path else config_path()
     if not path.exists():
         return {}, {}
@@ -97,18 +112,12 @@ def load_config(path: Path | None = None) -> tuple[dict[str, Endpoint], dict[str
             raise DrafterError(
                 f"{path}: endpoints.{name}: unknown setting(s) {', '.join(sorted(unknown))}; expected {expected}"
             )
+        if "prices" in section:
+            section = section | {"prices": _prices(section["prices"], f"{path}: endpoints.{name}.prices")}
         ep = Endpoint(name=name, **section)
         _check(ep, f"{path}: endpoints.{name}")
         out[name] = ep
-    prices = {}
-    for model, table in data.get("prices", {}).items():
-        if (
-            not isinstance(table, dict)
-            or set(table) - {"input", "output"}
-            or not all(isinstance(v, int | float) and v >= 0 for v in table.values())
-        ):
-            raise DrafterError(f"{path}: prices.{model}: expected input = N, output = N (USD per million tokens)")
-        prices[model] = {k: float(v) for k, v in table.items()}
+    prices = {model: _prices(table, f"{path}: prices.{model}") for model, table in data.get("prices", {}).items()}
     return out, prices
 
 

@@ -10,24 +10,25 @@ from __future__ import annotations
 import json
 import time
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx2
 
-from .runlog import CallRecord, RunLog, request_hash
+from ..usage import Usage
+from .limiter import RateLimiter, RequestSlots
+from .runlog import CallRecord, RunLog, reported_usage, request_hash
 
 
 @dataclass
 class CallContext:
-    """What the transport cannot see in a request: which run and step it belongs to."""
+    """What the transport cannot see in a request (which run and step it belongs to), and what it counts."""
 
     run_id: str | None = None
     step: str | None = None
     attempts: int = 0
     requests: int = 0
     cache_hits: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+    usage: Usage = field(default_factory=Usage)  # of the requests that reached the network
     usage_missing: int = 0
     latency_ms: float = 0.0
 
@@ -35,11 +36,11 @@ class CallContext:
 current_call: ContextVar[CallContext | None] = ContextVar("drafter_call", default=None)
 
 
-def _usage(payload: dict) -> tuple[int | None, int | None, int | None, str | None]:
-    usage = payload.get("usage") or {}
+def _answer(payload: dict) -> tuple[Usage | None, int | None, str | None]:
+    """The usage the server reported (None if none), its total_tokens, and the finish reason."""
     choices = payload.get("choices") or [{}]
     finish = choices[0].get("finish_reason") if isinstance(choices[0], dict) else None
-    return usage.get("prompt_tokens"), usage.get("completion_tokens"), usage.get("total_tokens"), finish
+    return reported_usage(payload), (payload.get("usage") or {}).get("total_tokens"), finish
 
 
 def _retry_after(headers) -> float | None:
@@ -73,8 +74,8 @@ class _Exchange:
         base = dict(
             run_id=ctx.run_id, step=ctx.step, endpoint=o.endpoint, base_url=o.base_url, model=self.body.get("model"),
             request_hash=self.req_hash, request_json=self.body_text, response_json=None,
-            status=None, error=None, finish_reason=None, prompt_tokens=None, completion_tokens=None,
-            total_tokens=None, latency_ms=0.0, attempt=ctx.attempts, cached=False,
+            status=None, error=None, finish_reason=None, usage=None, total_tokens=None, latency_ms=0.0,
+            attempt=ctx.attempts, cached=False,
         )  # fmt: skip
         o.log.record(CallRecord(**(base | kw)))
 
@@ -86,9 +87,8 @@ class _Exchange:
         if hit is None:
             return None
         self.ctx.cache_hits += 1
-        pt, ct, tt, finish = _usage(json.loads(hit))
-        self.record(response_json=hit, status=200, finish_reason=finish, prompt_tokens=pt, completion_tokens=ct,
-                    total_tokens=tt, cached=True)  # fmt: skip
+        usage, total, finish = _answer(json.loads(hit))
+        self.record(response_json=hit, status=200, finish_reason=finish, usage=usage, total_tokens=total, cached=True)
         return httpx2.Response(
             200, headers={"content-type": "application/json"}, content=hit.encode(), request=self.request
         )
@@ -107,11 +107,11 @@ class _Exchange:
         latency = (time.perf_counter() - self.t0) * 1000
         ctx.latency_ms += latency
         text = content.decode("utf-8", "replace")
-        pt = ct = tt = finish = None
+        usage = total = finish = None
         error = None
         if 200 <= response.status_code < 300:
             try:
-                pt, ct, tt, finish = _usage(json.loads(text))
+                usage, total, finish = _answer(json.loads(text))
             except (ValueError, AttributeError, IndexError, TypeError):
                 error = "response body is not a chat completion JSON object"
         else:
@@ -120,23 +120,33 @@ class _Exchange:
             if response.status_code == 429:
                 limiter.on_429(_retry_after(response.headers))
             else:
-                limiter.settle(self.estimate, tt)
-        if pt is None and error is None:
+                limiter.settle(self.estimate, total)
+        if usage is None and error is None:
             ctx.usage_missing += 1
-        ctx.prompt_tokens += pt or 0
-        ctx.completion_tokens += ct or 0
-        self.record(response_json=text, status=response.status_code, error=error, finish_reason=finish,
-                    prompt_tokens=pt, completion_tokens=ct, total_tokens=tt, latency_ms=latency)  # fmt: skip
+        if usage is not None:
+            ctx.usage += usage
+        self.record(response_json=text, status=response.status_code, error=error, finish_reason=finish, usage=usage,
+                    total_tokens=total, latency_ms=latency)  # fmt: skip
 
 
 class _LoggingCore:
-    def __init__(self, inner, log: RunLog, endpoint: str, base_url: str, use_cache: bool, limiter=None):
+    def __init__(
+        self,
+        inner,
+        log: RunLog,
+        endpoint: str,
+        base_url: str,
+        use_cache: bool,
+        limiter: RateLimiter | None = None,
+        slots: RequestSlots | None = None,
+    ):
         self.inner = inner
         self.log = log
         self.endpoint = endpoint
         self.base_url = base_url
         self.use_cache = use_cache
         self.limiter = limiter
+        self.slots = slots  # async only: at most that many requests in flight, shared by a batch
 
 
 class LoggingTransport(_LoggingCore, httpx2.BaseTransport):
@@ -158,8 +168,6 @@ class LoggingTransport(_LoggingCore, httpx2.BaseTransport):
 
 
 class AsyncLoggingTransport(_LoggingCore, httpx2.AsyncBaseTransport):
-    slots = None  # a RequestSlots shared by the batch: at most that many requests in flight
-
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         ex = _Exchange(self, request, await request.aread())
         if (cached := ex.from_cache()) is not None:
