@@ -27,6 +27,10 @@ COMMENTARY_HEADINGS = (
     "What This Means",
 )
 
+# A role-level input borrowed from similar human-scored roles starts its rationale (or evidence) with this; it
+# counts as provisional while the text still does, i.e. until an assessor writes their own.
+PRIOR_MARK = "Prior from:"
+
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
@@ -189,16 +193,6 @@ class CareerMove(_Model):
     why: NonEmpty = Field(description="Which skills transfer, and what the move takes.")
 
 
-class CalibrationUse(_Model):
-    """A human-scored role a draft was shown for calibration (never the role itself)."""
-
-    title: NonEmpty
-    onet_code: str | None = None
-    score: float = Field(ge=0, le=100)
-    zone: Zone
-    worked_example: bool = Field(default=False, description="Its rows were shown as the worked example.")
-
-
 class CommentarySection(_Model):
     heading: NonEmpty
     body: str
@@ -219,16 +213,50 @@ class StepRecord(Usage):  # the tokens are Usage's fields, so a draft's JSON kee
     latency_ms: float = Field(ge=0)
 
 
+class CalibrationRef(_Model):
+    """A human-scored role the drafter compared this role with (never the role itself)."""
+
+    title: NonEmpty
+    onet_code: Annotated[str, StringConstraints(pattern=SOC_PATTERN)] | None = None
+    source: str = Field(description="'golden', 'reference point' or the file it was read from.")
+    similarity: float = Field(ge=0, le=1, description="Cosine similarity of the two roles' task statements.")
+    complete: bool = Field(description="A full assessment (True) or a composite-only reference point (False).")
+    lent_priors: bool = Field(default=False, description="Its role-level inputs were borrowed as priors.")
+    worked_example: bool = Field(
+        default=False,
+        description="An LLM draft's prompts showed its rows, scores and rationales as the worked example.",
+    )
+
+
+class TaskEstimate(_Model):
+    """The learned task model's exposure estimate for one O*NET task, shown beside any published label."""
+
+    label: Annotated[str, StringConstraints(pattern=r"^E[012]$")]
+    probabilities: dict[str, float] = Field(description="E0 / E1 / E2 -> probability (3 decimals).")
+    published: Annotated[str, StringConstraints(pattern=r"^E[012]$")] | None = Field(
+        default=None, description="The published human label (GPTs-are-GPTs), which the task score follows."
+    )
+
+
 class Provenance(_Model):
     drafted_by: NonEmpty = Field(description="'human', 'offline:<name>' or 'llm:<model>'.")
     created_at: datetime | None = None
     onet_code: Annotated[str, StringConstraints(pattern=SOC_PATTERN)] | None = None
     inputs: dict[str, str] = Field(default_factory=dict, description="Input files, endpoint, prompt versions…")
     steps: list[StepRecord] = Field(default_factory=list, description="LLM usage per drafting step.")
-    calibration: list[CalibrationUse] = Field(
-        default_factory=list, description="Human-scored roles the drafting prompts showed (never the role itself)."
-    )
     notes: str | None = None
+    calibration: list[CalibrationRef] = Field(
+        default_factory=list,
+        description="The human-scored roles the drafter saw, most similar first (an LLM draft: its calibration table).",
+    )
+    priors: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Input path (e.g. 'barriers.physical_presence') -> titles of the scored roles it was borrowed "
+        "from. Such an input is provisional while its text still starts with 'Prior from:'.",
+    )
+    task_estimates: dict[int, TaskEstimate] = Field(
+        default_factory=dict, description="O*NET task ID -> the learned task model's estimate."
+    )
 
 
 class Assessment(_Model):

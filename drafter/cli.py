@@ -76,6 +76,15 @@ OfflineOpt = Annotated[
     bool, typer.Option("--offline", help="Use the offline default even if an LLM is configured.", rich_help_panel=_LLM)
 ]
 
+CalibrationOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="A folder of your own scored assessments (house format or JSON, optionally a reference_points.json) "
+        "that the offline default borrows role-level priors from, beside the golden roles "
+        "(default $DRAFTER_CALIBRATION).",
+    ),
+]
+
 FileArg = Annotated[
     Path, typer.Argument(help="An assessment: JSON draft or house-format Markdown.", show_default=False)
 ]
@@ -185,10 +194,22 @@ def schema_export(
 
 
 OFFLINE_NOTICE = (
-    "No LLM configured: drafting with the offline default (one row per O*NET task, scores from the published "
-    "human exposure labels; evidence, barriers and growth await assessor input). For an LLM draft pass "
-    "--base-url/--model, set OPENAI_API_KEY, or name a configured --endpoint (docs/drafting.md: Configuring an endpoint)."
+    "No LLM configured: drafting with the offline default (one row per O*NET task, scored from the published "
+    "human exposure labels and a learned task model; protective principles, growth, evidence and barriers "
+    "borrowed from the most similar human-scored role, or awaiting input when none is close). For an LLM draft "
+    "pass --base-url/--model, set OPENAI_API_KEY, or name a configured --endpoint "
+    "(docs/drafting.md: Configuring an endpoint)."
 )
+
+
+def _calibration_set(option: Path | None, console):
+    """The calibration set for the offline default: shipped golden roles + the user's folder (if any)."""
+    from .calibration import CalibrationSet, calibration_dir
+
+    cal = CalibrationSet.load(calibration_dir(option))
+    for why in cal.skipped:
+        console.print(f"[yellow]calibration: skipped {why}[/]", soft_wrap=True)
+    return cal
 
 
 def _slug(text: str) -> str:
@@ -217,6 +238,7 @@ def draft(
     no_cache: NoCacheOpt = False,
     offline: OfflineOpt = False,
     config: ConfigOpt = None,
+    calibration: CalibrationOpt = None,
 ) -> None:
     """Draft an assessment of an occupation: with an LLM if one is configured, else with the offline default."""
     from .files import assessment_json, atomic_write, read_text
@@ -236,7 +258,7 @@ def draft(
         from .drafting.offline import draft_offline
 
         console.print(f"[yellow]{OFFLINE_NOTICE}[/]", soft_wrap=True)
-        a = draft_offline(occ, job_title=title)
+        a = draft_offline(occ, job_title=title, calibration=_calibration_set(calibration, console))
     else:
         if notice := _notes_notice(occ, notes is not None):  # issue 15: says what the prompts get as notes
             console.print(notice, soft_wrap=True)
@@ -613,6 +635,7 @@ def eval_run(
         "eval-runs"
     ),
     as_json: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
+    calibration: CalibrationOpt = None,
 ) -> None:
     """Run an evaluation: drafts vs the golden roles (default), or per-task scores vs human labels."""
     if ctx.invoked_subcommand is not None:
@@ -638,10 +661,13 @@ def eval_run(
         console.print(
             "[yellow]--samples > 1 at temperature 0 (or offline) repeats identical drafts; spread will be 0.[/]"
         )
-    _eval_golden(ep, drafts, samples, no_cache, baseline, fail_on_regression, gate, output, as_json, console)
+    _eval_golden(
+        ep, drafts, samples, no_cache, baseline, fail_on_regression, gate, output, as_json, console, calibration
+    )
 
 
-def _eval_golden(ep, drafts, samples, no_cache, baseline, fail_on_regression, gate_path, output, as_json, console):
+def _eval_golden(ep, drafts, samples, no_cache, baseline, fail_on_regression, gate_path, output, as_json, console,
+                 calibration=None):  # fmt: skip
     import json
 
     from .evaluation.gate import evaluate_gate, load_gate
@@ -654,8 +680,12 @@ def _eval_golden(ep, drafts, samples, no_cache, baseline, fail_on_regression, ga
     if drafts is not None:
         backend = None
     elif ep is None:
+        from .calibration import calibration_dir
+
         console.print("[yellow]No LLM configured: evaluating the offline default.[/]")
-        backend = OfflineBackend()
+        backend = OfflineBackend(calibration_dir=calibration_dir(calibration))
+        for why in backend.calibration.skipped:
+            console.print(f"[yellow]calibration: skipped {why}[/]", soft_wrap=True)
     else:
         from .llm.client import LLM
 

@@ -55,6 +55,11 @@ def print_scorecard(console: Console, a: Assessment, card: ScoreCard, report: Co
             f"[yellow]Provisional:[/] {len(card.pending)} input(s) awaiting assessor input, counted as neutral (0): "
             + ", ".join(card.pending)
         )
+    if card.priors:
+        console.print(
+            f"[yellow]Provisional:[/] {len(card.priors)} input(s) borrowed from similar human-scored roles "
+            '("Prior from:" in the draft), until an assessor confirms or rewrites them'
+        )
     for w in card.label_warnings:
         console.print(f"[yellow]Label check:[/] {w}")
     if report is not None:
@@ -157,7 +162,7 @@ def print_eval(console: Console, run: EvalRun, gate: dict) -> None:
 
 
 LABEL_TIER_WHO = {
-    "offline": "offline default (leave-one-occupation-out)",
+    "offline": "offline default (occupation-grouped CV)",
     "gpt4-labels": "published GPT-4 labels",
     "llm": "LLM drafts",
 }
@@ -165,20 +170,27 @@ LABEL_TIER_WHO = {
 
 def print_label_tier(console: Console, result: dict, backend: str) -> None:
     t = Table(
-        title=f"Human-label tier: {result['occupations']} occupations ({result['mapping']})", title_justify="left"
+        title=f"Human-label tier: {result['occupations']} occupations ({result['mapping']}; {result['evaluation']})",
+        title_justify="left",
     )
-    for col in ("Who", "Exact E0/E1/E2", "Exposed or not", "κ (exposed)", "Tasks"):
+    for col in ("Who", "Tasks", "Exact E0/E1/E2", "κ (exact)", "Exposed or not", "κ (exposed)"):
         t.add_column(col, justify="left" if col == "Who" else "right")
 
     def pct(a):
         return "—" if not a or a["agreement"] is None else f"{a['agreement'] * 100:.1f}%"
 
+    def kappa(a):
+        return "—" if not a else _fmt(a["kappa"], places=3)
+
+    unique = result["unique_statements"]
     for who, d in (
         (LABEL_TIER_WHO[backend], result["drafter"]),
+        ("  unique statements", unique["drafter"]),
         ("GPT-4 (reference, same tasks)", result["gpt4_reference"]),
+        ("  unique statements", unique["gpt4_reference"]),
     ):
         e = d["exposed_or_not"]
-        t.add_row(who, pct(d["exact"]), pct(e), _fmt(e["kappa"], places=3), str(e["n"]))
+        t.add_row(who, str(e["n"]), pct(d["exact"]), kappa(d["exact"]), pct(e), kappa(e))
     console.print(t)
     for f in result["failed"]:
         console.print(f"[red]failed:[/] {f}")

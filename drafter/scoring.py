@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from .assessment import Assessment, TaskLabel, Zone
+from .assessment import PRIOR_MARK, Assessment, TaskLabel, Zone
 from .methodology import Methodology, load_methodology
 
 
@@ -56,10 +56,11 @@ class ScoreCard(BaseModel):
     not_involved_pct: int
     pending: list[str]
     label_warnings: list[str]
+    priors: list[str] = []  # inputs borrowed from similar scored roles, not yet the assessor's own
 
     @property
     def provisional(self) -> bool:
-        return bool(self.pending)
+        return bool(self.pending or self.priors)
 
 
 def _q(x: Decimal, places: int) -> Decimal:
@@ -95,6 +96,34 @@ def section_totals(a: Assessment, m: Methodology) -> tuple[int, int, int, int, l
         pending.append("growth")
     growth = m.pending_value if a.growth.score is None else a.growth.score
     return protective, growth, evidence, barriers, pending
+
+
+def input_paths() -> list[str]:
+    """Every role-level input's path, in the order the scorer lists pending inputs."""
+    from .assessment import Barriers, Evidence, ProtectivePrinciples
+
+    return (
+        [f"protective_principles.{n}" for n in ProtectivePrinciples.model_fields]
+        + [f"evidence.{n}" for n in Evidence.model_fields]
+        + [f"barriers.{n}" for n in Barriers.model_fields]
+        + ["growth"]
+    )
+
+
+def borrowed_inputs(a: Assessment) -> list[str]:
+    """Inputs the provenance lists as priors whose text still starts with the prior mark."""
+    out = []
+    for path in input_paths():
+        if path not in a.provenance.priors:
+            continue
+        section, _, name = path.partition(".")
+        item = getattr(a, section)
+        if name:
+            item = getattr(item, name)
+        text = getattr(item, "rationale", None) or getattr(item, "evidence", None) or ""
+        if item.score is not None and text.startswith(PRIOR_MARK):
+            out.append(path)
+    return out
 
 
 def zone_for(score: Decimal, m: Methodology) -> Zone:
@@ -195,6 +224,7 @@ def score(a: Assessment, m: Methodology | None = None) -> ScoreCard:
         not_involved_pct=pct(lambda r: r.label is TaskLabel.NOT_INVOLVED),
         pending=pending,
         label_warnings=warnings,
+        priors=borrowed_inputs(a),
     )
 
 

@@ -104,7 +104,8 @@ def test_offline_default_evaluates_end_to_end_and_writes_the_report(tmp_path):
     assert keys == ["29-2072.00", "43-6013.00", "29-2052.00", "11-9199.02", "31-1131.00"]
     assert run.skipped == ["Data Protection Officer: no O*NET code to draft from (supply a draft with --drafts)"]
     golden_role = run.roles[0]
-    assert golden_role.metrics["composite_error"] == pytest.approx(6.3)
+    assert golden_role.metrics["composite_error"] == pytest.approx(5.0)
+    assert golden_role.metrics["task_score_mae"] == pytest.approx(0.2667)  # 0.47 with E0 -> 2, E1/E2 -> 4
     assert run.aggregates["composite_error"].n == 5
     violations = evaluate_gate(run, None, load_gate())
     assert any(v.metric == "composite_error" and v.role == "29-2072.00" for v in violations)
@@ -186,12 +187,23 @@ def test_published_gpt4_labels_reproduce_the_papers_agreement():
     assert r["drafter"] == r["gpt4_reference"]
 
 
-def test_offline_default_is_evaluated_leave_one_occupation_out_on_a_sample():
+def test_offline_default_is_evaluated_on_held_out_occupations_with_exact_labels_and_unique_statements():
     r = run_label_tier("offline", sample=40, seed=7)
-    assert r["occupations"] == 40
-    agreement = r["drafter"]["exposed_or_not"]["agreement"]
-    assert 0.6 < agreement < 0.95  # not 1.0: the occupation's own labels were hidden
-    assert r["gpt4_reference"]["exposed_or_not"]["n"] == r["drafter"]["exposed_or_not"]["n"]
+    assert r["occupations"] == 40 and "cross-validation" in r["evaluation"]
+    exact, exposed = r["drafter"]["exact"], r["drafter"]["exposed_or_not"]
+    assert 0.6 < exact["agreement"] < 0.9 and 0.7 < exposed["agreement"] < 0.95  # not 1.0: labels were hidden
+    assert exact["kappa"] is not None and exposed["kappa"] is not None
+    assert r["gpt4_reference"]["exposed_or_not"]["n"] == exposed["n"]
+    unique = r["unique_statements"]["drafter"]["exact"]
+    assert 0 < unique["n"] < exact["n"]
+
+
+def test_label_tier_cli_prints_exact_exposed_and_kappa_beside_gpt4(run_cli):
+    r = run_cli("eval", "--tier", "onet-labels", "--sample", "25", "--seed", "3")
+    assert r.returncode == 0, r.stderr
+    for text in ("offline default (occupation-grouped CV)", "unique statements", "GPT-4 (reference, same tasks)", "κ"):
+        assert text in r.stdout
+    assert r.stdout.count("%") >= 8  # exact and exposed-or-not for four rows
 
 
 def test_several_drafts_of_a_role_are_samples_with_mean_and_spread(tmp_path, golden):

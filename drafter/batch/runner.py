@@ -132,16 +132,17 @@ class BatchRunner:
         self.progress = Progress()
         self.stopped_by_cap = False
         self.crashed_workers: list[int] = []
-        self._index: Any = None
+        self._calibration: Any = None
         self.prices = llm.endpoint.prices if llm else None
 
     # --- one role, in a worker thread ------------------------------------------------------------------
 
     def _draft_offline(self, code: str):
-        from ..drafting.offline import LabelIndex, draft_offline
+        from ..calibration import CalibrationSet
+        from ..drafting.offline import draft_offline
 
-        self._index = self._index or LabelIndex(self.catalog)
-        a = draft_offline(self.catalog.get(code), catalog=self.catalog, index=self._index)
+        self._calibration = self._calibration or CalibrationSet.load()
+        a = draft_offline(self.catalog.get(code), catalog=self.catalog, calibration=self._calibration)
         inputs = a.provenance.inputs | {"batch_id": self.state.batch_id}
         return a.model_copy(update={"provenance": a.provenance.model_copy(update={"inputs": inputs})})
 

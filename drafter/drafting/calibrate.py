@@ -35,6 +35,7 @@ def table_row(role: Any) -> dict:
         "score": f"{role.score:.1f}",
         "zone": role.zone.value,
         "source": role.source,
+        "complete": role.complete,
     }
 
 

@@ -1,30 +1,30 @@
-"""The offline default drafter: deterministic, no LLM, and plain about what it cannot know.
+"""The offline default drafter: deterministic, no LLM, calibrated on the house's scored roles, plain about
+what it cannot know.
 
-It drafts one task row per O*NET task, with the task's time-share prior, and scores each row from the
-published *human* exposure label of that task (Eloundou et al., "GPTs are GPTs"):
+Task rows: one per O*NET task, with the task's time-share prior. Each task's exposure class is its published
+*human* label (GPTs-are-GPTs) when it has one — that is evidence, and the draft shows the learned task model's
+estimate beside it — else the task model's estimate (``drafter.taskmodel``: scikit-learn fit, numpy predictor;
+custom tasks and unlabelled occupations get scores named as model-estimated). The class fixes the side of 3
+(E0 -> 1-2, E1/E2 -> 3-5) and ``task_scale.toml`` places the task on the whole 1-5 scale from the model's
+probabilities and the statement's leading verb; labels follow the methodology (4-5 DISPLACEMENT,
+2-3 AUGMENTATION, 1 NOT INVOLVED).
 
-    E0 (no exposure: an LLM cannot halve the time)                 -> score 2, AUGMENTATION
-    E1 (an LLM alone halves the time at equal quality)             -> score 4, DISPLACEMENT
-    E2 (an LLM plus purpose-built software halves the time)        -> score 4, DISPLACEMENT
-
-E1 and E2 both map to 4 because the AIJRI scores an *agent with tools*: software built on an LLM is exactly
-what such an agent is, and neither label says the task is fully automatable (5). E0 maps to 2, not 1, because
-the label says AI cannot halve the time, not that it plays no part. A task with no label (a custom task list,
-or an occupation held out in evaluation) takes the majority label of its most similar labelled tasks in other
-occupations (TF-IDF cosine over word stems), and the rationale names them.
-
-Protective principles, growth correlation, evidence and barriers cannot be known offline: they are left
-*awaiting assessor input* (score None), and the scorer counts them as neutral and marks the score provisional.
+Role-level inputs (protective principles, growth, evidence, barriers): borrowed from the most similar *complete*
+scored roles of the calibration set (``drafter.calibration``: golden roles and the user's own scored
+assessments; never the role itself) whose task similarity is at least ``PRIOR_MIN_SIMILARITY``, as the
+similarity-weighted mean of their scores. Each borrowed input says "Prior from: ROLE (similarity s)" and stays
+provisional until an assessor writes their own. With no scored role that close, inputs await assessor input
+(counted as neutral by the scorer, the score marked provisional).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from ..assessment import (
+    PRIOR_MARK,
     Assessment,
     Barriers,
     BarrierScore,
@@ -36,141 +36,27 @@ from ..assessment import (
     ProtectivePrinciples,
     Provenance,
     RoleDefinition,
-    TaskLabel,
+    TaskEstimate,
     TaskRow,
 )
+from ..calibration import CalibrationMatch, CalibrationSet, same_role
 from ..labour.facts import official_evidence
-from ..onet.catalog import Catalog, stems
+from ..onet.catalog import Catalog
 from ..onet.model import Occupation, Task
 from ..onet.priors import priors
-from .pipeline import soc_code
+from ..taskmodel.estimate import LABELS, Estimate, decide
+from ..taskmodel.light import bundled_table
+from .task_scale import load_scale
 
-DRAFTER_NAME = "offline:human-labels-v1"
-LABEL_TO_SCORE: dict[str, tuple[int, TaskLabel, str]] = {
-    "E0": (2, TaskLabel.AUGMENTATION, "no exposure: an LLM cannot cut the time in half, so AI at most assists"),
-    "E1": (4, TaskLabel.DISPLACEMENT, "direct exposure: an LLM alone could halve the time at equal quality"),
-    "E2": (
-        4,
-        TaskLabel.DISPLACEMENT,
-        "exposure with LLM-based software, i.e. an agent with tools, could halve the time",
-    ),
-}
+if TYPE_CHECKING:  # the numpy model is imported only when a task is not in the precomputed table
+    from ..taskmodel.model import Prefetched, TaskModel
+
+DRAFTER_NAME = "offline:task-model-v1"
 AWAITING = "Awaiting assessor input: the offline default cannot judge this without an LLM or an assessor."
-NEIGHBOURS = 5
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    task: Task
-    occupation: Occupation
-    similarity: float
-
-
-class LabelIndex:
-    """TF-IDF (word stems, L2-normalised) over the labelled task statements, for tasks with no label of their own.
-
-    One vectorised implementation serves a single custom task and the leave-one-occupation-out evaluation
-    of all 19,265 tasks alike, so the two can never disagree.
-    """
-
-    def __init__(self, catalog: Catalog):
-        self.catalog = catalog
-
-    @cached_property
-    def _model(self):
-        import numpy as np
-
-        docs: list[tuple[Task, Occupation]] = []
-        rows: list[Counter] = []
-        for occ in self.catalog.by_code.values():
-            for t in occ.tasks:
-                if t.human_label:
-                    docs.append((t, occ))
-                    rows.append(Counter(stems(t.statement)))
-        vocab: dict[str, int] = {}
-        for tf in rows:
-            for w in tf:
-                vocab.setdefault(w, len(vocab))
-        df = np.zeros(len(vocab))
-        for tf in rows:
-            for w in tf:
-                df[vocab[w]] += 1
-        idf = np.log((1 + len(docs)) / (1 + df)) + 1
-        matrix = self._matrix(rows, vocab, idf)
-        code_ids = {code: i for i, code in enumerate(self.catalog.by_code)}
-        occ_of_doc = np.array([code_ids[occ.code] for _, occ in docs])
-        return docs, vocab, idf, matrix, occ_of_doc, code_ids
-
-    @staticmethod
-    def _matrix(rows: list[Counter], vocab: dict[str, int], idf):
-        import numpy as np
-        from scipy import sparse
-
-        indptr, indices, data = [0], [], []
-        for tf in rows:
-            for w, c in tf.items():
-                if w in vocab:
-                    indices.append(vocab[w])
-                    data.append(c * idf[vocab[w]])
-            indptr.append(len(indices))
-        m = sparse.csr_matrix((np.array(data, dtype=np.float64), indices, indptr), shape=(len(rows), len(vocab)))
-        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sparse.diags(1 / norms) @ m
-
-    def infer_many(
-        self, statements: list[str], exclude_codes: list[str | None], k: int = NEIGHBOURS, block: int = 1024
-    ) -> list[tuple[str | None, list[Neighbour]]]:
-        import numpy as np
-
-        docs, vocab, idf, matrix, occ_of_doc, code_ids = self._model
-        query = self._matrix([Counter(stems(s)) for s in statements], vocab, idf)
-        out: list[tuple[str | None, list[Neighbour]]] = []
-        for start in range(0, len(statements), block):
-            sims = (query[start : start + block] @ matrix.T).toarray()
-            for i, row in enumerate(sims):
-                code = exclude_codes[start + i]
-                if code in code_ids:
-                    row[occ_of_doc == code_ids[code]] = 0.0
-                top = np.argpartition(-row, min(k, len(row) - 1))[: k + 1]
-                ranked = sorted((j for j in top if row[j] > 0), key=lambda j: (-row[j], docs[j][0].id))[:k]
-                near = [Neighbour(docs[j][0], docs[j][1], float(row[j])) for j in ranked]
-                out.append((_vote(near), near))
-        return out
-
-    def infer(self, statement: str, exclude_code: str | None = None) -> tuple[str | None, list[Neighbour]]:
-        return self.infer_many([statement], [exclude_code])[0]
-
-
-def _vote(near: list[Neighbour]) -> str | None:
-    if not near:
-        return None
-    votes: dict[str, float] = {}
-    for n in near:
-        label = n.task.human_label or ""
-        votes[label] = votes.get(label, 0.0) + n.similarity
-    return max(sorted(votes), key=lambda lab: votes[lab])
-
-
-def _row(task: Task, share: int, label: str | None, neighbours: list[Neighbour]) -> TaskRow:
-    if label is None:
-        raise ValueError(f"task {task.id}: no label and no similar labelled task to infer one from")
-    score, row_label, meaning = LABEL_TO_SCORE[label]
-    if neighbours:
-        cited = "; ".join(
-            f"[{n.task.id}] {n.task.statement[:70]}… ({n.occupation.title}, {n.task.human_label}, sim {n.similarity:.2f})"
-            for n in neighbours
-        )
-        why = f"No published label for this task; inferred {label} from the most similar labelled tasks: {cited}."
-    else:
-        why = f"Human annotators (GPTs are GPTs) labelled this task {label}."
-    rationale = (
-        f"{why} {label} = {meaning} -> score {score}, {row_label.value}. "
-        "Offline default from published exposure labels: an assessor should confirm the score and name the tools."
-    )
-    return TaskRow(
-        task=task.statement, time_pct=share, score=score, label=row_label, rationale=rationale, onet_task_ids=[task.id]
-    )
+# Below this task similarity two O*NET occupations are mostly in different major SOC groups (34% share one in
+# [0.15, 0.20), 64% in [0.20, 0.25), over all 425,503 pairs): too far apart to lend role-level inputs.
+PRIOR_MIN_SIMILARITY = 0.20
+CALIBRATION_RECORDED = 10  # the most similar calibration roles named in the provenance (lenders always)
 
 
 def draft_offline(
@@ -179,27 +65,43 @@ def draft_offline(
     job_title: str | None = None,
     catalog: Catalog | None = None,
     hold_out: bool = False,
-    index: LabelIndex | None = None,
+    index: TaskModel | Prefetched | None = None,
+    calibration: CalibrationSet | None = None,
 ) -> Assessment:
-    """``hold_out=True`` ignores the occupation's own labels (leave-one-occupation-out evaluation);
-    pass one ``index`` when drafting many occupations so the TF-IDF model is built once."""
+    """A draft of ``occ`` without an LLM.
+
+    ``hold_out=True`` ignores the occupation's own published labels (cross-validated evaluation); ``index`` is
+    a ``taskmodel.model.TaskModel`` to estimate with (default: the shipped one; evaluation passes a model
+    fitted without the occupation); ``calibration`` is the set of scored roles to borrow role-level priors
+    from (default: the shipped golden roles and reference points; ``CalibrationSet([])`` for none).
+    """
+    catalog = catalog or Catalog.load()
     shares, rule = priors(occ.tasks)
-    if index is None and catalog is not None:
-        index = LabelIndex(catalog)
     kept = [(t, share) for t, share in zip(occ.tasks, shares, strict=True) if share > 0]
-    unlabelled = [t for t, _ in kept if hold_out or not t.human_label]
-    inferred: dict[int, tuple[str | None, list[Neighbour]]] = {}
-    if unlabelled:
-        index = index or LabelIndex(catalog or Catalog.load())
-        exclude = occ.code if occ.code != "custom" else None
-        results = index.infer_many([t.statement for t in unlabelled], [exclude] * len(unlabelled))
-        inferred = {t.id: r for t, r in zip(unlabelled, results, strict=True)}
-    rows = [_row(t, share, *inferred.get(t.id, (t.human_label, []))) for t, share in kept]
+    code = None if occ.code == "custom" else occ.code
+    estimates, model_name = _estimates([t for t, _ in kept], occ, code, index, precomputed=not hold_out)
+    scale = load_scale()
+    statements = _statements(catalog) if hold_out or any(not t.human_label for t, _ in kept) else {}
+    rows, task_estimates = [], {}
+    for (t, share), est in zip(kept, estimates, strict=True):
+        published = None if hold_out else t.human_label
+        rows.append(_row(t, share, published, est, scale, statements))
+        task_estimates[t.id] = TaskEstimate(
+            label=est.label, probabilities={k: round(v, 3) for k, v in est.probabilities.items()}, published=published
+        )
     title = job_title or occ.title
-    pending_principle = PrincipleScore(score=None, rationale=AWAITING)
-    pending_barrier = BarrierScore(score=None, rationale=AWAITING)
-    pending_evidence = EvidenceItem(score=None, evidence=AWAITING)
-    stated = official_evidence(occ.code)  # issue 15: {"wage_trends": …, "job_posting_trends": …} or {}
+    calibration = CalibrationSet.load() if calibration is None else calibration
+    matches = [
+        m
+        for m in calibration.nearest(
+            onet_code=code, title=occ.title, statements=[t.statement for t in occ.tasks], catalog=catalog
+        )
+        if not same_role(None, title, m.role.onet_code, m.role.title)
+    ]
+    lenders = [m for m in matches if m.role.complete and m.similarity >= PRIOR_MIN_SIMILARITY]
+    sections, borrowed = role_priors(lenders)
+    sections["evidence"] = _with_official_figures(sections["evidence"], official_evidence(occ.code))
+    n_model = sum(e.published is None for e in task_estimates.values())
     return Assessment(
         role=RoleDefinition(
             job_title=title,
@@ -210,42 +112,214 @@ def draft_offline(
             what_this_role_is_not=AWAITING,
             typical_experience=AWAITING,
         ),
-        protective_principles=ProtectivePrinciples(
-            embodied_physicality=pending_principle,
-            deep_interpersonal_connection=pending_principle,
-            goal_setting_moral_judgment=pending_principle,
-        ),
-        growth=GrowthCorrelation(score=None, rationale=AWAITING),
         tasks=rows,
         reinstatement_check=AWAITING,
-        # issue 15: the official BLS figures as dated evidence text; every evidence score stays awaiting input
-        evidence=Evidence(
-            **{
-                k: pending_evidence.model_copy(update={"evidence": stated.get(k, AWAITING)})
-                for k in Evidence.model_fields
-            }
-        ),
-        barriers=Barriers(**{k: pending_barrier for k in Barriers.model_fields}),
-        commentary=[
-            CommentarySection(
-                heading="Offline draft",
-                body=(
-                    f"Drafted without an LLM by drafter's offline default ({DRAFTER_NAME}): one row per O*NET task, "
-                    f"time shares from the O*NET prior ({rule}), task scores from the published human exposure labels "
-                    f"(E0 -> 2, E1 -> 4, E2 -> 4){f'; {len(inferred)} task(s) had no label and took the label of similar tasks' if inferred else ''}.\n"
-                    "Protective principles, growth correlation, evidence and barriers await assessor input and count as "
-                    "neutral (0), so the score is provisional.\n"
-                    "Configure an LLM (docs/drafting.md: Configuring an endpoint) for a complete first draft."
-                ),
-            )
-        ],
+        commentary=[CommentarySection(heading="Offline draft", body=_commentary(rule, scale.id, n_model, lenders))],
         unmapped_onet_tasks={
             t.id: "Prior rounds to 0% of working time." for t, s in zip(occ.tasks, shares, strict=True) if s == 0
         },
         provenance=Provenance(
             drafted_by=DRAFTER_NAME,
             created_at=datetime.now(UTC).replace(microsecond=0),
-            onet_code=None if occ.code == "custom" else occ.code,
-            inputs={"onet_source": occ.source, "prior_rule": rule, "labels": "GPTs-are-GPTs human_exposure_agg"},
+            onet_code=code,
+            inputs={
+                "onet_source": occ.source,
+                "prior_rule": rule,
+                "labels": "GPTs-are-GPTs human_exposure_agg" + (" (held out)" if hold_out else ""),
+                "task_model": model_name,
+                "task_scale": scale.id,
+                "calibration": f"{len(calibration.roles)} scored roles; priors from similarity >= {PRIOR_MIN_SIMILARITY}",
+            },
+            calibration=[
+                m.ref(lent_priors=m in lenders) for m in matches if m in lenders or m in matches[:CALIBRATION_RECORDED]
+            ],
+            priors=borrowed,
+            task_estimates=task_estimates,
         ),
+        **sections,
     )
+
+
+def _estimates(
+    tasks: list[Task], occ: Occupation, code: str | None, model: TaskModel | Prefetched | None, precomputed: bool
+) -> tuple[list[Estimate], str]:
+    """The task model's estimate of each task, never leaning on the occupation's own labelled tasks.
+
+    With no model given: the shipped model's precomputed estimates of the bundled (labelled) tasks when their
+    label is shown (no numpy), and the numpy model for the rest, whose rationale cites its nearest labelled
+    tasks (custom lists, imported releases, held-out labels).
+    """
+    if model is not None:
+        return model.estimate([t.statement for t in tasks], occ.title, code, exclude_code=code), model.name
+    table = bundled_table()
+    found: dict[int, Estimate] = {}
+    for t in tasks:
+        p = table.probabilities(t.id, code, occ.title, t.statement) if code and precomputed else None
+        if p is not None:
+            found[t.id] = Estimate(decide([p[lab] for lab in LABELS]), p, ())
+    missing = [t for t in tasks if t.id not in found]
+    if missing:
+        from ..taskmodel.model import shipped_model
+
+        live = shipped_model().estimate([t.statement for t in missing], occ.title, code, exclude_code=code)
+        found.update(zip((t.id for t in missing), live, strict=True))
+    return [found[t.id] for t in tasks], table.model
+
+
+def soc_code(occ: Occupation) -> str | None:
+    """As ``pipeline.soc_code``, without importing the LLM pipeline (and its HTTP stack) on the offline path."""
+    return None if occ.code == "custom" else occ.code.removesuffix(".00")
+
+
+def _probabilities(est: Estimate) -> str:
+    return " / ".join(f"{k} {v:.2f}" for k, v in est.probabilities.items())
+
+
+def _row(task: Task, share: int, published: str | None, est: Estimate, scale, statements) -> TaskRow:
+    exposure = published or est.label
+    score, label, meaning = scale.place(exposure != "E0", est.probabilities, task.statement)
+    if published:
+        agree = "agrees" if est.label == published else "differs"
+        why = (
+            f"Published human label (GPTs are GPTs): {published}. Model estimate beside it: {est.label} "
+            f"({_probabilities(est)}; {agree})."
+        )
+    else:
+        cited = "; ".join(
+            f"[{n.task_id}] {statements.get(n.task_id, ('', ''))[0][:70]}… ({statements.get(n.task_id, ('', n.onet_code))[1]}, "
+            f"{n.label}, sim {n.similarity:.2f})"
+            for n in est.neighbours
+        )
+        why = (
+            f"No published label: model-estimated {est.label} ({_probabilities(est)}; learned task model"
+            + (f", nearest labelled tasks: {cited}" if cited else "")
+            + ")."
+        )
+    rationale = (
+        f"{why} Score {score}, {label.value}: {meaning}. "
+        "Offline default: an assessor should confirm the score and name the tools."
+    )
+    return TaskRow(
+        task=task.statement, time_pct=share, score=score, label=label, rationale=rationale, onet_task_ids=[task.id]
+    )
+
+
+_STATEMENTS: WeakKeyDictionary[Catalog, dict[int, tuple[str, str]]] = WeakKeyDictionary()
+
+
+def _statements(catalog: Catalog) -> dict[int, tuple[str, str]]:
+    """Task ID -> (statement, occupation title), to cite the labelled tasks an estimate leaned on (built once
+    per catalog, and only when a task has no published label)."""
+    if catalog not in _STATEMENTS:
+        _STATEMENTS[catalog] = {t.id: (t.statement, o.title) for o in catalog.by_code.values() for t in o.tasks}
+    return _STATEMENTS[catalog]
+
+
+# --- role-level priors from the nearest complete scored roles --------------------------------------------------
+
+
+def _round_half_away(x: float) -> int:
+    return int(x + 0.5) if x >= 0 else -int(-x + 0.5)
+
+
+def _borrow(lenders: list[CalibrationMatch], item_of) -> tuple[int | None, str, list[str]]:
+    """One input: the similarity-weighted mean of the lenders' scores, rounded half away from zero; the marked
+    rationale; and the lenders' titles. Lenders that left the input awaiting input do not count."""
+    pairs = [(m, item_of(m.role.assessment)) for m in lenders]
+    pairs = [(m, item) for m, item in pairs if item.score is not None]
+    if not pairs:
+        return None, AWAITING, []
+    weights = [m.similarity for m, _ in pairs]
+    values = [item.score for _, item in pairs]
+    mean = sum(w * v for w, v in zip(weights, values, strict=True)) / sum(weights)
+    value = _round_half_away(mean)
+    names = ", ".join(f"{m.role.title} (similarity {m.similarity:.2f})" for m, _ in pairs)
+    if len(pairs) == 1:
+        m, item = pairs[0]
+        body = f"{m.role.title} scored {item.score}: {_clip(_text(item))}"
+    else:
+        body = f"similarity-weighted mean {mean:.2f} of {', '.join(str(v) for v in values)}, rounded to {value}."
+    why = f"{PRIOR_MARK} {names}. {body} Provisional: confirm or rewrite for this role."
+    return value, why, [m.role.title for m, _ in pairs]
+
+
+def _text(item) -> str:
+    return str(getattr(item, "rationale", None) or getattr(item, "evidence", ""))
+
+
+def _clip(text: str, n: int = 240) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def role_priors(lenders: list[CalibrationMatch]) -> tuple[dict, dict[str, list[str]]]:
+    """The four role-level sections (borrowed, or awaiting input) and the provenance's priors map."""
+    if not lenders:
+        pending_p = PrincipleScore(score=None, rationale=AWAITING)
+        pending_b = BarrierScore(score=None, rationale=AWAITING)
+        pending_e = EvidenceItem(score=None, evidence=AWAITING)
+        return {
+            "protective_principles": ProtectivePrinciples(
+                **dict.fromkeys(ProtectivePrinciples.model_fields, pending_p)
+            ),
+            "growth": GrowthCorrelation(score=None, rationale=AWAITING),
+            "evidence": Evidence(**dict.fromkeys(Evidence.model_fields, pending_e)),
+            "barriers": Barriers(**dict.fromkeys(Barriers.model_fields, pending_b)),
+        }, {}
+    borrowed: dict[str, list[str]] = {}
+
+    def section(name: str, model, make):
+        items = {}
+        for field in model.model_fields:
+            value, why, titles = _borrow(lenders, lambda a, f=field: getattr(getattr(a, name), f))
+            items[field] = make(value, why)
+            if titles:
+                borrowed[f"{name}.{field}"] = titles
+        return model(**items)
+
+    principles = section(
+        "protective_principles", ProtectivePrinciples, lambda v, w: PrincipleScore(score=v, rationale=w)
+    )
+    value, why, titles = _borrow(lenders, lambda a: a.growth)
+    if titles:
+        borrowed["growth"] = titles
+    return {
+        "protective_principles": principles,
+        "growth": GrowthCorrelation(score=value, rationale=why),
+        "evidence": section("evidence", Evidence, lambda v, w: EvidenceItem(score=v, evidence=w)),
+        "barriers": section("barriers", Barriers, lambda v, w: BarrierScore(score=v, rationale=w)),
+    }, borrowed
+
+
+def _with_official_figures(evidence: Evidence, stated: dict[str, str]) -> Evidence:
+    """The official BLS figures (issue 15) as dated evidence text: the text of an item still awaiting input, or
+    appended to a borrowed prior's. Scores are never set from them: one level is not a trend."""
+    items = {}
+    for name in Evidence.model_fields:
+        item: EvidenceItem = getattr(evidence, name)
+        if name in stated:
+            text = stated[name] if item.score is None else f"{item.evidence} Official figures: {stated[name]}"
+            item = item.model_copy(update={"evidence": text})
+        items[name] = item
+    return Evidence(**items)
+
+
+def _commentary(rule: str, scale_id: str, n_model: int, lenders: list[CalibrationMatch]) -> str:
+    lines = [
+        f"Drafted without an LLM by drafter's offline default ({DRAFTER_NAME}): one row per O*NET task, time shares "
+        f"from the O*NET prior ({rule}). Task exposure from the published human labels where they exist, else "
+        f"from the learned task model ({n_model} task(s) model-estimated); scores on the whole 1-5 scale by "
+        f"{scale_id} (drafter/drafting/task_scale.toml).",
+    ]
+    if lenders:
+        names = ", ".join(f"{m.role.title} (similarity {m.similarity:.2f})" for m in lenders)
+        lines.append(
+            f"Protective principles, growth, evidence and barriers are priors from the most similar human-scored "
+            f"role(s): {names}. They are provisional until an assessor confirms or rewrites them."
+        )
+    else:
+        lines.append(
+            "No human-scored role is similar enough to lend role-level priors: protective principles, growth, "
+            "evidence and barriers await assessor input and count as neutral (0), so the score is provisional."
+        )
+    lines.append("Configure an LLM (docs/drafting.md: Configuring an endpoint) for a complete first draft.")
+    return "\n".join(lines)

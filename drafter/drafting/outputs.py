@@ -24,6 +24,7 @@ from ..assessment import (
     TaskLabel,
     Zone,
 )
+from ..calibration import normalised_title
 from ..llm.context import validation_context
 
 
@@ -156,11 +157,6 @@ def _uncited(text: str, ctx: dict, where: str, own: bool = True) -> str | None:
     )
 
 
-def normalise_title(title: str) -> str:
-    """Job titles compared loosely: case, punctuation and a plural 's' do not matter."""
-    return " ".join(w.rstrip("s") for w in re.sub(r"[^a-z0-9]+", " ", title.casefold()).split())
-
-
 def _whitespace(text: str) -> str:
     return " ".join(text.split())
 
@@ -275,7 +271,7 @@ def calibration_match(move: DraftCareerMove, calibration: list[dict]) -> dict | 
     for c in calibration:
         if code and c.get("code") and c["code"].removesuffix(".00") == code:
             return c
-    return next((c for c in calibration if normalise_title(c["title"]) == normalise_title(move.title)), None)
+    return next((c for c in calibration if normalised_title(c["title"]) == normalised_title(move.title)), None)
 
 
 class Commentary(_Out):

@@ -22,7 +22,7 @@ from ..assessment import (
     PRINCIPLE_NAMES,
     Assessment,
     AssessorOverride,
-    CalibrationUse,
+    CalibrationRef,
     CareerMove,
     Evidence,
     EvidenceClaim,
@@ -81,10 +81,12 @@ class Calibration:
     example: dict | None = None
 
     @property
-    def used(self) -> list[CalibrationUse]:
+    def used(self) -> list[CalibrationRef]:
+        """What the draft's provenance records: every role of the table, the worked example marked."""
         example = self.example["title"] if self.example else None
         return [
-            CalibrationUse(title=c["title"], onet_code=c.get("code"), score=float(c["score"]), zone=Zone(c["zone"]),
+            CalibrationRef(title=c["title"], onet_code=c.get("code"), source=c.get("source", "calibration set"),
+                           similarity=c.get("similarity", 0.0), complete=c.get("complete", False),
                            worked_example=c["title"] == example)
             for c in self.table
         ]  # fmt: skip

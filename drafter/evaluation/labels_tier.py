@@ -1,44 +1,62 @@
-"""The human-label tier: drafted per-task scores against the published human exposure labels.
+"""The human-label tier: drafted per-task exposure against the published human labels (GPTs-are-GPTs).
 
-Mapping (documented, fixed): a task is *exposed* when its drafted score is 3 or more, matching E1/E2;
-a score of 1-2 matches E0. GPT-4's published labels on the same tasks are reported beside the drafter as
-the reference (65.6% exact on E0/E1/E2 and 82.1% exposed-or-not over all 19,265 tasks). The offline default
-reads human labels, so it is evaluated leave-one-occupation-out: each occupation is drafted with its own
-labels hidden.
+Mapping (documented, fixed): a task is *exposed* when its drafted score is 3 or more, matching E1/E2; a score
+of 1-2 matches E0. The offline default also states an E0/E1/E2 label per task (its task model's estimate), so
+its exact agreement is reported too. GPT-4's published labels on the same tasks are the reference (65.6% exact,
+82.1% exposed-or-not over all 19,265 tasks).
+
+The offline default learns from these very labels, so it is cross-validated by occupation: the tasks are split
+into folds by occupation (GroupKFold), a task model is fitted (scikit-learn) on the other folds, and each held-out
+occupation is drafted with that model and its own labels hidden. With ``sample`` the sampled occupations form
+the one held-out fold. Figures are given for all tasks and for *unique statements*: 8.7% of statements recur
+verbatim in other occupations, where a neighbour's label gives the answer away.
 """
 
 from __future__ import annotations
 
 import random
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from .metrics import project
 
 EXPOSED_FROM_SCORE = 3
 
 
-def cohen_kappa(a: list[str], b: list[str]) -> float | None:
-    n = len(a)
-    if n == 0:
-        return None
-    po = sum(x == y for x, y in zip(a, b, strict=True)) / n
-    ca, cb = Counter(a), Counter(b)
-    pe = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / (n * n)
-    return None if pe == 1 else (po - pe) / (1 - pe)
-
-
-def _agreement(draft: list[str], human: list[str]) -> dict:
-    n = len(draft)
-    return {
-        "n": n,
-        "agreement": round(sum(x == y for x, y in zip(draft, human, strict=True)) / n, 4) if n else None,
-        "kappa": None if (k := cohen_kappa(draft, human)) is None else round(k, 4),
-    }
-
-
 def _binary(labels: list[str]) -> list[str]:
     return ["exposed" if lab in ("E1", "E2") else "not exposed" for lab in labels]
+
+
+def _figures(drafted: list[str], human: list[str], exact: bool) -> dict:
+    from ..taskmodel.fit import agreement_figures
+
+    if exact:
+        return agreement_figures(drafted, human)
+    return {"exact": None, "exposed_or_not": agreement_figures(drafted, _binary(human))["exact"]}
+
+
+def _offline_drafts(catalog, codes: list[str], sample: bool, on_progress):
+    """(code, draft) for each code, each drafted by a task model that never saw the code's occupation."""
+    from ..calibration import CalibrationSet
+    from ..drafting.offline import draft_offline
+    from ..taskmodel.fit import fit_arrays, fold_models, labelled_tasks
+    from ..taskmodel.model import Prefetched, TaskModel
+
+    tasks = labelled_tasks(catalog)
+    wanted = set(codes)
+    folds: Iterable[tuple[set[str], TaskModel]]
+    if sample:
+        folds = [(wanted, TaskModel(fit_arrays([t for t in tasks if t.onet_code not in wanted]), name="held-out fit"))]
+    else:
+        folds = fold_models(tasks)
+    no_priors = CalibrationSet([])  # role-level priors do not touch task scores
+    done = 0
+    for held_out, model in folds:
+        occupations = [catalog.get(code) for code in sorted(held_out & wanted)]
+        batch = Prefetched(model, [(t.statement, o.title, o.code, o.code) for o in occupations for t in o.tasks])
+        for occ in occupations:
+            yield occ.code, draft_offline(occ, catalog=catalog, hold_out=True, index=batch, calibration=no_priors)
+            done += 1
+            on_progress(done, len(codes))
 
 
 def run_label_tier(
@@ -49,70 +67,70 @@ def run_label_tier(
     on_progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> dict:
     from ..onet.catalog import Catalog
+    from ..taskmodel.fit import labelled_tasks, unique_statements
 
     catalog = Catalog.load()
     codes = sorted(c for c, o in catalog.by_code.items() if any(t.human_label for t in o.tasks))
-    if sample is not None and sample < len(codes):
+    sampled = sample is not None and sample < len(codes)
+    if sample is not None and sampled:
         codes = sorted(random.Random(seed).sample(codes, sample))
+    all_tasks = labelled_tasks(catalog)
+    unique_ids = {t.task_id for t, u in zip(all_tasks, unique_statements(all_tasks), strict=True) if u}
 
     human: list[str] = []
     gpt4: list[str] = []
-    drafted: list[str] = []  # E-labels (gpt4-labels backend) or "exposed"/"not exposed" (drafters)
+    drafted: list[str] = []  # E-labels (offline, gpt4-labels) or "exposed"/"not exposed" (LLM drafters)
+    unique: list[bool] = []
     failed: list[str] = []
-    if backend == "offline":
-        from ..drafting.offline import LabelIndex, draft_offline
 
-        index = LabelIndex(catalog)
+    def add(t, label: str) -> None:
+        human.append(t.human_label)
+        gpt4.append(t.gpt4_label)
+        drafted.append(label)
+        unique.append(t.id in unique_ids)
 
-        def draft(code):
-            return draft_offline(catalog.get(code), catalog=catalog, index=index, hold_out=True)
-    elif backend == "gpt4-labels":
-        draft = None  # type: ignore[assignment]  # the published labels are the draft
+    if backend == "gpt4-labels":
+        for code in codes:
+            for t in catalog.get(code).tasks:
+                if t.human_label and t.gpt4_label:
+                    add(t, t.gpt4_label)
+    elif backend == "offline":
+        for code, a in _offline_drafts(catalog, codes, sampled, on_progress):
+            rows = project(a)  # the label is the task model's; the score sits on the same side of 3 (a test checks)
+            for t in catalog.get(code).tasks:
+                if t.human_label and t.gpt4_label and t.id in rows:
+                    add(t, a.provenance.task_estimates[t.id].label)
     else:
         from ..drafting.pipeline import draft_with_llm
 
-        def draft(code):
-            return draft_with_llm(catalog.get(code), backend).assessment
-
-    for i, code in enumerate(codes):
-        occ = catalog.get(code)
-        if draft is None:
-            for t in occ.tasks:
-                if t.human_label and t.gpt4_label:
-                    human.append(t.human_label)
-                    gpt4.append(t.gpt4_label)
-                    drafted.append(t.gpt4_label)
-        else:
+        for i, code in enumerate(codes):
             try:
-                tasks = project(draft(code))
+                rows = project(draft_with_llm(catalog.get(code), backend).assessment)  # type: ignore[arg-type]
             except Exception as e:  # a failed LLM draft is reported, not fatal to the tier
                 failed.append(f"{code}: {e}")
                 continue
-            for t in occ.tasks:
-                if t.human_label and t.gpt4_label and t.id in tasks:
-                    human.append(t.human_label)
-                    gpt4.append(t.gpt4_label)
-                    drafted.append("exposed" if tasks[t.id].score >= EXPOSED_FROM_SCORE else "not exposed")
-        on_progress(i + 1, len(codes))
+            for t in catalog.get(code).tasks:
+                if t.human_label and t.gpt4_label and t.id in rows:
+                    add(t, "exposed" if rows[t.id].score >= EXPOSED_FROM_SCORE else "not exposed")
+            on_progress(i + 1, len(codes))
 
-    result = {
+    exact = backend in ("offline", "gpt4-labels")
+    only = [i for i, u in enumerate(unique) if u]
+    return {
         "tier": "onet-labels",
         "backend": backend if isinstance(backend, str) else "llm",
         "occupations": len(codes),
         "sample": sample,
         "seed": seed,
+        "evaluation": "occupation-grouped cross-validation (5 folds; a sample is one held-out fold)"
+        if backend == "offline"
+        else "as drafted",
         "mapping": f"score >= {EXPOSED_FROM_SCORE} <=> exposed (E1 or E2)",
-        "gpt4_reference": {
-            "exact": _agreement(gpt4, human),
-            "exposed_or_not": _agreement(_binary(gpt4), _binary(human)),
+        "drafter": _figures(drafted, human, exact),
+        "gpt4_reference": _figures(gpt4, human, True),
+        "unique_statements": {
+            "drafter": _figures([drafted[i] for i in only], [human[i] for i in only], exact),
+            "gpt4_reference": _figures([gpt4[i] for i in only], [human[i] for i in only], True),
         },
         "failed": failed,
     }
-    if backend == "gpt4-labels":
-        result["drafter"] = {
-            "exact": _agreement(drafted, human),
-            "exposed_or_not": _agreement(_binary(drafted), _binary(human)),
-        }
-    else:
-        result["drafter"] = {"exact": None, "exposed_or_not": _agreement(drafted, _binary(human))}
-    return result

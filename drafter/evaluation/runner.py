@@ -41,25 +41,36 @@ class Backend:
 
 
 class OfflineBackend(Backend):
+    """The offline default, calibrated on the golden roles, reference points and the user's scored roles; each
+    role drafted is left out of its own calibration by code and title (``drafter.calibration``)."""
+
     name = "offline"
 
-    def __init__(self, hold_out: bool = False):
-        from ..drafting.offline import LabelIndex
+    def __init__(self, hold_out: bool = False, calibration_dir: Path | None = None):
+        from ..calibration import CalibrationSet
         from ..onet.catalog import Catalog
 
         self.catalog = Catalog.load()
-        self.index = LabelIndex(self.catalog)
+        self.calibration = CalibrationSet.load(calibration_dir)
         self.hold_out = hold_out
 
     def draft(self, code: str, sample: int) -> Assessment:
         from ..drafting.offline import draft_offline
 
-        return draft_offline(self.catalog.get(code), catalog=self.catalog, index=self.index, hold_out=self.hold_out)
+        occ = self.catalog.get(code)
+        return draft_offline(occ, catalog=self.catalog, hold_out=self.hold_out, calibration=self.calibration)
 
     def describe(self) -> dict:
         from ..drafting.offline import DRAFTER_NAME
+        from ..taskmodel.model import shipped_model
 
-        return {"backend": "offline", "drafter": DRAFTER_NAME, "hold_out": self.hold_out}
+        return {
+            "backend": "offline",
+            "drafter": DRAFTER_NAME,
+            "hold_out": self.hold_out,
+            "task_model": shipped_model().name,
+            "calibration": [f"{r.title} ({r.source})" for r in self.calibration.roles],
+        }
 
 
 class LLMBackend(Backend):

@@ -58,8 +58,11 @@ def derived(a: Assessment, card: ScoreCard, m: Methodology) -> dict[str, str]:
         fig = getattr(card, key)
         out[key] = f"{fig.formula} = {fig.shown}"
     out["raw_line"] = f"Raw: {card.raw.formula} = {card.raw.shown}"
+    provisional = [", ".join(pend) + " awaiting input"] if pend else []
+    if card.priors:
+        provisional.append(f"{len(card.priors)} input(s) borrowed from similar scored roles")
     out["score_line"] = f"JobZone Score: {card.score.formula} = {card.score.shown}/100" + (
-        " (provisional: " + ", ".join(pend) + " awaiting input)" if pend else ""
+        " (provisional: " + "; ".join(provisional) + ")" if provisional else ""
     )
     # the seed prints whole-number bands as "Yellow 25-47"
     yellow_top = int(m.green_min) - 1 if m.green_min == m.green_min.to_integral() else _plain(m.green_min)

@@ -11,7 +11,7 @@ import gzip
 import json
 import re
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -25,6 +25,13 @@ BUNDLED = "onet27_labelled.json.gz"
 
 
 def load_bundled() -> tuple[list[Occupation], str]:
+    """The bundled labelled set (parsed once per process: occupations and tasks are immutable)."""
+    occupations, attribution = _bundled()
+    return list(occupations), attribution
+
+
+@cache
+def _bundled() -> tuple[tuple[Occupation, ...], str]:
     raw = (resources.files(__package__) / "data" / BUNDLED).read_bytes()
     data = json.loads(gzip.decompress(raw))
     occupations = []
@@ -42,7 +49,7 @@ def load_bundled() -> tuple[list[Occupation], str]:
             for tid, statement, t, h, g, ga, auto in occ["tasks"]
         )
         occupations.append(Occupation(code, occ["title"], tasks, source=data["release"]))
-    return occupations, data["attribution"]
+    return tuple(occupations), data["attribution"]
 
 
 class UnknownOccupation(DrafterError):
