@@ -79,9 +79,9 @@ OfflineOpt = Annotated[
 CalibrationOpt = Annotated[
     Path | None,
     typer.Option(
-        help="A folder of your own scored assessments (house format or JSON, optionally a reference_points.json) "
-        "that the offline default borrows role-level priors from, beside the golden roles "
-        "(default $DRAFTER_CALIBRATION).",
+        help="A folder of your own scored assessments (house format or JSON, optionally a reference_points.json), "
+        "beside the golden roles and reference points: the offline default borrows role-level priors from them, an "
+        "LLM draft is shown the nearest as its calibration table and worked example (default $DRAFTER_CALIBRATION).",
     ),
 ]
 
@@ -239,6 +239,17 @@ def draft(
     offline: OfflineOpt = False,
     config: ConfigOpt = None,
     calibration: CalibrationOpt = None,
+    show_prompts: Annotated[
+        bool,
+        typer.Option(
+            "--show-prompts",
+            help="Print every step's prompt as it would be sent (calibration, rubric, notes), send nothing and write "
+            "nothing. Steps 2-4 show stand-ins where a model's earlier answers would be.",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --show-prompts: every request's messages as JSON.")
+    ] = False,
 ) -> None:
     """Draft an assessment of an occupation: with an LLM if one is configured, else with the offline default."""
     from .files import assessment_json, atomic_write, read_text
@@ -249,6 +260,9 @@ def draft(
 
     occ = resolve_occupation(occupation, title)
     notes_text = read_text(notes) if notes else None
+    if show_prompts:
+        _show_prompts(occ, title, notes_text, _calibration_set(calibration, _console(stderr=True)), as_json)
+        return
     ep = None if offline else resolve_endpoint(
         endpoint=endpoint, base_url=base_url, model=model, api_key_env=api_key_env, mode=mode, timeout=timeout,
         max_tokens=max_tokens, config=config,
@@ -262,7 +276,8 @@ def draft(
     else:
         if notice := _notes_notice(occ, notes is not None):  # issue 15: says what the prompts get as notes
             console.print(notice, soft_wrap=True)
-        a = _draft_llm(occ, ep, title, notes_text, str(notes) if notes else None, not no_cache, console)
+        cal = _calibration_set(calibration, console)
+        a = _draft_llm(occ, ep, title, notes_text, str(notes) if notes else None, not no_cache, console, cal)
     stem = occ.code if occ.code != "custom" else _slug(a.role.job_title)
     json_path, md_path = out / f"{stem}.json", out / f"{stem}.md"
     atomic_write(json_path, assessment_json(a))
@@ -273,11 +288,35 @@ def draft(
     console.print(f"wrote {json_path} and {md_path}")
 
 
-def _draft_llm(occ, ep, title, notes_text, notes_source, use_cache, console):
+def _show_prompts(occ, title, notes_text, cal, as_json) -> None:
+    """What an LLM draft of ``occ`` would send, step by step; nothing is sent or written."""
+    from .drafting.calibrate import calibration_for
+    from .drafting.preview import preview_prompts, preview_text
+
+    steps = preview_prompts(
+        occ, job_title=title, notes=notes_text, calibration=calibration_for(occ, title or occ.title, cal)
+    )
+    if as_json:
+        import json
+
+        print(json.dumps([{"step": s.step, "response_model": s.response_model, "messages": s.messages}
+                          for s in steps], indent=2, ensure_ascii=False))  # fmt: skip
+        return
+    sys.stdout.write(preview_text(steps))
+
+
+def _draft_llm(occ, ep, title, notes_text, notes_source, use_cache, console, cal):
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from .drafting.calibrate import calibration_for
     from .drafting.pipeline import STEPS, draft_with_llm
     from .llm.client import LLM
+
+    calibration = calibration_for(occ, title or occ.title, cal)
+    if calibration.table:
+        shown = ", ".join(f"{c['title']} ({c['score']})" for c in calibration.table)
+        example = f"; worked example: {calibration.example['title']}" if calibration.example else ""
+        console.print(f"Calibrated on {shown}{example}", soft_wrap=True)
 
     console.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", soft_wrap=True)
     llm = LLM(ep, use_cache=use_cache)
@@ -301,8 +340,9 @@ def _draft_llm(occ, ep, title, notes_text, notes_source, use_cache, console):
                 )
 
             return draft_with_llm(
-                occ, llm, job_title=title, notes=notes_text, notes_source=notes_source, on_step=on_step
-            ).assessment
+                occ, llm, job_title=title, notes=notes_text, notes_source=notes_source, on_step=on_step,
+                calibration=calibration,
+            ).assessment  # fmt: skip
     finally:
         llm.close()
 
@@ -687,11 +727,14 @@ def _eval_golden(ep, drafts, samples, no_cache, baseline, fail_on_regression, ga
         for why in backend.calibration.skipped:
             console.print(f"[yellow]calibration: skipped {why}[/]", soft_wrap=True)
     else:
+        from .calibration import calibration_dir
         from .llm.client import LLM
 
         console.print(f"Evaluating {ep.describe()}", soft_wrap=True)
         llm = LLM(ep, use_cache=not no_cache)
-        backend = LLMBackend(llm)
+        backend = LLMBackend(llm, calibration_dir=calibration_dir(calibration))
+        for why in backend.calibration.skipped:
+            console.print(f"[yellow]calibration: skipped {why}[/]", soft_wrap=True)
     try:
         with console.status("drafting and judging…"):
             run = run_eval(backend=backend, drafts_dir=drafts, samples=samples,

@@ -257,14 +257,13 @@ def misbehave(behaviour: str, name: str, answer: dict) -> dict:
     if behaviour == "invented_score" and name == "Commentary":
         answer["calibration_note"] += " It scores well below Claims Adjusters (22.6, Red)."
     elif behaviour == "invented_move" and name == "Commentary":
-        answer["where_to_look_next"].append(
-            {
-                "title": "Data Scientists",
-                "onet_code": "15-2051.00",
-                "score": 71.3,
-                "why": "Analytics skills transfer well.",
-            }
-        )
+        invented = {
+            "title": "Data Scientists",
+            "onet_code": "15-2051.00",
+            "score": 71.3,
+            "why": "Analytics skills transfer.",
+        }
+        answer["where_to_look_next"] = [*answer["where_to_look_next"][:2], invented]
     elif behaviour == "bad_quote" and name == "RoleSections":
         item = answer["evidence"]["wage_trends"]["items"][0]
         item.update(source="notes", quote="Wages rose 40% in 2025 according to the notes")

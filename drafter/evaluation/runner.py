@@ -6,6 +6,7 @@ stored runs and fresh ones alike.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -76,19 +77,26 @@ class OfflineBackend(Backend):
 class LLMBackend(Backend):
     name = "llm"
 
-    def __init__(self, llm, notes: str | None = None):
+    def __init__(self, llm, notes: str | None = None, calibration_dir: Path | None = None):
+        """Each role is calibrated on the nearest human-scored roles, never on itself (``drafter.calibration``
+        leaves the role out by code and by title), so a golden role is never shown its own assessment."""
+        from ..calibration import CalibrationSet
         from ..onet.catalog import Catalog
 
         self.llm = llm
         self.catalog = Catalog.load()
+        self.calibration = CalibrationSet.load(calibration_dir)
         self.notes = notes
         self.requests = self.cache_hits = 0
         self.tokens = Usage()
 
     def draft(self, code: str, sample: int) -> Assessment:
+        from ..drafting.calibrate import calibration_for
         from ..drafting.pipeline import draft_with_llm
 
-        a = draft_with_llm(self.catalog.get(code), self.llm, notes=self.notes).assessment
+        occ = self.catalog.get(code)
+        calibration = calibration_for(occ, occ.title, self.calibration, self.catalog)
+        a = draft_with_llm(occ, self.llm, notes=self.notes, calibration=calibration).assessment
         for s in a.provenance.steps:
             self.requests += s.requests
             self.cache_hits += s.cache_hits
@@ -109,11 +117,24 @@ class LLMBackend(Backend):
             "prompts": [
                 prompt_version(n) for n in ("decompose.j2", "score_rows.j2", "role_sections.j2", "commentary.j2")
             ],
+            "calibration": [f"{r.title} ({r.source})" for r in self.calibration.roles],
         }
 
     def usage(self) -> EvalUsage:
         return EvalUsage(requests=self.requests, cache_hits=self.cache_hits, **self.tokens.model_dump(),
                          cost_usd=self.tokens.cost(self.llm.endpoint.prices))  # fmt: skip
+
+
+def _calibrated_on_itself(drafts: list[Assessment], key: str, title: str) -> str | None:
+    """A draft shown the very role it is judged against would flatter the eval: such a role counts as failed."""
+    from ..calibration import same_role
+
+    code = key if re.fullmatch(r"\d{2}-\d{4}(\.\d{2})?", key) else None
+    for a in drafts:
+        for c in a.provenance.calibration:
+            if same_role(code, title, c.onet_code, c.title):
+                return f"the draft was calibrated on this role itself ({c.title}); it cannot be judged against it"
+    return None
 
 
 def _index_drafts(directory: Path) -> dict[str, list[tuple[Path, Assessment]]]:
@@ -173,6 +194,10 @@ def run_eval(
         if not made:
             skipped.append(f"{title} ({key}): no draft in {drafts_dir}")
             on_role(key, "skipped")
+            continue
+        if leaked := _calibrated_on_itself(made, key, title):
+            roles.append(EvalRole(key=key, title=title, kind=kind, error=leaked))
+            on_role(key, "failed")
             continue
         results: list[RoleResult] = []
         for a in made:
