@@ -10,7 +10,7 @@ BIN := .venv/bin
 help: ## list the targets
 	@echo "make draft [CODE=43-6013] [DRAFT_ARGS=...]   the main job: an offline draft (default 29-2072) into drafts/"
 	@echo "make test                                     set up and run the test suite (python -m pytest)"
-	@echo "make lint                                     ruff, ruff format --check, mypy, import contracts"
+	@echo "make lint                                     ruff, ruff format --check, mypy, lint-imports (layering)"
 	@echo "make eval                                     judge the offline default against the golden roles (CI gate)"
 	@echo "make bench                                    print the start-up and O*NET benchmark figures"
 	@echo "make setup                                    only create/refresh .venv (skipped when pyproject.toml is unchanged)"
@@ -29,6 +29,7 @@ lint: setup
 	$(BIN)/ruff check drafter tests scripts benchmarks
 	$(BIN)/ruff format --check drafter tests scripts benchmarks
 	$(BIN)/mypy drafter
+	$(BIN)/lint-imports
 
 eval: setup
 	$(BIN)/drafter eval --offline --baseline evals/baselines/offline.json --fail-on-regression

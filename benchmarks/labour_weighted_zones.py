@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def weighted_offline_batch() -> None:
     from drafter.batch import BatchSettings, run_batch
-    from drafter.files import load_assessment
+    from drafter.documents import load_assessment
     from drafter.labour.tables import LabourTables
     from drafter.labour.weighting import employment_weighted_zones
     from drafter.onet.catalog import Catalog

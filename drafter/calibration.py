@@ -234,7 +234,7 @@ def role_similarity(a: list[dict[int, float]], b: list[dict[int, float]]) -> flo
 
 def load_user_roles(directory: Path) -> tuple[list[ScoredRole], list[str]]:
     """A folder of the user's scored assessments (.json / .md / .txt house format) and reference points."""
-    from .files import load_assessment
+    from .documents import load_assessment
 
     directory = Path(directory)
     if not directory.is_dir():

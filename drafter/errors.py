@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # pydantic is not needed to raise or catch a DrafterError: `drafter --help` stays light
+    from pydantic import ValidationError
 
 
 class DrafterError(Exception):

@@ -4,6 +4,8 @@ Every user file is read through ``read_text``, so what editors and spreadsheets 
 byte-order mark (Excel's "CSV UTF-8", Notepad) is dropped, and a UTF-16 file is named as such. A typographic
 minus (U+2212, from Word, Excel or a Markdown editor) is accepted wherever a number is read, through
 ``ascii_minus`` (text) and ``loads_json`` (JSON numbers), and kept as typed everywhere else.
+
+A leaf: reading house-format documents is ``drafter.documents`` (it sits above the house format).
 """
 
 from __future__ import annotations
@@ -83,18 +85,6 @@ def read_text(path: Path) -> str:
                 f"{path}: expected UTF-8 text, got UTF-16; save it as UTF-8 (Excel: CSV UTF-8)"
             ) from None
         raise DrafterError(f"{path}: expected UTF-8 text ({e.reason} at byte {e.start})") from None
-
-
-def load_assessment(path: Path):
-    """Return ``(assessment, consistency_report_or_None)`` from a JSON draft or a house-format document."""
-    from .house_format import parse_house_format
-
-    path = Path(path)
-    text = read_text(path)
-    if is_json(path, text):
-        return assessment_from_json(text, str(path)), None
-    imported = parse_house_format(text, source=str(path))
-    return imported.assessment, imported.report
 
 
 def assessment_json(a: Assessment) -> str:

@@ -71,10 +71,6 @@ def _fig(x: Decimal, formula: str) -> Figure:
     return Figure(value=float(x), shown=str(x), formula=formula)
 
 
-def _signed(n: int | Decimal) -> str:
-    return f"({n})" if n < 0 else str(n)
-
-
 def _total(items: dict, pending: list[str], where: str, pending_value: int) -> int:
     total = 0
     for name, item in items.items():

@@ -124,10 +124,15 @@ def test_show_prompts_prints_what_would_be_sent_and_sends_nothing(run_cli, tmp_p
     assert all(len(s["messages"]) == 3 for s in steps)
 
 
-def test_eval_records_the_calibration_of_each_draft_and_never_the_role_itself(llm_factory, fake_llm):
-    from drafter.evaluation.runner import LLMBackend, run_eval
+def test_eval_records_the_calibration_of_each_draft_and_never_the_role_itself(llm_factory, fake_llm, tmp_path):
+    from drafter.drafting import drafter_for
+    from drafter.evaluation.runner import run_eval
+    from drafter.llm.runlog import RunLog
 
-    run = run_eval(backend=LLMBackend(llm_factory()))
+    ep = llm_factory().endpoint
+    with drafter_for(ep, log=RunLog(tmp_path / "eval-log.sqlite")) as drafter:
+        run = run_eval(drafter=drafter)
+    assert drafter.describe()["calibration"][0] == "Medical Records Specialist (golden)"
     seen = {r.key: r.samples[0].calibration for r in run.roles if r.samples}
     assert "Medical Records Specialist (29-2072.00)" not in seen["29-2072.00"]
     assert seen["29-2072.00"][0] == "Medical Secretaries (43-6013.00)"

@@ -79,3 +79,9 @@ def test_an_unwritable_output_is_one_line_and_exit_2(run_cli, tmp_path):
 def test_a_folder_where_a_file_belongs_is_one_line(run_cli, tmp_path):
     r = run_cli("score", str(tmp_path))
     assert r.returncode == 2 and r.stderr.startswith("error: ") and "Traceback" not in r.stderr
+
+
+def test_an_unknown_methodology_is_one_line_and_exit_2(run_cli):
+    r = run_cli("score", str(GOLDEN), "--methodology", "nosuch")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == "error: unknown methodology 'nosuch'; bundled: aijri-v1"

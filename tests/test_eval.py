@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from drafter.drafting import drafter_for
 from drafter.errors import DrafterError
 from drafter.evaluation.gate import evaluate_gate, load_gate
 from drafter.evaluation.labels_tier import run_label_tier
 from drafter.evaluation.metrics import compare_role, project, quadratic_weighted_kappa
 from drafter.evaluation.report import render_report
-from drafter.evaluation.runner import OfflineBackend, run_eval
+from drafter.evaluation.runner import run_eval
 from drafter.files import assessment_json
 
 from .conftest import SECRET
@@ -99,7 +100,7 @@ def test_unperturbed_golden_passes_the_gate_with_zero_error(run_cli, tmp_path, g
 
 
 def test_offline_default_evaluates_end_to_end_and_writes_the_report(tmp_path):
-    run = run_eval(backend=OfflineBackend())
+    run = run_eval(drafter=drafter_for(None))
     keys = [r.key for r in run.roles]
     assert keys == ["29-2072.00", "43-6013.00", "29-2052.00", "11-9199.02", "31-1131.00"]
     assert run.skipped == ["Data Protection Officer: no O*NET code to draft from (supply a draft with --drafts)"]
@@ -116,7 +117,7 @@ def test_offline_default_evaluates_end_to_end_and_writes_the_report(tmp_path):
 
 
 def test_a_run_compared_with_itself_as_baseline_passes(tmp_path):
-    run = run_eval(backend=OfflineBackend())
+    run = run_eval(drafter=drafter_for(None))
     assert evaluate_gate(run, run, load_gate()) == []
 
 
@@ -180,7 +181,7 @@ def test_compare_two_runs_names_what_got_worse(run_cli, tmp_path, golden):
 
 
 def test_published_gpt4_labels_reproduce_the_papers_agreement():
-    r = run_label_tier("gpt4-labels")
+    r = run_label_tier(None)  # no drafter: the published GPT-4 labels
     assert r["occupations"] == 923 and r["drafter"]["exact"]["n"] == 19265
     assert f"{r['drafter']['exact']['agreement']:.3f}" == "0.656"
     assert f"{r['drafter']['exposed_or_not']['agreement']:.3f}" == "0.821"
@@ -188,7 +189,7 @@ def test_published_gpt4_labels_reproduce_the_papers_agreement():
 
 
 def test_offline_default_is_evaluated_on_held_out_occupations_with_exact_labels_and_unique_statements():
-    r = run_label_tier("offline", sample=40, seed=7)
+    r = run_label_tier(drafter_for(None, hold_out=True), sample=40, seed=7)
     assert r["occupations"] == 40 and "cross-validation" in r["evaluation"]
     exact, exposed = r["drafter"]["exact"], r["drafter"]["exposed_or_not"]
     assert 0.6 < exact["agreement"] < 0.9 and 0.7 < exposed["agreement"] < 0.95  # not 1.0: labels were hidden
@@ -222,7 +223,7 @@ def test_offline_default_holds_its_committed_baseline():
     from .conftest import ROOT
 
     baseline = load_run(ROOT / "evals" / "baselines" / "offline.json")
-    run = run_eval(backend=OfflineBackend())
+    run = run_eval(drafter=drafter_for(None))
     assert evaluate_gate(run, baseline, load_gate()) == []
 
 

@@ -19,6 +19,24 @@ def human_scored_codes() -> set[str]:
     return codes
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The roles a batch drafts, and the ones it leaves out because humans already scored them."""
+
+    codes: list[str]
+    skipped_scored: list[str]
+
+
+def select_roles(
+    catalog, codes_file: Path | None, group: str | None, all_: bool, include_scored: bool = False
+) -> Selection:
+    """Name the roles one way (a codes file, a major group or all); roles with a human-scored golden role or
+    reference point are skipped unless ``include_scored``: a draft of them would only repeat the assessors."""
+    selected = select_codes(catalog, codes_file, group, all_)
+    skipped = [] if include_scored else sorted(set(selected) & human_scored_codes())
+    return Selection([c for c in selected if c not in skipped], skipped)
+
+
 def select_codes(catalog, codes_file: Path | None, group: str | None, all_: bool) -> list[str]:
     """The roles a batch covers, in code order; a bad line of a codes file is named with its line number."""
     chosen = sum(x is not None and x is not False for x in (codes_file, group, all_ or None))
@@ -55,6 +73,41 @@ def select_codes(catalog, codes_file: Path | None, group: str | None, all_: bool
     return sorted(found)
 
 
+def write_request_file(codes: list[str], endpoint, out: Path, requests_out: Path) -> int:
+    """Step (a) of every role as OpenAI Batch API JSONL, under the batch id a live run would use."""
+    from ..drafting.base import drafter_name
+    from .jsonl import write_requests
+    from .state import batch_id_for
+
+    return write_requests(codes, endpoint, requests_out, batch_id_for(codes, out, drafter_name(endpoint)))
+
+
+@dataclass(frozen=True)
+class Collected:
+    """Batch API results read and checked: the roles to draft now, and what was wrong with the rest."""
+
+    answers: int
+    invalid: dict[str, str]  # code -> validation problem (step (a) is asked again with the error)
+    engine_failed: dict[str, str]  # code -> the batch engine's reason (drafted live)
+    problems: list[str]  # unreadable lines
+    codes: list[str]
+
+
+def collect_results(results: Path, endpoint) -> Collected:
+    """Store each Batch API answer under its request in the run log and validate it by replay (no network)."""
+    from ..llm.runlog import RunLog
+    from .jsonl import check_answers, read_results
+
+    answers, engine_failed, problems = read_results(results)
+    log = RunLog(secrets=(endpoint.api_key,) if endpoint.api_key else ())
+    try:
+        invalid = check_answers(answers, endpoint, log)
+    finally:
+        log.close()
+    codes = sorted(set(answers) | set(engine_failed))
+    return Collected(len(answers), invalid, engine_failed, problems, codes)
+
+
 @dataclass
 class BatchSettings:
     concurrency: int = 8
@@ -73,7 +126,7 @@ class BatchStart:
     """What a batch found when it started, for the caller to show."""
 
     batch_id: str
-    backend: str
+    drafter: str  # the drafter's name: "offline" or "llm:MODEL"
     roles: int
     done: int
     failed: int
@@ -96,53 +149,60 @@ def run_batch(
     """Draft ``codes`` into ``out`` (resuming the same batch if it ran before); returns the summary."""
     import time
 
+    from ..drafting.base import drafter_for
     from ..llm.runlog import RunLog
     from ..paths import data_home
     from .runner import BatchLock, BatchRunner, Caps
     from .state import BatchState, batch_id_for
 
-    backend = f"llm:{endpoint.model}" if endpoint else "offline"
     if settings.max_cost is not None and endpoint is not None and not endpoint.prices:
         raise DrafterError(
             f'--max-cost needs prices for {endpoint.model}: add [prices."{endpoint.model}"] input = …, output = … '
             "to endpoints.toml"
         )
-    batch_id = batch_id_for(codes, out, backend)
-    llm = None
-    if endpoint is not None:
-        from ..llm.client import LLM
-        from ..llm.limiter import RateLimiter, RequestSlots
+    log = RunLog(secrets=(endpoint.api_key,) if endpoint is not None and endpoint.api_key else ())
+    drafter = drafter_for(
+        endpoint, log=log, use_cache=settings.use_cache, concurrency=settings.concurrency, rpm=settings.rpm,
+        tpm=settings.tpm, catalog=catalog,
+    )  # fmt: skip
 
-        limiter = RateLimiter(settings.rpm, settings.tpm)
-        slots = RequestSlots(max(1, settings.concurrency))  # requests in flight, shared by the batch's roles
-        llm = LLM(endpoint, use_cache=settings.use_cache, limiter=limiter, slots=slots, pool=settings.concurrency + 2)
-    log = llm.log if llm else RunLog()
+    def worker_drafter(worker_log, processes: int, concurrency: int):
+        """A forked worker's drafter: its own connections and an equal share of the rate limits."""
+        return drafter_for(
+            endpoint, log=worker_log, use_cache=settings.use_cache, concurrency=concurrency,
+            rpm=settings.rpm / processes if settings.rpm else None,
+            tpm=settings.tpm / processes if settings.tpm else None,
+        )  # fmt: skip
+
+    batch_id = batch_id_for(codes, out, drafter.name)
     state = BatchState(log, batch_id)
     started = time.perf_counter()
-    try:
-        with BatchLock(data_home() / "batches" / f"{batch_id}.lock"):
-            config = {"backend": backend, "concurrency": settings.concurrency, "rpm": settings.rpm, "tpm": settings.tpm}
-            state.create(codes, out, config)
-            runner = BatchRunner(
-                state, out, llm=llm, catalog=catalog, concurrency=settings.concurrency,
-                role_retries=settings.role_retries, caps=Caps(settings.max_cost, settings.max_tokens), on_role=on_role,
-            )  # fmt: skip
-            Path(out).mkdir(parents=True, exist_ok=True)
-            recovered = state.recover(settings.retry_failed)
-            cleaned = runner.clean_stale_temporaries()
-            adopted = runner.adopt_finished_files()
-            pending = [r.code for r in state.roles("pending")]
-            before = state.counts()
-            on_start(BatchStart(batch_id, backend, len(codes), before["done"], before["failed"], len(pending),
-                                recovered, adopted, cleaned))  # fmt: skip
-            processes = settings.processes or min(os.cpu_count() or 1, max(1, settings.concurrency // 16))
-            timing = runner.run(pending, processes)
-    finally:
-        if llm:
-            llm.close()
+    with drafter, BatchLock(data_home() / "batches" / f"{batch_id}.lock"):
+        config = {
+            "backend": drafter.name,
+            "concurrency": settings.concurrency,
+            "rpm": settings.rpm,
+            "tpm": settings.tpm,
+        }
+        state.create(codes, out, config)
+        runner = BatchRunner(
+            state, out, drafter, catalog=catalog, concurrency=settings.concurrency, role_retries=settings.role_retries,
+            caps=Caps(settings.max_cost, settings.max_tokens), on_role=on_role,
+            worker_drafter=worker_drafter if drafter.io_bound else None,
+        )  # fmt: skip
+        Path(out).mkdir(parents=True, exist_ok=True)
+        recovered = state.recover(settings.retry_failed)
+        cleaned = runner.clean_stale_temporaries()
+        adopted = runner.adopt_finished_files()
+        pending = [r.code for r in state.roles("pending")]
+        before = state.counts()
+        on_start(BatchStart(batch_id, drafter.name, len(codes), before["done"], before["failed"], len(pending),
+                            recovered, adopted, cleaned))  # fmt: skip
+        processes = settings.processes or min(os.cpu_count() or 1, max(1, settings.concurrency // 16))
+        timing = runner.run(pending, processes)
     counts, totals = state.counts(), state.totals()
     return {
-        "batch_id": batch_id, "backend": backend, "roles": len(codes), **counts,
+        "batch_id": batch_id, "backend": drafter.name, "roles": len(codes), **counts,
         "stopped_by_cap": runner.stopped_by_cap, "crashed_workers": runner.crashed_workers, "requests": totals["requests"], "cache_hits": totals["cache_hits"],
         "prompt_tokens": totals["prompt_tokens"], "cached_tokens": totals["cached_tokens"], "completion_tokens": totals["completion_tokens"],
         "cost_usd": totals["cost_usd"], "failures_by_cause": totals["failures_by_cause"], "duplicates": totals["duplicates"],

@@ -1,9 +1,10 @@
 """Batch drafting: many roles, concurrently, rate-limited, resumable, within a cost cap.
 
-One asyncio event loop runs up to ``concurrency`` roles at once on the async LLM client (one shared
-connection pool, rate limiter and run log); file writes and database updates go to worker threads so they
-never stall the loop. The offline default, which is CPU-bound, runs in a small thread pool instead. The state
-of every role lives in SQLite (``drafter.batch.state``), so a killed batch resumes where it stopped.
+One asyncio event loop runs up to ``concurrency`` roles at once through the drafter's async path (for the
+LLM pipeline: one shared connection pool, rate limiter and run log); file writes and database updates go to
+worker threads so they never stall the loop. The offline default, which is CPU-bound, drafts in the loop's
+thread pool. The state of every role lives in SQLite (``drafter.batch.state``), so a killed batch resumes
+where it stopped.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..documents import draft_paths, write_draft
+from ..drafting.base import Draft, Drafter
 from ..errors import DrafterError
-from ..files import assessment_json, atomic_write
 from ..llm.runlog import RunTotals
 from .state import BatchState
 
@@ -106,24 +108,31 @@ class BatchLock:
         os.close(self.fd)
 
 
+# Builds the drafter of one forked worker process: (its run log, how many processes share the work, the
+# requests in flight it may keep). Given only for drafters worth forking for (the LLM pipeline).
+WorkerDrafter = Callable[[Any, int, int], Drafter]
+
+
 class BatchRunner:
     def __init__(
         self,
         state: BatchState,
         out_dir: Path,
+        drafter: Drafter,
         *,
-        llm=None,
         catalog=None,
         concurrency: int = 8,
         role_retries: int = 2,
         caps: Caps | None = None,
         on_role: Callable[[str, str, Progress], None] = lambda code, status, progress: None,
+        worker_drafter: WorkerDrafter | None = None,
     ):
         from ..onet.catalog import Catalog
 
         self.state = state
         self.out_dir = Path(out_dir)
-        self.llm = llm
+        self.drafter = drafter
+        self.worker_drafter = worker_drafter
         self.catalog = catalog or Catalog.load()
         self.concurrency = max(1, concurrency)
         self.role_retries = role_retries
@@ -132,65 +141,34 @@ class BatchRunner:
         self.progress = Progress()
         self.stopped_by_cap = False
         self.crashed_workers: list[int] = []
-        self._calibration: Any = None
-        self.prices = llm.endpoint.prices if llm else None
+        self.prices = drafter.prices
 
-    # --- one role, in a worker thread ------------------------------------------------------------------
-
-    def _draft_offline(self, code: str):
-        from ..calibration import CalibrationSet
-        from ..drafting.offline import draft_offline
-
-        self._calibration = self._calibration or CalibrationSet.load()
-        a = draft_offline(self.catalog.get(code), catalog=self.catalog, calibration=self._calibration)
-        inputs = a.provenance.inputs | {"batch_id": self.state.batch_id}
-        return a.model_copy(update={"provenance": a.provenance.model_copy(update={"inputs": inputs})})
+    # --- one role --------------------------------------------------------------------------------------
 
     def run_id(self, code: str) -> str:
         return f"{self.state.batch_id}:{code}"
 
     def paths(self, code: str) -> tuple[Path, Path]:
-        return self.out_dir / f"{code}.json", self.out_dir / f"{code}.md"
+        return draft_paths(self.out_dir, code)
 
-    def process(self, code: str) -> tuple[str, str | None, str | None, RunTotals]:
-        """Draft one role with the offline default, in a worker thread."""
+    async def process(self, code: str) -> tuple[str, str | None, str | None, RunTotals]:
+        """Draft one role (retrying what is worth retrying); file and database work goes to a thread."""
         self.state.start(code)
         for attempt in range(self.role_retries + 1):
             try:
-                return self._complete(code, self._draft_offline(code))
-            except Exception as e:  # noqa: BLE001 - every failure of a role is recorded, the batch goes on
-                cause, message, retry = _classify(e)
-                if not (retry and attempt < self.role_retries):
-                    return self._fail(code, cause, message)
-        raise AssertionError("unreachable")
-
-    async def process_async(self, code: str) -> tuple[str, str | None, str | None, RunTotals]:
-        """Draft one role on the event loop (async client); file and database work goes to a thread."""
-        from ..drafting.pipeline import draft_with_llm_async
-
-        self.state.start(code)
-        for attempt in range(self.role_retries + 1):
-            try:
-                draft = await draft_with_llm_async(
-                    self.catalog.get(code),
-                    self.llm,
-                    run_id=self.run_id(code),
-                    extra_inputs={"batch_id": self.state.batch_id},
+                draft = await self.drafter.adraft(
+                    self.catalog.get(code), run_id=self.run_id(code), extra_inputs={"batch_id": self.state.batch_id}
                 )
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:  # noqa: BLE001 - every failure of a role is recorded, the batch goes on
                 cause, message, retry = _classify(e)
                 if not (retry and attempt < self.role_retries):
                     return await asyncio.to_thread(self._fail, code, cause, message)
                 continue
-            return await asyncio.to_thread(self._complete, code, draft.assessment)
+            return await asyncio.to_thread(self._complete, code, draft)
         raise AssertionError("unreachable")
 
-    def _complete(self, code: str, a) -> tuple[str, None, None, RunTotals]:
-        from ..house_format import render_markdown
-
-        json_path, md_path = self.paths(code)
-        atomic_write(md_path, render_markdown(a))
-        atomic_write(json_path, assessment_json(a))  # the JSON last: its presence means a complete draft
+    def _complete(self, code: str, draft: Draft) -> tuple[str, None, None, RunTotals]:
+        json_path, _ = write_draft(draft.assessment, draft.scorecard, self.out_dir, code)
         totals = self._totals(code)
         self.state.finish(code, totals, totals.usage.cost(self.prices), draft_path=str(json_path), wrote_draft=True)
         return "done", None, None, totals
@@ -201,13 +179,13 @@ class BatchRunner:
         return "failed", cause, message, totals
 
     def _totals(self, code: str) -> RunTotals:
-        return self.llm.log.usage_for_run(self.run_id(code)) if self.llm else RunTotals()
+        return self.drafter.run_usage(self.run_id(code)) or RunTotals()
 
     # --- resume ----------------------------------------------------------------------------------------
 
     def adopt_finished_files(self) -> int:
         """Pending roles whose complete draft file already names this batch are done (killed before marking)."""
-        from ..files import load_assessment
+        from ..documents import load_assessment
 
         adopted = 0
         for role in self.state.roles("pending"):
@@ -240,11 +218,10 @@ class BatchRunner:
     # --- the loop --------------------------------------------------------------------------------------
 
     async def _run(self, codes: list[str]) -> None:
-        loop = asyncio.get_running_loop()
         queue = list(reversed(codes))
         in_flight = 0
 
-        async def worker(pool: ThreadPoolExecutor) -> None:
+        async def worker() -> None:
             nonlocal in_flight
             while queue and not self.stopped_by_cap:
                 verdict = self.caps.allows(in_flight)
@@ -257,10 +234,7 @@ class BatchRunner:
                 code = queue.pop()
                 in_flight += 1
                 try:
-                    if self.llm is not None:
-                        status, cause, message, totals = await self.process_async(code)
-                    else:
-                        status, cause, message, totals = await loop.run_in_executor(pool, self.process, code)
+                    status, cause, message, totals = await self.process(code)
                 finally:
                     in_flight -= 1
                 tokens = totals.usage.total_tokens
@@ -275,20 +249,20 @@ class BatchRunner:
                     self.progress.events.append(f"{code}: {cause}: {message}")
                 self.on_role(code, status, self.progress)
 
-        if self.llm is not None:
-            # `concurrency` requests in flight (the client's RequestSlots), from half as many roles again: a
-            # role's own work between its calls then never leaves a slot idle, and the slots favour roles with
-            # more calls ahead.
+        if self.drafter.io_bound:
+            # `concurrency` requests in flight (the drafter's request slots), from half as many roles again:
+            # a role's own work between its calls then never leaves a slot idle.
             roles_at_once = self.concurrency + (self.concurrency + 1) // 2
+            threads = self.concurrency
         else:
             roles_at_once = self.concurrency
-        threads = self.concurrency if self.llm is not None else min(self.concurrency, os.cpu_count() or 2)
+            threads = min(self.concurrency, os.cpu_count() or 2)
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="drafter-batch") as pool:
+            asyncio.get_running_loop().set_default_executor(pool)  # file writes, database updates, CPU-bound drafts
             try:
-                await asyncio.gather(*(worker(pool) for _ in range(roles_at_once)))
+                await asyncio.gather(*(worker() for _ in range(roles_at_once)))
             finally:
-                if self.llm is not None:
-                    await self.llm.aclose()
+                await self.drafter.aclose()
 
     def run(self, codes: list[str], processes: int = 1) -> dict:
         """Draft the given pending roles; returns timing figures (wall and CPU seconds of the drafting phase).
@@ -301,7 +275,8 @@ class BatchRunner:
 
         t0, c0 = time.perf_counter(), time.process_time()
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if processes > 1 and self.llm is not None and not self.caps.active and len(codes) > 1 and hasattr(os, "fork"):
+        forks = self.worker_drafter is not None and not self.caps.active and hasattr(os, "fork")
+        if processes > 1 and forks and len(codes) > 1:
             self._run_forked(codes, processes)
         else:
             asyncio.run(self._run(codes))
@@ -310,7 +285,7 @@ class BatchRunner:
         return {
             "drafting_seconds": round(time.perf_counter() - t0, 3),
             "cpu_seconds": round(time.process_time() - c0 + children, 3),
-            "processes": processes if self.llm is not None and processes > 1 and not self.caps.active else 1,
+            "processes": processes if self.worker_drafter is not None and processes > 1 and not self.caps.active else 1,
         }
 
     def _run_forked(self, codes: list[str], processes: int) -> None:
@@ -376,27 +351,19 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def _worker_process(parent: BatchRunner, codes: list[str], concurrency: int, processes: int, parent_pid: int) -> None:
-    """A forked worker: its own run-log connections, LLM client and share of the limits, same batch state."""
+    """A forked worker: its own run-log connections, drafter and share of the limits, same batch state."""
     _die_with_parent(parent_pid)
-    from ..llm.client import LLM
-    from ..llm.limiter import RateLimiter, RequestSlots
     from ..llm.runlog import RunLog
 
-    shared = parent.llm.limiter
-    limiter = None
-    if shared is not None:
-        limiter = RateLimiter(
-            shared.rpm / processes if shared.rpm else None, shared.tpm / processes if shared.tpm else None
-        )
+    assert parent.worker_drafter is not None  # only drafters with a worker factory fork
     log = RunLog(parent.state.log.path, secrets=parent.state.log.secrets)
-    llm = LLM(parent.llm.endpoint, log, use_cache=parent.llm.use_cache, limiter=limiter,
-              slots=RequestSlots(concurrency), pool=concurrency + 2)  # fmt: skip
+    drafter = parent.worker_drafter(log, processes, concurrency)
     child = BatchRunner(
-        BatchState(log, parent.state.batch_id), parent.out_dir, llm=llm, catalog=parent.catalog,
+        BatchState(log, parent.state.batch_id), parent.out_dir, drafter, catalog=parent.catalog,
         concurrency=concurrency, role_retries=parent.role_retries,
     )  # fmt: skip
     try:
-        asyncio.run(child._run(codes))
+        with drafter:
+            asyncio.run(child._run(codes))
     finally:
-        llm.close()
         log.close()

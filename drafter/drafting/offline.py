@@ -15,12 +15,16 @@ assessments; never the role itself) whose task similarity is at least ``PRIOR_MI
 similarity-weighted mean of their scores. Each borrowed input says "Prior from: ROLE (similarity s)" and stays
 provisional until an assessor writes their own. With no scored role that close, inputs await assessor input
 (counted as neutral by the scorer, the score marked provisional).
+
+Imports no HTTP stack (openai, instructor, httpx): the offline default works where none is installed or wanted.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from ..assessment import (
@@ -44,8 +48,10 @@ from ..labour.facts import official_evidence
 from ..onet.catalog import Catalog
 from ..onet.model import Occupation, Task
 from ..onet.priors import priors
+from ..scoring import score
 from ..taskmodel.estimate import LABELS, Estimate, decide
 from ..taskmodel.light import bundled_table
+from .base import Draft, Drafter, OnStep, soc_code
 from .task_scale import load_scale
 
 if TYPE_CHECKING:  # the numpy model is imported only when a task is not in the precomputed table
@@ -67,6 +73,7 @@ def draft_offline(
     hold_out: bool = False,
     index: TaskModel | Prefetched | None = None,
     calibration: CalibrationSet | None = None,
+    extra_inputs: dict[str, str] | None = None,
 ) -> Assessment:
     """A draft of ``occ`` without an LLM.
 
@@ -129,7 +136,8 @@ def draft_offline(
                 "task_model": model_name,
                 "task_scale": scale.id,
                 "calibration": f"{len(calibration.roles)} scored roles; priors from similarity >= {PRIOR_MIN_SIMILARITY}",
-            },
+            }
+            | (extra_inputs or {}),
             calibration=[
                 m.ref(lent_priors=m in lenders) for m in matches if m in lenders or m in matches[:CALIBRATION_RECORDED]
             ],
@@ -164,11 +172,6 @@ def _estimates(
         live = shipped_model().estimate([t.statement for t in missing], occ.title, code, exclude_code=code)
         found.update(zip((t.id for t in missing), live, strict=True))
     return [found[t.id] for t in tasks], table.model
-
-
-def soc_code(occ: Occupation) -> str | None:
-    """As ``pipeline.soc_code``, without importing the LLM pipeline (and its HTTP stack) on the offline path."""
-    return None if occ.code == "custom" else occ.code.removesuffix(".00")
 
 
 def _probabilities(est: Estimate) -> str:
@@ -323,3 +326,71 @@ def _commentary(rule: str, scale_id: str, n_model: int, lenders: list[Calibratio
         )
     lines.append("Configure an LLM (docs/drafting.md: Configuring an endpoint) for a complete first draft.")
     return "\n".join(lines)
+
+
+class OfflineDrafter(Drafter):
+    """The offline default behind the ``Drafter`` seam: one calibration set shared by every draft it makes."""
+
+    kind = name = "offline"
+    io_bound = False
+
+    def __init__(
+        self, catalog: Catalog | None = None, *, hold_out: bool = False, calibration: CalibrationSet | None = None
+    ):
+        self.catalog = catalog
+        self.hold_out = hold_out
+        self.prices = None
+        self._calibration = calibration
+        self._lock = threading.Lock()
+
+    @property
+    def calibration(self) -> CalibrationSet:
+        """Loaded on first use, once even when several batch threads need it at the same moment."""
+        with self._lock:
+            if self._calibration is None:
+                self._calibration = CalibrationSet.load()
+            return self._calibration
+
+    def draft(
+        self,
+        occ: Occupation,
+        *,
+        job_title: str | None = None,
+        notes: str | None = None,
+        notes_source: str | None = None,
+        run_id: str | None = None,
+        extra_inputs: dict[str, str] | None = None,
+        on_step: OnStep | None = None,
+    ) -> Draft:
+        """Notes cannot inform the offline default (nothing reads them); run ids have no LLM calls to group."""
+        a = draft_offline(
+            occ, job_title=job_title, catalog=self.catalog, hold_out=self.hold_out, calibration=self.calibration,
+            extra_inputs=extra_inputs,
+        )  # fmt: skip
+        return Draft(a, score(a))
+
+    async def adraft(
+        self,
+        occ: Occupation,
+        *,
+        job_title: str | None = None,
+        notes: str | None = None,
+        run_id: str | None = None,
+        extra_inputs: dict[str, str] | None = None,
+    ) -> Draft:
+        """CPU-bound work goes to the event loop's executor (a batch sets it to its own thread pool)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            None, lambda: self.draft(occ, job_title=job_title, run_id=run_id, extra_inputs=extra_inputs)
+        )
+
+    def describe(self) -> dict[str, Any]:
+        from ..taskmodel.model import shipped_model
+
+        return {
+            "backend": self.kind,
+            "drafter": DRAFTER_NAME,
+            "hold_out": self.hold_out,
+            "task_model": shipped_model().name,
+            "calibration": [f"{r.title} ({r.source})" for r in self.calibration.roles],
+        }

@@ -11,7 +11,7 @@ steps of one role), then the step's own instructions and data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -41,17 +41,12 @@ from ..llm.client import LLM, StepResult, current_run
 from ..methodology import Methodology, load_methodology
 from ..onet.model import Occupation
 from ..onet.priors import priors
-from ..scoring import ScoreCard, score
+from ..scoring import score
 from . import prompts
+from .base import Draft, OnStep, soc_code
 from .outputs import Commentary, Decomposition, RoleSections, RowScores, calibration_match
 
 STEPS = ("decompose", "score_rows", "role_sections", "commentary")
-
-
-@dataclass
-class Draft:
-    assessment: Assessment
-    scorecard: ScoreCard
 
 
 def required_task_ids(occ: Occupation) -> tuple[list[int], list[int]]:
@@ -60,12 +55,6 @@ def required_task_ids(occ: Occupation) -> tuple[list[int], list[int]]:
     required = [t.id for t in occ.tasks if not typed or t.type != "Supplemental"]
     optional = [t.id for t in occ.tasks if typed and t.type == "Supplemental"]
     return required, optional
-
-
-def soc_code(occ: Occupation) -> str | None:
-    if occ.code == "custom":
-        return None
-    return occ.code.removesuffix(".00")
 
 
 @dataclass(frozen=True)
@@ -185,7 +174,7 @@ def draft_with_llm(
     notes_source: str | None = None,
     methodology: Methodology | None = None,
     calibration: Calibration = NO_CALIBRATION,
-    on_step: Callable[[str, StepResult | None], None] = lambda step, result: None,
+    on_step: OnStep | None = None,
     run_id: str | None = None,
     extra_inputs: dict[str, str] | None = None,
 ) -> Draft:
@@ -195,12 +184,13 @@ def draft_with_llm(
     run_id = run_id or llm.run_id
     token = current_run.set(run_id)
     steps = _steps(occ, llm, job_title, notes, notes_source, methodology, calibration, run_id, extra_inputs or {})
+    tell = on_step or (lambda step, result: None)
     try:
         call = next(steps)
         while True:
-            on_step(call.step, None)
+            tell(call.step, None)
             answer: tuple[Any, StepResult] = llm.structured(call.step, call.response_model, call.messages, call.context)
-            on_step(call.step, answer[1])
+            tell(call.step, answer[1])
             call = steps.send(answer)
     except StopIteration as done:
         return done.value

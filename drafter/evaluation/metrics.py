@@ -171,8 +171,10 @@ def compare_role(draft: Assessment, golden: Assessment, key: str, d_card: ScoreC
     )
 
 
-def compare_point(draft: Assessment, key: str, title: str, golden_score: float, golden_zone: str) -> RoleResult:
-    card = score(draft)
+def compare_point(
+    draft: Assessment, key: str, title: str, golden_score: float, golden_zone: str, card: ScoreCard | None = None
+) -> RoleResult:
+    card = card or score(draft)
     return RoleResult(
         key=key,
         title=title,
@@ -225,14 +227,3 @@ def aggregate_values(values: list[float | None]) -> Aggregate:
     if not vals:
         return Aggregate(mean=None, spread=None, n=0)
     return Aggregate(mean=round(mean(vals), 4), spread=round(pstdev(vals), 4), n=len(vals))
-
-
-def aggregate(results: list[RoleResult]) -> dict[str, Aggregate]:
-    out = {}
-    for name in AGGREGATED:
-        out[name] = aggregate_values([getattr(r, name).value if getattr(r, name) else None for r in results])
-    out["zone_agreement"] = aggregate_values([float(r.zone_agrees) for r in results])
-    out["sub_label_agreement"] = aggregate_values(
-        [float(r.sub_label_agrees) for r in results if r.sub_label_agrees is not None]
-    )
-    return out

@@ -152,10 +152,13 @@ def _line(part: Line, data: dict, figures: dict[str, str]) -> str | None:
     return f"{part.prefix} {escape(part.value.codec.show(value), in_table=False)}"
 
 
-def render_markdown(a: Assessment, m: Methodology | None = None, *, headings: bool = True) -> str:
-    """The house format. ``headings=False`` prints section titles as plain lines, as the seed does."""
+def render_markdown(
+    a: Assessment, m: Methodology | None = None, *, headings: bool = True, card: ScoreCard | None = None
+) -> str:
+    """The house format. ``headings=False`` prints section titles as plain lines, as the seed does; ``card`` is
+    the assessment's scorecard under ``m`` when the caller has it (a draft carries one), so it is not computed twice."""
     m = m or load_methodology()
-    figures = derived(a, score(a, m), m)
+    figures = derived(a, card or score(a, m), m)
     data = a.model_dump(mode="json")
     out: list[str] = []
 

@@ -190,7 +190,7 @@ class LabourFacts:
     @classmethod
     def load(cls, store: Path | None = None, golden: Path | None = None) -> LabourFacts:
         """The bundled and imported releases, plus figures cited by the golden (human-scored) roles."""
-        from ..evaluation.golden import load_golden_roles
+        from ..calibration import load_golden_roles
 
         tables = LabourTables.load(store)
         roles = load_golden_roles(golden)

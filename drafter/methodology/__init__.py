@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from ..errors import DrafterError
 from .rubric import Rubric, RubricError, parse_rubric
 
 DEFAULT_METHODOLOGY = "aijri-v1"
@@ -31,16 +32,12 @@ class Criterion:
     def holds(self, metrics: dict[str, Decimal]) -> bool:
         return _OPS[self.op](metrics[self.metric], self.value)
 
-    def describe(self) -> str:
-        return f"{self.name or self.metric} {self.op.replace('<=', '≤').replace('>=', '≥')} {self.value}"
-
 
 @dataclass(frozen=True)
 class Rule:
     result: str
     criteria: tuple[Criterion, ...]
     zone: str | None = None
-    provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,12 +62,11 @@ class Methodology:
     quick_screen: tuple[Rule, ...]
     quick_screen_default: str
     labels_by_score: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    provisional: tuple[str, ...] = ()
     rubric: Rubric | None = None  # what each level of each scale means (the drafting prompts state it)
 
 
-class MethodologyError(ValueError):
-    pass
+class MethodologyError(DrafterError):
+    """A methodology that cannot be found or read: a user's bad input (exit 2), never a traceback."""
 
 
 def _criteria(raw: list[dict], where: str) -> tuple[Criterion, ...]:
@@ -87,27 +83,14 @@ def parse_methodology(data: dict) -> Methodology:
         tr, mod, comp, rnd, zones = (
             data[k] for k in ("task_resistance", "modifiers", "composite", "rounding", "zones")
         )
-        provisional = [
-            name
-            for name, section in (
-                ("composite.bounds", comp.get("bounds", {})),
-                ("zones", {"provisional": zones.get("boundary_rule_provisional")}),
-                ("pending", data.get("pending", {})),
-                ("quick_screen_default", data.get("quick_screen_default", {})),
-                ("labels_by_score", data.get("labels_by_score", {})),
-            )
-            if section.get("provisional")
-        ]
         subs = tuple(
-            Rule(r["label"], _criteria(r["criteria"], f"sub_labels[{i}]"), r["zone"], bool(r.get("provisional")))
+            Rule(r["label"], _criteria(r["criteria"], f"sub_labels[{i}]"), r["zone"])
             for i, r in enumerate(data.get("sub_labels", []))
         )
         screens = tuple(
-            Rule(r["result"], _criteria(r["criteria"], f"quick_screen[{i}]"), None, bool(r.get("provisional")))
+            Rule(r["result"], _criteria(r["criteria"], f"quick_screen[{i}]"))
             for i, r in enumerate(data.get("quick_screen", []))
         )
-        provisional += [f"sub_labels[{i}]" for i, r in enumerate(subs) if r.provisional]
-        provisional += [f"quick_screen[{i}]" for i, r in enumerate(screens) if r.provisional]
         labels = {int(k): tuple(v) for k, v in data.get("labels_by_score", {}).items() if k.isdigit()}
         return Methodology(
             id=data["id"],
@@ -130,7 +113,6 @@ def parse_methodology(data: dict) -> Methodology:
             quick_screen=screens,
             quick_screen_default=data.get("quick_screen_default", {}).get("result", "Full assessment needed"),
             labels_by_score=labels,
-            provisional=tuple(provisional),
             rubric=parse_rubric(data.get("rubric", {})),
         )
     except KeyError as e:

@@ -8,9 +8,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .assessment import Assessment
-from .house_format import ConsistencyReport
-from .scoring import ScoreCard
+from ..assessment import Assessment
+from ..house_format import ConsistencyReport
+from ..scoring import ScoreCard
 
 if TYPE_CHECKING:
     from .evaluation.runs import EvalRun
@@ -204,4 +204,78 @@ def print_comparison(console: Console, rows: list[dict], title: str) -> None:
         colour = {"better": "green", "worse": "red"}.get(r["verdict"], "dim")
         t.add_row(r["scope"], r["metric"], _fmt(r["a"], places=3), _fmt(r["b"], places=3),
                   _fmt(r["change"], signed=True, places=3), f"[{colour}]{r['verdict']}[/]")  # fmt: skip
+    console.print(t)
+
+
+def print_run_log(console: Console, path: str, rows: list, totals: dict) -> None:
+    from datetime import datetime
+
+    t = Table(title=f"Run log {path}", title_justify="left")
+    for col in ("When", "Run", "Step", "Model", "Try", "Status", "Tokens in/out", "ms", "Cache", "Error"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(
+            datetime.fromtimestamp(r["ts"]).strftime("%m-%d %H:%M:%S"), r["run_id"] or "", r["step"] or "", r["model"] or "",
+            str(r["attempt"]), str(r["status"] or "—"), f"{r['prompt_tokens'] or 0}/{r['completion_tokens'] or 0}",
+            f"{r['latency_ms']:.0f}", "hit" if r["cached"] else "", (r["error"] or "")[:40],
+        )  # fmt: skip
+    console.print(t)
+    console.print(
+        f"Totals: {totals['calls']} calls = {totals['requests']} network requests + {totals['cache_hits']} cache hits; "
+        f"{totals['prompt_tokens']:,} prompt + {totals['completion_tokens']:,} completion tokens; {totals['errors']} errors"
+    )
+
+
+def print_batches(console: Console, batches: list[dict]) -> None:
+    from datetime import datetime
+
+    t = Table(title="Batches", title_justify="left")
+    for col in ("Batch", "Created", "Backend", "Done", "Failed", "Pending", "Folder"):
+        t.add_column(col)
+    for b in batches:
+        t.add_row(b["batch_id"], datetime.fromtimestamp(b["created"]).strftime("%Y-%m-%d %H:%M"), b["config"]["backend"],
+                  str(b["done"]), str(b["failed"]), str(b["pending"]), b["out_dir"])  # fmt: skip
+    console.print(t)
+
+
+def print_batch_status(console: Console, batch_id: str, counts: dict, totals: dict, failed: list[dict]) -> None:
+    console.print(f"Batch {batch_id}: {counts['done']} done, {counts['failed']} failed, {counts['pending'] + counts['running']} pending; "
+                  f"{totals['requests']} requests, {totals['prompt_tokens'] + totals['completion_tokens']:,} tokens")  # fmt: skip
+    for f_ in failed:
+        console.print(
+            f"  [red]{f_['code']}[/] {f_['cause']} after {f_['attempts']} attempt(s): {f_['error']}", soft_wrap=True
+        )
+
+
+def print_occupation(console: Console, occ, shares: list[int], rule: str, labour_line: str = "") -> None:
+    """The occupation's tasks; ``labour_line`` states its official employment and wage (BLS OEWS, dated)."""
+    t = Table(title=f"{occ.code} {occ.title} — {len(occ.tasks)} tasks ({occ.source})", title_justify="left")
+    t.add_column("Task ID", justify="right")
+    t.add_column("Type")
+    t.add_column("Prior", justify="right")
+    t.add_column("Human")
+    t.add_column("GPT-4")
+    t.add_column("Statement")
+    for task, p in zip(occ.tasks, shares, strict=True):
+        t.add_row(
+            str(task.id), task.type or "—", f"{p}%", task.human_label or "—", task.gpt4_label or "—", task.statement
+        )
+    console.print(t)
+    console.print(
+        f"Priors sum to {sum(shares)}% (rule: {rule}). Labels: E0 none, E1 direct LLM exposure, E2 with LLM-based tools."
+    )
+    if labour_line:
+        console.print(escape(labour_line), soft_wrap=True)
+    console.print(
+        "[dim]O*NET task statements © National Center for O*NET Development, CC BY 4.0; labels: GPTs are GPTs (MIT); "
+        "employment and wages: U.S. Bureau of Labor Statistics, OEWS (public domain).[/]"
+    )
+
+
+def print_search(console: Console, query: str, matches: list) -> None:
+    t = Table(title=f"O*NET occupations matching {query!r}", title_justify="left")
+    for col in ("Code", "Title", "Score", "Matched on"):
+        t.add_column(col, justify="right" if col == "Score" else "left")
+    for m in matches:
+        t.add_row(m.occupation.code, m.occupation.title, f"{m.score:.2f}", m.matched)
     console.print(t)

@@ -1,0 +1,166 @@
+"""drafter's Python API, for notebooks and other tools; the ``drafter`` command line is its first client.
+
+Every function is re-exported by the package (``drafter.draft(...)``, ``drafter.score(...)``), loaded on
+first use so that ``import drafter`` stays cheap. docs/api.md is the manual, with a worked example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .assessment import Assessment
+    from .calibration import CalibrationSet
+    from .documents import Loaded
+    from .drafting.base import Draft, Drafter, OnStep
+    from .evaluation.gated import EvalOutcome
+    from .llm.endpoints import Endpoint
+    from .onet.model import Occupation
+    from .scoring import ScoreCard
+
+__all__ = ["draft", "endpoint", "evaluate", "load", "occupation", "read", "render", "score", "write"]
+
+
+def read(path: str | Path) -> Loaded:
+    """An assessment from a JSON draft or a house-format document, with the document's consistency report
+    (its written figures against the scorer's; None for JSON). Bad input raises ``DrafterError``."""
+    from .documents import load_assessment
+
+    return load_assessment(Path(path))
+
+
+def load(path: str | Path) -> Assessment:
+    """An assessment from a JSON draft or a house-format document (Markdown or the seed's plain text)."""
+    return read(path).assessment
+
+
+def score(assessment: Assessment | Draft | str | Path, methodology: str | Path = "aijri-v1") -> ScoreCard:
+    """The deterministic scorecard (JobZone score, zone, sub-label and every figure with its arithmetic).
+
+    ``methodology`` is a bundled id or a TOML file. A path is read first (``load``)."""
+    from .assessment import Assessment
+    from .drafting.base import Draft
+    from .methodology import load_methodology
+    from .scoring import score as compute
+
+    if isinstance(assessment, Draft):
+        assessment = assessment.assessment
+    elif not isinstance(assessment, Assessment):
+        assessment = load(assessment)
+    return compute(assessment, load_methodology(str(methodology)))
+
+
+def render(assessment: Assessment | Draft, format: Literal["md", "json"] = "md") -> str:
+    """The assessment in the house format (Markdown) or as the JSON a draft file holds."""
+    from .drafting.base import Draft
+    from .files import assessment_json
+    from .house_format import render_markdown
+
+    a, card = (assessment.assessment, assessment.scorecard) if isinstance(assessment, Draft) else (assessment, None)
+    if format == "json":
+        return assessment_json(a)
+    if format != "md":
+        from .errors import DrafterError
+
+        raise DrafterError(f"format: expected md or json, got {format!r}")
+    return render_markdown(a, card=card)
+
+
+def occupation(code_or_file: str | Path, title: str | None = None) -> Occupation:
+    """An O*NET occupation (29-2072 or 29-2072.00) or a custom task list (.csv, .yaml, .json)."""
+    from .onet import resolve_occupation
+
+    return resolve_occupation(str(code_or_file), title)
+
+
+def endpoint(
+    name: str | None = None,
+    *,
+    base_url: str | None = None,
+    model: str | None = None,
+    api_key_env: str | None = None,
+    mode: str | None = None,
+    timeout: float | None = None,
+    max_tokens: int | None = None,
+    temperature: float | None = None,
+    config: str | Path | None = None,
+) -> Endpoint | None:
+    """The LLM endpoint these settings name, completed from endpoints.toml and the environment
+    (OPENAI_BASE_URL, the API key variable); None when no LLM is configured (the offline default applies)."""
+    from dataclasses import replace
+
+    from .llm.endpoints import resolve_endpoint
+
+    ep = resolve_endpoint(
+        endpoint=name, base_url=base_url, model=model, api_key_env=api_key_env, mode=mode, timeout=timeout,
+        max_tokens=max_tokens, config=Path(config) if config else None,
+    )  # fmt: skip
+    if ep is not None and temperature is not None:
+        ep = replace(ep, temperature=temperature)
+    return ep
+
+
+def draft(
+    occupation: str | Path | Occupation,
+    *,
+    endpoint: Endpoint | None = None,
+    title: str | None = None,
+    notes: str | Path | None = None,
+    notes_source: str | None = None,
+    use_cache: bool = True,
+    on_step: OnStep | None = None,
+    calibration: CalibrationSet | None = None,
+) -> Draft:
+    """A scored first draft: by the LLM pipeline at ``endpoint`` (see ``drafter.endpoint``), else by the
+    offline default. ``notes`` (text, or a file) reach the prompts; ``notes_source`` names them in the
+    provenance (a file's path by default). ``on_step`` is told of each LLM step. ``calibration`` is the set of
+    human-scored roles the offline default borrows role-level priors from, and whose nearest an LLM draft's
+    prompts show (default: the shipped ones; never the role itself). For many
+    drafts with one client, use ``drafter.drafter_for(endpoint)`` as a context manager."""
+    from .drafting.base import drafter_for
+    from .files import read_text
+    from .onet import resolve_occupation
+    from .onet.model import Occupation
+
+    occ = occupation if isinstance(occupation, Occupation) else resolve_occupation(str(occupation), title)
+    notes_text = notes if not isinstance(notes, Path) else read_text(notes)
+    if isinstance(notes, Path):
+        notes_source = notes_source or str(notes)
+    with drafter_for(endpoint, use_cache=use_cache, calibration=calibration) as d:
+        return d.draft(occ, job_title=title, notes=notes_text, notes_source=notes_source, on_step=on_step)
+
+
+def write(draft: Draft, folder: str | Path = "drafts") -> tuple[Path, Path]:
+    """Write a draft as ``CODE.json`` and ``CODE.md`` (house format) in ``folder``, each atomically."""
+    from .documents import write_draft
+    from .drafting.base import draft_stem
+
+    return write_draft(draft.assessment, draft.scorecard, Path(folder), draft_stem(draft.assessment))
+
+
+def evaluate(
+    drafter: Drafter | None = None,
+    *,
+    drafts: str | Path | None = None,
+    samples: int = 1,
+    gate: str | Path | None = None,
+    baseline: str | Path | None = None,
+    output: str | Path = "eval-runs",
+    on_role: Callable[[str, str], None] | None = None,
+) -> EvalOutcome:
+    """Judge drafts against the human-scored golden roles: made now by ``drafter`` (default: the offline
+    default), or the files in ``drafts``. Returns the stored run, its gate verdict and report paths."""
+    from .drafting.base import drafter_for
+    from .evaluation.gated import evaluate as run
+
+    def path(p: str | Path | None) -> Path | None:
+        return Path(p) if p is not None else None
+
+    if drafts is None and drafter is None:
+        drafter = drafter_for(None)
+    return run(
+        drafter, drafts=path(drafts), samples=samples, gate=path(gate),
+        baseline=path(baseline), output=Path(output), on_role=on_role or (lambda key, status: None),
+    )  # fmt: skip

@@ -1,0 +1,223 @@
+"""``drafter batch``: many roles (run, resume, status), and Batch API files (write, collect)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from .common import EndpointOptions, JsonOpt, console, endpoint_options, fail
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..batch import BatchSettings
+    from ..llm.endpoints import Endpoint
+
+batch_app = typer.Typer(
+    help="Draft many occupations: concurrent, rate-limited, resumable, costed.", invoke_without_command=True
+)
+NEEDS_ENDPOINT = "(--endpoint, --base-url/--model or OPENAI_API_KEY)"
+
+
+@batch_app.callback()
+@endpoint_options("offline", "endpoint", "base_url", "model", "api_key_env", "mode", "timeout", "no_cache", "config")
+def batch_run(
+    ctx: typer.Context,
+    codes: Annotated[Path | None, typer.Option(help="A file of SOC codes, one per line (# comments allowed).")] = None,
+    group: Annotated[str | None, typer.Option(help="An O*NET major group, e.g. 29.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every O*NET occupation.")] = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the drafts.")] = Path("drafts"),
+    concurrency: Annotated[
+        int, typer.Option(help="LLM requests in flight at once (roles in flight: half as many again).")
+    ] = 8,
+    processes: Annotated[
+        int, typer.Option(help="Worker processes sharing the roles (0: one per 16 concurrent roles, up to the cores).")
+    ] = 0,
+    rpm: Annotated[float | None, typer.Option(help="Requests per minute, shared by all workers.")] = None,
+    tpm: Annotated[float | None, typer.Option(help="Tokens per minute, shared by all workers.")] = None,
+    max_cost: Annotated[
+        float | None, typer.Option(help="Stop before spending more than this (USD; needs prices).")
+    ] = None,
+    max_tokens_total: Annotated[
+        int | None, typer.Option("--max-tokens", help="Stop before using more tokens than this.")
+    ] = None,
+    role_retries: Annotated[int, typer.Option(help="Re-drafts of a role after a retryable failure.")] = 2,
+    include_scored: Annotated[
+        bool, typer.Option("--include-scored", help="Also draft roles humans already scored.")
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Draft this batch's failed roles again.")
+    ] = False,
+    via: Annotated[str | None, typer.Option(help="openai-batch: write Batch API JSONL instead of drafting.")] = None,
+    requests_out: Annotated[Path, typer.Option(help="Where --via openai-batch writes the JSONL.")] = Path(
+        "batch-requests.jsonl"
+    ),
+    llm: EndpointOptions = EndpointOptions(),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the final summary as JSON.")] = False,
+) -> None:
+    """Draft many roles; re-run the same command to resume after a stop or a crash."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..batch import BatchSettings, select_roles, write_request_file
+    from ..onet.catalog import Catalog
+
+    catalog = Catalog.load()
+    selection = select_roles(catalog, codes, group, all_, include_scored)
+    ep = llm.resolve()
+    err = console(stderr=True)
+    if skipped := selection.skipped_scored:
+        err.print(
+            f"Skipping {len(skipped)} role(s) already scored by humans ({', '.join(skipped)}); --include-scored drafts them."
+        )
+    if via is not None:
+        if via != "openai-batch":
+            fail(f"--via: expected openai-batch, got {via!r}")
+        if ep is None:
+            fail(f"--via openai-batch needs an endpoint {NEEDS_ENDPOINT} to shape the requests")
+        n = write_request_file(selection.codes, ep, out, requests_out)
+        err.print(
+            f"wrote {n} requests to {requests_out}; submit it, then: drafter batch collect RESULTS.jsonl --out {out}"
+        )
+        return
+    settings = BatchSettings(
+        concurrency=concurrency, rpm=rpm, tpm=tpm, max_cost=max_cost, max_tokens=max_tokens_total,
+        role_retries=role_retries, retry_failed=retry_failed, use_cache=llm.use_cache, processes=processes,
+    )  # fmt: skip
+    _run(selection.codes, ep, out, settings, as_json, err, catalog)
+
+
+def _run(
+    codes: list[str], ep: Endpoint | None, out: Path, settings: BatchSettings, as_json: bool, err: Console, catalog=None
+) -> None:
+    """The batch with a live progress bar (roles per minute, tokens, cost, failures), then its summary."""
+    import time
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from ..batch import run_batch
+
+    priced = bool(ep and ep.prices)
+    progress = Progress(
+        TextColumn("[bold]drafting[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[rate]} roles/min · {task.fields[tokens]} tok · {task.fields[cost]} · {task.fields[failed]} failed"),
+        console=err, transient=as_json,
+    )  # fmt: skip
+    bar = None
+    t_start = time.perf_counter()
+
+    def on_start(b) -> None:
+        nonlocal bar
+        err.print(
+            f"Batch {b.batch_id} ({b.drafter}): {b.roles} roles — {b.done} done, {b.failed} failed, {b.pending} to draft"
+            + (f"; resumed {b.recovered} interrupted" if b.recovered else "")
+            + (f", adopted {b.adopted} finished file(s)" if b.adopted else "")
+            + (f", removed {b.cleaned} partial file(s)" if b.cleaned else "")
+        )
+        progress.start()
+        bar = progress.add_task(
+            "batch", total=b.pending, rate="0.0", tokens="0", cost="$0.00" if priced else "cost n/a", failed=0
+        )
+
+    def on_role(code, status, p) -> None:
+        assert bar is not None  # on_start ran first
+        minutes = (time.perf_counter() - t_start) / 60
+        progress.update(
+            bar, advance=1, rate=f"{(p.done + p.failed) / minutes:.1f}" if minutes else "0.0", tokens=f"{p.tokens:,}",
+            cost=f"${p.cost:.2f}" if priced else "cost n/a", failed=p.failed,
+        )  # fmt: skip
+        if status == "failed":
+            progress.console.print(f"[red]✗[/] {p.events[-1]}", soft_wrap=True)
+
+    try:
+        summary = run_batch(codes, ep, out, settings, catalog=catalog, on_start=on_start, on_role=on_role)
+    finally:
+        progress.stop()
+    if as_json:
+        import json
+
+        print(json.dumps(summary, indent=2))
+        return
+    from .display import print_batch_summary
+
+    print_batch_summary(console(), summary)
+
+
+@batch_app.command("status")
+def batch_status(
+    batch_id: Annotated[str | None, typer.Argument(help="A batch id (default: list all batches).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Done / failed / pending per batch, and each failure's reason."""
+    import json
+
+    from ..batch.state import BatchState, list_batches
+    from ..llm.runlog import RunLog, runlog_path
+    from .display import print_batch_status, print_batches
+
+    if not runlog_path().exists():
+        fail("no batches yet", 1)
+    log = RunLog()
+    if batch_id is None:
+        batches = list_batches(log)
+        if as_json:
+            print(json.dumps(batches, indent=2))
+        else:
+            print_batches(console(), batches)
+        return
+    state = BatchState(log, batch_id)
+    counts, totals = state.counts(), state.totals()
+    if sum(counts.values()) == 0:
+        fail(f"no batch {batch_id!r}; `drafter batch status` lists them")
+    failed = [
+        {"code": r.code, "cause": r.cause, "error": r.error, "attempts": r.attempts} for r in state.roles("failed")
+    ]
+    if as_json:
+        print(json.dumps({"batch_id": batch_id, **counts, **totals, "failed_roles": failed}, indent=2))
+    else:
+        print_batch_status(console(), batch_id, counts, totals, failed)
+
+
+@batch_app.command("collect")
+@endpoint_options("endpoint", "base_url", "model", "api_key_env", "mode", "config")
+def batch_collect(
+    results: Annotated[Path, typer.Argument(help="The Batch API output file (JSONL).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the drafts.")] = Path("drafts"),
+    concurrency: Annotated[int, typer.Option(help="LLM requests in flight at once for the remaining steps.")] = 8,
+    llm: EndpointOptions = EndpointOptions(),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the final summary as JSON.")] = False,
+) -> None:
+    """Validate Batch API answers, run the remaining steps, and write the drafts."""
+    from ..batch import BatchSettings, collect_results
+
+    ep = llm.resolve()
+    if ep is None:
+        fail(f"collect needs the endpoint the requests were written for {NEEDS_ENDPOINT}")
+    got = collect_results(results, ep)
+    err = console(stderr=True)
+    err.print(
+        f"{results}: {got.answers} answers, {got.answers - len(got.invalid)} valid, {len(got.invalid)} invalid, "
+        f"{len(got.engine_failed)} failed in the batch engine, {len(got.problems)} unreadable lines"
+    )
+    for code, why in sorted(got.invalid.items()):
+        err.print(f"  [yellow]{code}[/] invalid answer (will be re-asked with the error): {why}", soft_wrap=True)
+    for code, why in sorted(got.engine_failed.items()):
+        err.print(f"  [yellow]{code}[/] {why} (will be drafted live)", soft_wrap=True)
+    for p in got.problems:
+        err.print(f"  [red]{p}[/]", soft_wrap=True)
+    if not got.codes:
+        fail(f"{results}: no usable answers")
+    _run(got.codes, ep, out, BatchSettings(concurrency=concurrency), as_json, err)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(batch_app, name="batch")

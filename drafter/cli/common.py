@@ -1,0 +1,174 @@
+"""What every command module shares: consoles, the one-line error exit, and the LLM endpoint options.
+
+Light to import (typer and the standard library only): every command module imports it at start-up.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..llm.endpoints import Endpoint
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One red line per line of ``message`` on stderr, then exit ``code`` (2: bad input)."""
+    from rich.markup import escape  # messages quote the user's text, which may look like markup ("[/]")
+
+    err = console(stderr=True)
+    for line in message.splitlines():
+        err.print(f"[red]error:[/] {escape(line)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+FileArg = Annotated[
+    Path, typer.Argument(help="An assessment: JSON draft or house-format Markdown.", show_default=False)
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
+CalibrationOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="A folder of your own scored assessments (house format or JSON, optionally a reference_points.json), "
+        "beside the golden roles and reference points: the offline default borrows role-level priors from them, an "
+        "LLM draft's prompts show the nearest as a calibration table and worked example (default "
+        "$DRAFTER_CALIBRATION).",
+    ),
+]
+
+
+def calibration_set(option: Path | None, err: Console):
+    """The calibration set: the shipped golden roles and reference points, and the user's folder (if any)."""
+    from ..calibration import CalibrationSet, calibration_dir
+
+    cal = CalibrationSet.load(calibration_dir(option))
+    for why in cal.skipped:
+        err.print(f"[yellow]calibration: skipped {why}[/]", soft_wrap=True)
+    return cal
+
+
+# --- the LLM endpoint options, written once ---------------------------------------------------------------
+
+LLM_PANEL = "LLM endpoint"
+
+
+@dataclass(frozen=True)
+class EndpointOptions:
+    """A command's LLM endpoint options as one value (see ``endpoint_options``)."""
+
+    offline: bool = False
+    endpoint: str | None = None
+    base_url: str | None = None
+    model: str | None = None
+    api_key_env: str | None = None
+    mode: str | None = None
+    timeout: float | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+    no_cache: bool = False
+    config: Path | None = None
+
+    @property
+    def use_cache(self) -> bool:
+        return not self.no_cache
+
+    def resolve(self) -> Endpoint | None:
+        """The endpoint these options name, or None for the offline default (``--offline``, or none configured)."""
+        if self.offline:
+            return None
+        from ..api import endpoint
+
+        return endpoint(
+            self.endpoint, base_url=self.base_url, model=self.model, api_key_env=self.api_key_env, mode=self.mode,
+            timeout=self.timeout, max_tokens=self.max_tokens, temperature=self.temperature, config=self.config,
+        )  # fmt: skip
+
+
+_TYPES: dict[str, Any] = {
+    "offline": bool,
+    "endpoint": str | None,
+    "base_url": str | None,
+    "model": str | None,
+    "api_key_env": str | None,
+    "mode": str | None,
+    "timeout": float | None,
+    "max_tokens": int | None,
+    "temperature": float | None,
+    "no_cache": bool,
+    "config": Path | None,
+}
+_HELP = {
+    "offline": ("--offline", "Use the offline default even if an LLM is configured."),
+    "endpoint": (None, "A named endpoint from endpoints.toml."),
+    "base_url": (None, "OpenAI-compatible base URL (default $OPENAI_BASE_URL)."),
+    "model": (None, "Model name."),
+    "api_key_env": (None, "Environment variable holding the API key (default OPENAI_API_KEY)."),
+    "mode": (None, "instructor mode: tools, json_schema or json."),
+    "timeout": (None, "Seconds to wait for one answer."),
+    "max_tokens": (None, "Output token limit per call."),
+    "temperature": (None, "Sampling temperature (0 = cached, repeatable)."),
+    "no_cache": ("--no-cache", "Always call the endpoint, even for a logged request."),
+    "config": (None, "Endpoints file (default $DRAFTER_HOME/endpoints.toml)."),
+}
+ALL_ENDPOINT_OPTIONS = tuple(f.name for f in fields(EndpointOptions))
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def endpoint_options(*names: str) -> Callable[[F], F]:
+    """Give a command the named LLM endpoint options (shown together under "LLM endpoint" in --help).
+
+    The command declares one parameter ``llm: EndpointOptions = EndpointOptions()``; in its place typer sees
+    the named options, and the command receives them back as that one value::
+
+        @endpoint_options("offline", "endpoint", "base_url", "model", "api_key_env", "mode", "config")
+        def draft(occupation: ..., llm: EndpointOptions = EndpointOptions()) -> None:
+            ep = llm.resolve()
+    """
+    unknown = set(names) - set(ALL_ENDPOINT_OPTIONS)
+    if unknown:
+        raise ValueError(f"unknown endpoint option(s): {', '.join(sorted(unknown))}")
+    chosen = [n for n in ALL_ENDPOINT_OPTIONS if n in names]  # always in the same order
+
+    def decorate(command: F) -> F:
+        signature = inspect.signature(command, eval_str=True)
+        params: list[inspect.Parameter] = []
+        for p in signature.parameters.values():
+            if p.name != "llm":
+                params.append(p.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+                continue
+            for n in chosen:
+                flag, help_ = _HELP[n]
+                option = typer.Option(*([flag] if flag else []), help=help_, rich_help_panel=LLM_PANEL)
+                default = getattr(EndpointOptions(), n)
+                params.append(
+                    inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[_TYPES[n], option])
+                )  # fmt: skip
+        if len(params) == len(signature.parameters):
+            raise TypeError(f"{command.__name__}: no `llm: EndpointOptions` parameter to replace")
+
+        @functools.wraps(command)
+        def with_options(**kwargs: Any) -> Any:
+            given = {n: kwargs.pop(n) for n in chosen}
+            return command(**kwargs, llm=replace(EndpointOptions(), **given))
+
+        new = signature.replace(parameters=params)
+        with_options.__signature__ = new  # type: ignore[attr-defined]
+        with_options.__annotations__ = {p.name: p.annotation for p in params} | {"return": new.return_annotation}
+        return with_options  # type: ignore[return-value]
+
+    return decorate

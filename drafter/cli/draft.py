@@ -1,0 +1,146 @@
+"""``drafter draft``: one occupation, by the LLM pipeline if an endpoint is configured, else the offline default."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from .common import CalibrationOpt, EndpointOptions, calibration_set, console, endpoint_options
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..drafting.base import OnStep
+
+OFFLINE_NOTICE = (
+    "No LLM configured: drafting with the offline default (one row per O*NET task, scored from the published "
+    "human exposure labels and a learned task model; protective principles, growth, evidence and barriers "
+    "borrowed from the most similar human-scored role, or awaiting input when none is close). For an LLM draft "
+    "pass --base-url/--model, set OPENAI_API_KEY, or name a configured --endpoint "
+    "(docs/drafting.md: Configuring an endpoint)."
+)
+
+
+@endpoint_options(
+    "offline", "endpoint", "base_url", "model", "api_key_env", "mode", "timeout", "max_tokens", "no_cache", "config"
+)
+def draft(
+    occupation: Annotated[
+        str, typer.Argument(help="O*NET-SOC code (29-2072) or a custom task list (.csv/.yaml/.json).")
+    ],
+    title: Annotated[str | None, typer.Option(help="Job title for the draft (default: the O*NET title).")] = None,
+    notes: Annotated[
+        Path | None, typer.Option(help="Evidence notes for the prompts (projections, wages, tools).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the draft's .json and .md.")] = Path("drafts"),
+    llm: EndpointOptions = EndpointOptions(),
+    calibration: CalibrationOpt = None,
+    show_prompts: Annotated[
+        bool,
+        typer.Option(
+            "--show-prompts",
+            help="Print every step's prompt as an LLM draft would send it (rubric, calibration table, worked "
+            "example, notes); send nothing, write nothing. Steps 2-4 show stand-ins for the model's earlier answers.",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --show-prompts: every request's messages as JSON.")
+    ] = False,
+) -> None:
+    """Draft an assessment of an occupation: with an LLM if one is configured, else with the offline default."""
+    from .. import api
+    from ..files import read_text
+    from .display import print_scorecard
+
+    occ = api.occupation(occupation, title)
+    notes_text = read_text(notes) if notes else None
+    err = console(stderr=True)
+    if show_prompts:
+        print_prompts(occ, title, notes_text, calibration_set(calibration, err), as_json)
+        return
+    ep = llm.resolve()
+    if ep is None:
+        err.print(f"[yellow]{OFFLINE_NOTICE}[/]", soft_wrap=True)
+        d = api.draft(occ, title=title, calibration=calibration_set(calibration, err))
+    else:
+        err.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", soft_wrap=True)
+        if notes is None:
+            from .labour import notes_notice
+
+            err.print(notes_notice(occ.code), soft_wrap=True)
+        cal = calibration_set(calibration, err)
+        err.print(calibration_notice(occ, title, cal), soft_wrap=True)
+        with step_progress(err) as on_step:
+            d = api.draft(
+                occ, endpoint=ep, title=title, notes=notes_text, notes_source=str(notes) if notes else None,
+                use_cache=llm.use_cache, on_step=on_step, calibration=cal,
+            )  # fmt: skip
+    json_path, md_path = api.write(d, out)
+    print_scorecard(console(), d.assessment, d.scorecard, None)
+    err.print(f"wrote {json_path} and {md_path}")
+
+
+def calibration_notice(occ, title, cal) -> str:
+    """Which scored roles the prompts will show (the draft's provenance records them too)."""
+    from ..drafting.calibrate import calibration_for
+
+    shown = calibration_for(occ, title or occ.title, cal)
+    if not shown.table:
+        return "Calibration: no human-scored role to show the model"
+    roles = ", ".join(f"{c['title']} ({c['score']}, {c['zone']})" for c in shown.table)
+    example = f"; worked example: {shown.example['title']}" if shown.example else "; no worked example"
+    return f"Calibration: {roles}{example}"
+
+
+def print_prompts(occ, title, notes_text, cal, as_json: bool) -> None:
+    """What an LLM draft of ``occ`` would send, step by step, on stdout; nothing is sent or written."""
+    import json
+    import sys
+
+    from ..drafting.calibrate import calibration_for
+    from ..drafting.preview import preview_prompts, preview_text
+
+    steps = preview_prompts(
+        occ, job_title=title, notes=notes_text, calibration=calibration_for(occ, title or occ.title, cal)
+    )
+    if as_json:
+        out = [{"step": s.step, "response_model": s.response_model, "messages": s.messages} for s in steps]
+        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(preview_text(steps))
+
+
+@contextmanager
+def step_progress(err: Console) -> Iterator[OnStep]:
+    """A progress bar over the pipeline's steps, and one line per finished step."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from ..drafting.pipeline import STEPS
+
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
+                        TimeElapsedColumn(), console=err, transient=True)  # fmt: skip
+    with progress:
+        bar = progress.add_task("decompose", total=len(STEPS))
+
+        def on_step(step, result) -> None:
+            if result is None:
+                progress.update(bar, description=f"{step}…")
+                return
+            progress.advance(bar)
+            tokens = result.usage.total_tokens
+            note = f", {result.cache_hits} from cache" if result.cache_hits else ""
+            if result.usage_missing:
+                note += f", usage not reported for {result.usage_missing} answer(s)"
+            progress.console.print(
+                f"[green]✓[/] {step}: {result.attempts} attempt(s){note}, {tokens:,} tokens, {result.latency_ms / 1000:.1f} s"
+            )
+
+        yield on_step
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(draft)

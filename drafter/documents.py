@@ -1,0 +1,47 @@
+"""Assessments as files: reading a JSON draft or a house-format document, writing a draft's pair of files.
+
+Above ``house_format`` (it parses documents) and below everything that reads or writes drafts (drafting's
+callers: the CLI, batch, eval and the Python API), so ``files`` can stay a leaf that O*NET code may use too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+from .assessment import Assessment
+from .files import assessment_from_json, assessment_json, atomic_write, is_json, read_text
+from .house_format import ConsistencyReport, parse_house_format, render_markdown
+from .scoring import ScoreCard
+
+
+class Loaded(NamedTuple):
+    """An assessment read from disk; ``report`` compares a document's written figures with the scorer
+    (None for JSON, which has no written figures)."""
+
+    assessment: Assessment
+    report: ConsistencyReport | None
+
+
+def load_assessment(path: Path) -> Loaded:
+    """A JSON draft or a house-format document (Markdown or the seed's plain text)."""
+    path = Path(path)
+    text = read_text(path)
+    if is_json(path, text):
+        return Loaded(assessment_from_json(text, str(path)), None)
+    imported = parse_house_format(text, source=str(path))
+    return Loaded(imported.assessment, imported.report)
+
+
+def draft_paths(folder: Path, stem: str) -> tuple[Path, Path]:
+    """Where a draft's JSON and house-format Markdown go."""
+    return Path(folder) / f"{stem}.json", Path(folder) / f"{stem}.md"
+
+
+def write_draft(a: Assessment, card: ScoreCard | None, folder: Path, stem: str) -> tuple[Path, Path]:
+    """Write ``stem.md`` then ``stem.json``, each atomically: the JSON's presence means a complete draft
+    (a resumed batch relies on it). ``card`` is the draft's scorecard, so the Markdown is not scored again."""
+    json_path, md_path = draft_paths(folder, stem)
+    atomic_write(md_path, render_markdown(a, card=card))
+    atomic_write(json_path, assessment_json(a))
+    return json_path, md_path

@@ -1,0 +1,138 @@
+"""The LLM pipeline behind the ``Drafter`` seam: one client (connections, run log, cache, limits) for every draft.
+
+Importing this module loads the HTTP stack (httpx, and openai + instructor when the client is built); the
+offline default never imports it. ``drafter_for`` is the only caller outside tests.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..llm.client import LLM
+from ..llm.runlog import RunTotals
+from ..usage import Usage
+from .base import Draft, Drafter, OnStep, drafter_name
+from .pipeline import STEPS, Calibration, draft_with_llm, draft_with_llm_async
+
+if TYPE_CHECKING:
+    from ..calibration import CalibrationSet
+    from ..llm.endpoints import Endpoint
+    from ..llm.runlog import RunLog
+    from ..onet.model import Occupation
+
+
+class LLMDrafter(Drafter):
+    kind = "llm"
+    io_bound = True
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        *,
+        log: RunLog | None = None,
+        use_cache: bool = True,
+        concurrency: int | None = None,
+        rpm: float | None = None,
+        tpm: float | None = None,
+        calibration: CalibrationSet | None = None,
+    ):
+        """``concurrency`` (a batch): that many requests in flight over a pool of as many connections, and a
+        rate limiter shared by all of them (it also backs off on 429s when ``rpm``/``tpm`` are unset).
+        ``calibration``: the human-scored roles whose nearest each draft's prompts show (default: the shipped
+        golden roles and reference points, loaded on first use); never the role being drafted."""
+        from ..llm.limiter import RateLimiter, RequestSlots
+
+        limiter = RateLimiter(rpm, tpm) if concurrency is not None or rpm is not None or tpm is not None else None
+        if concurrency is None:
+            self.llm = LLM(endpoint, log, use_cache=use_cache, limiter=limiter)
+        else:  # `concurrency` requests in flight; the slots favour roles with more calls ahead
+            self.llm = LLM(endpoint, log, use_cache=use_cache, limiter=limiter, slots=RequestSlots(concurrency),
+                           pool=concurrency + 2)  # fmt: skip
+        self.endpoint = endpoint
+        self.name = drafter_name(endpoint)
+        self.prices = endpoint.prices
+        self.totals = RunTotals()  # over the successful drafts (their steps' figures)
+        self._calibration = calibration
+
+    @property
+    def calibration(self) -> CalibrationSet:
+        if self._calibration is None:
+            from ..calibration import CalibrationSet
+
+            self._calibration = CalibrationSet.load()
+        return self._calibration
+
+    def calibration_for(self, occ: Occupation, job_title: str | None = None) -> Calibration:
+        """What the prompts of ``occ`` show: its nearest scored roles and a worked example, never itself."""
+        from .calibrate import calibration_for
+
+        return calibration_for(occ, job_title or occ.title, self.calibration)
+
+    def draft(
+        self,
+        occ: Occupation,
+        *,
+        job_title: str | None = None,
+        notes: str | None = None,
+        notes_source: str | None = None,
+        run_id: str | None = None,
+        extra_inputs: dict[str, str] | None = None,
+        on_step: OnStep | None = None,
+    ) -> Draft:
+        d = draft_with_llm(
+            occ, self.llm, job_title=job_title, notes=notes, notes_source=notes_source, on_step=on_step,
+            run_id=run_id, extra_inputs=extra_inputs, calibration=self.calibration_for(occ, job_title),
+        )  # fmt: skip
+        return self._counted(d)
+
+    async def adraft(
+        self,
+        occ: Occupation,
+        *,
+        job_title: str | None = None,
+        notes: str | None = None,
+        run_id: str | None = None,
+        extra_inputs: dict[str, str] | None = None,
+    ) -> Draft:
+        d = await draft_with_llm_async(
+            occ, self.llm, job_title=job_title, notes=notes, run_id=run_id, extra_inputs=extra_inputs,
+            calibration=self.calibration_for(occ, job_title),
+        )  # fmt: skip
+        return self._counted(d)
+
+    def _counted(self, d: Draft) -> Draft:
+        steps = d.assessment.provenance.steps
+        self.totals = RunTotals(
+            requests=self.totals.requests + sum(s.requests for s in steps),
+            cache_hits=self.totals.cache_hits + sum(s.cache_hits for s in steps),
+            usage=sum((Usage.model_validate(s, from_attributes=True) for s in steps), self.totals.usage),
+        )
+        return d
+
+    def describe(self) -> dict[str, Any]:
+        from .prompts import prompt_version
+
+        ep = self.endpoint
+        return {
+            "backend": self.kind,
+            "endpoint": ep.name,
+            "model": ep.model,
+            "base_url": self.llm.public_url,
+            "instructor_mode": ep.instructor_mode,
+            "temperature": ep.temperature,
+            "prompts": [prompt_version(f"{step}.j2") for step in STEPS],
+            "calibration": [f"{r.title} ({r.source})" for r in self.calibration.roles],
+        }
+
+    def usage(self) -> RunTotals:
+        """Totals over the successful drafts (their steps' figures); priced with ``self.prices``."""
+        return self.totals
+
+    def run_usage(self, run_id: str) -> RunTotals:
+        return self.llm.log.usage_for_run(run_id)
+
+    def close(self) -> None:
+        self.llm.close()
+
+    async def aclose(self) -> None:
+        await self.llm.aclose()
