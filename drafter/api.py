@@ -134,12 +134,14 @@ def draft(
         return d.draft(occ, job_title=title, notes=notes_text, notes_source=notes_source, on_step=on_step)
 
 
-def write(draft: Draft, folder: str | Path = "drafts") -> tuple[Path, Path]:
-    """Write a draft as ``CODE.json`` and ``CODE.md`` (house format) in ``folder``, each atomically."""
+def write(draft: Draft, folder: str | Path = "drafts", force: bool = False) -> tuple[Path, Path]:
+    """Write a draft as ``CODE.json`` and ``CODE.md`` (house format) in ``folder``, each atomically; files
+    edited since drafter wrote them are refused (``files.OverwriteRefused``) unless ``force``, which keeps
+    numbered backups (``CODE.md.~1~``)."""
     from .documents import write_draft
     from .drafting.base import draft_stem
 
-    return write_draft(draft.assessment, draft.scorecard, Path(folder), draft_stem(draft.assessment))
+    return write_draft(draft.assessment, draft.scorecard, Path(folder), draft_stem(draft.assessment), force=force)
 
 
 def evaluate(
@@ -147,6 +149,7 @@ def evaluate(
     *,
     drafts: str | Path | None = None,
     samples: int = 1,
+    all_files_as_samples: bool = False,
     gate: str | Path | None = None,
     baseline: str | Path | None = None,
     output: str | Path = "eval-runs",
@@ -163,6 +166,6 @@ def evaluate(
     if drafts is None and drafter is None:
         drafter = drafter_for(None)
     return run(
-        drafter, drafts=path(drafts), samples=samples, gate=path(gate),
+        drafter, drafts=path(drafts), samples=samples, all_files_as_samples=all_files_as_samples, gate=path(gate),
         baseline=path(baseline), output=Path(output), on_role=on_role or (lambda key, status: None),
     )  # fmt: skip

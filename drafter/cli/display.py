@@ -237,7 +237,7 @@ def print_batches(console: Console, batches: list[dict]) -> None:
 
     t = Table(title="Batches", title_justify="left")
     for col in ("Batch", "Created", "Backend", "Done", "Failed", "Pending", "Folder"):
-        t.add_column(col)
+        t.add_column(col, no_wrap=col == "Batch", overflow="fold")  # an id is never cut: it is typed back in
     for b in batches:
         t.add_row(b["batch_id"], datetime.fromtimestamp(b["created"]).strftime("%Y-%m-%d %H:%M"), b["config"]["backend"],
                   str(b["done"]), str(b["failed"]), str(b["pending"]), b["out_dir"])  # fmt: skip
@@ -249,7 +249,8 @@ def print_batch_status(console: Console, batch_id: str, counts: dict, totals: di
                   f"{totals['requests']} requests, {totals['prompt_tokens'] + totals['completion_tokens']:,} tokens")  # fmt: skip
     for f_ in failed:
         console.print(
-            f"  [red]{f_['code']}[/] {f_['cause']} after {f_['attempts']} attempt(s): {f_['error']}", soft_wrap=True
+            f"  [red]{f_['code']}[/] {f_['cause']} after {f_['attempts']} attempt(s): {escape(str(f_['error']))}",
+            soft_wrap=True,
         )
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from ..drafting.base import OnStep
 
+OFFLINE_CHOSEN = "--offline: drafting with the offline default (docs/offline.md)."
 OFFLINE_NOTICE = (
     "No LLM configured: drafting with the offline default (one row per O*NET task, scored from the published "
     "human exposure labels and a learned task model; protective principles, growth, evidence and barriers "
@@ -46,6 +47,9 @@ def draft(
     samples: Annotated[
         int, typer.Option(min=1, help="Drafts per endpoint (with --temperature > 0); the draft is their consensus.")
     ] = 1,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace drafts edited since drafter wrote them (keeps numbered backups).")
+    ] = False,
     llm: EndpointOptions = EndpointOptions(),
     calibration: CalibrationOpt = None,
 ) -> None:
@@ -64,14 +68,17 @@ def draft(
     ep = eps[0] if eps else None
     err = console(stderr=True)
     if ep is None:
-        err.print(f"[yellow]{OFFLINE_NOTICE}[/]", soft_wrap=True)
+        err.print(f"[yellow]{OFFLINE_CHOSEN if llm.offline else OFFLINE_NOTICE}[/]", soft_wrap=True)
+        if notes is not None:
+            err.print(f"The offline default does not read notes: {notes} is not used in this draft.", style="yellow",
+                      markup=False, soft_wrap=True)  # fmt: skip
         if samples > 1:
             err.print("[yellow]--samples: the offline default is deterministic; one draft written.[/]")
         d = api.draft(occ, title=title, calibration=calibration_set(calibration, err))
     elif samples > 1 or len(eps) > 1:
         d = _sampled(occ, eps, samples, title, notes_text, str(notes) if notes else None, llm.use_cache, err)
     else:
-        err.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", soft_wrap=True)
+        err.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", markup=False, soft_wrap=True)
         if notes is None:
             from .labour import notes_notice
 
@@ -81,10 +88,17 @@ def draft(
                 occ, endpoint=ep, title=title, notes=notes_text, notes_source=str(notes) if notes else None,
                 use_cache=llm.use_cache, on_step=on_step,
             )  # fmt: skip
-    json_path, md_path = api.write(d, out)
+    json_path, md_path = api.write(d, out, force=force)
     print_scorecard(console(), d.assessment, d.scorecard, None)
     print_review_of(d.assessment, d.scorecard)
-    err.print(f"wrote {json_path} and {md_path}")
+    err.print(f"wrote {json_path} and {md_path}", markup=False, soft_wrap=True)
+    if unmapped := d.assessment.unmapped_onet_tasks:
+        why = next(iter(unmapped.values()))
+        err.print(
+            f"warning: {len(unmapped)} of {len(occ.tasks)} tasks have no row in the draft (first reason: "
+            f"{why}); they are listed with their reasons under unmapped_onet_tasks in {json_path}",
+            style="yellow", markup=False, soft_wrap=True,
+        )  # fmt: skip
 
 
 def _sampled(occ, eps, samples, title, notes_text, notes_source, use_cache, err):

@@ -89,6 +89,11 @@ class Drafter(Protocol):
         """Requests, cache hits and tokens of the drafts made so far; None for a drafter that spends nothing."""
         return None
 
+    def budget(self) -> dict[str, float | None] | None:
+        """The requests- and tokens-per-minute budget in force (``rpm``, ``tpm``: configured or learnt from the
+        server), for this process's share; None for a drafter that calls no endpoint."""
+        return None
+
     def run_usage(self, run_id: str) -> RunTotals | None:
         """What one draft run spent, failed attempts included (from the run log); None when nothing is logged."""
         return None
@@ -116,6 +121,7 @@ def drafter_for(
     concurrency: int | None = None,
     rpm: float | None = None,
     tpm: float | None = None,
+    budget_share: float = 1.0,
     catalog: Catalog | None = None,
     hold_out: bool = False,
     calibration: CalibrationSet | None = None,
@@ -123,8 +129,9 @@ def drafter_for(
     """The drafter for an endpoint: the LLM pipeline, or the offline default when ``endpoint`` is None.
 
     LLM settings: ``use_cache`` answers a logged request from the run log; ``log`` is the run log to use
-    (default: the user's); ``concurrency`` prepares the client for a batch (that many requests in flight, a
-    shared rate limiter with ``rpm``/``tpm``). Offline settings: ``catalog`` is the O*NET catalog to infer
+    (default: the user's); ``concurrency`` prepares the client for a batch (that many requests in flight);
+    ``rpm``/``tpm`` override the endpoint's budgets, of which this drafter plans ``budget_share`` (a batch's
+    worker process: one over the number of processes). Offline settings: ``catalog`` is the O*NET catalog to infer
     missing labels from (loaded when first needed); ``hold_out`` hides each occupation's own published labels
     (leave-one-occupation-out evaluation); ``calibration`` is the set of human-scored roles to borrow role-level
     priors from (default: the shipped golden roles and reference points, loaded when first needed).
@@ -145,7 +152,10 @@ def drafter_for(
         )
     from .llm_drafter import LLMDrafter
 
-    return LLMDrafter(endpoints[0], log=log, use_cache=use_cache, concurrency=concurrency, rpm=rpm, tpm=tpm)
+    return LLMDrafter(
+        endpoints[0], log=log, use_cache=use_cache, concurrency=concurrency, rpm=rpm, tpm=tpm,
+        budget_share=budget_share,
+    )  # fmt: skip
 
 
 def _endpoints(endpoint: Endpoint | Sequence[Endpoint] | None) -> list[Endpoint]:

@@ -33,12 +33,14 @@ class LLMDrafter(Drafter):
         concurrency: int | None = None,
         rpm: float | None = None,
         tpm: float | None = None,
+        budget_share: float = 1.0,
     ):
-        """``concurrency`` (a batch): that many requests in flight over a pool of as many connections, and a
-        rate limiter shared by all of them (it also backs off on 429s when ``rpm``/``tpm`` are unset)."""
+        """``concurrency`` (a batch): that many requests in flight over a pool of as many connections. Every
+        request passes one limiter, planning against ``rpm``/``tpm`` (default: the endpoint's budgets), of which
+        it takes ``budget_share``, and the server's rate-limit headers; it also backs off on 429s."""
         from ..llm.limiter import RateLimiter, RequestSlots
 
-        limiter = RateLimiter(rpm, tpm) if concurrency is not None or rpm is not None or tpm is not None else None
+        limiter = RateLimiter(rpm or endpoint.rpm, tpm or endpoint.tpm, share=budget_share)
         if concurrency is None:
             self.llm = LLM(endpoint, log, use_cache=use_cache, limiter=limiter)
         else:  # `concurrency` requests in flight; the slots favour roles with more calls ahead
@@ -106,6 +108,10 @@ class LLMDrafter(Drafter):
     def usage(self) -> RunTotals:
         """Totals over the successful drafts (their steps' figures); priced with ``self.prices``."""
         return self.totals
+
+    def budget(self) -> dict[str, float | None]:
+        limiter = self.llm.limiter
+        return {"rpm": limiter.rpm, "tpm": limiter.tpm}
 
     def run_usage(self, run_id: str) -> RunTotals:
         return self.llm.log.usage_for_run(run_id)
