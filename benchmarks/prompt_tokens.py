@@ -1,6 +1,7 @@
 """Prompt size per drafting step, measured from the request bodies drafter actually sends.
 
-Drafts a few roles against the fake OpenAI server (tests/fake_openai.py, no network) with the cache off, and
+Drafts a few roles against the fake OpenAI server (tests/fake_openai.py, no network) with the cache off (through
+``drafter_for``, so calibrated on the shipped calibration set where the version has one), and
 for every request counts the characters of its messages and of its response schema (the tool / JSON schema
 the endpoint also reads as prompt). Tokens are approximated as characters / 4 (OpenAI's rule of thumb for
 English; tiktoken needs to download its vocabulary, which this machine cannot). Also prints how many
@@ -57,10 +58,17 @@ def main() -> None:
     texts: list[str] = []
     with FakeOpenAI() as server:
         ep = Endpoint(name="bench", kind="openai", base_url=server.base_url, model="fake", api_key_env="NONE")
-        llm = LLM(ep, use_cache=False)
-        for code in codes:
-            draft_with_llm(catalog.get(code), llm)
-        llm.close()
+        try:  # the drafter seam (calibrated on the shipped calibration set where this version has one)
+            from drafter.drafting import drafter_for
+        except ImportError:  # versions before the seam
+            llm = LLM(ep, use_cache=False)
+            for code in codes:
+                draft_with_llm(catalog.get(code), llm)
+            llm.close()
+        else:
+            with drafter_for(ep, use_cache=False) as drafter:
+                for code in codes:
+                    drafter.draft(catalog.get(code))
         for body in server.requests:
             per_step[STEP_OF.get(_model_name(body), "other")].append(_chars(body))
             texts.append("\n".join(str(m.get("content") or "") for m in body["messages"]))
@@ -75,6 +83,9 @@ def main() -> None:
     print(f"{'per role':14s} {'':10s} {'':8s} {grand:8.0f}")
     shared = min(_prefix(texts[0], t) for t in texts[1:])
     print(f"identical prefix of every request: {shared:,} characters (~{shared / 4:.0f} tokens)")
+    per_role = [min(_prefix(texts[i], t) for t in texts[i + 1 : i + 4]) for i in range(0, len(texts), 4)]
+    print(f"identical prefix of one role's four requests: mean {mean(per_role):,.0f} characters "
+          f"(~{mean(per_role) / 4:.0f} tokens)")  # fmt: skip
 
 
 if __name__ == "__main__":
