@@ -105,7 +105,8 @@ def endpoint(
 def draft(
     occupation: str | Path | Occupation,
     *,
-    endpoint: Endpoint | None = None,
+    endpoint: Endpoint | list[Endpoint] | None = None,
+    samples: int = 1,
     title: str | None = None,
     notes: str | Path | None = None,
     notes_source: str | None = None,
@@ -117,8 +118,9 @@ def draft(
     offline default. ``notes`` (text, or a file) reach the prompts; ``notes_source`` names them in the
     provenance (a file's path by default). ``on_step`` is told of each LLM step. ``calibration`` is the set of
     human-scored roles the offline default borrows role-level priors from, and whose nearest an LLM draft's
-    prompts show (default: the shipped ones; never the role itself). For many
-    drafts with one client, use ``drafter.drafter_for(endpoint)`` as a context manager."""
+    prompts show (default: the shipped ones; never the role itself). Several endpoints (a panel) or ``samples`` >
+    1 draft the role that many times per endpoint and return the consensus with its spread (docs/review.md). For
+    many drafts with one client, use ``drafter.drafter_for(endpoint)`` as a context manager."""
     from .drafting.base import drafter_for
     from .files import read_text
     from .onet import resolve_occupation
@@ -128,16 +130,18 @@ def draft(
     notes_text = notes if not isinstance(notes, Path) else read_text(notes)
     if isinstance(notes, Path):
         notes_source = notes_source or str(notes)
-    with drafter_for(endpoint, use_cache=use_cache, calibration=calibration) as d:
+    with drafter_for(endpoint, samples=samples, use_cache=use_cache, calibration=calibration) as d:
         return d.draft(occ, job_title=title, notes=notes_text, notes_source=notes_source, on_step=on_step)
 
 
-def write(draft: Draft, folder: str | Path = "drafts") -> tuple[Path, Path]:
-    """Write a draft as ``CODE.json`` and ``CODE.md`` (house format) in ``folder``, each atomically."""
+def write(draft: Draft, folder: str | Path = "drafts", force: bool = False) -> tuple[Path, Path]:
+    """Write a draft as ``CODE.json`` and ``CODE.md`` (house format) in ``folder``, each atomically; files
+    edited since drafter wrote them are refused (``files.OverwriteRefused``) unless ``force``, which keeps
+    numbered backups (``CODE.md.~1~``)."""
     from .documents import write_draft
     from .drafting.base import draft_stem
 
-    return write_draft(draft.assessment, draft.scorecard, Path(folder), draft_stem(draft.assessment))
+    return write_draft(draft.assessment, draft.scorecard, Path(folder), draft_stem(draft.assessment), force=force)
 
 
 def evaluate(
@@ -145,6 +149,7 @@ def evaluate(
     *,
     drafts: str | Path | None = None,
     samples: int = 1,
+    all_files_as_samples: bool = False,
     gate: str | Path | None = None,
     baseline: str | Path | None = None,
     output: str | Path = "eval-runs",
@@ -161,6 +166,6 @@ def evaluate(
     if drafts is None and drafter is None:
         drafter = drafter_for(None)
     return run(
-        drafter, drafts=path(drafts), samples=samples, gate=path(gate),
+        drafter, drafts=path(drafts), samples=samples, all_files_as_samples=all_files_as_samples, gate=path(gate),
         baseline=path(baseline), output=Path(output), on_role=on_role or (lambda key, status: None),
     )  # fmt: skip

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_serializer, model_validator
 
 from .codes import SOC_PATTERN, normalise_onet_code  # noqa: F401  (re-exported)
 from .usage import Usage
@@ -213,6 +213,43 @@ class StepRecord(Usage):  # the tokens are Usage's fields, so a draft's JSON kee
     latency_ms: float = Field(ge=0)
 
 
+class SourceKind(StrEnum):
+    """Where one field of an assessment came from (see drafter/review/provenance.py)."""
+
+    MODEL = "model"  # one LLM answer: endpoint, model, prompt version
+    CONSENSUS = "consensus"  # the median of several samples / models
+    OFFLINE = "offline"  # the offline default's prior (which one)
+    ONET = "onet"  # O*NET data as published (title, task statements, description)
+    NOTES = "notes"  # the evidence notes the assessor supplied
+    ASSESSOR = "assessor"  # written or changed by a human assessor
+    AWAITING = "awaiting"  # nobody yet: awaiting assessor input
+
+
+class FieldSource(_Model):
+    kind: SourceKind
+    endpoint: str | None = None
+    model: str | None = None
+    prompt_version: str | None = None
+    prior: str | None = Field(default=None, description="Offline prior, e.g. 'offline:human-labels-v1'.")
+    samples: int | None = Field(default=None, description="Consensus: how many samples or models fed the value.")
+    who: str | None = Field(default=None, description="Assessor: who changed it.")
+    at: datetime | None = None
+    detail: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_nulls(self, handler):
+        """Only the details a source has: a draft records about a hundred of these."""
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+    def describe(self) -> str:
+        """e.g. 'model (openai, gpt-4.1, score_rows@3f2a…)', 'consensus (median of 5)', 'assessor (ana)'."""
+        parts = [f"median of {self.samples}"] if self.kind is SourceKind.CONSENSUS and self.samples else []
+        parts += [p for p in (self.endpoint, self.model, self.prompt_version, self.prior, self.who) if p]
+        if self.detail:
+            parts.append(self.detail)
+        return self.kind.value + (f" ({', '.join(parts)})" if parts else "")
+
+
 class CalibrationRef(_Model):
     """A human-scored role the drafter compared this role with (never the role itself)."""
 
@@ -239,7 +276,9 @@ class TaskEstimate(_Model):
 
 
 class Provenance(_Model):
-    drafted_by: NonEmpty = Field(description="'human', 'offline:<name>' or 'llm:<model>'.")
+    drafted_by: NonEmpty = Field(
+        description="'human', 'offline:<name>', 'llm:<model>' or 'consensus:<n> samples of llm:<model>[+…]'."
+    )
     created_at: datetime | None = None
     onet_code: Annotated[str, StringConstraints(pattern=SOC_PATTERN)] | None = None
     inputs: dict[str, str] = Field(default_factory=dict, description="Input files, endpoint, prompt versions…")
@@ -248,6 +287,74 @@ class Provenance(_Model):
     calibration: list[CalibrationRef] = Field(
         default_factory=list,
         description="The human-scored roles the drafter saw, most similar first (an LLM draft: its calibration table).",
+    )
+    priors: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Input path (e.g. 'barriers.physical_presence') -> titles of the scored roles it was borrowed "
+        "from. Such an input is provisional while its text still starts with 'Prior from:'.",
+    )
+    task_estimates: dict[int, TaskEstimate] = Field(
+        default_factory=dict, description="O*NET task ID -> the learned task model's estimate."
+    )
+    fields: dict[str, FieldSource] = Field(
+        default_factory=dict,
+        description="Field path -> source, where it differs from what drafted_by and steps imply "
+        "(drafter.review.provenance.field_sources gives every field's source).",
+    )
+
+
+# ---- uncertainty of a draft made from several samples or models (drafter/review/consensus.py) -------------
+
+
+class SampleRecord(_Model):
+    """One sampled draft that fed a consensus draft."""
+
+    endpoint: str
+    model: str
+    sample: int = Field(ge=0, description="Sample number within its endpoint (the request seed).")
+    temperature: float
+    prompt_versions: dict[str, str] = Field(default_factory=dict, description="Step -> prompt version.")
+    run_id: str | None = None
+    score: float
+    zone: Zone
+    sub_label: str
+    decomposition: int = Field(ge=0, description="Which distinct decomposition it used (0: the consensus one).")
+
+
+class RowSpread(_Model):
+    """One consensus row across the samples; lists hold one entry per sample (None: the sample has no value)."""
+
+    task: str
+    scores: list[int | None]
+    labels: list[TaskLabel | None]
+    time_pcts: list[int | None] = Field(description="Only samples with the consensus decomposition have one.")
+
+
+class InputSpread(_Model):
+    path: str = Field(description="e.g. evidence.wage_trends.score")
+    values: list[int | None] = Field(description="One per sample (None: awaiting input in that sample).")
+
+
+class CompositeInterval(_Model):
+    low: float
+    median: float
+    high: float
+    zone_shares: dict[Zone, float] = Field(description="Share of samples whose composite falls in each zone.")
+
+
+class Uncertainty(_Model):
+    method: str = Field(description="How the consensus was formed (drafter.review.consensus.METHOD).")
+    samples: list[SampleRecord] = Field(min_length=1)
+    decompositions: int = Field(ge=1, description="Distinct decompositions among the samples.")
+    rows: list[RowSpread] = Field(
+        description="The drafted rows' spreads, matched to the assessment's rows by task name (an assessor may "
+        "edit the rows afterwards; a renamed or new row simply has no spread)."
+    )
+    inputs: list[InputSpread]
+    composite: CompositeInterval
+
+    calibration: list[CalibrationRef] = Field(
+        default_factory=list, description="The human-scored roles the drafter saw, most similar first."
     )
     priors: dict[str, list[str]] = Field(
         default_factory=dict,
@@ -283,6 +390,9 @@ class Assessment(_Model):
         "role's work, and Supplemental tasks left out.",
     )
     provenance: Provenance
+    uncertainty: Uncertainty | None = Field(
+        default=None, description="Spread across samples/models when the draft is a consensus; None for one sample."
+    )
 
     @field_validator("schema_version")
     @classmethod

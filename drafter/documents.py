@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .assessment import Assessment
-from .files import assessment_from_json, assessment_json, atomic_write, is_json, read_text
+from .files import assessment_from_json, assessment_json, check_overwrite, is_json, read_text, write_owned
 from .house_format import ConsistencyReport, parse_house_format, render_markdown
 from .scoring import ScoreCard
 
@@ -38,10 +38,19 @@ def draft_paths(folder: Path, stem: str) -> tuple[Path, Path]:
     return Path(folder) / f"{stem}.json", Path(folder) / f"{stem}.md"
 
 
-def write_draft(a: Assessment, card: ScoreCard | None, folder: Path, stem: str) -> tuple[Path, Path]:
+DRAFT_ONLY = ("draft",)  # a new draft replaces only an unedited draft, never a review stored by `drafter import`
+
+
+def write_draft(
+    a: Assessment, card: ScoreCard | None, folder: Path, stem: str, force: bool = False
+) -> tuple[Path, Path]:
     """Write ``stem.md`` then ``stem.json``, each atomically: the JSON's presence means a complete draft
-    (a resumed batch relies on it). ``card`` is the draft's scorecard, so the Markdown is not scored again."""
+    (a resumed batch relies on it). ``card`` is the draft's scorecard, so the Markdown is not scored again.
+
+    Neither is written if either is a file drafter did not write or that was edited since (an assessor's
+    review): ``files.OverwriteRefused``; ``force`` writes anyway, keeping the old files as numbered backups."""
     json_path, md_path = draft_paths(folder, stem)
-    atomic_write(md_path, render_markdown(a, card=card))
-    atomic_write(json_path, assessment_json(a))
+    check_overwrite([md_path, json_path], force, DRAFT_ONLY)
+    write_owned(md_path, render_markdown(a, card=card), force, "draft", DRAFT_ONLY)
+    write_owned(json_path, assessment_json(a), force, "draft", DRAFT_ONLY)
     return json_path, md_path

@@ -56,6 +56,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import DrafterError
 from .paths import data_home
 
 MigrationFunction = Callable[[sqlite3.Connection], None]
@@ -101,6 +102,14 @@ class Migrations:
         return iter(self.items)
 
 
+def corrupt_store(path: Path, e: Exception) -> DrafterError:
+    """The one line a damaged database file gets (docs/logs.md: A damaged run log): what to do, not a traceback."""
+    return DrafterError(
+        f"{path}: not a readable drafter database ({e}); move it aside (mv {path} {path}.damaged) and drafter "
+        "starts a new one (its response cache, run log and batch progress are not carried over)"
+    )
+
+
 class Store:
     """The database file, open for one process: a write connection under a lock, and a read connection per thread.
 
@@ -113,8 +122,12 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._con = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-        self._con.execute("PRAGMA journal_mode=WAL")
-        self._con.execute("PRAGMA synchronous=NORMAL")
+        try:
+            self._con.execute("PRAGMA journal_mode=WAL")
+            self._con.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.DatabaseError as e:
+            self._con.close()
+            raise corrupt_store(self.path, e) from None
         self._applied: set[str] = set()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
@@ -137,6 +150,12 @@ class Store:
                     if m.legacy_version is None or legacy < m.legacy_version:
                         m.apply(con)
                     con.execute("INSERT INTO _migrations (name, applied) VALUES (?, ?)", (m.name, time.time()))
+            except sqlite3.OperationalError:
+                con.rollback()
+                raise
+            except sqlite3.DatabaseError as e:  # not a database, or a damaged one
+                con.rollback()
+                raise corrupt_store(self.path, e) from None
             except BaseException:
                 con.rollback()
                 raise

@@ -14,8 +14,18 @@ task neither covered nor excluded).
 Valid answers are read from the request like a model would: the task IDs and calibration table from the role's
 context (drafter's second message), the rows from the step's message (its last).
 
-With ``prompt_cache`` on, the server plays OpenAI's prompt caching: a request whose system message it has seen
-before reports that message's tokens as ``usage.prompt_tokens_details.cached_tokens``.
+``Script.vary`` rewrites valid answers per request (different scores per sample seed or per model).
+
+With ``prompt_cache`` on, the server plays OpenAI's automatic prompt caching: the longest prefix of a request (its
+response schema, then its messages) that an earlier request had, counted from 1,024 tokens up in steps of 128, is
+reported as ``usage.prompt_tokens_details.cached_tokens``.
+
+With ``tpm`` and/or ``rpm`` set, the server enforces a per-minute budget as OpenAI does (a bucket holding one
+minute's worth that refills continuously): a request's prompt tokens are charged when it arrives, its completion
+tokens when it is answered, and a request that finds too little left is answered 429 with ``retry-after-ms``.
+Every answer then carries the ``x-ratelimit-limit-*``, ``x-ratelimit-remaining-*`` and ``x-ratelimit-reset-*``
+headers. Tokens are counted as four characters each: of the response schema and the messages' content (prompt),
+of the answer (completion).
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -49,7 +60,14 @@ class Script:
     latency: float = 0.0
     faults: dict[str, float] = field(default_factory=dict)  # behaviour -> probability per request
     prompt_cache: bool = False
+    cache_min_tokens: int = 1024  # OpenAI: prefixes of 1,024 tokens and more, in steps of 128
+    cache_step_tokens: int = 128
+    tpm: float | None = None  # enforce a tokens-per-minute budget (429s and rate-limit headers)
+    rpm: float | None = None  # enforce a requests-per-minute budget
     seed: int = 0
+    # vary(step model name, request body, valid answer) -> answer: lets a test make answers differ by the
+    # request's ``seed`` (a sample) or ``model`` (a panel), as a real model at temperature > 0 would
+    vary: Callable[[str, dict, dict], dict] | None = None
     _rng: random.Random | None = None
 
     def next(self) -> str:
@@ -272,6 +290,114 @@ def misbehave(behaviour: str, name: str, answer: dict) -> dict:
     return answer
 
 
+def schema_text(body: dict) -> str:
+    """The response schema a request carries (its tools, or its response_format's JSON schema), as sent."""
+    schema = body.get("tools") or (body.get("response_format") or {}).get("json_schema")
+    return json.dumps(schema) if schema else ""
+
+
+def prompt_text(body: dict) -> str:
+    """What the server counts and caches of a request: the response schema first (OpenAI puts it before the
+    system message, so it is part of every cached prefix), then the messages in order."""
+    return schema_text(body) + "".join(f"<{m.get('role')}>{m.get('content') or ''}" for m in body.get("messages", []))
+
+
+def prompt_tokens(body: dict) -> int:
+    """Four characters a token, of the schema and the messages' content (tool definitions are billed as input)."""
+    return (len(schema_text(body)) + sum(len(str(m.get("content", ""))) for m in body.get("messages", []))) // 4
+
+
+class PrefixCache:
+    """OpenAI-style automatic prompt caching: prefixes seen before, at 128-token steps from 1,024 tokens."""
+
+    def __init__(self, min_tokens: int, step_tokens: int):
+        self.first, self.step = min_tokens * 4, step_tokens * 4  # in characters, at four a token
+        self.seen: set[bytes] = set()
+        self.lock = threading.Lock()
+
+    def cached_tokens(self, text: str) -> int:
+        """Tokens of the longest cached prefix of ``text``; every eligible prefix of it is cached from now on."""
+        import hashlib
+
+        digest, done, best, digests = hashlib.sha256(), 0, 0, []
+        data = text.encode("utf-8")
+        for end in range(self.first, len(data) + 1, self.step):
+            digest.update(data[done:end])
+            done = end
+            digests.append((end, digest.copy().digest()))
+        with self.lock:
+            for end, d in digests:
+                if d in self.seen:
+                    best = end
+            self.seen.update(d for _, d in digests)
+        return best // 4
+
+
+class Budget:
+    """Requests and tokens per minute as a provider enforces them, with the headers it sends."""
+
+    def __init__(self, rpm: float | None, tpm: float | None, clock=time.monotonic):
+        self.rpm, self.tpm, self.clock = rpm, tpm, clock
+        now = clock()
+        self.requests, self.tokens, self.last = float(rpm or 0), float(tpm or 0), now
+        self.lock = threading.Lock()
+        self.refused = 0  # requests answered 429 for the budget
+        self.charged: list[tuple[float, int]] = []  # (time, tokens) of every charge
+
+    def _refill(self) -> float:
+        now = self.clock()
+        dt, self.last = now - self.last, now
+        if self.rpm:
+            self.requests = min(self.rpm, self.requests + dt * self.rpm / 60)
+        if self.tpm:
+            self.tokens = min(self.tpm, self.tokens + dt * self.tpm / 60)
+        return now
+
+    def admit(self, tokens: int) -> float | None:
+        """Charge an arriving request (one request, its prompt tokens) and return None, or refuse it and return
+        the seconds until it would fit."""
+        with self.lock:
+            now = self._refill()
+            short = []
+            if self.rpm and self.requests < 1:
+                short.append((1 - self.requests) * 60 / self.rpm)
+            if self.tpm and self.tokens < min(tokens, self.tpm):
+                short.append((min(tokens, self.tpm) - self.tokens) * 60 / self.tpm)
+            if short:
+                self.refused += 1
+                return max(short)
+            self.requests -= 1 if self.rpm else 0
+            self.tokens -= tokens if self.tpm else 0
+            self.charged.append((now, tokens))
+            return None
+
+    def charge(self, tokens: int) -> None:
+        with self.lock:
+            now = self._refill()
+            if self.tpm:
+                self.tokens -= tokens
+            self.charged.append((now, tokens))
+
+    def headers(self) -> dict[str, str]:
+        with self.lock:
+            self._refill()
+            out = {}
+            for name, limit, level in (("requests", self.rpm, self.requests), ("tokens", self.tpm, self.tokens)):
+                if limit:
+                    out[f"x-ratelimit-limit-{name}"] = str(int(limit))
+                    out[f"x-ratelimit-remaining-{name}"] = str(max(0, int(level)))
+                    out[f"x-ratelimit-reset-{name}"] = _duration((limit - level) * 60 / limit)
+            return out
+
+
+def _duration(seconds: float) -> str:
+    """A reset time as OpenAI writes it: 20ms, 1.5s, 6m0s."""
+    if seconds < 1:
+        return f"{max(0, round(seconds * 1000))}ms"
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}m{rest:.0f}s" if minutes else f"{rest:.3g}s"
+
+
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # the default backlog of 5 drops connections when a batch opens dozens at once
     allow_reuse_port = True  # several server processes may share one port (benchmarks)
@@ -287,7 +413,8 @@ class FakeOpenAI:
         self.requests: list[dict] = []
         self.behaviours: list[str] = []
         self.work_ms: list[float] = []  # time spent per request besides the injected latency
-        self.prompt_prefixes: set[str] = set()  # system messages seen (prompt_cache)
+        self.prefix_cache = PrefixCache(self.script.cache_min_tokens, self.script.cache_step_tokens)
+        self.budget = Budget(self.script.rpm, self.script.tpm) if self.script.rpm or self.script.tpm else None
         self.in_flight = self.peak_in_flight = 0  # requests being answered at once
         self._lock = threading.Lock()
         handler = self._handler()
@@ -326,9 +453,13 @@ class FakeOpenAI:
             def log_message(self, *args) -> None:  # keep test output clean
                 pass
 
-            def _send(self, status: int, payload: bytes, headers: dict | None = None) -> None:
+            def _send(
+                self, status: int, payload: bytes, headers: dict | None = None, content_type: str = "application/json"
+            ) -> None:
+                if server.budget is not None:
+                    headers = server.budget.headers() | (headers or {})
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
@@ -339,6 +470,10 @@ class FakeOpenAI:
                 if self.path.rstrip("/").endswith("/stats"):
                     n = len(server.work_ms)
                     stats = {"requests": server.count, "work_ms_mean": sum(server.work_ms) / n if n else None}
+                    if (b := server.budget) is not None:
+                        with b.lock:
+                            charged = list(b.charged)
+                        stats |= {"rpm": b.rpm, "tpm": b.tpm, "refused_429": b.refused, "charged": charged}
                     return self._send(200, json.dumps(stats).encode())
                 self._send(404, b'{"error": {"message": "not found"}}')
 
@@ -359,6 +494,15 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with server._lock:
                     server.requests.append(body)
+                if server.budget is not None and (wait := server.budget.admit(prompt_tokens(body))) is not None:
+                    with server._lock:
+                        server.behaviours.append("budget_429")
+                    return self._send(
+                        429,
+                        b'{"error": {"message": "Rate limit reached for tokens per min", "type": "tokens"}}',
+                        {"retry-after-ms": str(max(1, round(wait * 1000)))},
+                    )
+                with server._lock:
                     behaviour = server.script.next()
                     server.behaviours.append(behaviour)
                 if server.script.latency:
@@ -373,10 +517,16 @@ class FakeOpenAI:
                     )
                 if behaviour == "500":
                     return self._send(500, b'{"error": {"message": "The server had an error", "type": "server_error"}}')
+                if behaviour == "html":  # a proxy's or login page's HTML, with HTTP 200
+                    return self._send(
+                        200, b"<!DOCTYPE html><html><body>Please sign in</body></html>", None, "text/html"
+                    )
                 if behaviour == "hang":
                     time.sleep(server.script.hang_seconds)
                 name = _model_name(body)
                 answer = ANSWERS.get(name, lambda b: {})(body)
+                if server.script.vary is not None:
+                    answer = server.script.vary(name, body, answer)
                 if behaviour == "invalid":
                     answer = invalid(name, answer)
                 answer = misbehave(behaviour, name, answer)
@@ -397,19 +547,15 @@ class FakeOpenAI:
                     "model": body.get("model", "fake"),
                     "choices": [{"index": 0, "message": message, "finish_reason": finish}],
                 }
+                if server.budget is not None:
+                    server.budget.charge(len(arguments) // 4)
                 if behaviour != "no_usage":
-                    prompt_tokens = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4
-                    completion["usage"] = {"prompt_tokens": prompt_tokens, "completion_tokens": len(arguments) // 4,
-                                           "total_tokens": prompt_tokens + len(arguments) // 4}  # fmt: skip
-                    system = next(
-                        (str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "system"), ""
-                    )
-                    if server.script.prompt_cache and system:
-                        with server._lock:
-                            seen = system in server.prompt_prefixes
-                            server.prompt_prefixes.add(system)
-                        if seen:
-                            completion["usage"]["prompt_tokens_details"] = {"cached_tokens": len(system) // 4}
+                    prompt = prompt_tokens(body)
+                    completion["usage"] = {"prompt_tokens": prompt, "completion_tokens": len(arguments) // 4,
+                                           "total_tokens": prompt + len(arguments) // 4}  # fmt: skip
+                    if server.script.prompt_cache:
+                        cached = min(prompt, server.prefix_cache.cached_tokens(prompt_text(body)))
+                        completion["usage"]["prompt_tokens_details"] = {"cached_tokens": cached}
                 self._send(200, json.dumps(completion).encode())
 
         return Handler
@@ -441,28 +587,41 @@ def run_batch_file(
     return len(out)
 
 
-def _serve(latency: float, port: int) -> None:
-    with FakeOpenAI(Script(latency=latency), port=port):
+def _serve(script: Script, port: int) -> None:
+    with FakeOpenAI(script, port=port):
         threading.Event().wait()
 
 
 def main() -> None:
-    """Serve from the command line (for benchmarks): ``python -m tests.fake_openai LATENCY [PROCESSES]``.
+    """Serve from the command line (for benchmarks):
+    ``python -m tests.fake_openai [LATENCY] [PROCESSES] [--tpm N] [--rpm N] [--prompt-cache]``.
 
-    With several processes (sharing one port), the server's own interpreter lock adds less to the latency.
+    With several processes (sharing one port), the server's own interpreter lock adds less to the latency; a
+    budget (``--tpm`` / ``--rpm``) is enforced by one process, so it needs PROCESSES = 1.
     """
+    import argparse
     import multiprocessing
     import socket
 
-    latency = float(sys.argv[1]) if len(sys.argv) > 1 else 0.0
-    processes = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    ap = argparse.ArgumentParser(prog="python -m tests.fake_openai")
+    ap.add_argument("latency", nargs="?", type=float, default=0.0, help="seconds before each answer")
+    ap.add_argument("processes", nargs="?", type=int, default=1)
+    ap.add_argument("--tpm", type=float, help="enforce a tokens-per-minute budget")
+    ap.add_argument("--rpm", type=float, help="enforce a requests-per-minute budget")
+    ap.add_argument("--prompt-cache", action="store_true", help="report cached prompt tokens as OpenAI does")
+    args = ap.parse_args()
+    if (args.tpm or args.rpm) and args.processes != 1:
+        ap.error("a budget is enforced by one server process: leave PROCESSES at 1")
+    script = Script(latency=args.latency, tpm=args.tpm, rpm=args.rpm, prompt_cache=args.prompt_cache)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    extra = [multiprocessing.Process(target=_serve, args=(latency, port), daemon=True) for _ in range(processes - 1)]
+    extra = [
+        multiprocessing.Process(target=_serve, args=(script, port), daemon=True) for _ in range(args.processes - 1)
+    ]
     for p in extra:
         p.start()
-    with FakeOpenAI(Script(latency=latency), port=port) as server:
+    with FakeOpenAI(script, port=port) as server:
         print(server.base_url, flush=True)
         try:
             threading.Event().wait()

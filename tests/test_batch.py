@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -186,3 +187,33 @@ def test_batch_state_survives_in_sqlite(run_cli, tmp_path):
     run_cli("batch", "--group", "45", "--offline", "-o", str(tmp_path / "d"))
     con = sqlite3.connect(tmp_path / "home" / "runlog.sqlite")
     assert con.execute("SELECT COUNT(*), SUM(drafted) FROM batch_roles WHERE status = 'done'").fetchone()[0] > 0
+
+
+def test_a_budget_below_what_one_event_loop_does_keeps_the_batch_in_one_process():
+    from drafter.batch import default_processes
+
+    assert default_processes(1) == 1
+    assert default_processes(64) == min(os.cpu_count() or 1, 4)
+    assert default_processes(64, tpm=2_000_000) == 1  # ~33 calls/s at 1,000 tokens a call
+    assert default_processes(64, rpm=500) == 1
+    assert default_processes(64, rpm=60_000, tpm=60_000_000) == min(os.cpu_count() or 1, 4)
+
+
+def test_the_batch_summary_breaks_tokens_and_cost_down_by_step(run_cli, tmp_path, fake_llm):
+    cfg = tmp_path / "endpoints.toml"
+    cfg.write_text(
+        f'[endpoints.f]\nbase_url = "{fake_llm.base_url}"\nmodel = "m"\ntpm = 5000000\n\n'
+        "[prices.m]\ninput = 1000.0\noutput = 2000.0\ncached_input = 100.0\n",
+        encoding="utf-8",
+    )
+    codes = _codes(tmp_path, ["11-1011.00", "11-2011.00"])
+    r = run_cli("batch", "--codes", str(codes), "--endpoint", "f", "--config", str(cfg), "-o", str(tmp_path / "d"),
+                "--json", env={"OPENAI_API_KEY": SECRET})  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert [x["step"] for x in s["steps"]] == ["decompose", "score_rows", "role_sections", "commentary"]
+    assert all(x["requests"] == 2 and x["model"] == "m" for x in s["steps"])
+    for key in ("prompt_tokens", "cached_tokens", "completion_tokens"):
+        assert sum(x[key] for x in s["steps"]) == s[key]
+    assert sum(x["cost_usd"] for x in s["steps"]) == pytest.approx(s["cost_usd"], abs=1e-5)
+    assert s["budget"] == {"rpm": None, "tpm": 5_000_000} and s["processes"] == 1

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 
+from drafter.cli.common import EndpointOptions, endpoint_options
+
 from .conftest import GOLDEN, SEED
 
 
@@ -85,3 +87,21 @@ def test_an_unknown_methodology_is_one_line_and_exit_2(run_cli):
     r = run_cli("score", str(GOLDEN), "--methodology", "nosuch")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip() == "error: unknown methodology 'nosuch'; bundled: aijri-v1"
+
+
+def test_every_llm_command_takes_the_same_endpoint_options_from_one_definition():
+    from typer.testing import CliRunner
+
+    from drafter.cli import app
+
+    shared = ["--endpoint", "--base-url", "--model", "--api-key-env", "--mode", "--config"]
+    for command in (["draft"], ["eval"], ["batch"], ["batch", "collect"]):
+        out = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"}).output
+        panel = out.split("LLM endpoint", 1)[1]
+        assert all(flag in panel for flag in shared), command
+
+    @endpoint_options("offline", "model")
+    def command(code: str, llm: EndpointOptions = EndpointOptions(), as_json: bool = False):
+        return code, llm, as_json
+
+    assert command(code="x", offline=False, model="m", as_json=True) == ("x", EndpointOptions(model="m"), True)

@@ -29,3 +29,23 @@ def test_every_docs_page_is_linked_from_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for page in sorted((ROOT / "docs").glob("*.md")):
         assert f"docs/{page.name}" in readme, page.name
+
+
+def test_every_endpoints_toml_example_in_the_docs_loads(tmp_path):
+    """The endpoint examples are meant to be copied: each one must load as written (budgets and prices included)."""
+    from drafter.llm.endpoints import load_config
+
+    seen = 0
+    for page in ("drafting.md", "batch.md"):
+        text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+        for block in re.findall(r"^( *)```toml\n(.*?)^\1```", text, re.S | re.M):
+            indent, body = block
+            toml = "\n".join(line.removeprefix(indent) for line in body.splitlines()) + "\n"
+            if "[endpoints." not in toml:
+                continue
+            path = tmp_path / f"{page}-{seen}.toml"
+            path.write_text(toml, encoding="utf-8")
+            named, _ = load_config(path)
+            assert named, path
+            seen += 1
+    assert seen >= 3  # drafting.md's endpoints and budgets, batch.md's budgets

@@ -109,7 +109,7 @@ def test_llm_draft_through_the_cli_is_complete_then_cached(run_cli, tmp_path, fa
     logs = json.loads(run_cli("logs", "--json", env=env).stdout)
     assert logs["totals"]["requests"] == fake_llm.count and logs["totals"]["cache_hits"] == 4
 
-    produced = [*out.iterdir(), *(tmp_path / "home").iterdir()]
+    produced = [p for p in [*out.rglob("*"), *(tmp_path / "home").rglob("*")] if p.is_file()]
     for p in produced:
         assert SECRET.encode() not in p.read_bytes(), p
     assert SECRET not in r.stdout + r.stderr + again.stdout + again.stderr
@@ -133,7 +133,7 @@ def test_credentials_in_the_base_url_are_never_recorded(run_cli, tmp_path, fake_
         "draft", "29-2072", "--base-url", url, "--model", "m", "-o", str(tmp_path / "d"), env={"OPENAI_API_KEY": "x"}
     )
     assert r.returncode == 0, r.stderr
-    for p in [*(tmp_path / "d").iterdir(), *(tmp_path / "home").iterdir()]:
+    for p in [p for p in [*(tmp_path / "d").rglob("*"), *(tmp_path / "home").rglob("*")] if p.is_file()]:
         assert b"s3cr3t" not in p.read_bytes(), p
     assert "s3cr3t" not in r.stdout + r.stderr
 

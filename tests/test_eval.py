@@ -207,13 +207,50 @@ def test_label_tier_cli_prints_exact_exposed_and_kappa_beside_gpt4(run_cli):
     assert r.stdout.count("%") >= 8  # exact and exposed-or-not for four rows
 
 
-def test_several_drafts_of_a_role_are_samples_with_mean_and_spread(tmp_path, golden):
+def test_several_drafts_of_a_role_are_samples_with_mean_and_spread_when_asked(tmp_path, golden):
     d = _write(tmp_path / "d", golden)
     (d / "29-2072.00.s2.json").write_text(assessment_json(_mutate_evidence(golden)), encoding="utf-8")
-    run = run_eval(drafts_dir=d)
+    run = run_eval(drafts_dir=d, all_files_as_samples=True)
     role = run.roles[0]
     assert len(role.samples) == 2
     assert role.metrics["evidence_total_error"] == 1.0 and role.spread["evidence_total_error"] == 1.0
+
+
+def test_one_file_per_role_is_judged_the_newest(tmp_path, golden):
+    """After the review loop drafts/ holds the reviewed JSON and the draft's stale Markdown: only the JSON counts."""
+    import os
+
+    from drafter.house_format import render_markdown
+
+    d = tmp_path / "d"
+    d.mkdir()
+    stale = d / "29-2072.00.md"
+    stale.write_text(render_markdown(_mutate_evidence(golden)), encoding="utf-8")
+    os.utime(stale, ns=(1_000_000_000, 1_000_000_000))
+    (d / "29-2072.00.json").write_text(assessment_json(golden), encoding="utf-8")
+    role = next(r for r in run_eval(drafts_dir=d).roles if r.key == "29-2072.00")
+    assert len(role.samples) == 1
+    assert role.metrics["evidence_total_error"] == 0
+
+
+def test_eval_of_an_empty_drafts_folder_fails_instead_of_passing_the_gate(run_cli, tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = run_cli("eval", "--drafts", str(tmp_path / "empty"), "--fail-on-regression", "-o", str(tmp_path / "runs"))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Gate passed" not in r.stdout
+    assert "no role was judged" in r.stderr and "no draft in" in r.stderr
+
+
+def test_eval_of_a_missing_drafts_folder_is_bad_input(run_cli, tmp_path):
+    r = run_cli("eval", "--drafts", str(tmp_path / "nope"), "--fail-on-regression", "-o", str(tmp_path / "runs"))
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"error: {tmp_path / 'nope'}: no such folder of drafts"
+
+
+def test_eval_with_zero_samples_judges_nothing_and_fails(run_cli, tmp_path):
+    r = run_cli("eval", "--offline", "--samples", "0", "-o", str(tmp_path / "runs"))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "no role was judged" in r.stderr and "--samples 0" in r.stderr
 
 
 def test_offline_default_holds_its_committed_baseline():

@@ -123,7 +123,11 @@ CASES = [
     Hostile("md-windows-1252", "doc.md", lambda: seed().encode("cp1252", errors="replace"), IMPORT,
             (": expected UTF-8 text (invalid start byte at byte",)),
     Hostile("md-utf16", "doc.md", lambda: seed().encode("utf-16"), IMPORT, (": expected UTF-8 text, got UTF-16",)),
+    Hostile("md-imported-onto-itself", "doc.md", seed, ("import", "{file}", "-o", "{file}"),
+            (": is the input (md); writing json there would replace it",)),
     # --- JSON assessments
+    Hostile("json-rendered-onto-itself-as-md", "draft.json", golden_with(lambda d: None), ("render", "{file}", "-o", "{file}"),
+            (": is the input (json); writing md there would replace it",)),
     Hostile("json-trailing-comma", "draft.json", lambda: '{"schema_version": 1,\n "role": {},\n}', RENDER,
             (":line 3:col 1: invalid JSON: Expecting property name enclosed in double quotes",)),
     Hostile("json-score-out-of-range", "draft.json", golden_with(_set("tasks.2.score", 6)), RENDER,

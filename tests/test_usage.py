@@ -49,7 +49,7 @@ def test_the_price_table_takes_an_optional_cached_input_price(tmp_path):
         load_config(cfg)
 
 
-SYSTEM = "You decompose roles into work activities. " * 40
+SYSTEM = "You decompose roles into work activities. " * 120  # 5,160 characters: over 1,024 tokens
 
 
 def _call(llm):
@@ -63,7 +63,9 @@ def test_prompt_tokens_the_server_cached_are_recorded_and_priced_apart(llm_facto
     llm = llm_factory(use_cache=False, prices=Prices(input=1000.0, output=2000.0, cached_input=100.0))
     first, second = _call(llm), _call(llm)
     assert first.usage.cached_tokens == 0
-    assert second.usage.cached_tokens == len(SYSTEM) // 4 > 0
+    # the whole prompt repeats (over 1,024 tokens): cached up to its last 128-token step
+    cached, prompt = second.usage.cached_tokens, second.usage.prompt_tokens
+    assert cached % 128 == 0 and 1024 <= cached and prompt - 128 < cached <= prompt
     assert second.usage.cost(llm.endpoint.prices) < first.usage.cost(llm.endpoint.prices)
     llm.log.flush()
     con = sqlite3.connect(llm.log.path)
@@ -76,7 +78,7 @@ def test_prompt_tokens_the_server_cached_are_recorded_and_priced_apart(llm_facto
 def test_a_batch_counts_and_prices_cached_prompt_tokens(run_cli, tmp_path):
     from .fake_openai import FakeOpenAI, Script
 
-    with FakeOpenAI(Script(prompt_cache=True)) as server:
+    with FakeOpenAI(Script(prompt_cache=True, cache_min_tokens=128)) as server:  # counting, not the prefix's length
         cfg = tmp_path / "endpoints.toml"
         cfg.write_text(f'[endpoints.f]\nbase_url = "{server.base_url}"\nmodel = "m"\n\n'
                        "[prices.m]\ninput = 1000.0\noutput = 2000.0\ncached_input = 0.0\n")  # fmt: skip

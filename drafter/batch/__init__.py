@@ -119,6 +119,22 @@ class BatchSettings:
     retry_failed: bool = False
     use_cache: bool = True
     processes: int = 0  # 0: one per 16 concurrent roles, at most one per core
+    force: bool = False  # replace drafts edited since drafter wrote them (keeping numbered backups)
+
+
+ONE_LOOP_CALLS_PER_SECOND = 100  # what one worker process's event loop sustains with room to spare (docs/batch.md)
+
+
+def default_processes(concurrency: int, rpm: float | None = None, tpm: float | None = None) -> int:
+    """One worker process per 16 requests in flight, up to the cores; but one when the endpoint's budget allows
+    fewer calls than one event loop makes (a process's share of a budget is fixed, so a second process would
+    only leave part of the budget idle whenever its roles run out first). A call is reckoned at 1,000 tokens
+    or more, so a tokens-per-minute budget up to 6 M keeps one process."""
+    n = min(os.cpu_count() or 1, max(1, concurrency // 16))
+    calls_per_second = [b / 60 for b in (rpm, tpm / 1000 if tpm else None) if b]
+    if calls_per_second and min(calls_per_second) <= ONE_LOOP_CALLS_PER_SECOND:
+        return 1
+    return n
 
 
 @dataclass
@@ -167,28 +183,25 @@ def run_batch(
     )  # fmt: skip
 
     def worker_drafter(worker_log, processes: int, concurrency: int):
-        """A forked worker's drafter: its own connections and an equal share of the rate limits."""
+        """A forked worker's drafter: its own connections and an equal share of the budgets (the flags' or the
+        endpoint's, and what the server's headers say)."""
         return drafter_for(
-            endpoint, log=worker_log, use_cache=settings.use_cache, concurrency=concurrency,
-            rpm=settings.rpm / processes if settings.rpm else None,
-            tpm=settings.tpm / processes if settings.tpm else None,
+            endpoint, log=worker_log, use_cache=settings.use_cache, concurrency=concurrency, rpm=settings.rpm,
+            tpm=settings.tpm, budget_share=1 / processes,
         )  # fmt: skip
 
     batch_id = batch_id_for(codes, out, drafter.name)
     state = BatchState(log, batch_id)
     started = time.perf_counter()
     with drafter, BatchLock(data_home() / "batches" / f"{batch_id}.lock"):
-        config = {
-            "backend": drafter.name,
-            "concurrency": settings.concurrency,
-            "rpm": settings.rpm,
-            "tpm": settings.tpm,
-        }
+        budget = drafter.budget() or {}
+        config = {"backend": drafter.name, "concurrency": settings.concurrency, "rpm": budget.get("rpm"),
+                  "tpm": budget.get("tpm")}  # fmt: skip
         state.create(codes, out, config)
         runner = BatchRunner(
             state, out, drafter, catalog=catalog, concurrency=settings.concurrency, role_retries=settings.role_retries,
             caps=Caps(settings.max_cost, settings.max_tokens), on_role=on_role,
-            worker_drafter=worker_drafter if drafter.io_bound else None,
+            worker_drafter=worker_drafter if drafter.io_bound else None, force=settings.force,
         )  # fmt: skip
         Path(out).mkdir(parents=True, exist_ok=True)
         recovered = state.recover(settings.retry_failed)
@@ -198,13 +211,15 @@ def run_batch(
         before = state.counts()
         on_start(BatchStart(batch_id, drafter.name, len(codes), before["done"], before["failed"], len(pending),
                             recovered, adopted, cleaned))  # fmt: skip
-        processes = settings.processes or min(os.cpu_count() or 1, max(1, settings.concurrency // 16))
+        processes = settings.processes or default_processes(settings.concurrency, budget.get("rpm"), budget.get("tpm"))
         timing = runner.run(pending, processes)
     counts, totals = state.counts(), state.totals()
+    steps = [t.summary(drafter.prices) for t in log.by_step(run_prefix=f"{batch_id}:")]
     return {
         "batch_id": batch_id, "backend": drafter.name, "roles": len(codes), **counts,
         "stopped_by_cap": runner.stopped_by_cap, "crashed_workers": runner.crashed_workers, "requests": totals["requests"], "cache_hits": totals["cache_hits"],
         "prompt_tokens": totals["prompt_tokens"], "cached_tokens": totals["cached_tokens"], "completion_tokens": totals["completion_tokens"],
         "cost_usd": totals["cost_usd"], "failures_by_cause": totals["failures_by_cause"], "duplicates": totals["duplicates"],
         "throttled_429": totals["throttled_429"], "wall_seconds": round(time.perf_counter() - started, 3), **timing,
+        "steps": steps, "budget": drafter.budget(),
     }  # fmt: skip

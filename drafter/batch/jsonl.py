@@ -148,17 +148,27 @@ def read_results(path: Path) -> tuple[dict[str, dict], dict[str, str], list[str]
         except json.JSONDecodeError as e:
             problems.append(f"{where}: invalid JSON ({e.msg})")
             continue
-        cid = obj.get("custom_id", "")
-        parts = cid.split(":")
+        if not isinstance(obj, dict):
+            problems.append(f"{where}: expected a JSON object (a Batch API result), got {type(obj).__name__}")
+            continue
+        cid = obj.get("custom_id")
+        parts = cid.split(":") if isinstance(cid, str) else []
         if len(parts) != 3 or parts[2] != "decompose":
             problems.append(f"{where}: custom_id {cid!r} is not one drafter wrote (batch:code:decompose)")
             continue
         code = parts[1]
         response = obj.get("response") or {}
+        if not isinstance(response, dict):
+            problems.append(f"{where}: response: expected an object, got {type(response).__name__}")
+            continue
         if obj.get("error") or response.get("status_code") != 200:
             failed[code] = f"the batch engine reported {obj.get('error') or 'HTTP ' + str(response.get('status_code'))}"
             continue
-        answers[code] = response.get("body") or {}
+        body = response.get("body") or {}
+        if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
+            problems.append(f"{where}: response.body: expected a chat completion (an object with choices)")
+            continue
+        answers[code] = body
     return answers, failed, problems
 
 

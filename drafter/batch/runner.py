@@ -22,6 +22,7 @@ from typing import Any
 from ..documents import draft_paths, write_draft
 from ..drafting.base import Draft, Drafter
 from ..errors import DrafterError
+from ..files import OverwriteRefused
 from ..llm.runlog import RunTotals
 from .state import BatchState
 
@@ -126,6 +127,7 @@ class BatchRunner:
         caps: Caps | None = None,
         on_role: Callable[[str, str, Progress], None] = lambda code, status, progress: None,
         worker_drafter: WorkerDrafter | None = None,
+        force: bool = False,
     ):
         from ..onet.catalog import Catalog
 
@@ -133,6 +135,7 @@ class BatchRunner:
         self.out_dir = Path(out_dir)
         self.drafter = drafter
         self.worker_drafter = worker_drafter
+        self.force = force
         self.catalog = catalog or Catalog.load()
         self.concurrency = max(1, concurrency)
         self.role_retries = role_retries
@@ -167,8 +170,11 @@ class BatchRunner:
             return await asyncio.to_thread(self._complete, code, draft)
         raise AssertionError("unreachable")
 
-    def _complete(self, code: str, draft: Draft) -> tuple[str, None, None, RunTotals]:
-        json_path, _ = write_draft(draft.assessment, draft.scorecard, self.out_dir, code)
+    def _complete(self, code: str, draft: Draft) -> tuple[str, str | None, str | None, RunTotals]:
+        try:
+            json_path, _ = write_draft(draft.assessment, draft.scorecard, self.out_dir, code, force=self.force)
+        except OverwriteRefused as e:  # an assessor's edited draft is kept; the role fails, saying why
+            return self._fail(code, "kept-edits", str(e))
         totals = self._totals(code)
         self.state.finish(code, totals, totals.usage.cost(self.prices), draft_path=str(json_path), wrote_draft=True)
         return "done", None, None, totals
@@ -360,7 +366,7 @@ def _worker_process(parent: BatchRunner, codes: list[str], concurrency: int, pro
     drafter = parent.worker_drafter(log, processes, concurrency)
     child = BatchRunner(
         BatchState(log, parent.state.batch_id), parent.out_dir, drafter, catalog=parent.catalog,
-        concurrency=concurrency, role_retries=parent.role_retries,
+        concurrency=concurrency, role_retries=parent.role_retries, force=parent.force,
     )  # fmt: skip
     try:
         with drafter:

@@ -8,13 +8,14 @@ pydantic) load inside the commands that need them, so ``drafter --help`` starts 
 
 from __future__ import annotations
 
+import sqlite3
 import sys
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
 from ..errors import DrafterError
-from . import batch, draft, files, labour, logs, onet
+from . import batch, draft, files, labour, logs, onet, review
 from . import eval as eval_  # named after its command; the alias leaves the builtin alone
 from .common import fail
 
@@ -26,7 +27,25 @@ app = typer.Typer(
     add_completion=False,
 )
 
-COMMAND_MODULES = (files, draft, logs, eval_, batch, onet, labour)
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        print(f"drafter {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Draft, score and evaluate AI job-resistance (AIJRI / JobZone) assessments."""
+
+
+COMMAND_MODULES = (files, draft, logs, eval_, batch, onet, labour, review)
 for _module in COMMAND_MODULES:
     _module.register(app)
 
@@ -37,6 +56,10 @@ def main() -> None:
         app()
     except DrafterError as e:
         _exit_with(str(e), e.exit_code)
+    except sqlite3.DatabaseError as e:  # damaged after it opened (store.Store names the file when it opens)
+        from ..store import corrupt_store, runlog_path
+
+        _exit_with(str(corrupt_store(runlog_path(), e)), 2)
     except OSError as e:  # an unreadable input or unwritable output: one line, not a traceback
         where = e.filename or ""
         _exit_with(f"{where}: {e.strerror or e}" if where else str(e), 2)

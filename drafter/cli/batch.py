@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 batch_app = typer.Typer(
     help="Draft many occupations: concurrent, rate-limited, resumable, costed.", invoke_without_command=True
 )
+ROLES_FAILED_EXIT = 4
+"""A batch that ended with failed roles (docs/batch.md: exit codes): a script must not read it as all done."""
 NEEDS_ENDPOINT = "(--endpoint, --base-url/--model or OPENAI_API_KEY)"
 
 
@@ -54,6 +56,9 @@ def batch_run(
     requests_out: Annotated[Path, typer.Option(help="Where --via openai-batch writes the JSONL.")] = Path(
         "batch-requests.jsonl"
     ),
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace drafts edited since drafter wrote them (keeps numbered backups).")
+    ] = False,
     llm: EndpointOptions = EndpointOptions(),
     as_json: Annotated[bool, typer.Option("--json", help="Print the final summary as JSON.")] = False,
 ) -> None:
@@ -84,6 +89,7 @@ def batch_run(
     settings = BatchSettings(
         concurrency=concurrency, rpm=rpm, tpm=tpm, max_cost=max_cost, max_tokens=max_tokens_total,
         role_retries=role_retries, retry_failed=retry_failed, use_cache=llm.use_cache, processes=processes,
+        force=force,
     )  # fmt: skip
     _run(selection.codes, ep, out, settings, as_json, err, catalog)
 
@@ -142,14 +148,36 @@ def _run(
         summary = run_batch(codes, ep, out, settings, catalog=catalog, on_start=on_start, on_role=on_role)
     finally:
         progress.stop()
+    summary["portfolio"] = _write_portfolio(out, err)  # a batch ends with its portfolio (docs/review.md)
     if as_json:
         import json
 
         print(json.dumps(summary, indent=2))
-        return
-    from .display import print_batch_summary
+    else:
+        from .display import print_batch_summary
 
-    print_batch_summary(console(), summary)
+        print_batch_summary(console(), summary)
+    if summary["failed"]:
+        hint = "re-run the same `drafter batch` command with --retry-failed to draft them again"
+        if "kept-edits" in summary["failures_by_cause"]:
+            hint += " (kept-edits: add --force to replace the edited drafts, keeping numbered backups)"
+        err.print(f"[red]{summary['failed']} role(s) failed[/]; {hint}", soft_wrap=True)
+        raise typer.Exit(ROLES_FAILED_EXIT)
+
+
+def _write_portfolio(out: Path, err: Console) -> list[str]:
+    """OUT/portfolio/: index.html, portfolio.csv and .json — one row per draft, by review priority."""
+    from ..portfolio.table import build_portfolio, write_portfolio
+
+    if not out.is_dir():
+        return []
+    with err.status("writing the portfolio…"):
+        rows, problems = build_portfolio(out)
+    if not rows:
+        return []
+    paths = write_portfolio(out, rows, problems, title=f"drafter portfolio — {out}")
+    err.print(f"portfolio of {len(rows)} drafts: {', '.join(str(p) for p in paths)}")
+    return [str(p) for p in paths]
 
 
 @batch_app.command("status")

@@ -20,10 +20,20 @@ if TYPE_CHECKING:
     from ..llm.endpoints import Endpoint
 
 
+PIPE_WIDTH = 10_000
+"""Output to a pipe or file is not wrapped (a script reads whole lines): rich's 80 columns apply to terminals
+only, and $COLUMNS still wins when set."""
+
+
 def console(stderr: bool = False) -> Console:
+    import os
+    import sys
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not stream.isatty() and "COLUMNS" not in os.environ
+    return Console(stderr=stderr, highlight=False, width=PIPE_WIDTH if piped else None, soft_wrap=piped)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -57,7 +67,7 @@ def calibration_set(option: Path | None, err: Console):
 
     cal = CalibrationSet.load(calibration_dir(option))
     for why in cal.skipped:
-        err.print(f"[yellow]calibration: skipped {why}[/]", soft_wrap=True)
+        err.print(f"calibration: skipped {why}", style="yellow", markup=False, soft_wrap=True)
     return cal
 
 

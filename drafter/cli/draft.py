@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import CalibrationOpt, EndpointOptions, calibration_set, console, endpoint_options
+from .common import LLM_PANEL, CalibrationOpt, EndpointOptions, calibration_set, console, endpoint_options
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from ..drafting.base import OnStep
 
+OFFLINE_CHOSEN = "--offline: drafting with the offline default (docs/offline.md)."
 OFFLINE_NOTICE = (
     "No LLM configured: drafting with the offline default (one row per O*NET task, scored from the published "
     "human exposure labels and a learned task model; protective principles, growth, evidence and barriers "
@@ -26,7 +27,7 @@ OFFLINE_NOTICE = (
 
 
 @endpoint_options(
-    "offline", "endpoint", "base_url", "model", "api_key_env", "mode", "timeout", "max_tokens", "no_cache", "config"
+    "offline", "base_url", "model", "api_key_env", "mode", "timeout", "max_tokens", "temperature", "no_cache", "config"
 )
 def draft(
     occupation: Annotated[
@@ -37,6 +38,18 @@ def draft(
         Path | None, typer.Option(help="Evidence notes for the prompts (projections, wages, tools).")
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the draft's .json and .md.")] = Path("drafts"),
+    endpoint: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A named endpoint from endpoints.toml; repeat it for a panel of models.", rich_help_panel=LLM_PANEL
+        ),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(min=1, help="Drafts per endpoint (with --temperature > 0); the draft is their consensus.")
+    ] = 1,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace drafts edited since drafter wrote them (keeps numbered backups).")
+    ] = False,
     llm: EndpointOptions = EndpointOptions(),
     calibration: CalibrationOpt = None,
     show_prompts: Annotated[
@@ -52,9 +65,12 @@ def draft(
     ] = False,
 ) -> None:
     """Draft an assessment of an occupation: with an LLM if one is configured, else with the offline default."""
+    from dataclasses import replace
+
     from .. import api
     from ..files import read_text
     from .display import print_scorecard
+    from .files import print_review_of
 
     occ = api.occupation(occupation, title)
     notes_text = read_text(notes) if notes else None
@@ -62,12 +78,23 @@ def draft(
     if show_prompts:
         print_prompts(occ, title, notes_text, calibration_set(calibration, err), as_json)
         return
-    ep = llm.resolve()
+    names = list(dict.fromkeys(endpoint or [None]))  # type: ignore[list-item]
+    eps = [e for name in names if (e := replace(llm, endpoint=name).resolve()) is not None]
+    ep = eps[0] if eps else None
     if ep is None:
-        err.print(f"[yellow]{OFFLINE_NOTICE}[/]", soft_wrap=True)
+        err.print(f"[yellow]{OFFLINE_CHOSEN if llm.offline else OFFLINE_NOTICE}[/]", soft_wrap=True)
+        if notes is not None:
+            err.print(f"The offline default does not read notes: {notes} is not used in this draft.", style="yellow",
+                      markup=False, soft_wrap=True)  # fmt: skip
+        if samples > 1:
+            err.print("[yellow]--samples: the offline default is deterministic; one draft written.[/]")
         d = api.draft(occ, title=title, calibration=calibration_set(calibration, err))
+    elif samples > 1 or len(eps) > 1:
+        cal = calibration_set(calibration, err)
+        err.print(calibration_notice(occ, title, cal), soft_wrap=True)
+        d = _sampled(occ, eps, samples, title, notes_text, str(notes) if notes else None, llm.use_cache, err, cal)
     else:
-        err.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", soft_wrap=True)
+        err.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", markup=False, soft_wrap=True)
         if notes is None:
             from .labour import notes_notice
 
@@ -79,9 +106,43 @@ def draft(
                 occ, endpoint=ep, title=title, notes=notes_text, notes_source=str(notes) if notes else None,
                 use_cache=llm.use_cache, on_step=on_step, calibration=cal,
             )  # fmt: skip
-    json_path, md_path = api.write(d, out)
+    json_path, md_path = api.write(d, out, force=force)
     print_scorecard(console(), d.assessment, d.scorecard, None)
-    err.print(f"wrote {json_path} and {md_path}")
+    print_review_of(d.assessment, d.scorecard)
+    err.print(f"wrote {json_path} and {md_path}", markup=False, soft_wrap=True)
+    if unmapped := d.assessment.unmapped_onet_tasks:
+        why = next(iter(unmapped.values()))
+        err.print(
+            f"warning: {len(unmapped)} of {len(occ.tasks)} tasks have no row in the draft (first reason: "
+            f"{why}); they are listed with their reasons under unmapped_onet_tasks in {json_path}",
+            style="yellow", markup=False, soft_wrap=True,
+        )  # fmt: skip
+
+
+def _sampled(occ, eps, samples, title, notes_text, notes_source, use_cache, err, cal=None):
+    """A sampled or panel draft (docs/review.md), one line per finished step of each sample."""
+    from ..drafting.sampling import draft_sampled
+
+    if samples > 1 and all(e.temperature == 0 for e in eps):
+        err.print("[yellow]--samples > 1 at temperature 0: samples will rarely differ; pass --temperature 0.7.[/]")
+    who = ", ".join(e.describe() for e in eps)
+    err.print(f"Drafting {occ.code} {occ.title}: {samples} sample(s) from each of {who}", soft_wrap=True)
+    if notes_source is None:
+        from .labour import notes_notice
+
+        err.print(notes_notice(occ.code), soft_wrap=True)
+
+    def on_sample_step(label, step, result) -> None:
+        if result is None:
+            return
+        note = f", {result.cache_hits} from cache" if result.cache_hits else ""
+        err.print(
+            f"[green]✓[/] {label} {step}: {result.attempts} attempt(s){note}, {result.usage.total_tokens:,} tokens"
+        )
+
+    with err.status("drafting samples…"):
+        return draft_sampled(occ, eps, samples, job_title=title, notes=notes_text, notes_source=notes_source,
+                             use_cache=use_cache, on_sample_step=on_sample_step, calibration=cal)  # fmt: skip
 
 
 def calibration_notice(occ, title, cal) -> str:

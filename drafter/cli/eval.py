@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -43,6 +44,13 @@ def eval_run(
     samples: Annotated[
         int, typer.Option(help="Drafts per role (use with temperature > 0); mean and spread are reported.")
     ] = 1,
+    all_files_as_samples: Annotated[
+        bool,
+        typer.Option(
+            "--all-files-as-samples",
+            help="With --drafts: judge every file of a role as a sample (default: its newest file only).",
+        ),
+    ] = False,
     llm: EndpointOptions = EndpointOptions(),
     baseline: Annotated[Path | None, typer.Option(help="A stored run to compare with (its JSON file).")] = None,
     fail_on_regression: Annotated[
@@ -68,13 +76,14 @@ def eval_run(
         fail(f"--tier: expected golden or onet-labels, got {tier!r}")
     if samples > 1 and (ep is None or ep.temperature == 0) and drafts is None:
         err.print("[yellow]--samples > 1 at temperature 0 (or offline) repeats identical drafts; spread will be 0.[/]")
-    _golden(ep, drafts, samples, llm.use_cache, baseline, fail_on_regression, gate, output, as_json, err, calibration)
+    _golden(ep, drafts, samples, llm.use_cache, baseline, fail_on_regression, gate, output, as_json, err, calibration,
+            all_files_as_samples)  # fmt: skip
 
 
 def _golden(
     ep: Endpoint | None, drafts: Path | None, samples: int, use_cache: bool, baseline: Path | None,
     fail_on_regression: bool, gate: Path | None, output: Path, as_json: bool, err: Console,
-    calibration: Path | None = None,
+    calibration: Path | None = None, all_files_as_samples: bool = False,
 ) -> None:  # fmt: skip
     import json
 
@@ -90,13 +99,10 @@ def _golden(
         else:
             err.print(f"Evaluating {ep.describe()}", soft_wrap=True)
         drafter = drafter_for(ep, use_cache=use_cache, calibration=cal)
-    try:
-        with err.status("drafting and judging…"):
-            outcome = api.evaluate(drafter, drafts=drafts, samples=samples, gate=gate, baseline=baseline, output=output,
-                                   on_role=lambda key, status: err.print(f"  {key}: {status}"))  # fmt: skip
-    finally:
-        if drafter:
-            drafter.close()
+    with drafter or nullcontext(), err.status("drafting and judging…"):
+        outcome = api.evaluate(drafter, drafts=drafts, samples=samples, all_files_as_samples=all_files_as_samples,
+                               gate=gate, baseline=baseline, output=output,
+                               on_role=lambda key, status: err.print(f"  {key}: {status}"))  # fmt: skip
     run = outcome.run
     if as_json:
         summary = run.model_dump(mode="json", include={"run_id", "aggregates", "usage"})
@@ -109,7 +115,9 @@ def _golden(
             title = f"Against the baseline {baseline} (roles: changed metrics only)"
             print_comparison(console(), outcome.changes(), title)
         print_eval(console(), run, outcome.gate)
-        err.print(f"wrote {outcome.json_path} and {outcome.html_path}")
+        err.print(f"wrote {outcome.json_path} and {outcome.html_path}", markup=False, soft_wrap=True)
+    if not outcome.judged:
+        fail(outcome.gate["violations"][-1], 1)
     if fail_on_regression and not outcome.passed:
         raise typer.Exit(1)
 
@@ -131,14 +139,10 @@ def _label_tier(
         fail("--backend llm needs an endpoint (--endpoint, --base-url/--model or OPENAI_API_KEY)")
     # the published GPT-4 labels need no drafter; the offline default must not see the labels it is graded on
     drafter = None if name == "gpt4-labels" else drafter_for(ep if name == "llm" else None, hold_out=True)
-    try:
-        with Progress(console=err, transient=True) as progress:
-            bar = progress.add_task(f"onet-labels tier ({name})", total=None)
-            result = run_label_tier(drafter, sample=sample, seed=seed,
-                                    on_progress=lambda done, total: progress.update(bar, completed=done, total=total))  # fmt: skip
-    finally:
-        if drafter:
-            drafter.close()
+    with drafter or nullcontext(), Progress(console=err, transient=True) as progress:
+        bar = progress.add_task(f"onet-labels tier ({name})", total=None)
+        result = run_label_tier(drafter, sample=sample, seed=seed,
+                                on_progress=lambda done, total: progress.update(bar, completed=done, total=total))  # fmt: skip
     if as_json:
         print(json.dumps(result, indent=2))
         return

@@ -11,6 +11,9 @@ import typer
 from ..errors import DrafterError
 from .common import FileArg, console, fail
 
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Replace a file drafter did not write or that was edited (keeps a backup).")
+]
 schema_app = typer.Typer(help="JSON Schema files for drafts and scorecards.", no_args_is_help=True)
 
 
@@ -30,28 +33,55 @@ def score(
         out = card.model_dump(mode="json")
         if report is not None:
             out["consistency"] = [c.__dict__ | {"agrees": c.agrees} for c in report.checks]
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        print(json.dumps(out | review_json(a, card), indent=2, ensure_ascii=False))
         return
     from .display import print_scorecard
 
     print_scorecard(console(), a, card, report)
+    print_review_of(a, card)
+
+
+def review_json(a, card) -> dict:
+    """The spread, zone-flip sensitivity and review-first list that go with a scorecard (docs/review.md)."""
+    from ..review.priority import review_first
+    from ..sensitivity import sensitivity
+
+    sens = sensitivity(a, card=card)
+    return {
+        "uncertainty": a.uncertainty.model_dump(mode="json") if a.uncertainty else None,
+        "sensitivity": sens.model_dump(mode="json"),
+        "review_first": review_first(a, sens=sens, card=card).model_dump(mode="json"),
+    }
+
+
+def print_review_of(a, card) -> None:
+    """Under a printed scorecard: the spread, the zone flips and what to check first."""
+    from ..review.priority import review_first
+    from ..sensitivity import sensitivity
+    from .display import print_review
+
+    sens = sensitivity(a, card=card)
+    print_review(console(), a, card, review_first(a, sens=sens, card=card), sens)
 
 
 def render(
     file: FileArg,
     format: Annotated[str, typer.Option("--format", "-f", help="md (house format) or json.")] = "md",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Render an assessment in the house format (Markdown) or as JSON."""
     from .. import api
-    from ..files import atomic_write
+    from ..files import is_json, read_text, refuse_same_path
 
     if format not in ("md", "json"):
         fail(f"--format: expected md or json, got {format!r}")
-    text = api.render(api.load(file), "md" if format == "md" else "json")
+    a = api.load(file)
     if output:
-        atomic_write(output, text)
-        console(stderr=True).print(f"wrote {output}")
+        refuse_same_path(file, output, "json" if is_json(file, read_text(file)) else "md", format)
+    text = api.render(a, "md" if format == "md" else "json")
+    if output:
+        _write(output, text, force, "render")
     else:
         sys.stdout.write(text)
 
@@ -62,24 +92,38 @@ def import_(
     strict: Annotated[
         bool, typer.Option(help="Refuse a document whose written figures differ from the scorer.")
     ] = False,
+    force: ForceOpt = False,
 ) -> None:
     """Import a house-format document as a JSON assessment, with a consistency report."""
-    from ..files import assessment_json, atomic_write, read_text
+    from ..files import assessment_json, read_text, refuse_same_path
     from ..house_format import parse_house_format
     from .display import print_scorecard
 
+    refuse_same_path(document, output, "md", "json")
     imported = parse_house_format(read_text(document), source=str(document))
     print_scorecard(console(stderr=True), imported.assessment, imported.scorecard, imported.report)
     if strict and not imported.report.ok:
         fail(
             f"{document}: {len(imported.report.disagreements)} written figure(s) differ from the scorer; nothing written"
         )
-    atomic_write(output, assessment_json(imported.assessment))
-    console(stderr=True).print(f"wrote {output}")
+    _write(output, assessment_json(imported.assessment), force, "import")
+
+
+def _write(output: Path, text: str, force: bool, origin: str) -> None:
+    """Write a user-named output file, never losing one drafter did not write or that was edited (README)."""
+    from ..files import write_owned
+
+    backup = write_owned(output, text, force, origin)
+    err = console(stderr=True)
+    if backup:
+        err.print(f"kept the previous {output} as {backup}", markup=False, soft_wrap=True)
+    err.print(f"wrote {output}", markup=False, soft_wrap=True)
 
 
 def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to check (JSON or house format).")]) -> None:
     """Check hand-edited assessments against the schema and the methodology; exit 2 on any problem."""
+    from rich.markup import escape
+
     from .. import api
 
     out, problems = console(), 0
@@ -93,8 +137,15 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to ch
             continue
         bad = report.disagreements if report else []
         for c in bad:
-            out.print(f"[yellow]{f}:line {c.line}: {c.figure} written {c.written!r}, computed {c.computed!r}[/]")
-        out.print(f"[green]ok[/] {f} ({len(a.tasks)} task rows{', figures differ' if bad else ''})")
+            out.print(
+                escape(f"{f}:line {c.line}: {c.figure} written {c.written!r}, computed {c.computed!r}"), style="yellow"
+            )
+        # what `score` shows beside the figures: label/score mismatches and the document's import warnings
+        for w in api.score(a).label_warnings:
+            out.print(escape(f"{f}: label check: {w}"), style="yellow", soft_wrap=True)
+        for w in report.warnings if report else []:
+            out.print(escape(f"{f}: warning: {w}"), style="yellow", soft_wrap=True)
+        out.print(f"[green]ok[/] {escape(str(f))} ({len(a.tasks)} task rows{', figures differ' if bad else ''})")
     if problems:
         raise typer.Exit(2)
 
@@ -107,7 +158,7 @@ def schema_export(
     from ..schema_export import export
 
     for p in export(directory):
-        console().print(f"wrote {p}")
+        console().print(f"wrote {p}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,7 +11,7 @@ judges the draft uses that card instead of scoring the assessment again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -89,6 +89,11 @@ class Drafter(Protocol):
         """Requests, cache hits and tokens of the drafts made so far; None for a drafter that spends nothing."""
         return None
 
+    def budget(self) -> dict[str, float | None] | None:
+        """The requests- and tokens-per-minute budget in force (``rpm``, ``tpm``: configured or learnt from the
+        server), for this process's share; None for a drafter that calls no endpoint."""
+        return None
+
     def run_usage(self, run_id: str) -> RunTotals | None:
         """What one draft run spent, failed attempts included (from the run log); None when nothing is logged."""
         return None
@@ -108,13 +113,15 @@ class Drafter(Protocol):
 
 
 def drafter_for(
-    endpoint: Endpoint | None,
+    endpoint: Endpoint | Sequence[Endpoint] | None,
     *,
+    samples: int = 1,
     use_cache: bool = True,
     log: RunLog | None = None,
     concurrency: int | None = None,
     rpm: float | None = None,
     tpm: float | None = None,
+    budget_share: float = 1.0,
     catalog: Catalog | None = None,
     hold_out: bool = False,
     calibration: CalibrationSet | None = None,
@@ -122,27 +129,51 @@ def drafter_for(
     """The drafter for an endpoint: the LLM pipeline, or the offline default when ``endpoint`` is None.
 
     LLM settings: ``use_cache`` answers a logged request from the run log; ``log`` is the run log to use
-    (default: the user's); ``concurrency`` prepares the client for a batch (that many requests in flight, a
-    shared rate limiter with ``rpm``/``tpm``). Offline settings: ``catalog`` is the O*NET catalog to infer
+    (default: the user's); ``concurrency`` prepares the client for a batch (that many requests in flight);
+    ``rpm``/``tpm`` override the endpoint's budgets, of which this drafter plans ``budget_share`` (a batch's
+    worker process: one over the number of processes). Offline settings: ``catalog`` is the O*NET catalog to infer
     missing labels from (loaded when first needed); ``hold_out`` hides each occupation's own published labels
     (leave-one-occupation-out evaluation). ``calibration`` is the set of human-scored roles the offline default
     borrows role-level priors from and an LLM draft's prompts show the nearest of (default: the shipped golden
     roles and reference points, loaded when first needed).
+
+    Several endpoints (a panel) or ``samples`` > 1 give the sampled drafter (drafting/sampling.py): each
+    endpoint drafts the role ``samples`` times and the draft is their consensus, with the spread.
     """
-    if endpoint is None:
+    endpoints = _endpoints(endpoint)
+    if not endpoints:
         from .offline import OfflineDrafter
 
         return OfflineDrafter(catalog, hold_out=hold_out, calibration=calibration)
+    if len(endpoints) > 1 or samples > 1:
+        from .sampling import SampledDrafter
+
+        return SampledDrafter(
+            endpoints, samples, log=log, use_cache=use_cache, concurrency=concurrency, rpm=rpm, tpm=tpm,
+            calibration=calibration,
+        )  # fmt: skip
     from .llm_drafter import LLMDrafter
 
     return LLMDrafter(
-        endpoint, log=log, use_cache=use_cache, concurrency=concurrency, rpm=rpm, tpm=tpm, calibration=calibration
-    )
+        endpoints[0], log=log, use_cache=use_cache, concurrency=concurrency, rpm=rpm, tpm=tpm,
+        budget_share=budget_share, calibration=calibration,
+    )  # fmt: skip
 
 
-def drafter_name(endpoint: Endpoint | None) -> str:
+def _endpoints(endpoint: Endpoint | Sequence[Endpoint] | None) -> list[Endpoint]:
+    if endpoint is None:
+        return []
+    return list(endpoint) if isinstance(endpoint, list | tuple) else [endpoint]  # type: ignore[list-item]
+
+
+def drafter_name(endpoint: Endpoint | Sequence[Endpoint] | None, samples: int = 1) -> str:
     """The name of the drafter ``drafter_for(endpoint)`` gives, without building it (a batch id needs it)."""
-    return "offline" if endpoint is None else f"llm:{endpoint.model}"
+    endpoints = _endpoints(endpoint)
+    if not endpoints:
+        return "offline"
+    if len(endpoints) == 1 and samples == 1:
+        return f"llm:{endpoints[0].model}"
+    return "+".join(f"llm:{ep.model}" for ep in endpoints) + (f"×{samples}" if samples > 1 else "")
 
 
 def draft_stem(a: Assessment) -> str:

@@ -34,15 +34,17 @@ class LLMDrafter(Drafter):
         concurrency: int | None = None,
         rpm: float | None = None,
         tpm: float | None = None,
+        budget_share: float = 1.0,
         calibration: CalibrationSet | None = None,
     ):
-        """``concurrency`` (a batch): that many requests in flight over a pool of as many connections, and a
-        rate limiter shared by all of them (it also backs off on 429s when ``rpm``/``tpm`` are unset).
+        """``concurrency`` (a batch): that many requests in flight over a pool of as many connections. Every
+        request passes one limiter, planning against ``rpm``/``tpm`` (default: the endpoint's budgets), of which
+        it takes ``budget_share``, and the server's rate-limit headers; it also backs off on 429s.
         ``calibration``: the human-scored roles whose nearest each draft's prompts show (default: the shipped
         golden roles and reference points, loaded on first use); never the role being drafted."""
         from ..llm.limiter import RateLimiter, RequestSlots
 
-        limiter = RateLimiter(rpm, tpm) if concurrency is not None or rpm is not None or tpm is not None else None
+        limiter = RateLimiter(rpm or endpoint.rpm, tpm or endpoint.tpm, share=budget_share)
         if concurrency is None:
             self.llm = LLM(endpoint, log, use_cache=use_cache, limiter=limiter)
         else:  # `concurrency` requests in flight; the slots favour roles with more calls ahead
@@ -127,6 +129,10 @@ class LLMDrafter(Drafter):
     def usage(self) -> RunTotals:
         """Totals over the successful drafts (their steps' figures); priced with ``self.prices``."""
         return self.totals
+
+    def budget(self) -> dict[str, float | None]:
+        limiter = self.llm.limiter
+        return {"rpm": limiter.rpm, "tpm": limiter.tpm}
 
     def run_usage(self, run_id: str) -> RunTotals:
         return self.llm.log.usage_for_run(run_id)

@@ -114,8 +114,7 @@ def draft_offline(
             job_title=title,
             soc_code=soc_code(occ),
             seniority_level=AWAITING,
-            primary_function=occ.description
-            or f"Performs the {len(occ.tasks)} O*NET tasks of {occ.title} scored below.",
+            primary_function=occ.description or _primary_function(occ, len(kept), code is not None),
             what_this_role_is_not=AWAITING,
             typical_experience=AWAITING,
         ),
@@ -123,7 +122,10 @@ def draft_offline(
         reinstatement_check=AWAITING,
         commentary=[CommentarySection(heading="Offline draft", body=_commentary(rule, scale.id, n_model, lenders))],
         unmapped_onet_tasks={
-            t.id: "Prior rounds to 0% of working time." for t, s in zip(occ.tasks, shares, strict=True) if s == 0
+            t.id: f"Prior rounds to 0% of working time ({len(occ.tasks) - len(kept)} of {len(occ.tasks)} tasks: "
+            "a row's time share is a whole percent)."
+            for t, s in zip(occ.tasks, shares, strict=True)
+            if s == 0
         },
         provenance=Provenance(
             drafted_by=DRAFTER_NAME,
@@ -145,6 +147,18 @@ def draft_offline(
             task_estimates=task_estimates,
         ),
         **sections,
+    )
+
+
+def _primary_function(occ: Occupation, scored: int, onet: bool) -> str:
+    """Counts every task, so a long list whose smallest shares round to 0% does not read as fully scored."""
+    kind = "O*NET tasks" if onet else "listed tasks"
+    total = len(occ.tasks)
+    if scored == total:
+        return f"Performs the {total} {kind} of {occ.title} scored below."
+    return (
+        f"Performs the {total} {kind} of {occ.title}: the {scored} scored below, and {total - scored} whose time "
+        "share rounds to 0% (listed as unmapped tasks, with the reason)."
     )
 
 

@@ -245,9 +245,21 @@ def decompose_request(
 
 
 def _steps(
-    occ, llm, job_title, notes, notes_source, methodology, calibration: Calibration, run_id, extra_inputs
+    occ,
+    llm,
+    job_title,
+    notes,
+    notes_source,
+    methodology,
+    calibration: Calibration,
+    run_id,
+    extra_inputs,
+    commentary: bool = True,
 ) -> Generator[Call, tuple, Draft]:
-    """The pipeline without I/O: yields each LLM call it needs, receives (answer, StepResult), returns the draft."""
+    """The pipeline without I/O: yields each LLM call it needs, receives (answer, StepResult), returns the draft.
+
+    ``commentary=False`` stops after the scorer (a sample of a sampled draft: the commentary is written once,
+    for the consensus, by ``commentary_steps``)."""
     m = methodology or load_methodology()
     notes, notes_source = notes_for_draft(occ.code, notes, notes_source)  # issue 15: no notes -> official figures
     title = job_title or occ.title
@@ -343,13 +355,12 @@ def _steps(
         ),
     )
     card = score(assessment, m)
-    commentary: Commentary = yield from run(
-        "commentary", "commentary.j2", Commentary, {"calibration": cal_facts, "own_score": card.score.shown},
-        **_commentary_variables(assessment, card, scored_rows),
-    )  # fmt: skip
-    assessment.commentary = commentary.sections
-    assessment.assessor_override = AssessorOverride(note=commentary.calibration_note.strip())
-    assessment.where_to_look_next = [_career_move(mv, cal_facts) for mv in commentary.where_to_look_next]
+    if commentary:
+        written = yield from commentary_steps(assessment, occ, title, notes, m, calibration)
+        assessment.commentary = written.commentary
+        assessment.assessor_override = written.assessor_override
+        assessment.where_to_look_next = written.where_to_look_next
+        records += written.provenance.steps[-1:]
     assessment.provenance = assessment.provenance.model_copy(update={"steps": records})
     return Draft(assessment, card)
 
@@ -391,6 +402,42 @@ def _commentary_variables(a: Assessment, card, rows: list[dict]) -> dict:
         "evidence": [{"name": name, **getattr(a.evidence, k).model_dump()} for k, name in EVIDENCE_NAMES.items()],
         "barriers": [{"name": name, **getattr(a.barriers, k).model_dump()} for k, name in BARRIER_NAMES.items()],
     }
+
+
+def commentary_steps(
+    a: Assessment,
+    occ: Occupation,
+    title: str,
+    notes: str | None,
+    m: Methodology,
+    calibration: Calibration = NO_CALIBRATION,
+) -> Generator[Call, tuple, Assessment]:
+    """Step (d) on its own: the calibration note, where to look next and the commentary, written from the scorer's
+    figures and the draft itself (role, rationales, evidence). Returns ``a`` with them and the step's record
+    appended to its provenance. A sampled draft runs it once, for the consensus."""
+    card = score(a, m)
+    rows = [
+        {"task": t.task, "time_pct": t.time_pct, "score": t.score, "label": t.label.value, "rationale": t.rationale}
+        for t in a.tasks
+    ]
+    template = "commentary.j2"
+    cal_facts = calibration.facts()
+    msgs = messages(
+        template, system_variables(m), role_variables(occ, title, notes, calibration),
+        _commentary_variables(a, card, rows),
+    )  # fmt: skip
+    context = {"calibration": cal_facts, "own_score": card.score.shown}
+    parsed, result = yield Call("commentary", template, Commentary, msgs, context)
+    record = _record(result, prompts.prompt_version(template))
+    steps = [*a.provenance.steps, record]
+    return a.model_copy(
+        update={
+            "commentary": parsed.sections,
+            "assessor_override": AssessorOverride(note=parsed.calibration_note.strip()),
+            "where_to_look_next": [_career_move(mv, cal_facts) for mv in parsed.where_to_look_next],
+            "provenance": a.provenance.model_copy(update={"steps": steps}),
+        }
+    )
 
 
 def _record(result: StepResult, prompt_version: str) -> StepRecord:

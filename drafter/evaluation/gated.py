@@ -26,10 +26,12 @@ class EvalOutcome:
     baseline: EvalRun | None
     json_path: Path
     html_path: Path
+    judged: int = 0  # roles with at least one judged draft
 
     @property
     def passed(self) -> bool:
-        return not self.violations
+        """A gate never passes on nothing: a run that judged no role fails, whatever its violations."""
+        return not self.violations and self.judged > 0
 
     def changes(self) -> list[dict]:
         """Against the baseline: every mean, and each role's metrics that changed (none without a baseline)."""
@@ -43,6 +45,7 @@ def evaluate(
     *,
     drafts: Path | None = None,
     samples: int = 1,
+    all_files_as_samples: bool = False,
     gate: Path | None = None,
     baseline: Path | None = None,
     output: Path = Path("eval-runs"),
@@ -53,11 +56,15 @@ def evaluate(
     JSON and HTML report are written to ``output``."""
     checks = load_gate(gate)
     base = load_run(baseline) if baseline else None
-    run = run_eval(drafter=drafter, drafts_dir=drafts, samples=samples, on_role=on_role)
+    run = run_eval(
+        drafter=drafter, drafts_dir=drafts, samples=samples, all_files_as_samples=all_files_as_samples, on_role=on_role
+    )
     violations = evaluate_gate(run, base, checks)
-    record = {
-        "baseline": str(baseline) if baseline else "perfect agreement",
-        "violations": [v.describe() for v in violations],
-    }
+    judged = sum(1 for r in run.roles if r.samples and not r.error)
+    described = [v.describe() for v in violations]
+    if not judged:
+        why = (run.failed or run.skipped or ["no golden roles"])[0]
+        described.append(f"no role was judged, so nothing was gated (first: {why})")
+    record = {"baseline": str(baseline) if baseline else "perfect agreement", "violations": described}
     json_path, html_path = save_run(run, output, record)
-    return EvalOutcome(run, record, violations, base, json_path, html_path)
+    return EvalOutcome(run, record, violations, base, json_path, html_path, judged)

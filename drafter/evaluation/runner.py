@@ -39,8 +39,15 @@ def _calibrated_on_itself(drafts: list[Assessment], key: str, title: str) -> str
     return None
 
 
-def _index_drafts(directory: Path) -> dict[str, list[tuple[Path, Assessment]]]:
-    """Drafts in a folder keyed by O*NET code (or by job title for roles without one)."""
+def _index_drafts(directory: Path, all_files: bool = False) -> dict[str, list[tuple[Path, Assessment]]]:
+    """Drafts in a folder keyed by O*NET code (or by job title for roles without one).
+
+    One file per role unless ``all_files``: the most recently modified, JSON before Markdown on a tie. A
+    draft's ``.md`` and ``.json`` are one draft in two formats, and after the review loop (render, edit,
+    import) the imported JSON is the newest; averaging it with the stale Markdown would judge the unreviewed
+    draft as half of the role."""
+    if not directory.is_dir():
+        raise DrafterError(f"{directory}: no such folder of drafts")
     found: dict[str, list[tuple[Path, Assessment]]] = {}
     for path in sorted([*directory.glob("*.json"), *directory.glob("*.md")]):
         a, _ = load_assessment(path)
@@ -52,7 +59,12 @@ def _index_drafts(directory: Path) -> dict[str, list[tuple[Path, Assessment]]]:
         keys.append(a.role.job_title.casefold())
         for k in keys:
             found.setdefault(k, []).append((path, a))
-    return found
+    if all_files:
+        return found
+    newest = {
+        k: max(got, key=lambda pa: (pa[0].stat().st_mtime_ns, pa[0].suffix == ".json")) for k, got in found.items()
+    }
+    return {k: [pa] for k, pa in newest.items()}
 
 
 def run_eval(
@@ -60,6 +72,7 @@ def run_eval(
     drafter: Drafter | None = None,
     drafts_dir: Path | None = None,
     samples: int = 1,
+    all_files_as_samples: bool = False,
     golden_dir: Path | None = None,
     on_role: Callable[[str, str], None] = lambda key, status: None,
 ) -> EvalRun:
@@ -70,7 +83,7 @@ def run_eval(
         raise DrafterError("eval needs either drafts to judge (--drafts DIR) or a drafter to draft with")
     golden = load_golden_roles(golden_dir)
     points = load_reference_points(golden_dir).points
-    drafts = _index_drafts(Path(drafts_dir)) if drafts_dir else {}
+    drafts = _index_drafts(Path(drafts_dir), all_files_as_samples) if drafts_dir else {}
     catalog = Catalog.load()
     statements = {t.id: t.statement for o in catalog.by_code.values() for t in o.tasks}
 
@@ -80,7 +93,7 @@ def run_eval(
     def drafts_for(key: str, title: str) -> list[Draft]:
         if drafts_dir is not None:
             got = drafts.get(key) or drafts.get(title.casefold()) or []
-            return [Draft(a, score(a)) for _, a in got]  # every draft of a role in the folder counts as a sample
+            return [Draft(a, score(a)) for _, a in got]  # one file per role unless all_files_as_samples
         assert drafter is not None
         return [drafter.draft(catalog.get(key)) for _ in range(samples)]
 
@@ -98,7 +111,9 @@ def run_eval(
             on_role(key, "failed")
             continue
         if not made:
-            skipped.append(f"{title} ({key}): no draft in {drafts_dir}")
+            skipped.append(
+                f"{title} ({key}): " + (f"no draft in {drafts_dir}" if drafts_dir else f"--samples {samples}")
+            )
             on_role(key, "skipped")
             continue
         if leaked := _calibrated_on_itself([one.assessment for one in made], key, title):

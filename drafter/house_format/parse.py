@@ -30,6 +30,7 @@ from .spec import (
     Derived,
     EachRow,
     Field,
+    Generated,
     Line,
     Paragraph,
     Row,
@@ -146,6 +147,8 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
     data: dict[str, Any] = {}
     meta: dict = {}
     for n, section in enumerate(SECTIONS):
+        if section.optional and ((line := rd.peek()) is None or _bare(line.text) != section.heading):
+            continue
         rd.heading(section.heading)
         following = SECTIONS[n + 1].heading if n + 1 < len(SECTIONS) else None
         for part in section.parts:
@@ -156,13 +159,17 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
             elif isinstance(part, Paragraph):
                 _paragraph(rd, part, data, following)
             elif isinstance(part, Commentary):
-                meta = _commentary(rd, part, data)
+                _commentary(rd, part, data, following)
+            elif isinstance(part, Generated):
+                _skip_generated(rd, following)
+    meta = _metadata(rd)
 
     warnings = _task_ids(rd, data, meta)
     data["schema_version"] = meta.get("schema_version", 1)
     # excluded tasks have a table of their own; documents written before it carry them in the metadata
     data["unmapped_onet_tasks"] = data.get("unmapped_onet_tasks") or meta.get("unmapped_onet_tasks", {})
     data["provenance"] = meta.get("provenance") or {"drafted_by": "human", "inputs": {"document": source or "<text>"}}
+    data["uncertainty"] = meta.get("uncertainty")
     try:
         a = Assessment.model_validate(data)
     except ValidationError as e:
@@ -298,21 +305,41 @@ def _paragraph(rd: _Reader, part: Paragraph, data: dict, following: str | None) 
     put(data, part.value.path, part.value.codec.read("\n".join(x.text for x in lines)))
 
 
-def _commentary(rd: _Reader, part: Commentary, data: dict) -> dict:
-    """Titled sections to the end of the document; returns drafter's metadata comment, if any."""
-    sections: list[dict] = []
-    meta: dict = {}
-    known = {h.casefold() for h in part.known_headings}
-    while (line := rd.peek()) is not None:
+def _is_metadata(line: _Line) -> bool:
+    return line.text.startswith(f"<!-- {METADATA_TAG}")
+
+
+def _metadata(rd: _Reader) -> dict:
+    """drafter's metadata comment, which ends a document drafter wrote (absent from others)."""
+    line = rd.peek()
+    if line is None:
+        return {}
+    if not _is_metadata(line):
+        raise rd.error(f"expected the end of the document or drafter's metadata comment, got {line.text[:60]!r}", line)
+    rd.pos += 1
+    try:
+        meta = json.loads(line.text[len(f"<!-- {METADATA_TAG}") : line.text.rindex("-->")])
+    except ValueError as e:
+        raise rd.error(f"drafter metadata comment: expected JSON ({e})", line) from None
+    if not isinstance(meta, dict):
+        raise rd.error("drafter metadata comment: expected a JSON object", line)
+    if (extra := rd.peek()) is not None:
+        raise rd.error("unexpected text after drafter's metadata comment", extra)
+    return meta
+
+
+def _skip_generated(rd: _Reader, following: str | None) -> None:
+    """A generated section is drafter's own writing from the figures: nothing in it is read."""
+    while (line := rd.peek()) is not None and not _is_metadata(line) and _bare(line.text) != following:
         rd.pos += 1
-        if line.text.startswith(f"<!-- {METADATA_TAG}"):
-            try:
-                meta = json.loads(line.text[len(f"<!-- {METADATA_TAG}") : line.text.rindex("-->")])
-            except ValueError as e:
-                raise rd.error(f"drafter metadata comment: expected JSON ({e})", line) from None
-            if not isinstance(meta, dict):
-                raise rd.error("drafter metadata comment: expected a JSON object", line)
-            continue
+
+
+def _commentary(rd: _Reader, part: Commentary, data: dict, following: str | None) -> None:
+    """Titled sections up to the next section (drafter's generated notes) or drafter's metadata comment."""
+    sections: list[dict] = []
+    known = {h.casefold() for h in part.known_headings}
+    while (line := rd.peek()) is not None and not _is_metadata(line) and _bare(line.text) != following:
+        rd.pos += 1
         if _HEADING_MARK.match(line.text) or line.text.strip().casefold() in known:
             sections.append({"heading": _bare(line.text), "body": []})
             rd.line_of[part.path + (len(sections) - 1,)] = line.no
@@ -321,7 +348,6 @@ def _commentary(rd: _Reader, part: Commentary, data: dict) -> dict:
         else:
             sections[-1]["body"].append(line.text)
     put(data, part.path, [{"heading": s["heading"], "body": "\n".join(s["body"])} for s in sections])
-    return meta
 
 
 def _task_ids(rd: _Reader, data: dict, meta: dict) -> list[str]:

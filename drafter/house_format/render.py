@@ -15,7 +15,31 @@ from typing import Any
 from ..assessment import Assessment
 from ..methodology import Methodology, load_methodology
 from ..scoring import ScoreCard, score
-from .spec import METADATA_TAG, SECTIONS, Cell, Commentary, Derived, EachRow, Field, Line, Paragraph, Table, escape, get
+from .spec import (
+    METADATA_TAG,
+    SECTIONS,
+    Cell,
+    Commentary,
+    Derived,
+    EachRow,
+    Field,
+    Generated,
+    Line,
+    Paragraph,
+    Table,
+    escape,
+    get,
+)
+
+
+def _review_notes(a: Assessment, card: ScoreCard, m: Methodology) -> list[str]:
+    from ..review.markdown import review_section
+
+    return review_section(a, card, m)
+
+
+# the functions writing each Generated part: (assessment, scorecard, methodology) -> lines
+GENERATED = {"review_notes": _review_notes}
 
 _NUMBER_WORDS = {0: "none", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
@@ -108,6 +132,8 @@ def metadata(a: Assessment) -> dict:
     return {
         "schema_version": a.schema_version,
         "provenance": a.provenance.model_dump(mode="json", exclude_defaults=True),
+        # a sampled draft's spread (docs/review.md), so the Markdown round trip keeps it
+        **({"uncertainty": a.uncertainty.model_dump(mode="json")} if a.uncertainty is not None else {}),
     }  # the excluded (unmapped) O*NET tasks have their own table now; older documents carried them here
 
 
@@ -158,7 +184,8 @@ def render_markdown(
     """The house format. ``headings=False`` prints section titles as plain lines, as the seed does; ``card`` is
     the assessment's scorecard under ``m`` when the caller has it (a draft carries one), so it is not computed twice."""
     m = m or load_methodology()
-    figures = derived(a, card or score(a, m), m)
+    card = card or score(a, m)
+    figures = derived(a, card, m)
     data = a.model_dump(mode="json")
     out: list[str] = []
 
@@ -167,6 +194,8 @@ def render_markdown(
         out.append("")
 
     for section in SECTIONS:
+        if section.optional and not headings:  # the seed's own layout has drafter's generated sections nowhere
+            continue
         block(("## " if headings else "") + section.heading)
         for part in section.parts:
             if isinstance(part, Table):
@@ -183,6 +212,8 @@ def render_markdown(
                     for line in sec["body"].splitlines():
                         if line.strip():
                             block(line)
+            elif isinstance(part, Generated):
+                out.extend(GENERATED[part.key](a, card, m))
 
     meta = json.dumps(metadata(a), ensure_ascii=False, sort_keys=True).replace(">", "\\u003e")
     block(f"<!-- {METADATA_TAG} {meta} -->")

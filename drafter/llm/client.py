@@ -95,15 +95,16 @@ class LLM:
         pool: int = 100,
         inner_transport=None,
     ):
-        """``limiter`` (requests and tokens per minute) is shared by every request; ``slots`` bounds the async
-        requests in flight (a batch's concurrency); ``inner_transport`` replaces the network (Batch API capture
-        and cache-only replay use it)."""
+        """``limiter`` (requests and tokens per minute) is shared by every request, by default one planning
+        against the endpoint's ``rpm`` / ``tpm`` budgets and the server's rate-limit headers; ``slots`` bounds the
+        async requests in flight (a batch's concurrency); ``inner_transport`` replaces the network (Batch API
+        capture and cache-only replay use it)."""
         import httpx2
         import instructor
         import openai
 
         self.endpoint = endpoint
-        self.limiter = limiter
+        self.limiter = limiter or RateLimiter(endpoint.rpm, endpoint.tpm)
         self.slots = slots
         self.use_cache = use_cache
         self.pool = pool
@@ -114,7 +115,7 @@ class LLM:
         self.base_url = endpoint.base_url or "https://api.openai.com/v1"
         self.public_url = public_url(self.base_url)  # what logs, caches and drafts record
         inner = inner_transport or httpx2.HTTPTransport(limits=self._limits())
-        transport = LoggingTransport(inner, self.log, endpoint.name, self.public_url, use_cache, limiter)
+        transport = LoggingTransport(inner, self.log, endpoint.name, self.public_url, use_cache, self.limiter)
         self._openai = openai.OpenAI(
             api_key=key or "no-key-configured",
             base_url=self.base_url,
@@ -165,26 +166,41 @@ class LLM:
             await self._async_openai.close()
             self._async_openai = self._async_client = None
 
-    def _request(self, messages, response_model) -> dict:
+    def _request(self, messages, response_model, seed: int | None = None) -> dict:
+        """``seed`` names a sample (drafter.drafting.sampling): it goes into the request, so sample k is its own
+        request, answered from the run log when repeated (the transport caches seeded requests at any temperature)."""
         ep = self.endpoint
+        extra = {} if seed is None else {"seed": seed}
         return dict(
             model=ep.model, messages=messages, response_model=response_model, max_retries=ep.validation_retries,
-            strict=False, temperature=ep.temperature, max_tokens=ep.max_tokens,
+            strict=False, temperature=ep.temperature, max_tokens=ep.max_tokens, **extra,
         )  # fmt: skip
 
     def structured(
-        self, step: str, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any] | None = None
+        self,
+        step: str,
+        response_model: type[T],
+        messages: list[dict[str, str]],
+        context: dict[str, Any] | None = None,
+        seed: int | None = None,
     ) -> tuple[T, StepResult]:
         with self._call(step, context) as ctx:
-            parsed, _ = self._client.chat.completions.create_with_completion(**self._request(messages, response_model))
+            request = self._request(messages, response_model, seed)
+            parsed, _ = self._client.chat.completions.create_with_completion(**request)
         return parsed, _result(step, ctx)
 
     async def structured_async(
-        self, step: str, response_model: type[T], messages: list[dict[str, str]], context: dict[str, Any] | None = None
+        self,
+        step: str,
+        response_model: type[T],
+        messages: list[dict[str, str]],
+        context: dict[str, Any] | None = None,
+        seed: int | None = None,
     ) -> tuple[T, StepResult]:
         client = self._async()
         with self._call(step, context) as ctx:
-            parsed, _ = await client.chat.completions.create_with_completion(**self._request(messages, response_model))
+            request = self._request(messages, response_model, seed)
+            parsed, _ = await client.chat.completions.create_with_completion(**request)
         return parsed, _result(step, ctx)
 
     @contextmanager
@@ -208,6 +224,10 @@ class LLM:
             ) from None
         except (InstructorRetryException, openai.APIError, instructor.core.exceptions.InstructorError) as e:
             raise self._explain(step, e, ctx) from None
+        except (AttributeError, TypeError, KeyError):  # the SDK reading a page as a completion ('str' object ...)
+            if ctx.not_completion:
+                raise self._not_completion(step, ctx) from None
+            raise
         finally:
             validation_context.reset(facts)
             current_call.reset(token)
@@ -215,6 +235,8 @@ class LLM:
     def _explain(self, step: str, e: Exception, ctx: CallContext) -> LLMError:
         import openai
 
+        if ctx.not_completion:
+            return self._not_completion(step, ctx)
         cause: BaseException = e
         while cause.__cause__ is not None and not isinstance(cause, openai.APIError | ValidationError):
             cause = cause.__cause__
@@ -226,7 +248,8 @@ class LLM:
         elif isinstance(cause, openai.APIConnectionError):
             kind, msg = (
                 ErrorKind.CONNECTION,
-                f"could not connect to {self.endpoint.base_url or 'api.openai.com'} ({n} attempts)",
+                f"could not connect to {self.endpoint.base_url or 'api.openai.com'} ({n} attempts); "
+                "without network, --offline drafts with the offline default",
             )
         elif isinstance(cause, openai.InternalServerError):
             kind, msg = ErrorKind.SERVER_ERROR, f"server error (HTTP {cause.status_code}) on all {n} attempts"
@@ -238,6 +261,20 @@ class LLM:
         else:
             kind, msg = ErrorKind.INVALID, f"answer could not be used after {n} attempts: {str(cause)[:300]}"
         return LLMError(kind, redact(f"{step}: {msg}", self.secrets) or "", ctx)
+
+    def _not_completion(self, step: str, ctx: CallContext) -> LLMError:
+        """An HTTP 200 that is no chat completion (a proxy's or login page): say so, with the URL asked."""
+        url = (self.endpoint.base_url or "https://api.openai.com/v1").rstrip("/") + "/chat/completions"
+        return LLMError(
+            ErrorKind.HTTP_ERROR,
+            redact(
+                f"{step}: the server at {url} did not answer in the chat-completions format (got {ctx.not_completion}); "
+                "check --base-url (an OpenAI-compatible API usually ends in /v1)",
+                self.secrets,
+            )
+            or "",
+            ctx,
+        )
 
 
 def _result(step: str, ctx: CallContext) -> StepResult:

@@ -48,6 +48,8 @@ class Endpoint:
     http_retries: int = 4
     validation_retries: int = 2
     prices: Prices | None = None  # None: unknown, so costs are reported as n/a
+    rpm: float | None = None  # the provider's requests-per-minute budget for this key (None: none known)
+    tpm: float | None = None  # its tokens-per-minute budget (prompt + completion tokens)
 
     @property
     def instructor_mode(self) -> str:
@@ -121,6 +123,20 @@ def load_config(path: Path | None = None) -> tuple[dict[str, Endpoint], dict[str
     return out, prices
 
 
+def price_lookup(path: Path | None = None):
+    """``prices(endpoint, model)`` as drafting prices a call: the named endpoint's own prices, else the price
+    table's row for the model, else None (unknown). For pricing the run log after the fact."""
+    named, table = load_config(path)
+
+    def prices(endpoint: str | None, model: str | None) -> Prices | None:
+        ep = named.get(endpoint or "")
+        if ep is not None and ep.prices is not None:
+            return ep.prices
+        return table.get(model or "")
+
+    return prices
+
+
 def _check(ep: Endpoint, where: str) -> None:
     if ep.kind not in DEFAULT_MODE:
         raise DrafterError(f"{where}.kind: expected one of {', '.join(DEFAULT_MODE)}, got {ep.kind!r}")
@@ -128,6 +144,10 @@ def _check(ep: Endpoint, where: str) -> None:
         raise DrafterError(f"{where}.mode: expected one of {', '.join(MODES)}, got {ep.mode!r}")
     if ep.timeout <= 0 or ep.max_tokens <= 0 or ep.http_retries < 0 or ep.validation_retries < 0:
         raise DrafterError(f"{where}: timeout and max_tokens must be positive, retries non-negative")
+    for key in ("rpm", "tpm"):
+        value = getattr(ep, key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
+            raise DrafterError(f"{where}.{key}: expected a positive number per minute, got {value!r}")
 
 
 def resolve_endpoint(

@@ -123,6 +123,25 @@ class RunTotals:
     usage: Usage = field(default_factory=Usage)
 
 
+@dataclass(frozen=True)
+class StepTotals:
+    """The calls of one drafting step on one endpoint and model (a run's, a batch's or the whole log's)."""
+
+    step: str | None
+    endpoint: str | None
+    model: str | None
+    requests: int
+    cache_hits: int
+    usage: Usage
+    errors: int
+
+    def summary(self, prices) -> dict:
+        """As JSON shows it: the counts, a Usage's fields, and the cost at ``prices`` (None: unknown)."""
+        return {"step": self.step, "endpoint": self.endpoint, "model": self.model, "requests": self.requests,
+                "cache_hits": self.cache_hits, **self.usage.model_dump(), "errors": self.errors,
+                "cost_usd": self.usage.cost(prices)}  # fmt: skip
+
+
 class RunLog:
     """Thread-safe, and cheap on the hot path of many concurrent calls.
 
@@ -234,6 +253,40 @@ class RunLog:
 
     def usage_for_run(self, run_id: str) -> RunTotals:
         return self._sums(run_id)[2]
+
+    def by_step(self, run_id: str | None = None, run_prefix: str | None = None) -> list[StepTotals]:
+        """Requests, cache hits, tokens and errors per step, endpoint and model, of one run, of the runs whose id
+        starts with ``run_prefix`` (a batch's: ``<batch>:``), or of the whole log; in order of first use."""
+        args: tuple
+        if run_id is not None:
+            where, args = "WHERE run_id = ?", (run_id,)
+        elif run_prefix is not None:
+            where, args = "WHERE substr(run_id, 1, ?) = ?", (len(run_prefix), run_prefix)
+        else:
+            where, args = "", ()
+        self.flush()
+        with self.store.transaction() as con:
+            rows = con.execute(
+                "SELECT step, endpoint, model, COALESCE(SUM(cached = 0), 0), COALESCE(SUM(cached), 0),"
+                " COALESCE(SUM(CASE WHEN cached = 0 THEN prompt_tokens END), 0),"
+                " COALESCE(SUM(CASE WHEN cached = 0 THEN cached_tokens END), 0),"
+                " COALESCE(SUM(CASE WHEN cached = 0 THEN completion_tokens END), 0),"
+                f" COALESCE(SUM(error IS NOT NULL), 0) FROM calls {where}"
+                " GROUP BY step, endpoint, model ORDER BY MIN(id)",
+                args,
+            ).fetchall()
+        return [
+            StepTotals(
+                step,
+                endpoint,
+                model,
+                requests,
+                hits,
+                Usage(prompt_tokens=p, cached_tokens=c, completion_tokens=o),
+                errors,
+            )  # fmt: skip
+            for step, endpoint, model, requests, hits, p, c, o, errors in rows
+        ]
 
     def _sums(self, run_id: str | None) -> tuple[int, int, RunTotals]:
         where, args = ("WHERE run_id = ?", (run_id,)) if run_id else ("", ())

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import httpx2
 
 from ..usage import Usage
-from .limiter import RateLimiter, RequestSlots
+from .limiter import RateLimiter, RequestSlots, estimate_tokens
 from .runlog import CallRecord, RunLog, reported_usage, request_hash
 
 
@@ -31,6 +31,7 @@ class CallContext:
     usage: Usage = field(default_factory=Usage)  # of the requests that reached the network
     usage_missing: int = 0
     latency_ms: float = 0.0
+    not_completion: str | None = None  # what a 2xx answer that was no chat completion looked like (HTML, ...)
 
 
 current_call: ContextVar[CallContext | None] = ContextVar("drafter_call", default=None)
@@ -41,15 +42,6 @@ def _answer(payload: dict) -> tuple[Usage | None, int | None, str | None]:
     choices = payload.get("choices") or [{}]
     finish = choices[0].get("finish_reason") if isinstance(choices[0], dict) else None
     return reported_usage(payload), (payload.get("usage") or {}).get("total_tokens"), finish
-
-
-def _retry_after(headers) -> float | None:
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        try:
-            return float(headers[name]) * scale
-        except (KeyError, ValueError):
-            continue
-    return None
 
 
 class _Exchange:
@@ -66,7 +58,7 @@ class _Exchange:
             self.body = {"raw": body_bytes.decode("utf-8", "replace")}
         self.body_text = body_bytes.decode("utf-8", "replace")
         self.req_hash = request_hash(owner.base_url, body_bytes)
-        self.estimate = len(body_bytes) // 4 + int(self.body.get("max_tokens") or 0) // 4
+        self.estimate = estimate_tokens(body_bytes, self.body.get("max_tokens"))
         self.t0 = 0.0
 
     def record(self, **kw) -> None:
@@ -80,8 +72,10 @@ class _Exchange:
         o.log.record(CallRecord(**(base | kw)))
 
     def from_cache(self) -> httpx2.Response | None:
+        """Repeat answers for requests that mean "the same answer again": temperature 0, or a named sample (a
+        ``seed``: sample k of a sampled draft is one request, answered once and then from the log)."""
         o = self.owner
-        if not (o.use_cache and self.body.get("temperature") == 0):
+        if not (o.use_cache and (self.body.get("temperature") == 0 or self.body.get("seed") is not None)):
             return None
         hit = o.log.cached_response(self.req_hash)
         if hit is None:
@@ -114,13 +108,14 @@ class _Exchange:
                 usage, total, finish = _answer(json.loads(text))
             except (ValueError, AttributeError, IndexError, TypeError):
                 error = "response body is not a chat completion JSON object"
+            if error is not None:
+                kind = response.headers.get("content-type", "no content type")
+                ctx.not_completion = f"HTTP {response.status_code} {kind}: {' '.join(text[:60].split())!r}"
         else:
             error = f"HTTP {response.status_code}"
         if limiter is not None:
-            if response.status_code == 429:
-                limiter.on_429(_retry_after(response.headers))
-            else:
-                limiter.settle(self.estimate, total)
+            actual = total if total is not None else (usage.total_tokens if usage is not None else None)
+            limiter.on_response(response.status_code, response.headers, self.estimate, actual)
         if usage is None and error is None:
             ctx.usage_missing += 1
         if usage is not None:

@@ -1,0 +1,254 @@
+"""Review commands: ``drafter diff`` (and ``--summary``), ``drafter review first|accept|sources|history``,
+``drafter table`` (docs/review.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import JsonOpt, console
+
+review_app = typer.Typer(
+    help="Review a draft: what to check first, accept the final (audit trail), history.", no_args_is_help=True
+)
+
+
+def diff(
+    draft: Annotated[
+        Path, typer.Argument(help="The draft (JSON or house format); with --summary, a folder of drafts.")
+    ],
+    final: Annotated[
+        Path, typer.Argument(help="The final (JSON or house format); with --summary, a folder of finals.")
+    ],
+    summary: Annotated[
+        bool, typer.Option("--summary", help="Compare folders: pair files by name, summarise what assessors changed.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """What the assessor changed: every field, each row's score, the composite and zone.
+
+    With --summary, over folders of drafts and finals: which fields assessors change most, by which prompt,
+    mean |Δ| per field and per row score, and how often the zone changed."""
+    from ..errors import DrafterError
+
+    if summary:
+        from ..portfolio.changes import diff_folders
+
+        _diffs, s = diff_folders(draft, final)
+        if s.pairs == 0:
+            raise DrafterError(
+                f"{draft} and {final}: no draft/final pairs (files are paired by name, e.g. 29-2072.00.json)"
+            )
+        if as_json:
+            print(json.dumps(s.model_dump(mode="json"), indent=2, ensure_ascii=False))
+            return
+        from .display import print_summary
+
+        print_summary(console(), s)
+        return
+    for p in (draft, final):
+        if p.is_dir():
+            raise DrafterError(f"{p}: a folder; to compare folders of drafts and finals use --summary")
+    from ..documents import load_assessment
+    from ..review.diff import diff as compute
+
+    d_a, _ = load_assessment(draft)
+    f_a, _ = load_assessment(final)
+    d = compute(d_a, f_a, draft_name=str(draft), final_name=str(final))
+    if as_json:
+        print(json.dumps(d.model_dump(mode="json") | {"zone_changed": d.zone_changed}, indent=2, ensure_ascii=False))
+        return
+    from .display import print_diff
+
+    print_diff(console(), d)
+
+
+@review_app.command("accept")
+def review_accept(
+    final: Annotated[Path, typer.Argument(help="The final the assessor signs off (JSON or house format).")],
+    draft: Annotated[Path, typer.Option("--draft", "-d", help="The draft it was edited from.")],
+    by: Annotated[
+        str | None, typer.Option(help="Who accepts (default $DRAFTER_ASSESSOR, else the login name).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record FINAL against its DRAFT in the audit trail: who, when, and every change (the files are not touched)."""
+    from ..portfolio.audit import AuditTrail, accept_files, assessor_name
+
+    who = assessor_name(by)
+    with AuditTrail() as trail:
+        acc, d = accept_files(trail, draft, final, who)
+    if as_json:
+        from dataclasses import asdict
+
+        print(json.dumps(asdict(acc) | {"when": acc.when, "store": str(trail.path)}, indent=2))
+        return
+    from .display import print_accepted
+
+    print_accepted(console(), acc, d)
+
+
+@review_app.command("first")
+def review_first_cmd(
+    file: Annotated[Path, typer.Argument(help="A draft (JSON or house format).")],
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many items to show.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """What to check first in a draft, most important first.
+
+    Inputs ranked by leverage × (1 + spread) × whether they can flip the zone; model-recalled evidence to verify;
+    inputs awaiting input (docs/review.md)."""
+    from ..documents import load_assessment
+    from ..review.priority import review_first
+    from ..scoring import score
+    from ..sensitivity import sensitivity
+
+    a, _ = load_assessment(file)
+    card = score(a)
+    sens = sensitivity(a, card=card)
+    rf = review_first(a, sens=sens, card=card)
+    if as_json:
+        print(json.dumps(rf.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        return
+    from .display import print_review
+
+    print_review(console(), a, card, rf, sens, limit=limit)
+
+
+@review_app.command("sources")
+def review_sources(
+    file: Annotated[Path, typer.Argument(help="A draft or a final (JSON or house format).")],
+    draft: Annotated[
+        Path | None,
+        typer.Option("--draft", "-d", help="For a final: its draft (changed fields become the assessor's)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Where every field of a draft or final came from.
+
+    Model (endpoint, model, prompt version), consensus, offline prior, O*NET, notes, assessor, or awaiting input."""
+    from ..documents import load_assessment
+    from ..review.provenance import count_by_kind, field_sources
+
+    a, _ = load_assessment(file)
+    if draft is None:
+        sources = field_sources(a)
+    else:
+        from ..portfolio.audit import AuditTrail, recorded_acceptance, reviews_path
+        from ..review.diff import diff as compute
+        from ..review.diff import final_sources
+
+        d, _ = load_assessment(draft)
+        who = at = None
+        if reviews_path().exists():
+            with AuditTrail() as trail:
+                acc = recorded_acceptance(trail, draft, file)
+            if acc is not None:
+                from datetime import UTC, datetime
+
+                who, at = acc.who, datetime.fromtimestamp(acc.ts, UTC).replace(microsecond=0)
+        sources = final_sources(d, a, compute(d, a), who, at)
+    if as_json:
+        print(json.dumps({k: v.model_dump(mode="json", exclude_none=True) for k, v in sources.items()}, indent=2))
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title=f"Where each field of {file} came from", title_justify="left")
+    t.add_column("Field")
+    t.add_column("Source")
+    for path, src in sources.items():
+        t.add_row(escape(path), escape(src.describe()))
+    out = console()
+    out.print(t)
+    out.print("By kind: " + ", ".join(f"{k} {n}" for k, n in count_by_kind(sources).items()))
+
+
+@review_app.command("history")
+def review_history(
+    role: Annotated[str | None, typer.Argument(help="Only this role (O*NET-SOC code, e.g. 29-2072.00).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many, newest first.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Accepted reviews, newest first (from the audit trail)."""
+    from ..errors import DrafterError
+    from ..portfolio.audit import AuditTrail, reviews_path
+
+    if not reviews_path().exists():
+        raise DrafterError(f"no audit trail yet at {reviews_path()} (drafter review accept creates it)")
+    with AuditTrail() as trail:
+        items = trail.history(role, limit)
+    if as_json:
+        from dataclasses import asdict
+
+        print(json.dumps([asdict(i) | {"when": i.when} for i in items], indent=2))
+        return
+    from rich.table import Table
+
+    t = Table(title=f"Accepted reviews ({reviews_path()})", title_justify="left")
+    for col in ("#", "When", "Who", "Role", "Changes", "Composite", "Zone", "Final"):
+        t.add_column(col)
+    for i in items:
+        t.add_row(str(i.id), i.when, i.who, i.role, str(i.changes), f"{i.score_before} → {i.score_after}",
+                  f"{i.zone_before} → {i.zone_after}", i.final_path)  # fmt: skip
+    console().print(t)
+
+
+def table(
+    directory: Annotated[Path, typer.Argument(help="A folder of drafts (.json, else .md).")],
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Also write the rows as CSV here.")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write the portfolio page here (self-contained HTML).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: by folder size, up to the cores).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The portfolio: one row per draft — score, zone, interval, what is provisional, what to review first."""
+    from rich.progress import Progress
+
+    from ..errors import DrafterError
+    from ..files import atomic_write
+    from ..portfolio.table import build_portfolio, by_review_priority, employment_weighted, render_html, to_csv, to_json
+
+    err = console(stderr=True)
+    with Progress(console=err, transient=True) as progress:
+        bar = progress.add_task(f"reading {directory}", total=None)
+        rows, problems = build_portfolio(
+            directory, workers=workers, on_progress=lambda d, t: progress.update(bar, completed=d, total=t)
+        )
+    if not rows:
+        raise DrafterError(f"{directory}: no drafts found (.json or .md assessments)")
+    weighted = employment_weighted(rows) if (html or as_json) else None
+    if csv_out:
+        atomic_write(csv_out, to_csv(rows))
+        err.print(f"wrote {csv_out}")
+    if html:
+        import os
+
+        # links to each draft's Markdown are relative to the folder; rebase them for a page written elsewhere
+        base = os.path.relpath(directory.resolve(), html.resolve().parent)
+        linked = [
+            r.model_copy(update={"markdown": os.path.join(base, r.markdown) if r.markdown else None}) for r in rows
+        ]
+        title = f"drafter portfolio — {directory}"
+        atomic_write(html, render_html(linked, title=title, problems=problems, weighted=weighted))
+        err.print(f"wrote {html}")
+    if as_json:
+        print(json.dumps(to_json(rows, problems, weighted.data if weighted else None), indent=2, ensure_ascii=False))
+        return
+    from .display import print_portfolio
+
+    print_portfolio(console(), by_review_priority(rows), f"{len(rows)} drafts in {directory}, by review priority")
+    for p in problems:
+        err.print(f"[yellow]skipped:[/] {p}", soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("diff")(diff)
+    app.command("table")(table)
+    app.add_typer(review_app, name="review")

@@ -1,0 +1,153 @@
+"""Zone-flip sensitivity: for each scored input, the smallest change that changes the zone or the sub-label.
+
+Pure, and computed *with* the scorer rather than beside it: every candidate value of every input is scored
+by ``drafter.scoring.score`` itself, so the analysis can never disagree with the figures a draft prints
+(a property test checks exactly that). The inputs are small integer scales (task scores 1-5, evidence
+-2..+2, ...), so trying every value is exact and cheap: about a hundred scorecards for a typical role.
+
+A task row's time share is not varied: changing one share means changing another, and the review-first
+list already weighs rows by their share. An input awaiting assessor input counts as neutral in the scorer;
+here its "current" value is that neutral value and every value on its scale is a candidate.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel
+
+from .assessment import Assessment, Zone
+from .inputs import Input, all_inputs, role_values, with_value
+from .methodology import Methodology, load_methodology
+from .scoring import ScoreCard, score
+
+
+class Flip(BaseModel):
+    """Setting ``path`` from ``before`` to ``after`` moves the score and changes the zone (or the sub-label)."""
+
+    path: str
+    name: str
+    before: int | None  # None: awaiting input
+    after: int
+    score_before: str
+    score_after: str
+    zone_after: Zone
+    sub_label_after: str
+
+    @property
+    def step(self) -> int:
+        return self.after - (self.before if self.before is not None else 0)
+
+    def describe(self, what: str = "zone") -> str:
+        """e.g. 'row 2 "EHR data abstraction & entry" score 5 → 3 moves 15.1 to 25.3: Yellow'."""
+        before = "awaiting input" if self.before is None else str(self.before)
+        result = self.zone_after.value if what == "zone" else self.sub_label_after
+        return f"{self.name} score {before} → {self.after} moves {self.score_before} to {self.score_after}: {result}"
+
+
+class InputSensitivity(BaseModel):
+    path: str
+    name: str
+    kind: str
+    value: int | None
+    counted_as: int  # the value the scorer used (the neutral value for an input awaiting input)
+    lo: int
+    hi: int
+    time_pct: int | None = None
+    step_effect: float  # largest |score change| from a one-step change of this input (its leverage)
+    zone_flip: Flip | None  # smallest change that changes the zone, ties: the lower value
+    sub_label_flip: Flip | None  # smallest change that keeps the zone but changes the sub-label
+
+
+class Sensitivity(BaseModel):
+    score: str
+    zone: Zone
+    sub_label: str
+    nearest_boundary: str  # e.g. "Yellow ≥ 25.0"
+    boundary_distance: float  # |printed score - that boundary|
+    inputs: list[InputSensitivity]
+
+    def flips(self) -> list[InputSensitivity]:
+        """Inputs that can flip the zone, smallest change first."""
+        have = [i for i in self.inputs if i.zone_flip is not None]
+        return sorted(have, key=lambda i: (abs(i.zone_flip.step), i.path))  # type: ignore[union-attr]
+
+    def boundary_line(self) -> str:
+        side = "below" if Decimal(self.score) < Decimal(self.nearest_boundary.split("≥ ")[1]) else "above"
+        return f"{self.score} is {self.boundary_distance:.1f} {side} the {self.nearest_boundary} boundary"
+
+
+def boundaries(m: Methodology) -> list[tuple[str, Decimal]]:
+    return [(f"Yellow ≥ {m.yellow_min}", m.yellow_min), (f"Green ≥ {m.green_min}", m.green_min)]
+
+
+def nearest_boundary(printed: Decimal, m: Methodology) -> tuple[str, Decimal]:
+    """The zone boundary closest to a printed score, and the distance to it (ties: the lower boundary)."""
+    name, b = min(boundaries(m), key=lambda nb: (abs(printed - nb[1]), nb[1]))
+    return name, abs(printed - b)
+
+
+def _flip(inp: Input, after: int, base: ScoreCard, card: ScoreCard) -> Flip:
+    return Flip(
+        path=inp.path, name=inp.name, before=inp.value, after=after, score_before=base.score.shown,
+        score_after=card.score.shown, zone_after=card.zone, sub_label_after=card.sub_label,
+    )  # fmt: skip
+
+
+class _Scorer:
+    """``score`` remembered by the scored values as a multiset of rows (row order cannot change a scorecard,
+    a law tested in test_scoring): offline drafts have many rows with equal share and score, so most candidate
+    scorecards are computed once."""
+
+    def __init__(self, m: Methodology):
+        self.m = m
+        self.known: dict[tuple, ScoreCard] = {}
+
+    def __call__(self, a: Assessment) -> ScoreCard:
+        key = (
+            tuple(sorted((r.time_pct, r.score, r.label.value) for r in a.tasks)),
+            role_values(a),
+        )
+        card = self.known.get(key)
+        if card is None:
+            card = self.known[key] = score(a, self.m)
+        return card
+
+
+def input_sensitivity(
+    a: Assessment, inp: Input, base: ScoreCard, m: Methodology, scorer: _Scorer | None = None
+) -> InputSensitivity:
+    scorer = scorer or _Scorer(m)
+    current = inp.value if inp.value is not None else m.pending_value
+    candidates = sorted((v for v in range(inp.lo, inp.hi + 1) if v != inp.value), key=lambda v: (abs(v - current), v))
+    zone_flip = sub_flip = None
+    step_effect = 0.0
+    for v in candidates:
+        card = scorer(with_value(a, inp.path, v))
+        if abs(v - current) == 1:
+            step_effect = max(step_effect, abs(card.score.value - base.score.value))
+        if zone_flip is None and card.zone != base.zone:
+            zone_flip = _flip(inp, v, base, card)
+        if sub_flip is None and card.zone == base.zone and card.sub_label != base.sub_label:
+            sub_flip = _flip(inp, v, base, card)
+    return InputSensitivity(
+        path=inp.path, name=inp.name, kind=inp.kind, value=inp.value, counted_as=current, lo=inp.lo, hi=inp.hi,
+        time_pct=inp.time_pct, step_effect=round(step_effect, 1), zone_flip=zone_flip, sub_label_flip=sub_flip,
+    )  # fmt: skip
+
+
+def sensitivity(a: Assessment, m: Methodology | None = None, card: ScoreCard | None = None) -> Sensitivity:
+    """Zone-flip sensitivity of every task score and role-level input of ``a``."""
+    m = m or load_methodology()
+    base = card or score(a, m)
+    scorer = _Scorer(m)
+    printed = Decimal(base.score.shown)
+    name, distance = nearest_boundary(printed, m)
+    return Sensitivity(
+        score=base.score.shown,
+        zone=base.zone,
+        sub_label=base.sub_label,
+        nearest_boundary=name,
+        boundary_distance=float(distance),
+        inputs=[input_sensitivity(a, inp, base, m, scorer) for inp in all_inputs(a)],
+    )
