@@ -117,10 +117,10 @@ def draft(
     """A scored first draft: by the LLM pipeline at ``endpoint`` (see ``drafter.endpoint``), else by the
     offline default. ``notes`` (text, or a file) reach the prompts; ``notes_source`` names them in the
     provenance (a file's path by default). ``on_step`` is told of each LLM step. ``calibration`` is the set of
-    human-scored roles the offline default borrows role-level priors from (default: the shipped ones). Several
-    endpoints (a panel) or ``samples`` > 1 draft the role that many times per endpoint and return the consensus
-    with its spread (docs/review.md). For many drafts with one client, use ``drafter.drafter_for(endpoint)`` as a
-    context manager."""
+    human-scored roles the offline default borrows role-level priors from, and whose nearest an LLM draft's
+    prompts show (default: the shipped ones; never the role itself). Several endpoints (a panel) or ``samples`` >
+    1 draft the role that many times per endpoint and return the consensus with its spread (docs/review.md). For
+    many drafts with one client, use ``drafter.drafter_for(endpoint)`` as a context manager."""
     from .drafting.base import drafter_for
     from .files import read_text
     from .onet import resolve_occupation

@@ -58,6 +58,15 @@ class EvidenceSource(StrEnum):
     MODEL = "model"  # recalled by the model: verify before publishing
 
 
+class ReinstatementSize(StrEnum):
+    """How much new work AI creates for the role (the rubric's reinstatement levels)."""
+
+    NONE = "none"
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
 class RoleDefinition(_Model):
     job_title: NonEmpty
     soc_code: Annotated[str, StringConstraints(pattern=SOC_PATTERN)] | None = Field(
@@ -103,10 +112,34 @@ class TaskRow(_Model):
     onet_task_ids: list[int] = Field(default_factory=list, description="O*NET task IDs this row covers.")
 
 
+class EvidenceDimension(StrEnum):
+    JOB_POSTING_TRENDS = "job_posting_trends"
+    COMPANY_ACTIONS = "company_actions"
+    WAGE_TRENDS = "wage_trends"
+    AI_TOOL_MATURITY = "ai_tool_maturity"
+    EXPERT_CONSENSUS = "expert_consensus"
+
+
 class EvidenceItem(_Model):
     score: int | None = Field(ge=-2, le=2, description="-2..+2; None = awaiting assessor input.")
     evidence: str
     source: EvidenceSource | None = None
+
+
+class EvidenceClaim(_Model):
+    """One claim behind an evidence score, with what a reviewer needs to check it.
+
+    ``source`` says who vouches for it: the assessor, the assessor's evidence notes (then ``quote`` is the
+    span of the notes it rests on, verbatim), or the model's recall (to be verified before publishing).
+    """
+
+    dimension: EvidenceDimension
+    claim: NonEmpty
+    figure: str | None = Field(default=None, description="The figure the claim rests on, e.g. '+7%' or '$47,190'.")
+    as_of: str | None = Field(default=None, description="When the figure or claim was true, e.g. 'May 2024'.")
+    source: EvidenceSource
+    citation: str | None = Field(default=None, description="Where it was published, e.g. 'BLS OOH, 2024-34'.")
+    quote: str | None = Field(default=None, description="For source 'notes': the span of the notes, verbatim.")
 
 
 class Evidence(_Model):
@@ -141,6 +174,23 @@ class AssessorOverride(_Model):
         if self.zone is not None and not self.note.strip():
             raise ValueError("an override zone needs the assessor's reasons in 'note'")
         return self
+
+
+class Reinstatement(_Model):
+    """The reinstatement check's verdict: how much new work AI creates, and whether it offsets what it displaces."""
+
+    size: ReinstatementSize
+    offsets_displacement: bool
+
+
+class CareerMove(_Model):
+    """A scored role an affected worker could move to ("Where to look next"), with its published score."""
+
+    title: NonEmpty
+    onet_code: Annotated[str, StringConstraints(pattern=SOC_PATTERN)] | None = None
+    score: float = Field(ge=0, le=100, description="The role's AIJRI score as published (1 dp).")
+    zone: Zone
+    why: NonEmpty = Field(description="Which skills transfer, and what the move takes.")
 
 
 class CommentarySection(_Model):
@@ -209,6 +259,10 @@ class CalibrationRef(_Model):
     similarity: float = Field(ge=0, le=1, description="Cosine similarity of the two roles' task statements.")
     complete: bool = Field(description="A full assessment (True) or a composite-only reference point (False).")
     lent_priors: bool = Field(default=False, description="Its role-level inputs were borrowed as priors.")
+    worked_example: bool = Field(
+        default=False,
+        description="An LLM draft's prompts showed its rows, scores and rationales as the worked example.",
+    )
 
 
 class TaskEstimate(_Model):
@@ -231,7 +285,8 @@ class Provenance(_Model):
     steps: list[StepRecord] = Field(default_factory=list, description="LLM usage per drafting step.")
     notes: str | None = None
     calibration: list[CalibrationRef] = Field(
-        default_factory=list, description="The human-scored roles the drafter saw, most similar first."
+        default_factory=list,
+        description="The human-scored roles the drafter saw, most similar first (an LLM draft: its calibration table).",
     )
     priors: dict[str, list[str]] = Field(
         default_factory=dict,
@@ -318,12 +373,21 @@ class Assessment(_Model):
     growth: GrowthCorrelation
     tasks: list[TaskRow] = Field(min_length=1)
     reinstatement_check: str = ""
+    reinstatement: Reinstatement | None = None
     evidence: Evidence
+    evidence_claims: list[EvidenceClaim] = Field(
+        default_factory=list, description="The claims behind the evidence scores, each with its source."
+    )
     barriers: Barriers
     assessor_override: AssessorOverride = Field(default_factory=AssessorOverride)
     commentary: list[CommentarySection] = Field(default_factory=list)
+    where_to_look_next: list[CareerMove] = Field(
+        default_factory=list, description="Green Zone roles with transferable skills, from the calibration set."
+    )
     unmapped_onet_tasks: dict[int, str] = Field(
-        default_factory=dict, description="O*NET task ID -> why no row covers it (stated, never implied)."
+        default_factory=dict,
+        description="O*NET task ID -> why no row covers it (stated, never implied): the tasks excluded as another "
+        "role's work, and Supplemental tasks left out.",
     )
     provenance: Provenance
     uncertainty: Uncertainty | None = Field(

@@ -5,7 +5,15 @@ It answers drafter's four drafting steps with valid structured output derived fr
 one request, then the server falls back to ``default``.
 
 Behaviours: valid, invalid (schema-invalid answer), 429 (Retry-After), 500, hang (sleeps past the client's
-timeout), malformed (not JSON), truncated (finish_reason length), no_usage (valid but without usage).
+timeout), malformed (not JSON), truncated (finish_reason length), no_usage (valid but without usage), and
+answers that break one of drafter's rules at the step they reach: invented_score (the calibration note cites a
+score the calibration table does not list), invented_move (a "where to look next" role not in the table),
+bad_quote (an evidence item marked "notes" quoting words the notes do not contain), uncovered_task (a required
+task neither covered nor excluded).
+
+Valid answers are read from the request like a model would: the task IDs and calibration table from the role's
+context (drafter's second message), the rows from the step's message (its last).
+
 ``Script.vary`` rewrites valid answers per request (different scores per sample seed or per model).
 
 With ``prompt_cache`` on, the server plays OpenAI's automatic prompt caching: the longest prefix of a request (its
@@ -101,38 +109,74 @@ def _model_name(body: dict) -> str:
     return "unknown"
 
 
+def _users(body: dict) -> list[str]:
+    return [str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "user"]
+
+
+def _role_text(body: dict) -> str:
+    """The role's context (drafter's second message): its tasks, calibration table, worked example, notes."""
+    return _users(body)[0]
+
+
+def _step_text(body: dict) -> str:
+    """The step's own instructions and data (drafter's last message)."""
+    return _users(body)[-1]
+
+
+_CALIBRATION_ROW = re.compile(
+    r"^\| (?P<title>[^|]+?) \| (?P<code>[^|]+?) \|(?:[^|]*\|){4} (?P<score>\d+\.\d) \| (?P<zone>Red|Yellow|Green) \|$",
+    re.M,
+)
+
+
+def calibration_table(body: dict) -> list[dict]:
+    """The calibration roles the prompt shows (title, code, score, zone), read back from the request."""
+    text = _role_text(body)
+    if "CALIBRATION: HUMAN-SCORED ROLES" not in text:
+        return []
+    return [m.groupdict() for m in _CALIBRATION_ROW.finditer(text)]
+
+
+def notes_text(body: dict) -> str | None:
+    m = re.search(r"<notes>\n(.*?)\n</notes>", _role_text(body), re.S)
+    return m.group(1) if m else None
+
+
 def decomposition(body: dict) -> dict:
-    first_user = next(m["content"] for m in body["messages"] if m["role"] == "user")
-    ids = [int(x) for x in re.findall(r"^- \[(\d+)\]", first_user, re.M)]
+    ids = [int(x) for x in re.findall(r"^- \[(\d+)\]", _role_text(body), re.M)]
     golden = _golden()
     mapped = {i for r in golden["tasks"] for i in r["onet_task_ids"]}
-    if set(ids) <= mapped | {int(k) for k in golden["unmapped_onet_tasks"]} and ids:
+    excluded = {int(k): v for k, v in golden["unmapped_onet_tasks"].items()}
+    if set(ids) <= mapped | set(excluded) and ids:
         rows = [
-            {"task": r["task"], "onet_task_ids": list(r["onet_task_ids"]), "time_pct": r["time_pct"]}
+            {"task": r["task"], "onet_task_ids": [i for i in r["onet_task_ids"] if i in ids], "time_pct": r["time_pct"]}
             for r in golden["tasks"]
         ]
-        rows[1]["onet_task_ids"] += sorted(set(ids) - mapped)
-        for r in rows:
-            r["onet_task_ids"] = [i for i in r["onet_task_ids"] if i in ids]
         rows = [r for r in rows if r["onet_task_ids"]]
-        shortfall = 100 - sum(r["time_pct"] for r in rows)
-        rows[0]["time_pct"] += shortfall
-        return {"rows": rows}
+        rows[0]["time_pct"] += 100 - sum(r["time_pct"] for r in rows)
+        return {
+            "seniority_level": golden["role"]["seniority_level"],
+            "seniority_note": golden["role"]["seniority_note"],
+            "rows": rows,
+            "excluded_tasks": [{"onet_task_id": i, "reason": why} for i, why in excluded.items() if i in ids],
+        }
     n = min(4, len(ids))
     chunks = [ids[k::n] for k in range(n)]
     shares = [100 // n] * n
     shares[0] += 100 - sum(shares)
     return {
+        "seniority_level": "Mid-Level (3-7 years)",
+        "seniority_note": "Entry-level staff do the routine share and score lower; seniors own exceptions and score higher.",
         "rows": [
             {"task": f"Activity {k + 1}", "onet_task_ids": c, "time_pct": s}
             for k, (c, s) in enumerate(zip(chunks, shares, strict=True))
-        ]
+        ],
+        "excluded_tasks": [],
     }
 
 
 def row_scores(body: dict) -> dict:
-    first_user = next(m["content"] for m in body["messages"] if m["role"] == "user")
-    names = re.findall(r"^- (.+?) \(\d+%\):", first_user, re.M)
+    names = re.findall(r"^- (.+?) \(\d+%\):", _step_text(body), re.M)
     golden = {r["task"]: r for r in _golden()["tasks"]}
     scores = []
     for name in names:
@@ -147,47 +191,61 @@ def row_scores(body: dict) -> dict:
 
 def role_sections(body: dict) -> dict:
     g = _golden()
+    table = calibration_table(body)
+    neighbour = (
+        f"NOT a {table[0]['title']} (assessed at {table[0]['score']} {table[0]['zone']}: different task mix)."
+        if table
+        else "NOT a neighbouring administrative role (different task mix and accountability)."
+    )
     role = {
-        k: g["role"][k]
-        for k in (
-            "seniority_level",
-            "primary_function",
-            "what_this_role_is_not",
-            "typical_experience",
-            "seniority_note",
-        )
+        "primary_function": g["role"]["primary_function"],
+        "what_this_role_is_not": neighbour,
+        "typical_experience": g["role"]["typical_experience"],
     }
-    has_notes = "cite them with source" in _user_text(body)
-    evidence = {
-        k: {
-            "score": v["score"],
-            "evidence": v["evidence"],
-            "source": "notes" if has_notes and k == "wage_trends" else "model",
-        }
-        for k, v in g["evidence"].items()
-    }
+    notes = notes_text(body)
+    evidence = {}
+    for k, v in g["evidence"].items():
+        item = {"claim": v["evidence"].split(". ")[0][:200], "source": "model", "citation": "recalled"}
+        if notes and k == "wage_trends":
+            quote = " ".join(notes.split())[:40]
+            item = {"claim": f"The notes say: {quote}", "figure": None, "as_of": None, "source": "notes",
+                    "citation": "assessor's notes", "quote": quote}  # fmt: skip
+        evidence[k] = {"score": v["score"], "evidence": v["evidence"], "items": [item]}
     return {
         "role": role,
         "protective_principles": g["protective_principles"],
         "growth": g["growth"],
-        "reinstatement_check": g["reinstatement_check"],
+        "reinstatement": {"size": "moderate", "offsets_displacement": False, "text": g["reinstatement_check"]},
         "evidence": evidence,
         "barriers": g["barriers"],
     }
 
 
 def commentary(body: dict) -> dict:
-    text = _user_text(body)
+    text = _step_text(body)
     score = re.search(r"JobZone score ([\d.]+)/100", text)
     figure = score.group(1) if score else "?"
+    table = calibration_table(body)
+    if table:
+        names = " and ".join(f"{c['title']} ({c['score']}, {c['zone']})" for c in table[:2])
+        note = f"The {figure} places this role between {names}, given its task resistance and barriers."
+    else:
+        note = "No scored neighbour was given, so the formula score stands unplaced."
+    moves = [
+        {"title": c["title"], "onet_code": None if c["code"] == "—" else c["code"], "score": float(c["score"]),
+         "why": f"Skills in records, rules and review transfer to {c['title']}."}
+        for c in table if c["zone"] == "Green"
+    ][:3]  # fmt: skip
     return {
+        "calibration_note": note,
+        "where_to_look_next": moves,
         "sections": [
             {
                 "heading": h,
                 "body": f"{h}: the computed JobZone score of {figure} reflects the task mix; review before publishing.",
             }
             for h in HEADINGS
-        ]
+        ],
     }
 
 
@@ -209,6 +267,26 @@ def invalid(name: str, answer: dict) -> dict:
         answer["barriers"]["physical_presence"]["score"] = 5
     else:
         answer["sections"] = answer["sections"][:2]
+    return answer
+
+
+def misbehave(behaviour: str, name: str, answer: dict) -> dict:
+    """Answers that are well-formed but break one of drafter's rules (what a real model gets wrong)."""
+    if behaviour == "invented_score" and name == "Commentary":
+        answer["calibration_note"] += " It scores well below Claims Adjusters (22.6, Red)."
+    elif behaviour == "invented_move" and name == "Commentary":
+        invented = {
+            "title": "Data Scientists",
+            "onet_code": "15-2051.00",
+            "score": 71.3,
+            "why": "Analytics skills transfer.",
+        }
+        answer["where_to_look_next"] = [*answer["where_to_look_next"][:2], invented]
+    elif behaviour == "bad_quote" and name == "RoleSections":
+        item = answer["evidence"]["wage_trends"]["items"][0]
+        item.update(source="notes", quote="Wages rose 40% in 2025 according to the notes")
+    elif behaviour == "uncovered_task" and name == "Decomposition":
+        answer["excluded_tasks"] = answer["excluded_tasks"][1:]
     return answer
 
 
@@ -451,6 +529,7 @@ class FakeOpenAI:
                     answer = server.script.vary(name, body, answer)
                 if behaviour == "invalid":
                     answer = invalid(name, answer)
+                answer = misbehave(behaviour, name, answer)
                 arguments = json.dumps(answer)
                 if behaviour == "malformed":
                     arguments = arguments[: len(arguments) // 2] + " <<not json"

@@ -82,7 +82,8 @@ def test_llm_draft_through_the_cli_is_complete_then_cached(run_cli, tmp_path, fa
     r = run_cli("draft", "29-2072", "--base-url", fake_llm.base_url, "--model", "fake-model", "-o", str(out), env=env)
     assert r.returncode == 0, r.stderr
     a = _load(out / "29-2072.00.json")
-    assert sorted(a.covered_task_ids()) == ALL_17
+    assert sorted(a.covered_task_ids() | set(a.unmapped_onet_tasks)) == ALL_17
+    assert sorted(a.unmapped_onet_tasks) == [22892, 22893]  # excluded as other roles' work, with reasons
     assert [t.task for t in a.tasks][:2] == ["Medical coding (ICD-10/CPT assignment)", "EHR data abstraction & entry"]
     assert a.provenance.drafted_by == "llm:fake-model" and a.provenance.inputs["base_url"] == fake_llm.base_url
     assert [s.step for s in a.provenance.steps] == ["decompose", "score_rows", "role_sections", "commentary"]
@@ -199,18 +200,3 @@ def test_prompt_version_is_the_content_hash_of_the_template_and_its_includes(tmp
     (tmp_path / "_rubric.j2").write_text("rubric v2", encoding="utf-8")
     v2 = prompts.prompt_version("step.j2", tmp_path)
     assert v1.startswith("step@") and v1 != v2
-
-
-def test_every_step_prompt_carries_the_full_rubric():
-    for name in ("decompose.j2", "score_rows.j2", "role_sections.j2"):
-        text = (prompts.prompts_dir() / name).read_text(encoding="utf-8")
-        assert '{% include "_rubric.j2" %}' in text
-    rubric = (prompts.prompts_dir() / "_rubric.j2").read_text(encoding="utf-8")
-    for needle in (
-        "5 = Fully agent-executable",
-        "DISPLACEMENT",
-        "Embodied Physicality",
-        "Expert Consensus",
-        "Cultural/Ethical",
-    ):
-        assert needle in rubric

@@ -89,8 +89,9 @@ def test_an_llm_draft_with_no_notes_sends_the_official_figures_as_notes_and_says
     for text in (decompose, score_rows, role_sections):
         assert "- Employment: 194,720 (BLS OEWS, May 2025, SOC 29-2072" in text
         assert "- Median annual wage: $51,140 (May 2025)" in text
-    assert 'Assessor\'s evidence notes (cite them with source "notes"):\nOfficial figures (BLS OEWS, May 2025)' in (
-        role_sections
+    assert (
+        "ASSESSOR'S EVIDENCE NOTES (quote them verbatim when an evidence item rests on them):\n<notes>\nOfficial figures (BLS OEWS, May 2025)"
+        in (role_sections)
     )
     a = _load(tmp_path / "d" / "29-2072.00.json")
     assert (

@@ -31,7 +31,7 @@ def test_valid_answer_is_parsed_in_one_attempt_and_logged(llm_factory, fake_llm)
     llm = llm_factory()
     out, result = llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
     assert sum(r.time_pct for r in out.rows) == 100
-    assert sorted(i for r in out.rows for i in r.onet_task_ids) == IDS
+    assert sorted([i for r in out.rows for i in r.onet_task_ids] + [e.onet_task_id for e in out.excluded_tasks]) == IDS
     assert (result.attempts, result.requests, result.cache_hits) == (1, 1, 0)
     assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
     rows = _log_rows(llm)

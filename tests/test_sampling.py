@@ -24,7 +24,8 @@ def vary_by_seed(name: str, body: dict, answer: dict) -> dict:
         for s in answer["scores"]:
             if s["task"] == CODING:
                 s["score"] = ROW0[seed]
-                s["label"] = "DISPLACEMENT" if ROW0[seed] >= 4 else "AUGMENTATION"
+                # the label the methodology allows for the score (1 -> NOT INVOLVED, 2-3 AUGMENTATION, 4-5 DISPLACEMENT)
+                s["label"] = {1: "NOT INVOLVED", 2: "AUGMENTATION", 3: "AUGMENTATION"}.get(ROW0[seed], "DISPLACEMENT")
     if name == "RoleSections":
         answer["growth"]["score"] = GROWTH[seed]
     return answer

@@ -97,16 +97,32 @@ def validate_batch_line(obj: object, where: str) -> str:
     return obj["custom_id"]
 
 
+def _decompose_requests(catalog):
+    """Step 1's messages of a role as a live draft builds them (the same calibration as ``drafter_for``'s default),
+    so that ``collect`` finds each answer under the request the live pipeline makes."""
+    from ..calibration import CalibrationSet
+    from ..drafting.calibrate import calibration_for
+    from ..drafting.pipeline import decompose_request
+
+    calibration = CalibrationSet.load()
+
+    def request(code: str):
+        occ = catalog.get(code)
+        return decompose_request(occ, calibration=calibration_for(occ, occ.title, calibration, catalog))
+
+    return request
+
+
 def write_requests(codes: list[str], endpoint, path: Path, batch_id: str) -> int:
     from ..drafting.outputs import Decomposition
-    from ..drafting.pipeline import decompose_request
     from ..onet.catalog import Catalog
 
     catalog = Catalog.load()
     lines: list[str] = []
     seen: set[str] = set()
+    request = _decompose_requests(catalog)
     for code in codes:
-        messages, context = decompose_request(catalog.get(code))
+        messages, context = request(code)
         body = json.loads(capture_body(endpoint, "decompose", Decomposition, messages, context))
         line = {"custom_id": f"{batch_id}:{code}:decompose", "method": "POST", "url": URL, "body": body}
         cid = validate_batch_line(line, f"{path}:line {len(lines) + 1}")
@@ -159,17 +175,17 @@ def read_results(path: Path) -> tuple[dict[str, dict], dict[str, str], list[str]
 def check_answers(answers: dict[str, dict], endpoint, log) -> dict[str, str]:
     """Store each answer under its request and validate it by replay; returns {code: problem} for invalid ones."""
     from ..drafting.outputs import Decomposition
-    from ..drafting.pipeline import decompose_request
     from ..llm.client import LLM, LLMError
     from ..onet.catalog import Catalog
 
     catalog = Catalog.load()
+    request = _decompose_requests(catalog)
     base_url = public_url(endpoint.base_url)
     invalid = {}
     replay = LLM(replace(endpoint, http_retries=0, validation_retries=0), log, inner_transport=_NoNetwork())
     try:
         for code, completion in sorted(answers.items()):
-            messages, context = decompose_request(catalog.get(code))
+            messages, context = request(code)
             body = capture_body(endpoint, "decompose", Decomposition, messages, context)
             log.seed_cache(base_url, endpoint.name, body, json.dumps(completion), None, "batch-import")
             try:

@@ -53,9 +53,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
 CalibrationOpt = Annotated[
     Path | None,
     typer.Option(
-        help="A folder of your own scored assessments (house format or JSON, optionally a reference_points.json) "
-        "that the offline default borrows role-level priors from, beside the golden roles "
-        "(default $DRAFTER_CALIBRATION).",
+        help="A folder of your own scored assessments (house format or JSON, optionally a reference_points.json), "
+        "beside the golden roles and reference points: the offline default borrows role-level priors from them, an "
+        "LLM draft's prompts show the nearest as a calibration table and worked example (default "
+        "$DRAFTER_CALIBRATION).",
     ),
 ]
 

@@ -52,6 +52,17 @@ def draft(
     ] = False,
     llm: EndpointOptions = EndpointOptions(),
     calibration: CalibrationOpt = None,
+    show_prompts: Annotated[
+        bool,
+        typer.Option(
+            "--show-prompts",
+            help="Print every step's prompt as an LLM draft would send it (rubric, calibration table, worked "
+            "example, notes); send nothing, write nothing. Steps 2-4 show stand-ins for the model's earlier answers.",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --show-prompts: every request's messages as JSON.")
+    ] = False,
 ) -> None:
     """Draft an assessment of an occupation: with an LLM if one is configured, else with the offline default."""
     from dataclasses import replace
@@ -63,10 +74,13 @@ def draft(
 
     occ = api.occupation(occupation, title)
     notes_text = read_text(notes) if notes else None
+    err = console(stderr=True)
+    if show_prompts:
+        print_prompts(occ, title, notes_text, calibration_set(calibration, err), as_json)
+        return
     names = list(dict.fromkeys(endpoint or [None]))  # type: ignore[list-item]
     eps = [e for name in names if (e := replace(llm, endpoint=name).resolve()) is not None]
     ep = eps[0] if eps else None
-    err = console(stderr=True)
     if ep is None:
         err.print(f"[yellow]{OFFLINE_CHOSEN if llm.offline else OFFLINE_NOTICE}[/]", soft_wrap=True)
         if notes is not None:
@@ -76,17 +90,21 @@ def draft(
             err.print("[yellow]--samples: the offline default is deterministic; one draft written.[/]")
         d = api.draft(occ, title=title, calibration=calibration_set(calibration, err))
     elif samples > 1 or len(eps) > 1:
-        d = _sampled(occ, eps, samples, title, notes_text, str(notes) if notes else None, llm.use_cache, err)
+        cal = calibration_set(calibration, err)
+        err.print(calibration_notice(occ, title, cal), soft_wrap=True)
+        d = _sampled(occ, eps, samples, title, notes_text, str(notes) if notes else None, llm.use_cache, err, cal)
     else:
         err.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", markup=False, soft_wrap=True)
         if notes is None:
             from .labour import notes_notice
 
             err.print(notes_notice(occ.code), soft_wrap=True)
+        cal = calibration_set(calibration, err)
+        err.print(calibration_notice(occ, title, cal), soft_wrap=True)
         with step_progress(err) as on_step:
             d = api.draft(
                 occ, endpoint=ep, title=title, notes=notes_text, notes_source=str(notes) if notes else None,
-                use_cache=llm.use_cache, on_step=on_step,
+                use_cache=llm.use_cache, on_step=on_step, calibration=cal,
             )  # fmt: skip
     json_path, md_path = api.write(d, out, force=force)
     print_scorecard(console(), d.assessment, d.scorecard, None)
@@ -101,7 +119,7 @@ def draft(
         )  # fmt: skip
 
 
-def _sampled(occ, eps, samples, title, notes_text, notes_source, use_cache, err):
+def _sampled(occ, eps, samples, title, notes_text, notes_source, use_cache, err, cal=None):
     """A sampled or panel draft (docs/review.md), one line per finished step of each sample."""
     from ..drafting.sampling import draft_sampled
 
@@ -124,7 +142,37 @@ def _sampled(occ, eps, samples, title, notes_text, notes_source, use_cache, err)
 
     with err.status("drafting samples…"):
         return draft_sampled(occ, eps, samples, job_title=title, notes=notes_text, notes_source=notes_source,
-                             use_cache=use_cache, on_sample_step=on_sample_step)  # fmt: skip
+                             use_cache=use_cache, on_sample_step=on_sample_step, calibration=cal)  # fmt: skip
+
+
+def calibration_notice(occ, title, cal) -> str:
+    """Which scored roles the prompts will show (the draft's provenance records them too)."""
+    from ..drafting.calibrate import calibration_for
+
+    shown = calibration_for(occ, title or occ.title, cal)
+    if not shown.table:
+        return "Calibration: no human-scored role to show the model"
+    roles = ", ".join(f"{c['title']} ({c['score']}, {c['zone']})" for c in shown.table)
+    example = f"; worked example: {shown.example['title']}" if shown.example else "; no worked example"
+    return f"Calibration: {roles}{example}"
+
+
+def print_prompts(occ, title, notes_text, cal, as_json: bool) -> None:
+    """What an LLM draft of ``occ`` would send, step by step, on stdout; nothing is sent or written."""
+    import json
+    import sys
+
+    from ..drafting.calibrate import calibration_for
+    from ..drafting.preview import preview_prompts, preview_text
+
+    steps = preview_prompts(
+        occ, job_title=title, notes=notes_text, calibration=calibration_for(occ, title or occ.title, cal)
+    )
+    if as_json:
+        out = [{"step": s.step, "response_model": s.response_model, "messages": s.messages} for s in steps]
+        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(preview_text(steps))
 
 
 @contextmanager

@@ -133,8 +133,9 @@ def drafter_for(
     ``rpm``/``tpm`` override the endpoint's budgets, of which this drafter plans ``budget_share`` (a batch's
     worker process: one over the number of processes). Offline settings: ``catalog`` is the O*NET catalog to infer
     missing labels from (loaded when first needed); ``hold_out`` hides each occupation's own published labels
-    (leave-one-occupation-out evaluation); ``calibration`` is the set of human-scored roles to borrow role-level
-    priors from (default: the shipped golden roles and reference points, loaded when first needed).
+    (leave-one-occupation-out evaluation). ``calibration`` is the set of human-scored roles the offline default
+    borrows role-level priors from and an LLM draft's prompts show the nearest of (default: the shipped golden
+    roles and reference points, loaded when first needed).
 
     Several endpoints (a panel) or ``samples`` > 1 give the sampled drafter (drafting/sampling.py): each
     endpoint drafts the role ``samples`` times and the draft is their consensus, with the spread.
@@ -148,13 +149,14 @@ def drafter_for(
         from .sampling import SampledDrafter
 
         return SampledDrafter(
-            endpoints, samples, log=log, use_cache=use_cache, concurrency=concurrency, rpm=rpm, tpm=tpm
-        )
+            endpoints, samples, log=log, use_cache=use_cache, concurrency=concurrency, rpm=rpm, tpm=tpm,
+            calibration=calibration,
+        )  # fmt: skip
     from .llm_drafter import LLMDrafter
 
     return LLMDrafter(
         endpoints[0], log=log, use_cache=use_cache, concurrency=concurrency, rpm=rpm, tpm=tpm,
-        budget_share=budget_share,
+        budget_share=budget_share, calibration=calibration,
     )  # fmt: skip
 
 

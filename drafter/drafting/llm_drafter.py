@@ -12,9 +12,10 @@ from ..llm.client import LLM
 from ..llm.runlog import RunTotals
 from ..usage import Usage
 from .base import Draft, Drafter, OnStep, drafter_name
-from .pipeline import STEPS, draft_with_llm, draft_with_llm_async
+from .pipeline import STEPS, Calibration, draft_with_llm, draft_with_llm_async
 
 if TYPE_CHECKING:
+    from ..calibration import CalibrationSet
     from ..llm.endpoints import Endpoint
     from ..llm.runlog import RunLog
     from ..onet.model import Occupation
@@ -34,10 +35,13 @@ class LLMDrafter(Drafter):
         rpm: float | None = None,
         tpm: float | None = None,
         budget_share: float = 1.0,
+        calibration: CalibrationSet | None = None,
     ):
         """``concurrency`` (a batch): that many requests in flight over a pool of as many connections. Every
         request passes one limiter, planning against ``rpm``/``tpm`` (default: the endpoint's budgets), of which
-        it takes ``budget_share``, and the server's rate-limit headers; it also backs off on 429s."""
+        it takes ``budget_share``, and the server's rate-limit headers; it also backs off on 429s.
+        ``calibration``: the human-scored roles whose nearest each draft's prompts show (default: the shipped
+        golden roles and reference points, loaded on first use); never the role being drafted."""
         from ..llm.limiter import RateLimiter, RequestSlots
 
         limiter = RateLimiter(rpm or endpoint.rpm, tpm or endpoint.tpm, share=budget_share)
@@ -50,6 +54,21 @@ class LLMDrafter(Drafter):
         self.name = drafter_name(endpoint)
         self.prices = endpoint.prices
         self.totals = RunTotals()  # over the successful drafts (their steps' figures)
+        self._calibration = calibration
+
+    @property
+    def calibration(self) -> CalibrationSet:
+        if self._calibration is None:
+            from ..calibration import CalibrationSet
+
+            self._calibration = CalibrationSet.load()
+        return self._calibration
+
+    def calibration_for(self, occ: Occupation, job_title: str | None = None) -> Calibration:
+        """What the prompts of ``occ`` show: its nearest scored roles and a worked example, never itself."""
+        from .calibrate import calibration_for
+
+        return calibration_for(occ, job_title or occ.title, self.calibration)
 
     def draft(
         self,
@@ -64,7 +83,7 @@ class LLMDrafter(Drafter):
     ) -> Draft:
         d = draft_with_llm(
             occ, self.llm, job_title=job_title, notes=notes, notes_source=notes_source, on_step=on_step,
-            run_id=run_id, extra_inputs=extra_inputs,
+            run_id=run_id, extra_inputs=extra_inputs, calibration=self.calibration_for(occ, job_title),
         )  # fmt: skip
         return self._counted(d)
 
@@ -78,8 +97,9 @@ class LLMDrafter(Drafter):
         extra_inputs: dict[str, str] | None = None,
     ) -> Draft:
         d = await draft_with_llm_async(
-            occ, self.llm, job_title=job_title, notes=notes, run_id=run_id, extra_inputs=extra_inputs
-        )
+            occ, self.llm, job_title=job_title, notes=notes, run_id=run_id, extra_inputs=extra_inputs,
+            calibration=self.calibration_for(occ, job_title),
+        )  # fmt: skip
         return self._counted(d)
 
     def _counted(self, d: Draft) -> Draft:
@@ -103,6 +123,7 @@ class LLMDrafter(Drafter):
             "instructor_mode": ep.instructor_mode,
             "temperature": ep.temperature,
             "prompts": [prompt_version(f"{step}.j2") for step in STEPS],
+            "calibration": [f"{r.title} ({r.source})" for r in self.calibration.roles],
         }
 
     def usage(self) -> RunTotals:

@@ -1,13 +1,17 @@
 """What the LLM must return at each step, with the rules it must meet (checked by pydantic, re-asked on failure).
 
 Validators read the step's facts from the validation context (``info.context``): the O*NET IDs that exist,
-those that must be covered, the rows already decided, whether evidence notes were given. There are no
-fields for the composite, modifiers or zone: the model cannot supply them, so it cannot get them wrong.
+those that must be covered, the rows already decided, the evidence notes, the calibration roles the prompt
+showed and the scores it may cite. There are no fields for the composite, modifiers or zone: the model cannot
+supply them, so it cannot get them wrong. Each failed rule says what was expected, because that sentence is
+what the re-ask sends back to the model.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from ..assessment import (
     COMMENTARY_HEADINGS,
@@ -16,8 +20,11 @@ from ..assessment import (
     EvidenceSource,
     GrowthCorrelation,
     ProtectivePrinciples,
+    ReinstatementSize,
     TaskLabel,
+    Zone,
 )
+from ..calibration import normalised_title
 from ..llm.context import validation_context
 
 
@@ -36,10 +43,21 @@ class ActivityRow(_Out):
     time_pct: int = Field(ge=1, le=100, description="Whole percent of working time.")
 
 
-class Decomposition(_Out):
-    """The role decomposed into work activities covering the O*NET tasks."""
+class ExcludedTask(_Out):
+    onet_task_id: int
+    reason: str = Field(min_length=15, description="Whose work it is instead (name the role), and why.")
 
+
+class Decomposition(_Out):
+    """Seniority first (every later step describes that level), then the work activities covering the O*NET tasks,
+    and the tasks excluded as another role's work."""
+
+    seniority_level: str = Field(
+        min_length=3, description="The typical incumbent's level, e.g. 'Mid-Level (3-7 years)'."
+    )
+    seniority_note: str = Field(min_length=20, description="How entry-level and senior variants would differ.")
     rows: list[ActivityRow]
+    excluded_tasks: list[ExcludedTask] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _rules(self, info: ValidationInfo) -> Decomposition:
@@ -52,16 +70,22 @@ class Decomposition(_Out):
         if len(set(names)) != len(names):
             problems.append("row names must be distinct")
         ids = [i for r in self.rows for i in r.onet_task_ids]
+        excluded = [e.onet_task_id for e in self.excluded_tasks]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             problems.append(f"task IDs covered by more than one row: {dupes}")
-        known = set(ctx.get("known_ids", ids))
-        unknown = sorted(set(ids) - known)
+        both = sorted(set(ids) & set(excluded))
+        if both:
+            problems.append(f"task IDs both covered by a row and excluded: {both}")
+        if len(set(excluded)) != len(excluded):
+            problems.append("a task is excluded twice")
+        known = set(ctx.get("known_ids", ids + excluded))
+        unknown = sorted(set(ids + excluded) - known)
         if unknown:
             problems.append(f"unknown task IDs (not in the list given): {unknown}")
-        missing = sorted(set(ctx.get("required_ids", ())) - set(ids))
+        missing = sorted(set(ctx.get("required_ids", ())) - set(ids) - set(excluded))
         if missing:
-            problems.append(f"required task IDs not covered by any row: {missing}")
+            problems.append(f"required task IDs neither covered by a row nor excluded with a reason: {missing}")
         if ctx.get("required_ids") and any(not r.onet_task_ids for r in self.rows):
             problems.append("every row must cover at least one task ID")
         if problems:
@@ -107,27 +131,86 @@ class RowScores(_Out):
         return self
 
 
+# --- figures a text may cite -------------------------------------------------------------------------------
+
+# An AIJRI score as the house format prints one: 0-100 with one decimal. Not a version ("GPT-4.1"), money, a
+# percentage, a multiplier ("2.5x") or a difference in points ("9.9 points below").
+_SCORE = re.compile(r"(?<![\w.$£€-])(\d{1,3}\.\d)(?![\d%×x]|\s*(?:points?|pts|percentage)\b)")
+
+
+def cited_scores(text: str) -> list[str]:
+    return [m for m in _SCORE.findall(text) if float(m) <= 100]
+
+
+def _uncited(text: str, ctx: dict, where: str, own: bool = True) -> str | None:
+    """The problem with a text that cites an AIJRI score the calibration table does not list (or None)."""
+    table = {c["score"]: c["title"] for c in ctx.get("calibration", ())}
+    allowed = set(table) | ({ctx["own_score"]} if own and ctx.get("own_score") else set())
+    bad = sorted({s for s in cited_scores(text) if s not in allowed})
+    if not bad:
+        return None
+    listed = ", ".join(f"{score} ({title})" for score, title in table.items()) or "none"
+    mine = f"; this role's own score is {ctx['own_score']}" if own and ctx.get("own_score") else ""
+    return (
+        f"{where} cites AIJRI score(s) {', '.join(bad)} that the calibration table does not list; cite only the "
+        f"table's scores: {listed}{mine}"
+    )
+
+
+def _whitespace(text: str) -> str:
+    return " ".join(text.split())
+
+
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+
+
+# --- step 3 ------------------------------------------------------------------------------------------------
+
+
 class RoleText(_Out):
-    seniority_level: str = Field(min_length=3)
     primary_function: str = Field(min_length=20)
     what_this_role_is_not: str = Field(min_length=10)
     typical_experience: str = Field(min_length=5)
-    seniority_note: str = Field(min_length=10)
+
+
+class DraftClaim(_Out):
+    claim: str = Field(min_length=10, description="One claim, in a sentence.")
+    figure: str | None = Field(default=None, description="The figure it rests on, if any: '+7%', '$47,190'.")
+    as_of: str | None = Field(default=None, description="When it was true, with the year: 'May 2024', '2024-2034'.")
+    source: EvidenceSource = Field(description="'notes' (quote the notes) or 'model' (your recall; verified later).")
+    citation: str | None = Field(default=None, description="Where it was published: body, report, year.")
+    quote: str | None = Field(default=None, description="For source 'notes': the exact span of the notes.")
+
+    @model_validator(mode="after")
+    def _sourced(self, info: ValidationInfo) -> DraftClaim:
+        ctx = _ctx(info)
+        problems = []
+        if self.source is EvidenceSource.ASSESSOR:
+            problems.append("source must be 'notes' or 'model'; only a human assessor can mark 'assessor'")
+        if self.source is EvidenceSource.NOTES:
+            notes = ctx.get("notes")
+            if not notes:
+                problems.append("no evidence notes were supplied, so the source cannot be 'notes'")
+            elif not self.quote or len(self.quote.strip()) < 8:
+                problems.append(f"item {self.claim[:50]!r} is marked 'notes' but quotes no span of the notes")
+            elif _whitespace(self.quote) not in _whitespace(notes):
+                problems.append(
+                    f"item {self.claim[:50]!r} quotes {self.quote[:80]!r}, which does not appear verbatim in the "
+                    "evidence notes; copy the exact words of the notes, or mark the item 'model'"
+                )
+        if self.figure and not self.as_of:
+            problems.append(f"item {self.claim[:50]!r} gives a figure without as_of (when it was true)")
+        if self.as_of and not _YEAR.search(self.as_of):
+            problems.append(f"as_of {self.as_of!r} must contain a year, e.g. 'May 2024'")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class DraftEvidenceItem(_Out):
     score: int = Field(ge=-2, le=2)
-    evidence: str = Field(min_length=20)
-    source: EvidenceSource = Field(description="'notes' if from the assessor's notes, else 'model'.")
-
-    @field_validator("source")
-    @classmethod
-    def _no_assessor(cls, v: EvidenceSource, info: ValidationInfo) -> EvidenceSource:
-        if v is EvidenceSource.ASSESSOR:
-            raise ValueError("source must be 'notes' or 'model'; only a human assessor can mark 'assessor'")
-        if v is EvidenceSource.NOTES and not _ctx(info).get("has_notes", True):
-            raise ValueError("no evidence notes were supplied, so the source cannot be 'notes'")
-        return v
+    evidence: str = Field(min_length=20, description="The dimension's summary: why this level.")
+    items: list[DraftClaim] = Field(min_length=1, max_length=4)
 
 
 class DraftEvidence(_Out):
@@ -138,39 +221,98 @@ class DraftEvidence(_Out):
     expert_consensus: DraftEvidenceItem
 
 
+class DraftReinstatement(_Out):
+    size: ReinstatementSize
+    offsets_displacement: bool = Field(description="Does the new work offset the work AI displaces?")
+    text: str = Field(min_length=40, description="The new tasks AI creates for the role, and how much work they are.")
+
+
 class RoleSections(_Out):
-    """Role definition, protective principles, growth correlation, reinstatement, evidence and barriers."""
+    """Role definition, protective principles, growth correlation and its check, reinstatement, evidence, barriers."""
 
     role: RoleText
     protective_principles: ProtectivePrinciples
     growth: GrowthCorrelation
-    reinstatement_check: str = Field(min_length=20)
+    reinstatement: DraftReinstatement
     evidence: DraftEvidence
     barriers: Barriers
 
     @model_validator(mode="after")
-    def _all_scored(self) -> RoleSections:
+    def _complete(self, info: ValidationInfo) -> RoleSections:
+        problems = []
         missing = [n for n, p in self.protective_principles if p.score is None]
         missing += [n for n, b in self.barriers if b.score is None]
         if self.growth.score is None:
             missing.append("growth")
         if missing:
-            raise ValueError(f"every score is required in a draft; missing: {missing}")
+            problems.append(f"every score is required in a draft; missing: {missing}")
+        if not self.growth.check or len(self.growth.check) < 80:
+            problems.append("growth.check is required: a paragraph confirming the score and contrasting another role")
+        if bad := _uncited(self.role.what_this_role_is_not, _ctx(info), "what_this_role_is_not", own=False):
+            problems.append(bad)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 
-class Commentary(_Out):
-    """The assessor commentary, written from the computed figures."""
+# --- step 4 ------------------------------------------------------------------------------------------------
 
+
+class DraftCareerMove(_Out):
+    title: str = Field(min_length=3, description="As the calibration table lists it.")
+    onet_code: str | None = Field(default=None, description="As the calibration table lists it.")
+    score: float = Field(ge=0, le=100, description="Its AIJRI score, as the calibration table lists it.")
+    why: str = Field(min_length=20, description="Which skills transfer, and what the move takes.")
+
+
+def calibration_match(move: DraftCareerMove, calibration: list[dict]) -> dict | None:
+    """The calibration role a suggested move names: by O*NET code if it gives one, else by title."""
+    code = (move.onet_code or "").removesuffix(".00")
+    for c in calibration:
+        if code and c.get("code") and c["code"].removesuffix(".00") == code:
+            return c
+    return next((c for c in calibration if normalised_title(c["title"]) == normalised_title(move.title)), None)
+
+
+class Commentary(_Out):
+    """The calibration note, where to look next, and the assessor commentary, written from the computed figures."""
+
+    calibration_note: str = Field(min_length=40, description="Where the score sits among the calibration roles.")
+    where_to_look_next: list[DraftCareerMove] = Field(default_factory=list, max_length=3)
     sections: list[CommentarySection]
 
     @model_validator(mode="after")
-    def _headings(self) -> Commentary:
+    def _rules(self, info: ValidationInfo) -> Commentary:
+        ctx = _ctx(info)
+        problems = []
         got = [s.heading.strip() for s in self.sections]
         if got != list(COMMENTARY_HEADINGS):
-            raise ValueError(
-                f"expected exactly these section headings in order: {list(COMMENTARY_HEADINGS)}; got {got}"
-            )
+            problems.append(f"expected exactly these section headings in order: {list(COMMENTARY_HEADINGS)}; got {got}")
         if any(len(s.body.strip()) < 40 for s in self.sections):
-            raise ValueError("every section needs a substantive body (40+ characters)")
+            problems.append("every section needs a substantive body (40+ characters)")
+        if bad := _uncited(self.calibration_note, ctx, "calibration_note"):
+            problems.append(bad)
+        calibration = list(ctx.get("calibration", ()))
+        greens = [c for c in calibration if c["zone"] == Zone.GREEN.value]
+        listed = ", ".join(f"{c['title']} ({c.get('code') or 'no code'}, {c['score']})" for c in greens) or "none"
+        for n, move in enumerate(self.where_to_look_next):
+            c = calibration_match(move, calibration)
+            if c is None:
+                problems.append(
+                    f"where_to_look_next[{n}] {move.title!r} is not in the calibration table; "
+                    f"suggest only its Green roles: {listed}"
+                )
+            elif c["zone"] != Zone.GREEN.value:
+                problems.append(
+                    f"where_to_look_next[{n}] {move.title!r} is {c['zone']}, not Green; Green roles: {listed}"
+                )
+            elif f"{move.score:.1f}" != c["score"]:
+                problems.append(
+                    f"where_to_look_next[{n}] {move.title!r} gives AIJRI {move.score:.1f}; the calibration table "
+                    f"lists {c['score']}"
+                )
+            if bad := _uncited(move.why, ctx, f"where_to_look_next[{n}].why"):
+                problems.append(bad)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self

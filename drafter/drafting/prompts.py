@@ -38,8 +38,14 @@ def _sources(name: str, directory: Path) -> list[str]:
     return sorted(seen)
 
 
+# Every step's request starts with these (system prompt and rubric, then the role's context), so they are part of
+# every step's version: an edit to the rubric layout or the calibration table changes all four.
+SHARED = ("system.j2", "role.j2")
+
+
 def prompt_version(name: str, directory: Path | None = None) -> str:
-    """``name@<12 hex>``: the SHA-256 of the template and its includes. Any edit changes the version."""
+    """``name@<12 hex>``: the SHA-256 of the template, the shared parts every request starts with, and their
+    includes. Any edit changes the version."""
     directory = directory or prompts_dir()
     key = (name, str(directory))
     known = _versions.get(key)
@@ -47,7 +53,8 @@ def prompt_version(name: str, directory: Path | None = None) -> str:
         sources, stamp, version = known
         if _stamp(directory, sources) == stamp:  # a few stats per call instead of parsing templates
             return version
-    sources = tuple(_sources(name, directory))
+    shared = [n for n in SHARED if n != name and (directory / n).is_file()]
+    sources = tuple(sorted({s for n in (name, *shared) for s in _sources(n, directory)}))
     h = hashlib.sha256()
     for n in sources:
         h.update(n.encode() + b"\0" + (directory / n).read_bytes() + b"\0")

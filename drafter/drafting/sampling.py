@@ -30,6 +30,7 @@ from .llm_drafter import LLMDrafter
 from .pipeline import Call, _steps, commentary_steps
 
 if TYPE_CHECKING:
+    from ..calibration import CalibrationSet
     from ..llm.endpoints import Endpoint
     from ..onet.model import Occupation
 
@@ -65,13 +66,22 @@ class SampledDrafter(Drafter):
         rpm: float | None = None,
         tpm: float | None = None,
         methodology: Methodology | None = None,
+        calibration: CalibrationSet | None = None,
     ):
         if samples < 1 or not endpoints:
             raise ValueError("a sampled draft needs at least one endpoint and one sample")
         self._own_log = log is None
         self.log = log or RunLog(secrets=tuple(k for ep in endpoints if (k := ep.api_key)))
         self.members = [
-            LLMDrafter(ep, log=self.log, use_cache=use_cache, concurrency=concurrency, rpm=rpm, tpm=tpm)
+            LLMDrafter(
+                ep,
+                log=self.log,
+                use_cache=use_cache,
+                concurrency=concurrency,
+                rpm=rpm,
+                tpm=tpm,
+                calibration=calibration,
+            )  # fmt: skip
             for ep in endpoints
         ]
         self.samples = samples
@@ -121,10 +131,11 @@ class SampledDrafter(Drafter):
         token = current_run.set(run_id)
         try:
             jobs = []
+            calibration = self.members[0].calibration_for(occ, job_title)  # every sample is shown the same roles
             for member in self.members:
                 for k in range(self.samples):
-                    gen = _steps(occ, member.llm, job_title, notes, notes_source, m, run_id, extra_inputs or {},
-                                 commentary=False)  # fmt: skip
+                    gen = _steps(occ, member.llm, job_title, notes, notes_source, m, calibration, run_id,
+                                 extra_inputs or {}, commentary=False)  # fmt: skip
                     jobs.append((member, k, _drive(gen, member.llm, k, f"{member.endpoint.name}/{k}", tell)))
             drafts = await asyncio.gather(*(job for _m, _k, job in jobs))
             found = [
@@ -135,7 +146,7 @@ class SampledDrafter(Drafter):
             title = job_title or occ.title
             notes, _source = notes_for_draft(occ.code, notes, notes_source)  # as the samples were drafted
             written: Assessment = await _drive(
-                commentary_steps(merged, occ, title, notes, m), first, 0, "consensus", tell
+                commentary_steps(merged, occ, title, notes, m, calibration), first, 0, "consensus", tell
             )
         finally:
             current_run.reset(token)
@@ -192,9 +203,11 @@ def draft_sampled(
     log: RunLog | None = None,
     use_cache: bool = True,
     on_sample_step: SampleStep | None = None,
+    calibration: CalibrationSet | None = None,
 ) -> Draft:
-    """The consensus draft of ``samples`` samples from each endpoint (a panel when several)."""
-    d = SampledDrafter(endpoints, samples, log=log, use_cache=use_cache)
+    """The consensus draft of ``samples`` samples from each endpoint (a panel when several); every sample is shown
+    the same calibration roles (the nearest of ``calibration``, never the role itself)."""
+    d = SampledDrafter(endpoints, samples, log=log, use_cache=use_cache, calibration=calibration)
     try:
         return d.draft(occ, job_title=job_title, notes=notes, notes_source=notes_source, on_sample_step=on_sample_step)
     finally:

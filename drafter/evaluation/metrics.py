@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import mean, pstdev
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..assessment import BARRIER_NAMES, EVIDENCE_NAMES, Assessment
 from ..scoring import ScoreCard, score
@@ -88,6 +88,8 @@ class RoleResult(BaseModel):
     confusion: list[list[int]] = []  # golden score (row) x draft score (column), 1..5
     disagreements: list[dict] = []  # tasks whose scores differ, with both rationales
     pending_in_draft: list[str] = []
+    # the human-scored roles the draft was calibrated on ("title (code)"); runs stored before it have no such key
+    calibration: list[str] = Field(default_factory=list, exclude_if=lambda v: not v)
 
 
 def _abs(a: float | int | None, b: float | int | None) -> Metric:
@@ -165,6 +167,7 @@ def compare_role(draft: Assessment, golden: Assessment, key: str, d_card: ScoreC
         confusion=confusion,
         disagreements=disagreements,
         pending_in_draft=d_card.pending,
+        calibration=calibration_seen(draft),
     )
 
 
@@ -183,7 +186,13 @@ def compare_point(
         draft_zone=card.final_zone.value,
         golden_zone=golden_zone,
         pending_in_draft=card.pending,
+        calibration=calibration_seen(draft),
     )
+
+
+def calibration_seen(a: Assessment) -> list[str]:
+    """The scored roles a draft was calibrated on, as recorded in its provenance."""
+    return [f"{c.title} ({c.onet_code})" if c.onet_code else c.title for c in a.provenance.calibration]
 
 
 def _normalised(shares: dict[int, float]) -> dict[int, float]:

@@ -6,6 +6,7 @@ stored runs and fresh ones alike.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -24,6 +25,18 @@ from .metrics import AGGREGATED, RoleResult, aggregate_values, compare_point, co
 from .runs import EvalRole, EvalRun, EvalUsage
 
 ROLE_METRICS = (*AGGREGATED, "zone_agreement", "sub_label_agreement")
+
+
+def _calibrated_on_itself(drafts: list[Assessment], key: str, title: str) -> str | None:
+    """A draft shown the very role it is judged against would flatter the eval: such a role counts as failed."""
+    from ..calibration import same_role
+
+    code = key if re.fullmatch(r"\d{2}-\d{4}(\.\d{2})?", key) else None
+    for a in drafts:
+        for c in a.provenance.calibration:
+            if same_role(code, title, c.onet_code, c.title):
+                return f"the draft was calibrated on this role itself ({c.title}); it cannot be judged against it"
+    return None
 
 
 def _index_drafts(directory: Path, all_files: bool = False) -> dict[str, list[tuple[Path, Assessment]]]:
@@ -102,6 +115,10 @@ def run_eval(
                 f"{title} ({key}): " + (f"no draft in {drafts_dir}" if drafts_dir else f"--samples {samples}")
             )
             on_role(key, "skipped")
+            continue
+        if leaked := _calibrated_on_itself([one.assessment for one in made], key, title):
+            roles.append(EvalRole(key=key, title=title, kind=kind, error=leaked))
+            on_role(key, "failed")
             continue
         results: list[RoleResult] = []
         for one in made:

@@ -166,7 +166,8 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
 
     warnings = _task_ids(rd, data, meta)
     data["schema_version"] = meta.get("schema_version", 1)
-    data["unmapped_onet_tasks"] = meta.get("unmapped_onet_tasks", {})
+    # excluded tasks have a table of their own; documents written before it carry them in the metadata
+    data["unmapped_onet_tasks"] = data.get("unmapped_onet_tasks") or meta.get("unmapped_onet_tasks", {})
     data["provenance"] = meta.get("provenance") or {"drafted_by": "human", "inputs": {"document": source or "<text>"}}
     data["uncertainty"] = meta.get("uncertainty")
     try:
@@ -201,6 +202,14 @@ def _read_cell(rd: _Reader, cell: Cell, text: str, line: _Line, base: tuple, dat
 
 def _table(rd: _Reader, t: Table, data: dict, m: Methodology) -> None:
     width = len(t.header)
+    if t.optional:
+        nxt = rd.peek()
+        if (
+            nxt is None
+            or not nxt.text.lstrip().startswith("|")
+            or rd.cells(nxt)[0].casefold() != t.header[0].casefold()
+        ):
+            return  # not written: an empty list (the default)
     header = rd.take()
     if [h.casefold() for h in rd.cells(header)] != [h.casefold() for h in t.header]:
         raise rd.error(
@@ -212,16 +221,24 @@ def _table(rd: _Reader, t: Table, data: dict, m: Methodology) -> None:
 
     named = {r.label.format(m=m).casefold(): r for r in t.rows if isinstance(r, Row)}
     each = next((r for r in t.rows if isinstance(r, EachRow)), None)
+    entries: list[dict] = []  # the rows of a keyed EachRow, made a mapping at the end
     seen: set[str] = set()
     unknown: list[tuple[_Line, str]] = []
     n_each = 0
-    while (line := rd.peek()) is not None and line.text.lstrip().startswith("|"):
+    while (line := rd.peek()) is not None and line.text.lstrip().startswith("|") and not _starts_table(rd):
         rd.pos += 1
         cells = rd.cells(line, width, t.what)
         row = named.get(cells[0].casefold())
         if row is None and each is not None:
             what = f"{each.noun} {cells[0]!r}"
-            _row_cells(rd, t, each.cells, cells, line, each.path + (n_each,), data, what, n_each)
+            if each.keyed:
+                entry: dict = {}
+                _row_cells(rd, t, each.cells, cells, line, (), entry, what, n_each)
+                if entry["key"] in {e["key"] for e in entries}:
+                    raise rd.error(f"{t.what} table: {each.noun} {cells[0]!r} appears twice", line)
+                entries.append(entry)
+            else:
+                _row_cells(rd, t, each.cells, cells, line, each.path + (n_each,), data, what, n_each)
             n_each += 1
             continue
         if row is None:
@@ -231,6 +248,8 @@ def _table(rd: _Reader, t: Table, data: dict, m: Methodology) -> None:
             raise rd.error(f"{t.what} table: row {row.label.format(m=m)!r} appears twice", line)
         seen.add(row.label.casefold())
         _row_cells(rd, t, row.cells, cells[1:], line, row.base, data, row.label.format(m=m))
+    if each is not None and each.keyed:
+        put(data, each.path, {e["key"]: e["value"] for e in entries})
     missing = [r.label.format(m=m) for r in named.values() if r.holds_fields and r.label.casefold() not in seen]
     at = unknown[0][0] if unknown else None
     found = f" (found {', '.join(repr(label) for _, label in unknown)})" if unknown else ""
@@ -239,6 +258,12 @@ def _table(rd: _Reader, t: Table, data: dict, m: Methodology) -> None:
     if unknown:
         labels = ", ".join(r.label.format(m=m) for r in named.values())
         raise rd.error(f"{t.what} table: unknown row {unknown[0][1]!r}; expected one of {labels}", at)
+
+
+def _starts_table(rd: _Reader) -> bool:
+    """The next line is the header of another table (a table row followed by a separator)."""
+    after = rd.lines[rd.pos + 1] if rd.pos + 1 < len(rd.lines) else None
+    return after is not None and bool(_SEPARATOR.fullmatch(after.text.replace(" ", "")))
 
 
 def _row_cells(rd, t: Table, spec: tuple[Cell, ...], cells: list[str], line, base: tuple, data: dict, what: str, i=0):

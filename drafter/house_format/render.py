@@ -132,10 +132,9 @@ def metadata(a: Assessment) -> dict:
     return {
         "schema_version": a.schema_version,
         "provenance": a.provenance.model_dump(mode="json", exclude_defaults=True),
-        "unmapped_onet_tasks": {str(k): v for k, v in a.unmapped_onet_tasks.items()},
         # a sampled draft's spread (docs/review.md), so the Markdown round trip keeps it
         **({"uncertainty": a.uncertainty.model_dump(mode="json")} if a.uncertainty is not None else {}),
-    }
+    }  # the excluded (unmapped) O*NET tasks have their own table now; older documents carried them here
 
 
 def _row(cells: Iterable[str]) -> str:
@@ -150,11 +149,19 @@ def _cell(c: Cell, obj: Any, figures: dict[str, str], i: int | None = None) -> s
     return c
 
 
+def items(r: EachRow, data: dict) -> list:
+    """The objects an ``EachRow`` writes one row for (a mapping's entries as ``{"key", "value"}``)."""
+    found = get(data, r.path)
+    return [{"key": k, "value": v} for k, v in found.items()] if r.keyed else list(found)
+
+
 def _table(t: Table, data: dict, figures: dict[str, str], m: Methodology) -> list[str]:
+    if t.optional and not any(items(r, data) for r in t.rows if isinstance(r, EachRow)):
+        return []
     lines = [_row(t.header), "|" + "---|" * len(t.header)]
     for r in t.rows:
         if isinstance(r, EachRow):
-            lines += [_row(_cell(c, item, figures, i) for c in r.cells) for i, item in enumerate(get(data, r.path))]
+            lines += [_row(_cell(c, item, figures, i) for c in r.cells) for i, item in enumerate(items(r, data))]
         else:
             lines.append(_row([r.label.format(m=m), *(_cell(c, get(data, r.base), figures) for c in r.cells)]))
     return lines
@@ -192,7 +199,8 @@ def render_markdown(
         block(("## " if headings else "") + section.heading)
         for part in section.parts:
             if isinstance(part, Table):
-                block(*_table(part, data, figures, m))
+                if table := _table(part, data, figures, m):
+                    block(*table)
             elif isinstance(part, Line):
                 if (text := _line(part, data, figures)) is not None:
                     block(text)

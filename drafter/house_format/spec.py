@@ -13,120 +13,32 @@ expected when the text cannot be read; the parser adds the file and line.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..assessment import AWAITING_INPUT, BARRIER_NAMES, COMMENTARY_HEADINGS, EVIDENCE_NAMES, PRINCIPLE_NAMES
-from ..files import ascii_minus
+from ..assessment import BARRIER_NAMES, COMMENTARY_HEADINGS, EVIDENCE_NAMES, PRINCIPLE_NAMES
+from .codecs import (
+    AIJRI,
+    AWAITABLE_TEXT,
+    CLAIM_SOURCE_CODEC,
+    DIMENSION,
+    EVIDENCE,
+    LABEL,
+    OPTIONAL_TEXT,
+    OVERRIDE,
+    PERCENT,
+    REINSTATEMENT,
+    SCORE,
+    TASK,
+    TASK_ID,
+    TEXT,
+    TITLE,
+    ZONE,
+    Codec,
+)
 
 METADATA_TAG = "drafter:metadata"
 REFRAMED_QUESTION = "Reframed question: What prevents AI execution even when programmatically possible?"
-
-
-# --- codecs: a field's JSON value <-> the text of its cell or line
-
-
-@dataclass(frozen=True)
-class Codec:
-    show: Callable[[Any], str]
-    read: Callable[[str], Any]  # a dict result is merged into the row's object (one cell, several fields)
-
-
-def _read_score(text: str) -> int | None:
-    if text.upper() == AWAITING_INPUT:
-        return None
-    if not re.fullmatch(r"[+-]?\d+", number := ascii_minus(text)):
-        raise ValueError(f"expected an integer score or {AWAITING_INPUT!r}, got {text!r}")
-    return int(number)
-
-
-def _read_percent(text: str) -> int:
-    if not (mt := re.fullmatch(r"(\d+)\s*%?", text)):
-        raise ValueError(f"expected a whole percent like 30%, got {text!r}")
-    return int(mt.group(1))
-
-
-_SOC_IN_TITLE = re.compile(r"(.*?)\s*\((?:BLS\s+)?SOC\s+(\d{2}-\d{4}(?:\.\d{2})?)\)")
-
-
-def _show_title(role: dict) -> str:
-    return f"{role['job_title']} (BLS SOC {role['soc_code']})" if role.get("soc_code") else role["job_title"]
-
-
-def _read_title(text: str) -> dict:
-    if mt := _SOC_IN_TITLE.fullmatch(text):
-        return {"job_title": mt.group(1), "soc_code": mt.group(2)}
-    return {"job_title": text}
-
-
-# Evidence text is followed by where it came from, so a reviewer of the Markdown knows what to verify.
-SOURCE_NOTE = {
-    "assessor": "[source: assessor]",
-    "notes": "[source: assessor's notes]",
-    "model": "[source: model recall, verify]",
-}
-
-
-def _show_evidence(item: dict) -> str:
-    return item["evidence"] if item.get("source") is None else f"{item['evidence']} {SOURCE_NOTE[item['source']]}"
-
-
-def _read_evidence(text: str) -> dict:
-    for origin, marker in SOURCE_NOTE.items():
-        if text.endswith(" " + marker) or text == marker:
-            return {"evidence": text.removesuffix(marker).rstrip(), "source": origin}
-    return {"evidence": text}
-
-
-# A task row carries the O*NET task IDs it covers in an HTML comment after its name: hidden when the Markdown
-# is displayed, kept when the row is renamed. A row without the comment leaves ``onet_task_ids`` unset, so
-# the parser can tell "no IDs written" from "an empty list".
-TASK_IDS = re.compile(r"\s*<!--\s*onet:(.*?)-->")
-
-
-def _show_task(row: dict) -> str:
-    ids = row.get("onet_task_ids") or []
-    return row["task"] + (f" <!-- onet: {', '.join(map(str, ids))} -->" if ids else "")
-
-
-def _read_task(text: str) -> dict:
-    found = TASK_IDS.findall(text)
-    name = TASK_IDS.sub("", text).strip()
-    if not found:
-        return {"task": name}
-    if len(found) > 1:
-        raise ValueError("expected one <!-- onet: … --> comment of O*NET task IDs, got several")
-    ids = [part.strip() for part in found[0].split(",") if part.strip()]
-    if not all(part.isdigit() for part in ids):
-        raise ValueError(f"expected O*NET task IDs like <!-- onet: 22877, 22879 -->, got {found[0].strip()!r}")
-    return {"task": name, "onet_task_ids": [int(part) for part in ids]}
-
-
-def _show_override(o: dict) -> str:
-    if o.get("zone") is None:
-        return "None — formula score accepted." + (f" {o['note']}" if o.get("note") else "")
-    return f"{o['zone'].upper()} — {o['note']}"
-
-
-def _read_override(text: str) -> dict:
-    if mt := re.fullmatch(r"None\s*—\s*formula score accepted\.?\s*(.*)", text, re.S):
-        return {"zone": None, "note": mt.group(1)}
-    if mt := re.fullmatch(r"(RED|YELLOW|GREEN)\s*—\s*(.*)", text, re.S | re.I):
-        return {"zone": mt.group(1).capitalize(), "note": mt.group(2)}
-    raise ValueError("expected 'None — formula score accepted. …' or 'RED|YELLOW|GREEN — reasons'")
-
-
-TEXT = Codec(lambda v: "" if v is None else str(v), lambda t: t)
-SCORE = Codec(lambda v: AWAITING_INPUT if v is None else str(v), _read_score)
-PERCENT = Codec(lambda v: f"{v}%", _read_percent)
-LABEL = Codec(str, str.upper)  # the model names the allowed labels when one is wrong
-TITLE = Codec(_show_title, _read_title)
-EVIDENCE = Codec(_show_evidence, _read_evidence)
-TASK = Codec(_show_task, _read_task)
-OVERRIDE = Codec(_show_override, _read_override)
-AWAITABLE_TEXT = Codec(lambda v: v or AWAITING_INPUT, lambda t: None if t in ("", AWAITING_INPUT) else t)
 
 
 # --- the parts of a section
@@ -165,11 +77,15 @@ class Row:
 
 @dataclass(frozen=True)
 class EachRow:
-    """One row per item of the list at ``path`` (the task rows); its first cell is a field, not a label."""
+    """One row per item of the list at ``path`` (the task rows); its first cell is a field, not a label.
+
+    ``keyed``: the value at ``path`` is a mapping, and each row is one entry, its cells reading ``("key",)``
+    and ``("value",)``."""
 
     path: tuple
     cells: tuple[Cell, ...]
     noun: str
+    keyed: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,6 +93,7 @@ class Table:
     what: str  # the table's name in error messages
     header: tuple[str, ...]
     rows: tuple[Row | EachRow, ...]
+    optional: bool = False  # written only when its list has items; a document without it reads as an empty list
 
 
 @dataclass(frozen=True)
@@ -286,6 +203,13 @@ SECTIONS: tuple[Section, ...] = (
             Line("Task Resistance Score:", Derived("task_resistance_line"), required=True),
             Line("Displacement/Augmentation split:", Derived("split_line")),
             Line("Reinstatement check (Acemoglu):", Field(("reinstatement_check",))),
+            Line("Reinstatement size:", Field(("reinstatement",), REINSTATEMENT)),
+            Table(
+                "Excluded O*NET tasks",
+                ("Excluded O*NET task", "Why no row covers it"),
+                (EachRow(("unmapped_onet_tasks",), (Field(("key",), TASK_ID), Field(("value",))), "task", keyed=True),),
+                optional=True,
+            ),
         ),
     ),
     Section(
@@ -298,6 +222,26 @@ SECTIONS: tuple[Section, ...] = (
                     *_scored_rows("evidence", EVIDENCE_NAMES, Field((), EVIDENCE)),
                     Row("Total", (Derived("evidence_total"),)),
                 ),
+            ),
+            Table(
+                "Evidence items",
+                ("Evidence item", "Dimension", "Figure", "As of", "Source", "Citation", "Quote from the notes"),
+                (
+                    EachRow(
+                        ("evidence_claims",),
+                        (
+                            Field(("claim",)),
+                            Field(("dimension",), DIMENSION),
+                            Field(("figure",), OPTIONAL_TEXT),
+                            Field(("as_of",), OPTIONAL_TEXT),
+                            Field(("source",), CLAIM_SOURCE_CODEC),
+                            Field(("citation",), OPTIONAL_TEXT),
+                            Field(("quote",), OPTIONAL_TEXT),
+                        ),
+                        "evidence item",
+                    ),
+                ),
+                optional=True,
             ),
         ),
     ),
@@ -350,6 +294,24 @@ SECTIONS: tuple[Section, ...] = (
                 ),
             ),
             Line("Assessor override:", Field(("assessor_override",), OVERRIDE)),
+            Table(
+                "Where to look next",
+                ("Where to look next", "O*NET code", "AIJRI", "Zone", "Why skills transfer"),
+                (
+                    EachRow(
+                        ("where_to_look_next",),
+                        (
+                            Field(("title",)),
+                            Field(("onet_code",), OPTIONAL_TEXT),
+                            Field(("score",), AIJRI),
+                            Field(("zone",), ZONE),
+                            Field(("why",)),
+                        ),
+                        "role",
+                    ),
+                ),
+                optional=True,
+            ),
         ),
     ),
     Section("Assessor Commentary", (Commentary(("commentary",), COMMENTARY_HEADINGS),)),

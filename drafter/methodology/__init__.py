@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import DrafterError
+from .rubric import Rubric, RubricError, parse_rubric
 
 DEFAULT_METHODOLOGY = "aijri-v1"
 
@@ -61,6 +62,7 @@ class Methodology:
     quick_screen: tuple[Rule, ...]
     quick_screen_default: str
     labels_by_score: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    rubric: Rubric | None = None  # what each level of each scale means (the drafting prompts state it)
 
 
 class MethodologyError(DrafterError):
@@ -89,7 +91,7 @@ def parse_methodology(data: dict) -> Methodology:
             Rule(r["result"], _criteria(r["criteria"], f"quick_screen[{i}]"))
             for i, r in enumerate(data.get("quick_screen", []))
         )
-        labels = {int(k): tuple(v) for k, v in data.get("labels_by_score", {}).items() if k != "provisional"}
+        labels = {int(k): tuple(v) for k, v in data.get("labels_by_score", {}).items() if k.isdigit()}
         return Methodology(
             id=data["id"],
             ceiling=Decimal(tr["ceiling"]),
@@ -111,9 +113,12 @@ def parse_methodology(data: dict) -> Methodology:
             quick_screen=screens,
             quick_screen_default=data.get("quick_screen_default", {}).get("result", "Full assessment needed"),
             labels_by_score=labels,
+            rubric=parse_rubric(data.get("rubric", {})),
         )
     except KeyError as e:
         raise MethodologyError(f"methodology: missing key {e.args[0]!r}") from None
+    except RubricError as e:
+        raise MethodologyError(f"methodology: {e}") from None
 
 
 @cache

@@ -1,0 +1,145 @@
+"""What a draft would send, without sending it: every step's messages, for an assessor to read.
+
+Steps 2-4 carry the answers of the steps before them, which only a model can give. The preview drives the
+same pipeline generator as a real draft and answers each call with a stand-in that says it is one (one row
+per O*NET task at its prior share, score 3, scores awaiting input), so the messages are exactly the ones a
+draft builds: the same templates, order, rubric, calibration table, worked example and notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..assessment import (
+    Barriers,
+    BarrierScore,
+    GrowthCorrelation,
+    PrincipleScore,
+    ProtectivePrinciples,
+    ReinstatementSize,
+    TaskLabel,
+)
+from ..methodology import Methodology
+from ..onet.model import Occupation
+from ..onet.priors import priors
+from .outputs import (
+    ActivityRow,
+    Commentary,
+    Decomposition,
+    DraftEvidence,
+    DraftEvidenceItem,
+    DraftReinstatement,
+    RoleSections,
+    RoleText,
+    RowScore,
+    RowScores,
+)
+from .pipeline import NO_CALIBRATION, Calibration, _steps
+
+STAND_IN = "(stand-in for the model's answer to an earlier step)"
+
+
+@dataclass(frozen=True)
+class PreviewStep:
+    step: str
+    response_model: str  # the structure the endpoint is asked for (its JSON schema travels with the request)
+    messages: list[dict[str, str]]
+
+
+class _Offline:
+    """Enough of an LLM client for the pipeline to describe its endpoint in the provenance."""
+
+    public_url = "(not sent)"
+    run_id = "preview"
+
+    class endpoint:  # noqa: N801 - mirrors LLM.endpoint
+        name = "preview"
+        model = "preview"
+        instructor_mode = "tools"
+
+
+def _stand_in(call, occ: Occupation) -> Any:
+    model = call.response_model
+    if model is Decomposition:
+        shares, _ = priors(occ.tasks)
+        rows = [
+            ActivityRow.model_construct(task=f"{t.statement[:60]} [{t.id}]", onet_task_ids=[t.id], time_pct=share)
+            for t, share in zip(occ.tasks, shares, strict=True)
+            if share > 0
+        ]
+        return Decomposition.model_construct(
+            seniority_level=STAND_IN, seniority_note=STAND_IN, rows=rows, excluded_tasks=[]
+        )
+    if model is RowScores:
+        names = call.context["row_names"]
+        return RowScores.model_construct(
+            scores=[
+                RowScore.model_construct(task=n, score=3, label=TaskLabel.AUGMENTATION, rationale=STAND_IN)
+                for n in names
+            ]
+        )
+    if model is RoleSections:
+        principle = PrincipleScore(score=None, rationale=STAND_IN)
+        barrier = BarrierScore(score=None, rationale=STAND_IN)
+        item = DraftEvidenceItem.model_construct(score=None, evidence=STAND_IN, items=[])
+        return RoleSections.model_construct(
+            role=RoleText.model_construct(
+                primary_function=STAND_IN, what_this_role_is_not=STAND_IN, typical_experience=STAND_IN
+            ),
+            protective_principles=ProtectivePrinciples(
+                embodied_physicality=principle,
+                deep_interpersonal_connection=principle,
+                goal_setting_moral_judgment=principle,
+            ),  # fmt: skip
+            growth=GrowthCorrelation(score=None, rationale=STAND_IN),
+            reinstatement=DraftReinstatement.model_construct(
+                size=ReinstatementSize.NONE, offsets_displacement=False, text=STAND_IN
+            ),
+            evidence=DraftEvidence.model_construct(None, **dict.fromkeys(DraftEvidence.model_fields, item)),
+            barriers=Barriers(**dict.fromkeys(Barriers.model_fields, barrier)),
+        )
+    return Commentary.model_construct(calibration_note=STAND_IN, where_to_look_next=[], sections=[])
+
+
+def preview_prompts(
+    occ: Occupation,
+    *,
+    job_title: str | None = None,
+    notes: str | None = None,
+    methodology: Methodology | None = None,
+    calibration: Calibration = NO_CALIBRATION,
+) -> list[PreviewStep]:
+    """Every step's request messages, built by the drafting pipeline itself; nothing is sent anywhere."""
+    from ..llm.client import StepResult
+    from ..usage import Usage
+
+    steps = _steps(occ, _Offline, job_title, notes, None, methodology, calibration, "preview", {})
+    out: list[PreviewStep] = []
+    try:
+        call = next(steps)
+        while True:
+            out.append(PreviewStep(call.step, call.response_model.__name__, call.messages))
+            call = steps.send((_stand_in(call, occ), StepResult(call.step, 0, 0, 0, Usage(), 0, 0.0)))
+    except StopIteration:
+        return out
+
+
+def preview_text(steps: list[PreviewStep]) -> str:
+    """For people: the two messages every request starts with, once, then each step's own message."""
+    first = steps[0].messages
+    out = [
+        "Every request sends three messages: the system prompt with the rubric (the same for every role), the role's",
+        "context (the same for its four steps), then the step's own message. Steps 2-4 show stand-ins where a",
+        "model's earlier answers would be. Nothing below was sent.",
+        "",
+        "=== message 1 of every request: system ===",
+        first[0]["content"].rstrip(),
+        "",
+        "=== message 2 of every request: the role's context (user) ===",
+        first[1]["content"].rstrip(),
+    ]
+    for n, s in enumerate(steps, start=1):
+        out += ["", f"=== message 3 of step {n} of {len(steps)} ({s.step}; answer as {s.response_model}) ===",
+                s.messages[-1]["content"].rstrip()]  # fmt: skip
+    return "\n".join(out) + "\n"
