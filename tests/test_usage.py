@@ -92,3 +92,42 @@ def test_a_batch_counts_and_prices_cached_prompt_tokens(run_cli, tmp_path):
     expected = Usage(prompt_tokens=s["prompt_tokens"], cached_tokens=s["cached_tokens"],
                      completion_tokens=s["completion_tokens"]).cost(Prices(input=1000.0, output=2000.0, cached_input=0.0))  # fmt: skip
     assert s["cost_usd"] == pytest.approx(expected, abs=1e-5)
+
+
+def test_logs_show_tokens_and_cost_per_step_for_a_draft_and_a_batch(run_cli, tmp_path):
+    from .fake_openai import FakeOpenAI, Script
+
+    with FakeOpenAI(Script(prompt_cache=True, cache_min_tokens=128)) as server:
+        cfg = tmp_path / "endpoints.toml"
+        cfg.write_text(f'[endpoints.f]\nbase_url = "{server.base_url}"\nmodel = "m"\n\n'
+                       "[prices.m]\ninput = 1000.0\noutput = 2000.0\ncached_input = 100.0\n")  # fmt: skip
+        env = {"OPENAI_API_KEY": SECRET}
+        d = run_cli("draft", "11-1011", "--endpoint", "f", "--config", str(cfg), "-o", str(tmp_path / "d"), env=env)
+        assert d.returncode == 0, d.stderr
+        assert "LLM total:" in d.stderr and "cached) +" in d.stderr and "$" in d.stderr
+        run_id = json.loads((tmp_path / "d" / "11-1011.00.json").read_text())["provenance"]["inputs"]["run_id"]
+        codes = tmp_path / "codes.txt"
+        codes.write_text("11-2011.00\n")
+        b = run_cli("batch", "--codes", str(codes), "--endpoint", "f", "--config", str(cfg), "-o", str(tmp_path / "b"),
+                    env=env)  # fmt: skip
+        assert b.returncode == 0, b.stderr
+        assert "By step" in b.stdout and "role_sections" in b.stdout and "per role done" in b.stdout
+    one = json.loads(run_cli("logs", "--run", run_id, "--config", str(cfg), "--json").stdout)
+    assert [s["step"] for s in one["steps"]] == ["decompose", "score_rows", "role_sections", "commentary"]
+    for key in ("prompt_tokens", "cached_tokens", "completion_tokens"):
+        assert sum(s[key] for s in one["steps"]) == one["totals"][key]
+    everything = json.loads(run_cli("logs", "--config", str(cfg), "--json").stdout)
+    assert everything["totals"]["requests"] == 8
+    assert everything["totals"]["cached_tokens"] > 0  # the batch's role repeats the first role's step prefixes
+    for totals in (one["totals"], everything["totals"]):
+        expected = Usage(**{k: totals[k] for k in ("prompt_tokens", "cached_tokens", "completion_tokens")})
+        assert totals["cost_usd"] == pytest.approx(
+            expected.cost(Prices(input=1000.0, output=2000.0, cached_input=100.0)), abs=1e-5
+        )
+    batch_id = json.loads(run_cli("batch", "status", "--json").stdout)[0]["batch_id"]
+    only_batch = json.loads(run_cli("logs", "--batch", batch_id, "--config", str(cfg), "--json").stdout)
+    assert only_batch["totals"]["requests"] == 4 and all(c["run_id"].startswith(batch_id) for c in only_batch["calls"])
+    unpriced = json.loads(run_cli("logs", "--json").stdout)  # the default endpoints file has no prices
+    assert unpriced["totals"]["cost_usd"] is None and all(s["cost_usd"] is None for s in unpriced["steps"])
+    text = run_cli("logs", "--run", run_id, "--config", str(cfg))
+    assert "By step" in text.stdout and "cached" in text.stdout and "$" in text.stdout

@@ -104,14 +104,21 @@ def print_batch_summary(console: Console, s: dict) -> None:
     t.add_row(
         "LLM calls", f"{s['requests']} requests, {s['cache_hits']} cache hits, {s['throttled_429']} rate-limited (429)"
     )
+    per_role = f"; {(s['prompt_tokens'] + s['completion_tokens']) / s['done']:,.0f} per role done" if s["done"] else ""
     t.add_row(
-        "Tokens", f"{s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} completion (failed attempts included)"
+        "Tokens",
+        f"{s['prompt_tokens']:,} prompt ({s['cached_tokens']:,} cached) + {s['completion_tokens']:,} completion "
+        f"(failed attempts included){per_role}",
     )
     t.add_row("Cost", "n/a (no prices for this model)" if s["cost_usd"] is None else f"${s['cost_usd']:.4f}")
+    if budget := s.get("budget"):
+        plan = ", ".join(f"{v:,.0f} {k}" for k, v in budget.items() if v)
+        t.add_row("Budget", plan or "none configured or reported by the server")
     if s["failures_by_cause"]:
         t.add_row("Failures by cause", ", ".join(f"{k}: {v}" for k, v in sorted(s["failures_by_cause"].items())))
     t.add_row("Time", f"{s['drafting_seconds']:.1f} s drafting, {s['wall_seconds']:.1f} s in all")
     console.print(t)
+    print_step_usage(console, s.get("steps") or [], "By step")
 
 
 EVAL_COLUMNS = (
@@ -213,23 +220,43 @@ def print_comparison(console: Console, rows: list[dict], title: str) -> None:
     console.print(t)
 
 
-def print_run_log(console: Console, path: str, rows: list, totals: dict) -> None:
+def print_run_log(console: Console, path: str, rows: list, totals: dict, steps: list[dict]) -> None:
     from datetime import datetime
 
     t = Table(title=f"Run log {path}", title_justify="left")
-    for col in ("When", "Run", "Step", "Model", "Try", "Status", "Tokens in/out", "ms", "Cache", "Error"):
+    for col in ("When", "Run", "Step", "Model", "Try", "Status", "Tokens in (cached)/out", "ms", "Cache", "Error"):
         t.add_column(col)
     for r in rows:
         t.add_row(
             datetime.fromtimestamp(r["ts"]).strftime("%m-%d %H:%M:%S"), r["run_id"] or "", r["step"] or "", r["model"] or "",
-            str(r["attempt"]), str(r["status"] or "—"), f"{r['prompt_tokens'] or 0}/{r['completion_tokens'] or 0}",
+            str(r["attempt"]), str(r["status"] or "—"),
+            f"{r['prompt_tokens'] or 0} ({r['cached_tokens'] or 0})/{r['completion_tokens'] or 0}",
             f"{r['latency_ms']:.0f}", "hit" if r["cached"] else "", (r["error"] or "")[:40],
         )  # fmt: skip
     console.print(t)
+    print_step_usage(console, steps, "By step")
+    cost = "cost n/a (no prices for a model)" if totals["cost_usd"] is None else f"${totals['cost_usd']:.4f}"
     console.print(
         f"Totals: {totals['calls']} calls = {totals['requests']} network requests + {totals['cache_hits']} cache hits; "
-        f"{totals['prompt_tokens']:,} prompt + {totals['completion_tokens']:,} completion tokens; {totals['errors']} errors"
+        f"{totals['prompt_tokens']:,} prompt ({totals['cached_tokens']:,} cached) + {totals['completion_tokens']:,} "
+        f"completion tokens; {cost}; {totals['errors']} errors"
     )
+
+
+def print_step_usage(console: Console, steps: list[dict], title: str) -> None:
+    """Requests, tokens and cost per drafting step (``StepTotals.summary`` rows), cached prompt tokens apart."""
+    if not steps:
+        return
+    t = Table(title=title, title_justify="left")
+    for col in ("Step", "Model", "Requests", "Cache hits", "Prompt", "of which cached", "Completion", "Cost", "Errors"):
+        t.add_column(col, justify="left" if col in ("Step", "Model") else "right")
+    for s in steps:
+        t.add_row(
+            s["step"] or "—", s["model"] or "", str(s["requests"]), str(s["cache_hits"]), f"{s['prompt_tokens']:,}",
+            f"{s['cached_tokens']:,}", f"{s['completion_tokens']:,}",
+            "n/a" if s["cost_usd"] is None else f"${s['cost_usd']:.4f}", str(s["errors"]),
+        )  # fmt: skip
+    console.print(t)
 
 
 def print_batches(console: Console, batches: list[dict]) -> None:

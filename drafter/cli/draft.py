@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ..drafting.base import OnStep
+    from ..usage import Prices
 
 OFFLINE_CHOSEN = "--offline: drafting with the offline default (docs/offline.md)."
 OFFLINE_NOTICE = (
@@ -101,7 +102,7 @@ def draft(
             err.print(notes_notice(occ.code), soft_wrap=True)
         cal = calibration_set(calibration, err)
         err.print(calibration_notice(occ, title, cal), soft_wrap=True)
-        with step_progress(err) as on_step:
+        with step_progress(err, ep.prices) as on_step:
             d = api.draft(
                 occ, endpoint=ep, title=title, notes=notes_text, notes_source=str(notes) if notes else None,
                 use_cache=llm.use_cache, on_step=on_step, calibration=cal,
@@ -176,31 +177,42 @@ def print_prompts(occ, title, notes_text, cal, as_json: bool) -> None:
 
 
 @contextmanager
-def step_progress(err: Console) -> Iterator[OnStep]:
-    """A progress bar over the pipeline's steps, and one line per finished step."""
+def step_progress(err: Console, prices: Prices | None = None) -> Iterator[OnStep]:
+    """A progress bar over the pipeline's steps, one line per finished step (tokens: prompt, of which the server's
+    prompt cache served, and completion), and the draft's total with its cost when the endpoint has prices."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from ..drafting.pipeline import STEPS
+    from ..usage import Usage
 
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
                         TimeElapsedColumn(), console=err, transient=True)  # fmt: skip
+    total = Usage()
     with progress:
         bar = progress.add_task("decompose", total=len(STEPS))
 
         def on_step(step, result) -> None:
+            nonlocal total
             if result is None:
                 progress.update(bar, description=f"{step}…")
                 return
             progress.advance(bar)
-            tokens = result.usage.total_tokens
+            total += result.usage
             note = f", {result.cache_hits} from cache" if result.cache_hits else ""
             if result.usage_missing:
                 note += f", usage not reported for {result.usage_missing} answer(s)"
             progress.console.print(
-                f"[green]✓[/] {step}: {result.attempts} attempt(s){note}, {tokens:,} tokens, {result.latency_ms / 1000:.1f} s"
+                f"[green]✓[/] {step}: {result.attempts} attempt(s){note}, {_tokens(result.usage)}, "
+                f"{result.latency_ms / 1000:.1f} s"
             )
 
         yield on_step
+    cost = total.cost(prices)
+    err.print(f"LLM total: {_tokens(total)}" + ("" if cost is None else f", ${cost:.4f}"))
+
+
+def _tokens(u) -> str:
+    return f"{u.prompt_tokens:,} prompt ({u.cached_tokens:,} cached) + {u.completion_tokens:,} completion tokens"
 
 
 def register(app: typer.Typer) -> None:

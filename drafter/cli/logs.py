@@ -2,37 +2,64 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from .common import JsonOpt, console, fail
 
 LOGGED_FIELDS = ("id", "ts", "run_id", "step", "endpoint", "model", "status", "error", "finish_reason",
-                 "prompt_tokens", "completion_tokens", "latency_ms", "attempt", "cached")  # fmt: skip
+                 "prompt_tokens", "cached_tokens", "completion_tokens", "latency_ms", "attempt", "cached")  # fmt: skip
 
 
 def logs(
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many recent calls.")] = 20,
-    run: Annotated[str | None, typer.Option(help="Only this run id (totals too).")] = None,
+    run: Annotated[str | None, typer.Option(help="Only this run id (a draft's; totals too).")] = None,
+    batch: Annotated[str | None, typer.Option(help="Only this batch's calls (its id; totals too).")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="Endpoints file whose prices cost the calls (default $DRAFTER_HOME/endpoints.toml)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Recent LLM calls from the run log, with totals (requests, cache hits, tokens, errors)."""
+    """Recent LLM calls from the run log, with tokens (prompt, cached, completion) and cost per step and in total."""
+    from ..llm.endpoints import price_lookup
     from ..llm.runlog import RunLog, runlog_path
 
+    if run and batch:
+        fail("name a --run or a --batch, not both")
     if not runlog_path().exists():
         fail(f"no run log yet at {runlog_path()} (it is created by the first LLM draft)", 1)
+    prices = price_lookup(config)
     log = RunLog()
-    rows = [r for r in log.recent(limit if not run else 10_000) if not run or r["run_id"] == run][:limit]
-    totals = log.totals(run)
+    prefix = f"{batch}:" if batch else None
+    wanted = (lambda r: r["run_id"] == run) if run else (lambda r: (r["run_id"] or "").startswith(prefix or ""))
+    rows = [r for r in log.recent(limit if not (run or batch) else 100_000) if wanted(r)][:limit]
+    steps = log.by_step(run, run_prefix=prefix)
+    summaries = [t.summary(prices(t.endpoint, t.model)) for t in steps]
+    totals: dict[str, Any] = dict(log.totals(run) if not batch else _totals(steps))
+    costs = [s["cost_usd"] for s in summaries]
+    totals["cost_usd"] = round(sum(c for c in costs if c is not None), 6) if costs and None not in costs else None
     if as_json:
         import json
 
-        print(json.dumps({"totals": totals, "calls": [{k: r[k] for k in LOGGED_FIELDS} for r in rows]}, indent=2))
+        calls = [{k: r[k] for k in LOGGED_FIELDS} for r in rows]
+        print(json.dumps({"totals": totals, "steps": summaries, "calls": calls}, indent=2))
         return
     from .display import print_run_log
 
-    print_run_log(console(), str(runlog_path()), rows, totals)
+    print_run_log(console(), str(runlog_path()), rows, totals, summaries)
+
+
+def _totals(steps) -> dict:
+    """A batch's totals, from its steps (``RunLog.totals`` sums one run or the whole log)."""
+    from ..usage import Usage
+
+    usage = sum((t.usage for t in steps), Usage())
+    requests, hits = sum(t.requests for t in steps), sum(t.cache_hits for t in steps)
+    return {"calls": requests + hits, "requests": requests, "cache_hits": hits, **usage.model_dump(),
+            "errors": sum(t.errors for t in steps)}  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
