@@ -45,9 +45,12 @@ def common_prefix(texts: list[str]) -> int:
     return len(os.path.commonprefix(texts)) if texts else 0
 
 
-def draft_all() -> tuple[list[dict], list[dict]]:
-    """Draft every role; return per-role figures and the request bodies the server received."""
-    from drafter.drafting.pipeline import draft_with_llm
+def draft_all(calibrated: bool = True) -> tuple[list[dict], list[dict]]:
+    """Draft every role (with the calibration table and worked example a real draft shows, unless
+    ``calibrated`` is False); return per-role figures and the request bodies the server received."""
+    from drafter.calibration import CalibrationSet
+    from drafter.drafting.calibrate import calibration_for
+    from drafter.drafting.pipeline import NO_CALIBRATION, draft_with_llm
     from drafter.llm.client import LLM
     from drafter.llm.endpoints import Endpoint
     from drafter.llm.runlog import RunLog
@@ -56,6 +59,7 @@ def draft_all() -> tuple[list[dict], list[dict]]:
 
     os.environ["DRAFTER_BENCH_KEY"] = "sk-bench-not-a-key"
     catalog = Catalog.load()
+    cal_set = CalibrationSet.load() if calibrated else None
     roles = []
     with FakeOpenAI(Script(prompt_cache=True)) as server:
         log = RunLog(Path(tempfile.mkdtemp(prefix="drafter-bench-")) / "runlog.sqlite")
@@ -66,7 +70,8 @@ def draft_all() -> tuple[list[dict], list[dict]]:
                 for code in codes:
                     occ = catalog.get(code)
                     first = server.count
-                    draft = draft_with_llm(occ, llm)
+                    cal = calibration_for(occ, occ.title, cal_set) if cal_set else NO_CALIBRATION
+                    draft = draft_with_llm(occ, llm, calibration=cal)
                     texts = [messages_text(b) for b in server.requests[first:]]
                     steps: dict[str, dict[str, int]] = {}
                     for s in draft.assessment.provenance.steps:
@@ -186,9 +191,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", type=Path, help="write the figures here")
     ap.add_argument("--compare", type=Path, help="figures of an earlier run, shown beside these")
+    ap.add_argument(
+        "--no-calibration", action="store_true", help="prompts without the calibration table (as before issue 11)"
+    )
     args = ap.parse_args()
     before = json.loads(args.compare.read_text(encoding="utf-8")) if args.compare else None
-    f = figures(*draft_all())
+    f = figures(*draft_all(calibrated=not args.no_calibration))
     show(f, before)
     if args.json:
         args.json.write_text(json.dumps(f, indent=1) + "\n", encoding="utf-8")

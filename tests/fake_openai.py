@@ -70,9 +70,14 @@ class Script:
     vary: Callable[[str, dict, dict], dict] | None = None
     _rng: random.Random | None = None
 
-    def next(self) -> str:
-        if self.queue:
-            return self.queue.popleft()
+    def next(self, name: str = "") -> str:
+        """The behaviour of the next request, for the step answered as ``name``: the first queued behaviour meant
+        for any request or for that step ("bad_quote@RoleSections": the steps of one round arrive in any order)."""
+        for k, entry in enumerate(self.queue):
+            behaviour, _, step = entry.partition("@")
+            if not step or step == name:
+                del self.queue[k]
+                return behaviour
         if self.faults:
             self._rng = self._rng or random.Random(self.seed)
             r, acc = self._rng.random(), 0.0
@@ -160,7 +165,7 @@ def decomposition(body: dict) -> dict:
             "rows": rows,
             "excluded_tasks": [{"onet_task_id": i, "reason": why} for i, why in excluded.items() if i in ids],
         }
-    n = min(4, len(ids))
+    n = fake_rows(len(ids))  # 4 rows, up to 9 for long task lists (as a model would)
     chunks = [ids[k::n] for k in range(n)]
     shares = [100 // n] * n
     shares[0] += 100 - sum(shares)
@@ -173,6 +178,24 @@ def decomposition(body: dict) -> dict:
         ],
         "excluded_tasks": [],
     }
+
+
+def fake_rows(ids: int) -> int:
+    """How many rows this server's decomposition of a role without golden rows has."""
+    return min(ids, 9, max(4, ids // 4))
+
+
+def requests_per_draft(code: str) -> int:
+    """The requests a draft of ``code`` makes against this server when every answer is valid: decompose, the
+    scoring calls (several for a large task list), role sections and commentary."""
+    from drafter.drafting.pipeline import row_chunks
+    from drafter.onet.catalog import Catalog
+
+    tasks = Catalog.load().get(code).tasks
+    golden = _golden()
+    golden_ids = {i for r in golden["tasks"] for i in r["onet_task_ids"]} | set(map(int, golden["unmapped_onet_tasks"]))
+    rows = len(golden["tasks"]) if {t.id for t in tasks} <= golden_ids else fake_rows(len(tasks))
+    return 3 + len(row_chunks(list(range(rows)), len(tasks)))
 
 
 def row_scores(body: dict) -> dict:
@@ -502,8 +525,9 @@ class FakeOpenAI:
                         b'{"error": {"message": "Rate limit reached for tokens per min", "type": "tokens"}}',
                         {"retry-after-ms": str(max(1, round(wait * 1000)))},
                     )
+                name = _model_name(body)
                 with server._lock:
-                    behaviour = server.script.next()
+                    behaviour = server.script.next(name)
                     server.behaviours.append(behaviour)
                 if server.script.latency:
                     time.sleep(server.script.latency)
@@ -523,7 +547,6 @@ class FakeOpenAI:
                     )
                 if behaviour == "hang":
                     time.sleep(server.script.hang_seconds)
-                name = _model_name(body)
                 answer = ANSWERS.get(name, lambda b: {})(body)
                 if server.script.vary is not None:
                     answer = server.script.vary(name, body, answer)

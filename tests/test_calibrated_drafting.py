@@ -61,10 +61,18 @@ def test_every_request_states_every_rubric_level_and_no_middle_preference(llm_fa
     )
 
 
+ORDER = ("Decomposition", "RowScores", "RoleSections", "Commentary")
+
+
+def _in_step_order(bodies: list[dict]) -> list[dict]:
+    """One draft's requests by step: the rows are scored while the role sections are drafted, in either order."""
+    return sorted(bodies, key=lambda b: ORDER.index(_step(b)))
+
+
 def test_requests_share_the_longest_prefix_system_then_role_then_step(llm_factory, fake_llm, catalog):
     _draft(llm_factory, catalog, "29-2072")
     _draft(llm_factory, catalog, "43-6013")
-    bodies = fake_llm.requests
+    bodies = _in_step_order(fake_llm.requests[:4]) + _in_step_order(fake_llm.requests[4:])
     assert [_step(b) for b in bodies] == ["Decomposition", "RowScores", "RoleSections", "Commentary"] * 2
     assert len({b["messages"][0]["content"] for b in bodies}) == 1  # system + rubric: every step of every role
     for role in (bodies[:4], bodies[4:]):
@@ -77,7 +85,7 @@ def test_requests_share_the_longest_prefix_system_then_role_then_step(llm_factor
 
 def test_seniority_is_fixed_in_the_first_step_before_any_scoring(llm_factory, fake_llm, catalog):
     a = _draft(llm_factory, catalog).assessment
-    decompose, score_rows, role_sections, _ = fake_llm.requests
+    decompose, score_rows, role_sections, _ = _in_step_order(fake_llm.requests)
     schema = json.dumps(decompose["tools"][0]["function"]["parameters"])
     assert '"seniority_level"' in schema and '"seniority_note"' in schema
     assert "seniority" not in json.dumps(role_sections["tools"][0]["function"]["parameters"])
@@ -165,9 +173,9 @@ def test_evidence_items_are_structured_and_model_recall_is_marked_for_verificati
 
 def test_a_notes_item_must_quote_the_notes_verbatim_or_is_re_asked(llm_factory, fake_llm, catalog):
     notes = "BLS projects 7% growth 2024-2034 for SOC 29-2072.\nMedian wage   $47,190 (May 2022)."
-    fake_llm.queue("valid", "valid", "bad_quote")
+    fake_llm.queue("bad_quote@RoleSections")  # role sections are drafted while the rows are scored
     a = _draft(llm_factory, catalog, notes=notes).assessment
-    reask = _text(fake_llm.requests[3])
+    _first, reask = (_text(b) for b in fake_llm.requests if _step(b) == "RoleSections")
     assert "which does not appear verbatim in the evidence notes" in reask
     item = next(c for c in a.evidence_claims if c.source.value == "notes")
     assert item.quote and " ".join(item.quote.split()) in " ".join(notes.split())
@@ -228,7 +236,7 @@ def test_where_to_look_next_accepts_listed_green_roles_only():
 
 
 def test_an_invented_score_in_the_calibration_note_is_re_asked_through_the_server(llm_factory, fake_llm, catalog):
-    fake_llm.queue("valid", "valid", "valid", "invented_score")
+    fake_llm.queue("invented_score@Commentary")
     a = _draft(llm_factory, catalog).assessment
     reask = _text(fake_llm.requests[4])
     assert "calibration_note cites AIJRI score(s) 22.6 that the calibration table does not list" in reask

@@ -100,7 +100,7 @@ def test_a_calibrated_draft_places_itself_and_points_to_listed_green_roles(
 
 
 def test_an_invented_where_to_look_next_role_is_re_asked(llm_factory, fake_llm, catalog, calibration_set):
-    fake_llm.queue("valid", "valid", "valid", "invented_move")
+    fake_llm.queue("invented_move@Commentary")
     a = _draft(llm_factory, catalog, calibration_set, "43-6013")
     reask = json.dumps(fake_llm.requests[4]["messages"])
     assert "where_to_look_next[2]" in reask and "is not in the calibration table" in reask
@@ -117,7 +117,7 @@ def test_show_prompts_prints_what_would_be_sent_and_sends_nothing(run_cli, tmp_p
     assert fake_llm.count == 0 and not out.exists()
     assert r.stdout.count("AIJRI RUBRIC") == 1 and "AI Tool Maturity:" in r.stdout
     assert "| Medical Records Specialist | 29-2072.00 | 2.00 |" in r.stdout
-    assert "=== message 3 of step 4 of 4 (commentary; answer as Commentary) ===" in r.stdout
+    assert "=== message 3 of request 4 of 4 (commentary; answer as Commentary) ===" in r.stdout
     as_json = run_cli("draft", "43-6013", "--show-prompts", "--json", env=env)
     steps = json.loads(as_json.stdout)
     assert [s["step"] for s in steps] == ["decompose", "score_rows", "role_sections", "commentary"]

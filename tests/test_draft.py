@@ -200,3 +200,11 @@ def test_prompt_version_is_the_content_hash_of_the_template_and_its_includes(tmp
     (tmp_path / "_rubric.j2").write_text("rubric v2", encoding="utf-8")
     v2 = prompts.prompt_version("step.j2", tmp_path)
     assert v1.startswith("step@") and v1 != v2
+
+
+def test_a_steps_prompt_version_covers_the_shared_messages_its_request_starts_with(tmp_path):
+    for name, text in (("system.j2", "system v1"), ("role.j2", "role v1"), ("step.j2", "step")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    v1 = prompts.prompt_version("step.j2", tmp_path)
+    (tmp_path / "role.j2").write_text("role v2", encoding="utf-8")
+    assert prompts.prompt_version("step.j2", tmp_path) != v1

@@ -102,12 +102,12 @@ def test_logs_show_tokens_and_cost_per_step_for_a_draft_and_a_batch(run_cli, tmp
         cfg.write_text(f'[endpoints.f]\nbase_url = "{server.base_url}"\nmodel = "m"\n\n'
                        "[prices.m]\ninput = 1000.0\noutput = 2000.0\ncached_input = 100.0\n")  # fmt: skip
         env = {"OPENAI_API_KEY": SECRET}
-        d = run_cli("draft", "11-1011", "--endpoint", "f", "--config", str(cfg), "-o", str(tmp_path / "d"), env=env)
+        d = run_cli("draft", "15-1252", "--endpoint", "f", "--config", str(cfg), "-o", str(tmp_path / "d"), env=env)
         assert d.returncode == 0, d.stderr
         assert "LLM total:" in d.stderr and "cached) +" in d.stderr and "$" in d.stderr
-        run_id = json.loads((tmp_path / "d" / "11-1011.00.json").read_text())["provenance"]["inputs"]["run_id"]
+        run_id = json.loads((tmp_path / "d" / "15-1252.00.json").read_text())["provenance"]["inputs"]["run_id"]
         codes = tmp_path / "codes.txt"
-        codes.write_text("11-2011.00\n")
+        codes.write_text("43-4051.00\n")  # 19 and 15 tasks: four calls a draft
         b = run_cli("batch", "--codes", str(codes), "--endpoint", "f", "--config", str(cfg), "-o", str(tmp_path / "b"),
                     env=env)  # fmt: skip
         assert b.returncode == 0, b.stderr

@@ -214,7 +214,12 @@ def run_batch(
         processes = settings.processes or default_processes(settings.concurrency, budget.get("rpm"), budget.get("tpm"))
         timing = runner.run(pending, processes)
     counts, totals = state.counts(), state.totals()
-    steps = [t.summary(drafter.prices) for t in log.by_step(run_prefix=f"{batch_id}:")]
+    from ..drafting.pipeline import STEPS
+
+    by_step = sorted(
+        log.by_step(run_prefix=f"{batch_id}:"), key=lambda t: STEPS.index(t.step) if t.step in STEPS else 99
+    )
+    steps = [t.summary(drafter.prices) for t in by_step]  # in the pipeline's order
     return {
         "batch_id": batch_id, "backend": drafter.name, "roles": len(codes), **counts,
         "stopped_by_cap": runner.stopped_by_cap, "crashed_workers": runner.crashed_workers, "requests": totals["requests"], "cache_hits": totals["cache_hits"],

@@ -8,16 +8,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..assessment import Assessment
-from ..house_format import ConsistencyReport
-from ..scoring import ScoreCard
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: `onet show` and `--help` do not load pydantic models through here
+    from ..assessment import Assessment
+    from ..house_format import ConsistencyReport
     from ..portfolio.audit import Accepted
     from ..portfolio.changes import Summary
     from ..portfolio.table import PortfolioRow
     from ..review.diff import Diff
     from ..review.priority import ReviewFirst
+    from ..scoring import ScoreCard
     from ..sensitivity import Sensitivity
     from .evaluation.runs import EvalRun
 

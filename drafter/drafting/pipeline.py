@@ -1,16 +1,22 @@
-"""The LLM drafting pipeline: decompose -> score rows -> role sections -> scorer -> commentary.
+"""The LLM drafting pipeline: decompose -> (score rows | role sections) -> scorer -> commentary.
 
-Each step is one structured call whose answer is validated against the step's facts; the composite is
-computed by ``drafter.scoring`` between steps 3 and 4, and step 4 is told the figures, never asked for them.
+Each step is a structured call whose answer is validated against the step's facts; the composite is computed by
+``drafter.scoring`` before the commentary, which is told the figures, never asked for them.
+
+Three rounds of calls, not four sequential ones (issue 14): the rows are scored while the role-level sections are
+drafted (those need the rows, their O*NET tasks and time shares, not their scores), and a large task list (more
+than ``LARGE_TASK_LIST`` O*NET tasks) has its rows scored by several calls at once, at most ``ROWS_PER_CALL`` rows
+each, so that no single answer is long. A round is a tuple of calls the drivers (``drive``) make concurrently.
 
 Every request has the same three messages, longest-shared first, so that an endpoint's prompt cache can reuse
 the longest prefix: the system prompt with the rubric (identical for every step of every role), then the role's
-context (its O*NET tasks, the calibration table and worked example, the evidence notes: identical for the four
+context (its O*NET tasks, the calibration table and worked example, the evidence notes: identical for the
 steps of one role), then the step's own instructions and data.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,9 +50,12 @@ from ..onet.priors import priors
 from ..scoring import score
 from . import prompts
 from .base import Draft, OnStep, soc_code
+from .drive import Call, Yielded, drive, drive_async
 from .outputs import Commentary, Decomposition, RoleSections, RowScores, calibration_match
 
 STEPS = ("decompose", "score_rows", "role_sections", "commentary")
+LARGE_TASK_LIST = 20  # O*NET tasks: above this, the rows are scored by several calls at once
+ROWS_PER_CALL = 5  # at most this many rows per scoring call of a large task list
 
 
 def required_task_ids(occ: Occupation) -> tuple[list[int], list[int]]:
@@ -154,15 +163,15 @@ def messages(template: str, system: dict, role: dict, step: dict | None = None) 
     ]
 
 
-@dataclass
-class Call:
-    """One structured LLM call the pipeline needs; a driver makes it and sends back the parsed answer."""
-
-    step: str
-    template: str
-    response_model: type
-    messages: list[dict[str, str]]
-    context: dict
+def row_chunks(rows: list, tasks: int) -> list[list]:
+    """The rows each scoring call scores: all at once, or for a large task list balanced groups of at most
+    ``ROWS_PER_CALL`` (9 rows: 5 + 4; 7 rows: 4 + 3). Each call repeats the shared prompt, so few and even."""
+    if tasks <= LARGE_TASK_LIST or len(rows) <= ROWS_PER_CALL:
+        return [rows]
+    k = math.ceil(len(rows) / ROWS_PER_CALL)
+    q, r = divmod(len(rows), k)
+    bounds = [sum(q + (j < r) for j in range(i)) for i in range(k + 1)]
+    return [rows[bounds[i] : bounds[i + 1]] for i in range(k)]
 
 
 def draft_with_llm(
@@ -184,16 +193,9 @@ def draft_with_llm(
     run_id = run_id or llm.run_id
     token = current_run.set(run_id)
     steps = _steps(occ, llm, job_title, notes, notes_source, methodology, calibration, run_id, extra_inputs or {})
-    tell = on_step or (lambda step, result: None)
     try:
-        call = next(steps)
-        while True:
-            tell(call.step, None)
-            answer: tuple[Any, StepResult] = llm.structured(call.step, call.response_model, call.messages, call.context)
-            tell(call.step, answer[1])
-            call = steps.send(answer)
-    except StopIteration as done:
-        return done.value
+        answer = lambda c: llm.structured(c.step, c.response_model, c.messages, c.context)  # noqa: E731
+        return drive(steps, answer, on_step or (lambda step, result: None))
     finally:
         current_run.reset(token)
 
@@ -214,14 +216,7 @@ async def draft_with_llm_async(
     token = current_run.set(run_id)
     steps = _steps(occ, llm, job_title, notes, None, methodology, calibration, run_id, extra_inputs or {})
     try:
-        call = next(steps)
-        while True:
-            answer: tuple[Any, StepResult] = await llm.structured_async(
-                call.step, call.response_model, call.messages, call.context
-            )
-            call = steps.send(answer)
-    except StopIteration as done:
-        return done.value
+        return await drive_async(steps, lambda c: llm.structured_async(c.step, c.response_model, c.messages, c.context))
     finally:
         current_run.reset(token)
 
@@ -255,8 +250,9 @@ def _steps(
     run_id,
     extra_inputs,
     commentary: bool = True,
-) -> Generator[Call, tuple, Draft]:
-    """The pipeline without I/O: yields each LLM call it needs, receives (answer, StepResult), returns the draft.
+) -> Generator[Yielded, Any, Draft]:
+    """The pipeline without I/O: yields the LLM calls it needs (a tuple: a round of calls independent of one
+    another), receives their (answer, StepResult) (a list for a round), returns the draft.
 
     ``commentary=False`` stops after the scorer (a sample of a sampled draft: the commentary is written once,
     for the consensus, by ``commentary_steps``)."""
@@ -269,41 +265,41 @@ def _steps(
     cal_facts = calibration.facts()
     records: list[StepRecord] = []
 
-    def call(step: str, template: str, model, msgs: list[dict[str, str]], context: dict):
-        parsed, result = yield Call(step, template, model, msgs, context)
-        records.append(_record(result, prompts.prompt_version(template)))
-        return parsed
+    def call(step: str, template: str, model, variables: dict, context: dict) -> Call:
+        return Call(step, template, model, messages(template, system, role, variables), context)
 
-    def run(step: str, template: str, model, context: dict, **variables):
-        return (yield from call(step, template, model, messages(template, system, role, variables), context))
+    def answered(calls: tuple[Call, ...], answers: list) -> list:
+        """The parsed answers; each call's record in the provenance, in the order of the calls."""
+        records.extend(_record(a[1], prompts.prompt_version(c.template)) for c, a in zip(calls, answers, strict=True))
+        return [a[0] for a in answers]
 
+    # round 1: the rows
     msgs, context = decompose_request(occ, title, notes, m, calibration)
-    decomposition: Decomposition = yield from call("decompose", "decompose.j2", Decomposition, msgs, context)
+    first = (Call("decompose", "decompose.j2", Decomposition, msgs, context),)
+    decomposition: Decomposition = answered(first, (yield first))[0]
     seniority = decomposition.seniority_level.strip()
     rows: list[dict[str, Any]] = [
         {"task": r.task.strip(), "time_pct": r.time_pct, "ids": r.onet_task_ids,
          "statements": [by_id[i].statement for i in r.onet_task_ids]}
         for r in decomposition.rows
     ]  # fmt: skip
-    scores: RowScores = yield from run(
-        "score_rows", "score_rows.j2", RowScores,
-        {"row_names": [r["task"] for r in rows], "labels_by_score": {s: list(v) for s, v in m.labels_by_score.items()}},
-        rows=rows, seniority_level=seniority,
+    # round 2: the rows scored (in parallel groups for a large task list) while the role-level sections are drafted
+    labels = {s: list(v) for s, v in m.labels_by_score.items()}
+    second = tuple(
+        call("score_rows", "score_rows.j2", RowScores, {"rows": chunk, "seniority_level": seniority},
+             {"row_names": [r["task"] for r in chunk], "labels_by_score": labels})
+        for chunk in row_chunks(rows, len(occ.tasks))
+    ) + (
+        call("role_sections", "role_sections.j2", RoleSections, {"rows": rows, "seniority_level": seniority},
+             {"notes": notes, "calibration": cal_facts}),
     )  # fmt: skip
-    by_name = {s.task: s for s in scores.scores}
+    *scored, sections = answered(second, (yield second))
+    by_name = {s.task: s for part in scored for s in part.scores}
     task_rows = [
         TaskRow(task=r["task"], time_pct=r["time_pct"], score=by_name[r["task"]].score, label=by_name[r["task"]].label,
                 rationale=by_name[r["task"]].rationale, onet_task_ids=r["ids"])
         for r in rows
     ]  # fmt: skip
-    scored_rows = [
-        {"task": t.task, "time_pct": t.time_pct, "score": t.score, "label": t.label.value, "rationale": t.rationale}
-        for t in task_rows
-    ]
-    sections: RoleSections = yield from run(
-        "role_sections", "role_sections.j2", RoleSections, {"notes": notes, "calibration": cal_facts},
-        rows=scored_rows, seniority_level=seniority,
-    )  # fmt: skip
     covered = {i for r in rows for i in r["ids"]}
     unmapped = {e.onet_task_id: e.reason.strip() for e in decomposition.excluded_tasks}
     unmapped |= {

@@ -35,6 +35,7 @@ from .outputs import (
     RowScore,
     RowScores,
 )
+from .drive import calls_of
 from .pipeline import NO_CALIBRATION, Calibration, _steps
 
 STAND_IN = "(stand-in for the model's answer to an earlier step)"
@@ -117,10 +118,12 @@ def preview_prompts(
     steps = _steps(occ, _Offline, job_title, notes, None, methodology, calibration, "preview", {})
     out: list[PreviewStep] = []
     try:
-        call = next(steps)
+        yielded = next(steps)
         while True:
-            out.append(PreviewStep(call.step, call.response_model.__name__, call.messages))
-            call = steps.send((_stand_in(call, occ), StepResult(call.step, 0, 0, 0, Usage(), 0, 0.0)))
+            calls = calls_of(yielded)
+            out += [PreviewStep(c.step, c.response_model.__name__, c.messages) for c in calls]
+            answers = [(_stand_in(c, occ), StepResult(c.step, 0, 0, 0, Usage(), 0, 0.0)) for c in calls]
+            yielded = steps.send(answers if isinstance(yielded, tuple) else answers[0])
     except StopIteration:
         return out
 
@@ -130,7 +133,8 @@ def preview_text(steps: list[PreviewStep]) -> str:
     first = steps[0].messages
     out = [
         "Every request sends three messages: the system prompt with the rubric (the same for every role), the role's",
-        "context (the same for its four steps), then the step's own message. Steps 2-4 show stand-ins where a",
+        "context (the same for all its requests), then the step's own message. Requests in the same round are sent",
+        "at once (the rows are scored while the role sections are drafted). Later steps show stand-ins where a",
         "model's earlier answers would be. Nothing below was sent.",
         "",
         "=== message 1 of every request: system ===",
@@ -140,6 +144,6 @@ def preview_text(steps: list[PreviewStep]) -> str:
         first[1]["content"].rstrip(),
     ]
     for n, s in enumerate(steps, start=1):
-        out += ["", f"=== message 3 of step {n} of {len(steps)} ({s.step}; answer as {s.response_model}) ===",
+        out += ["", f"=== message 3 of request {n} of {len(steps)} ({s.step}; answer as {s.response_model}) ===",
                 s.messages[-1]["content"].rstrip()]  # fmt: skip
     return "\n".join(out) + "\n"

@@ -27,7 +27,8 @@ from ..scoring import score
 from ..usage import Usage
 from .base import Draft, Drafter, drafter_name
 from .llm_drafter import LLMDrafter
-from .pipeline import Call, _steps, commentary_steps
+from .drive import Call, drive_async
+from .pipeline import _steps, commentary_steps
 
 if TYPE_CHECKING:
     from ..calibration import CalibrationSet
@@ -37,18 +38,18 @@ if TYPE_CHECKING:
 SampleStep = Callable[[str, str, StepResult | None], None]  # (sample "endpoint/k", step, result or None at start)
 
 
-async def _drive(gen: Generator[Call, tuple, Any], llm: LLM, seed: int, label: str, on_step: SampleStep):
-    call = next(gen)
-    try:
-        while True:
-            on_step(label, call.step, None)
-            answer: tuple[Any, StepResult] = await llm.structured_async(
-                call.step, call.response_model, call.messages, call.context, seed=seed
-            )
-            on_step(label, call.step, answer[1])
-            call = gen.send(answer)
-    except StopIteration as done:
-        return done.value
+async def _drive(gen: Generator[Any, Any, Any], llm: LLM, seed: int, label: str, on_step: SampleStep):
+    """One sample's pipeline on the async client, with the request ``seed`` set to the sample number."""
+
+    async def answer(call: Call) -> tuple[Any, StepResult]:
+        on_step(label, call.step, None)
+        result: tuple[Any, StepResult] = await llm.structured_async(
+            call.step, call.response_model, call.messages, call.context, seed=seed
+        )
+        on_step(label, call.step, result[1])
+        return result
+
+    return await drive_async(gen, answer)
 
 
 class SampledDrafter(Drafter):
