@@ -59,7 +59,7 @@ def main() -> None:
     env.pop("OPENAI_API_KEY", None)
     cmds = commands(work)
     times: dict[str, list[float]] = {label: [] for label, _, _ in cmds}
-    for label, argv, _ in cmds:  # warm the file cache and drafter's own caches (the first run builds none)
+    for _label, argv, _ in cmds:  # warm the file cache and drafter's own caches (the first run builds none)
         once(argv, work, env)
     for _ in range(runs):
         for label, argv, _ in cmds:

@@ -23,6 +23,7 @@ from ..assessment import (
 from ..methodology import Methodology
 from ..onet.model import Occupation
 from ..onet.priors import priors
+from .drive import calls_of
 from .outputs import (
     ActivityRow,
     Commentary,
@@ -35,7 +36,6 @@ from .outputs import (
     RowScore,
     RowScores,
 )
-from .drive import calls_of
 from .pipeline import NO_CALIBRATION, Calibration, _steps
 
 STAND_IN = "(stand-in for the model's answer to an earlier step)"

@@ -26,8 +26,8 @@ from ..review.fields import flatten
 from ..scoring import score
 from ..usage import Usage
 from .base import Draft, Drafter, drafter_name
-from .llm_drafter import LLMDrafter
 from .drive import Call, drive_async
+from .llm_drafter import LLMDrafter
 from .pipeline import _steps, commentary_steps
 
 if TYPE_CHECKING:
