@@ -92,11 +92,12 @@ def test_an_unknown_methodology_is_one_line_and_exit_2(run_cli):
 def test_every_llm_command_takes_the_same_endpoint_options_from_one_definition():
     from typer.testing import CliRunner
 
-    from drafter.cli import app
+    from drafter.cli import build_app
 
     shared = ["--endpoint", "--base-url", "--model", "--api-key-env", "--mode", "--config"]
     for command in (["draft"], ["eval"], ["batch"], ["batch", "collect"]):
-        out = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "200"}).output
+        argv = [*command, "--help"]
+        out = CliRunner().invoke(build_app(argv), argv, env={"COLUMNS": "200"}).output
         panel = out.split("LLM endpoint", 1)[1]
         assert all(flag in panel for flag in shared), command
 
@@ -105,3 +106,29 @@ def test_every_llm_command_takes_the_same_endpoint_options_from_one_definition()
         return code, llm, as_json
 
     assert command(code="x", offline=False, model="m", as_json=True) == ("x", EndpointOptions(model="m"), True)
+
+
+def test_the_command_table_names_exactly_the_commands_each_module_registers():
+    """`drafter onet show` builds only cli/onet.py's commands (start-up, issue 14): the table must not drift."""
+    import typer
+    from typer.main import get_command
+
+    from drafter import cli
+
+    everything = get_command(cli.build_app(None)).commands  # type: ignore[attr-defined]
+    assert set(everything) == set(cli.COMMANDS)
+    for module in cli.COMMAND_MODULES:
+        one = typer.Typer()
+        one.callback()(cli._options)
+        __import__(f"drafter.cli.{module}", fromlist=["register"]).register(one)
+        assert set(get_command(one).commands) == {c for c, m in cli.COMMANDS.items() if m == module}, module  # type: ignore[attr-defined]
+    assert set(get_command(cli.build_app(["onet", "show", "29-2072"])).commands) == {"onet"}  # type: ignore[attr-defined]
+
+
+def test_a_command_named_builds_only_its_module_and_the_top_level_help_lists_all(run_cli):
+    listing = run_cli("--help")
+    assert listing.returncode == 0 and all(f"  {c} " in listing.stdout for c in ("draft", "eval", "batch", "onet"))
+    sub = run_cli("onet", "--help")
+    assert sub.returncode == 0 and "show" in sub.stdout and "search" in sub.stdout
+    wrong = run_cli("nosuch")
+    assert wrong.returncode == 2 and "No such command" in wrong.stderr

@@ -338,3 +338,30 @@ def test_cited_figures_are_read_in_the_house_styles_and_dated(golden):
     }  # an undated figure ("in 2019", no BLS release) is not a citation
     role = LabourFacts(_tables(), cited_figures([("x", a)], _tables())).role("29-2072")
     assert role.change("employment").startswith("+8,320 (+4.5%) from 186,400 in May 2023")
+
+
+def test_the_bundled_table_read_lazily_equals_the_eager_read_row_for_row():
+    from drafter.labour.figures import read_national_table
+    from drafter.labour.tables import BUNDLED_RELEASE, BUNDLED_TABLE, _data, bundled_table
+
+    eager = read_national_table(_data(BUNDLED_TABLE), BUNDLED_RELEASE, "x")
+    lazy = bundled_table()
+    assert isinstance(eager.rows, dict) and not isinstance(lazy.rows, dict)
+    assert len(lazy.rows) == len(eager.rows) > 800 and "29-2072" in lazy.rows and "99-9999" not in lazy.rows
+    assert {code: lazy.rows[code] for code in lazy.rows} == eager.rows
+
+
+def test_a_bad_figure_in_a_lazily_read_table_is_located_when_its_row_is_looked_up():
+    from drafter.labour.figures import LabourDataError, read_national_table
+    from drafter.labour.tables import BUNDLED_RELEASE, BUNDLED_TABLE, _data
+
+    lines = _data(BUNDLED_TABLE).splitlines()
+    k = next(i for i, line in enumerate(lines) if line.startswith("29-2072,"))
+    lines[k] = lines[k].replace("194720", "19x4720", 1)
+    assert "19x4720" in lines[k]
+    table = read_national_table("\n".join(lines) + "\n", BUNDLED_RELEASE, "t.csv", lazy=True)
+    assert table.rows["11-1011"].soc_code == "11-1011"  # other rows still read
+    with pytest.raises(LabourDataError, match=rf"^t.csv:line {k + 1}: employment: expected a number"):
+        table.rows["29-2072"]
+    with pytest.raises(LabourDataError, match=rf"^t.csv:line {k + 1}: employment"):
+        read_national_table("\n".join(lines) + "\n", BUNDLED_RELEASE, "t.csv")  # eager: at once

@@ -224,3 +224,15 @@ def test_onet_import_cli_then_show_uses_the_release(run_cli):
 def test_onet_search_cli_ranks_medical_records_specialists_first(run_cli):
     r = run_cli("onet", "search", "medical coder", "--json")
     assert json.loads(r.stdout)[0]["code"] == "29-2072.00"
+
+
+def test_one_bundled_occupation_is_built_alone_and_equals_the_catalogs():
+    from drafter.onet.catalog import bundled_one
+
+    catalog = Catalog(load_bundled()[0])
+    for code in ("29-2072.00", "47-2072.00", "25-2057.00", "11-1011.03"):
+        assert bundled_one(code) == catalog.get(code)
+    assert bundled_one("99-9999.00") is None
+    assert Catalog.load_one("29-2072") == catalog.get("29-2072.00")
+    with pytest.raises(UnknownOccupation, match="no O\\*NET occupation 99-9999.00; closest"):
+        Catalog.load_one("99-9999")

@@ -1,31 +1,36 @@
 """The ``drafter`` command line: arguments in, one library call (mostly ``drafter.api``), rich or JSON out.
 
 One module per command group, each with a ``register(app)`` that adds its commands; ``COMMAND_MODULES`` is
-the list, in the order ``drafter --help`` shows them. Adding a command is a new module and one line here
-(docs/architecture.md). Kept light to import: heavy modules (openai, instructor, the O*NET data, even
-pydantic) load inside the commands that need them, so ``drafter --help`` starts fast.
+the list, in the order ``drafter --help`` shows them, and ``COMMANDS`` says which module registers each
+top-level command. Adding a command is a new module and a line in each (docs/architecture.md; a test checks the
+two agree).
+
+Kept light to start (issue 14): heavy modules (openai, instructor, the O*NET data, even pydantic) load inside
+the commands that need them, and ``build_app`` registers only the module of the command being run, because
+typer analyses the signature of every registered command on every run. The top-level listing (``drafter`` or
+``drafter --help``) is click's plain help; a command's own ``--help`` is typer's rich help, with its panels.
 """
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import sys
-from typing import Annotated, NoReturn
+from collections.abc import Sequence
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from ..errors import DrafterError
-from . import batch, draft, files, labour, logs, onet, review
-from . import eval as eval_  # named after its command; the alias leaves the builtin alone
 from .common import fail
 
-app = typer.Typer(
-    help="Draft, score and evaluate AI job-resistance (AIJRI / JobZone) assessments.",
-    no_args_is_help=True,
-    rich_markup_mode="rich",
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+COMMAND_MODULES = ("files", "draft", "logs", "eval", "batch", "onet", "labour", "review")
+COMMANDS = {
+    "score": "files", "render": "files", "import": "files", "validate": "files", "schema": "files",
+    "draft": "draft", "logs": "logs", "eval": "eval", "batch": "batch", "onet": "onet",
+    "notes": "labour", "bls": "labour", "diff": "review", "table": "review", "review": "review",
+}  # fmt: skip
+SUMMARY = "Draft, score and evaluate AI job-resistance (AIJRI / JobZone) assessments."
 
 
 def _version(value: bool) -> None:
@@ -36,7 +41,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _options(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
@@ -45,15 +49,35 @@ def _options(
     """Draft, score and evaluate AI job-resistance (AIJRI / JobZone) assessments."""
 
 
-COMMAND_MODULES = (files, draft, logs, eval_, batch, onet, labour, review)
-for _module in COMMAND_MODULES:
-    _module.register(app)
+def build_app(argv: Sequence[str] | None = None) -> typer.Typer:
+    """The application for ``argv`` (the arguments after the program name): with only the module of the command
+    it names, or with every command when it names none (or one drafter does not have: click then lists them)."""
+    first = next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
+    modules = [COMMANDS[first]] if first in COMMANDS else list(COMMAND_MODULES)
+    app = typer.Typer(
+        help=SUMMARY,
+        no_args_is_help=True,
+        rich_markup_mode="rich" if first in COMMANDS else None,  # rich help costs ~0.2 s of imports
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    app.callback()(_options)
+    for name in modules:
+        importlib.import_module(f"{__name__}.{name}").register(app)
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    """``drafter.cli.app``: the application with every command (typer's CliRunner, documentation tools)."""
+    if name == "app":
+        return build_app(None)
+    raise AttributeError(name)
 
 
 def main() -> None:
     """The console script: a ``DrafterError`` or an OS error ends in one line and its exit code, never a traceback."""
     try:
-        app()
+        build_app(sys.argv[1:])()
     except DrafterError as e:
         _exit_with(str(e), e.exit_code)
     except sqlite3.DatabaseError as e:  # damaged after it opened (store.Store names the file when it opens)

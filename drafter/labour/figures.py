@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -125,7 +126,7 @@ class SocFigures:
 @dataclass
 class ReleaseTable:
     release: Release
-    rows: dict[str, SocFigures]
+    rows: Mapping[str, SocFigures]
 
 
 def unit(measure: str) -> str:
@@ -191,8 +192,12 @@ def parse_footnotes(text: str, where: str) -> tuple[str, ...]:
 TABLE_COLUMNS = ("soc_code", "title", "display_level", *MEASURES, "footnotes")
 
 
-def read_national_table(text: str, release: Release, source: str) -> ReleaseTable:
-    """The national table layout of ``data/oews_national_2025.csv`` (SOURCE.md): one row per SOC code."""
+def read_national_table(text: str, release: Release, source: str, lazy: bool = False) -> ReleaseTable:
+    """The national table layout of ``data/oews_national_2025.csv`` (SOURCE.md): one row per SOC code.
+
+    ``lazy`` checks the layout, the codes and the column counts at once but parses a row's figures when it is
+    first looked up: for the bundled table (checked whole by the tests), so that `onet show` or one draft does
+    not parse 800 rows to print one (issue 14: start-up). A user's file is read eagerly: every error at import."""
     import re
 
     reader = csv.reader(io.StringIO(text))
@@ -202,7 +207,7 @@ def read_national_table(text: str, release: Release, source: str) -> ReleaseTabl
         raise LabourDataError(f"{source}:line 1: missing column(s) {', '.join(missing)}")
     col = {c: header.index(c) for c in TABLE_COLUMNS}
     soc_re = re.compile(r"\d{2}-\d{4}")
-    rows: dict[str, SocFigures] = {}
+    raw: dict[str, tuple[int, list[str]]] = {}
     for cells in reader:
         line = reader.line_num
         if len(cells) != len(header):
@@ -210,8 +215,38 @@ def read_national_table(text: str, release: Release, source: str) -> ReleaseTabl
         code = cells[col["soc_code"]].strip()
         if not soc_re.fullmatch(code):
             raise LabourDataError(f"{source}:line {line}: soc_code: expected a SOC code like 29-2072, got {code!r}")
-        if code in rows:
+        if code in raw:
             raise LabourDataError(f"{source}:line {line}: soc_code: {code} is listed twice")
+        raw[code] = (line, cells)
+    rows = _LazyRows(raw, col, release, source)
+    return ReleaseTable(release, rows if lazy else dict(rows.items()))
+
+
+class _LazyRows(Mapping[str, SocFigures]):
+    """SOC code -> figures, each row parsed (and its errors raised, with file and line) when first looked up."""
+
+    def __init__(self, raw: dict[str, tuple[int, list[str]]], col: dict[str, int], release: Release, source: str):
+        self._raw, self._col, self._release, self._source = raw, col, release, source
+        self._parsed: dict[str, SocFigures] = {}
+
+    def __getitem__(self, code: str) -> SocFigures:
+        found = self._parsed.get(code)
+        if found is None:
+            line, cells = self._raw[code]
+            found = self._parsed[code] = self._parse(code, line, cells)
+        return found
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def _parse(self, code: str, line: int, cells: list[str]) -> SocFigures:
+        col, source = self._col, self._source
         notes = (
             parse_footnotes(cells[col["footnotes"]], f"{source}:line {line}: footnotes")
             if cells[col["footnotes"]]
@@ -224,7 +259,5 @@ def read_national_table(text: str, release: Release, source: str) -> ReleaseTabl
             except ValueError as e:
                 raise LabourDataError(f"{source}:line {line}: {m}: {e}") from None
         level = cells[col["display_level"]].strip()
-        rows[code] = SocFigures(
-            code, cells[col["title"]].strip(), int(level) if level.isdigit() else None, release, figures
-        )
-    return ReleaseTable(release, rows)
+        return SocFigures(code, cells[col["title"]].strip(), int(level) if level.isdigit() else None, self._release,
+                          figures)  # fmt: skip

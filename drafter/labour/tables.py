@@ -40,7 +40,7 @@ def _data(name: str) -> str:
 
 @cache
 def bundled_table() -> ReleaseTable:
-    return read_national_table(_data(BUNDLED_TABLE), BUNDLED_RELEASE, f"drafter/labour/data/{BUNDLED_TABLE}")
+    return read_national_table(_data(BUNDLED_TABLE), BUNDLED_RELEASE, f"drafter/labour/data/{BUNDLED_TABLE}", lazy=True)
 
 
 @cache

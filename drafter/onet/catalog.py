@@ -31,25 +31,41 @@ def load_bundled() -> tuple[list[Occupation], str]:
 
 
 @cache
-def _bundled() -> tuple[tuple[Occupation, ...], str]:
+def _bundled_raw() -> dict:
+    """The bundled file as parsed JSON (~60 ms); its tasks become objects only when asked for."""
     raw = (resources.files(__package__) / "data" / BUNDLED).read_bytes()
-    data = json.loads(gzip.decompress(raw))
-    occupations = []
-    for code, occ in data["occupations"].items():
-        tasks = tuple(
-            Task(
-                id=tid,
-                statement=statement,
-                type={"C": "Core", "S": "Supplemental"}.get(t, ""),
-                human_label=h or None,
-                gpt4_label=g or None,
-                gpt4_alt_label=ga or None,
-                gpt4_automation=auto or None,
-            )
-            for tid, statement, t, h, g, ga, auto in occ["tasks"]
+    return json.loads(gzip.decompress(raw))
+
+
+def _occupation(code: str, occ: dict, release: str) -> Occupation:
+    tasks = tuple(
+        Task(
+            id=tid,
+            statement=statement,
+            type={"C": "Core", "S": "Supplemental"}.get(t, ""),
+            human_label=h or None,
+            gpt4_label=g or None,
+            gpt4_alt_label=ga or None,
+            gpt4_automation=auto or None,
         )
-        occupations.append(Occupation(code, occ["title"], tasks, source=data["release"]))
-    return tuple(occupations), data["attribution"]
+        for tid, statement, t, h, g, ga, auto in occ["tasks"]
+    )
+    return Occupation(code, occ["title"], tasks, source=release)
+
+
+@cache
+def _bundled() -> tuple[tuple[Occupation, ...], str]:
+    data = _bundled_raw()
+    occupations = tuple(_occupation(code, occ, data["release"]) for code, occ in data["occupations"].items())
+    return occupations, data["attribution"]
+
+
+def bundled_one(code: str) -> Occupation | None:
+    """One bundled occupation (``code`` normalised), without building the other 922: what `onet show` and a
+    single draft need (issue 14: start-up). The objects equal those of ``load_bundled``."""
+    data = _bundled_raw()
+    occ = data["occupations"].get(code)
+    return None if occ is None else _occupation(code, occ, data["release"])
 
 
 class UnknownOccupation(DrafterError):
@@ -105,7 +121,8 @@ class Catalog:
             return cls.load(store).get(code)  # a title where a code belongs: the full catalog suggests matches
         imported = read_store(store or onet_store_path(), key)
         if not imported:
-            return cls.load(store).get(key)
+            found = bundled_one(key)
+            return found if found is not None else cls.load(store).get(key)  # unknown: the catalog's message
         bundled, attribution = load_bundled()
         labels = {t.id: t for o in bundled for t in o.tasks}
         return replace(imported[0], tasks=tuple(_with_labels(t, labels.get(t.id)) for t in imported[0].tasks))
