@@ -7,7 +7,8 @@ Measured (issue 14 targets on this machine):
 - ``drafter onet show 29-2072``           <= 0.30 s
 - ``drafter draft 29-2072`` (offline)     <= 0.60 s (written to a fresh temporary directory each run)
 and ``python -c pass``, the floor no command can go under: each figure is also printed as a multiple of it, so
-a loaded machine (which slows every process alike) can still be read. The commands run interleaved, one of each
+a loaded machine (which slows every process alike) can still be read; the CPU time (user + system) of each
+process is printed too, as it moves less with the machine's load than the wall time does. The commands run interleaved, one of each
 in turn, so that a change in the machine's load touches all of them alike. Also printed: which heavy modules
 (openai, instructor, numpy, sklearn, pydantic) each command imports.
 """
@@ -15,6 +16,7 @@ in turn, so that a change in the machine's load touches all of them alike. Also 
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -37,11 +39,15 @@ def commands(work: Path) -> list[tuple[str, list[str], float | None]]:
     ]  # fmt: skip
 
 
-def once(argv: list[str], work: Path, env: dict) -> float:
+def once(argv: list[str], work: Path, env: dict) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, from the child's rusage) of one fresh process."""
     shutil.rmtree(work / "out", ignore_errors=True)  # a draft never overwrites: each run writes a fresh directory
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(argv, check=True, capture_output=True, cwd=work, env=env)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def imported(argv: list[str], work: Path, env: dict) -> list[str]:
@@ -59,11 +65,14 @@ def main() -> None:
     env.pop("OPENAI_API_KEY", None)
     cmds = commands(work)
     times: dict[str, list[float]] = {label: [] for label, _, _ in cmds}
+    cpu: dict[str, list[float]] = {label: [] for label, _, _ in cmds}
     for _label, argv, _ in cmds:  # warm the file cache and drafter's own caches (the first run builds none)
         once(argv, work, env)
     for _ in range(runs):
         for label, argv, _ in cmds:
-            times[label].append(once(argv, work, env))
+            wall, used = once(argv, work, env)
+            times[label].append(wall)
+            cpu[label].append(used)
     floor = statistics.median(times["python -c pass"])
     load = os.getloadavg()[0]
     print(f"medians of {runs} fresh processes each, interleaved; {os.cpu_count()} cores, load {load:.2f}; "
@@ -72,8 +81,8 @@ def main() -> None:
         t = statistics.median(times[label])
         verdict = "" if target is None else f"  target <= {target:.2f} s: {'met' if t <= target else 'NOT met'}"
         heavy = "" if target is None else f"  imports: {', '.join(imported(argv, work, env)) or 'none of them'}"
-        print(f"  {label:32s} {t * 1000:7.1f} ms (min {min(times[label]) * 1000:6.1f}) = {t / floor:5.2f} x "
-              f"python -c pass{verdict}{heavy}")  # fmt: skip
+        print(f"  {label:32s} {t * 1000:7.1f} ms (min {min(times[label]) * 1000:6.1f}; CPU "
+              f"{statistics.median(cpu[label]) * 1000:6.1f}) = {t / floor:5.2f} x python -c pass{verdict}{heavy}")  # fmt: skip
     shutil.rmtree(work, ignore_errors=True)
 
 

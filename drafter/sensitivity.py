@@ -137,8 +137,26 @@ def input_sensitivity(
 
 
 def sensitivity(a: Assessment, m: Methodology | None = None, card: ScoreCard | None = None) -> Sensitivity:
-    """Zone-flip sensitivity of every task score and role-level input of ``a``."""
+    """Zone-flip sensitivity of every task score and role-level input of ``a``.
+
+    Pure, and the answer for the same assessment (by its JSON) and methodology is remembered for the last few:
+    a draft's terminal view and its Markdown both show it, and each costs ~250 scorer runs."""
     m = m or load_methodology()
+    key = (id(m), a.model_dump_json())
+    known = _MEMO.get(key)
+    if known is not None and known[0] is m:
+        return known[1].model_copy(deep=True)  # a copy: a caller may change what it is given
+    result = _sensitivity(a, m, card)
+    if len(_MEMO) >= 8:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[key] = (m, result)  # the methodology is kept alive with its answer, so its id is not reused
+    return result
+
+
+_MEMO: dict[tuple[int, str], tuple[Methodology, Sensitivity]] = {}
+
+
+def _sensitivity(a: Assessment, m: Methodology, card: ScoreCard | None) -> Sensitivity:
     base = card or score(a, m)
     scorer = _Scorer(m)
     printed = Decimal(base.score.shown)

@@ -149,3 +149,16 @@ def test_boundary_distance_is_the_gap_to_the_nearest_zone_cut(golden_data):
         assert Decimal(str(s.boundary_distance)) == min(gaps)
 
     check()
+
+
+def test_sensitivity_is_remembered_for_the_same_assessment_and_recomputed_after_an_edit(golden):
+    from drafter import sensitivity as mod
+
+    first = mod.sensitivity(golden)
+    again = mod.sensitivity(golden)
+    assert again == first and again is not first  # the remembered answer, as a copy
+    edited = golden.model_copy(deep=True)
+    edited.tasks[0].score = 1 if edited.tasks[0].score != 1 else 2
+    changed = mod.sensitivity(edited)
+    assert changed.score != first.score or changed.inputs != first.inputs
+    assert mod._sensitivity(edited, mod.load_methodology(), None) == changed

@@ -13,7 +13,6 @@ log and cache, so a retry of the draft does not pay for them twice).
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 from collections.abc import Awaitable, Callable, Generator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -105,6 +104,8 @@ async def drive_async(gen: Generator[Yielded, Any, R], answer: Callable[[Call], 
 
 
 async def _gather(awaitables: list[Awaitable[Answer]]) -> list[Answer]:
+    import asyncio  # already loaded wherever a coroutine runs; not at import (a sync draft never needs it)
+
     tasks = [asyncio.ensure_future(a) for a in awaitables]
     try:
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)

@@ -21,7 +21,6 @@ Imports no HTTP stack (openai, instructor, httpx): the offline default works whe
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -393,6 +392,8 @@ class OfflineDrafter(Drafter):
         extra_inputs: dict[str, str] | None = None,
     ) -> Draft:
         """CPU-bound work goes to the event loop's executor (a batch sets it to its own thread pool)."""
+        import asyncio  # here: a single offline draft never starts an event loop (asyncio is ~80 ms to import)
+
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             None, lambda: self.draft(occ, job_title=job_title, run_id=run_id, extra_inputs=extra_inputs)

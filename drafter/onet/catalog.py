@@ -10,6 +10,7 @@ import difflib
 import gzip
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from importlib import resources
@@ -55,9 +56,7 @@ def _occupation(code: str, occ: dict, release: str) -> Occupation:
 
 @cache
 def _bundled() -> tuple[tuple[Occupation, ...], str]:
-    data = _bundled_raw()
-    occupations = tuple(_occupation(code, occ, data["release"]) for code, occ in data["occupations"].items())
-    return occupations, data["attribution"]
+    return tuple(_bundled_by_code().values()), _bundled_raw()["attribution"]
 
 
 def bundled_one(code: str) -> Occupation | None:
@@ -94,17 +93,48 @@ class Match:
     matched: str  # what matched best: the title, an alternate title, or task statements
 
 
+class _BundledByCode(Mapping[str, Occupation]):
+    """Code -> bundled occupation, each built on first lookup (and kept): a single draft or `onet show` builds
+    the occupations it looks at, not all 923 (issue 14: start-up). Iterating builds them all, in file order."""
+
+    def __init__(self) -> None:
+        self._raw = _bundled_raw()
+        self._built: dict[str, Occupation] = {}
+
+    def __getitem__(self, code: str) -> Occupation:
+        found = self._built.get(code)
+        if found is None:
+            found = self._built[code] = _occupation(code, self._raw["occupations"][code], self._raw["release"])
+        return found
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._raw["occupations"]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw["occupations"])
+
+    def __len__(self) -> int:
+        return len(self._raw["occupations"])
+
+
+@cache
+def _bundled_by_code() -> _BundledByCode:
+    return _BundledByCode()
+
+
 class Catalog:
     def __init__(self, occupations: list[Occupation], attribution: str = ""):
-        self.by_code = {o.code: o for o in occupations}
+        self.by_code: Mapping[str, Occupation] = {o.code: o for o in occupations}
         self.attribution = attribution
 
     @classmethod
     def load(cls, store: Path | None = None) -> Catalog:
-        bundled, attribution = load_bundled()
         imported = read_store(store or onet_store_path())
-        if not imported:
-            return cls(bundled, attribution)
+        if not imported:  # the bundled set, built lazily (the same objects in every catalog of the process)
+            catalog = cls([], _bundled_raw()["attribution"])
+            catalog.by_code = _bundled_by_code()
+            return catalog
+        bundled, attribution = load_bundled()
         labels = {t.id: t for o in bundled for t in o.tasks}
         merged = {o.code: o for o in bundled}
         for o in imported:
