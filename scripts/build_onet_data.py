@@ -3,6 +3,8 @@
     python scripts/build_onet_data.py ../shared/data/gpts-are-gpts
 
 The output is deterministic (sorted keys, fixed gzip mtime), so a rebuild from the same input is byte-identical.
+It is one JSON document with one occupation per line (format 2), so that drafter can read a single occupation
+without parsing the other 922 (``drafter.onet.catalog.bundled_one``; issue 14: start-up).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def build(src: Path) -> dict:
     for occ in occupations.values():
         occ["tasks"].sort(key=lambda t: t[0])
     return {
-        "format": 1,
+        "format": 2,
         "release": "O*NET 27.x (GPTs-are-GPTs labelled set)",
         "attribution": ATTRIBUTION,
         "task_columns": ["id", "statement", "type", "human", "gpt4", "gpt4_alt", "gpt4_automation"],
@@ -54,10 +56,22 @@ def build(src: Path) -> dict:
     }
 
 
+def dumps(data: dict) -> str:
+    """Compact JSON with a line break before each occupation: the first line is the header and
+    ``"occupations":{``, each further line ``"CODE":{...}`` (a comma after all but the last), then ``}}``."""
+
+    def compact(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    head = compact({k: v for k, v in data.items() if k != "occupations"})[:-1] + ',"occupations":{'
+    lines = [f"{compact(code)}:{compact(occ)}" for code, occ in data["occupations"].items()]
+    return head + "\n" + ",\n".join(lines) + "\n}}"
+
+
 def main() -> None:
     src = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/gpts-are-gpts")
     data = build(src)
-    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False).encode("utf-8")
+    raw = dumps(data).encode("utf-8")
     buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9, mtime=0) as gz:
         gz.write(raw)

@@ -236,3 +236,20 @@ def test_one_bundled_occupation_is_built_alone_and_equals_the_catalogs():
     assert Catalog.load_one("29-2072") == catalog.get("29-2072.00")
     with pytest.raises(UnknownOccupation, match="no O\\*NET occupation 99-9999.00; closest"):
         Catalog.load_one("99-9999")
+
+
+def test_the_bundled_file_read_line_by_line_holds_what_the_whole_document_holds():
+    import gzip
+    import json
+
+    from drafter.onet import catalog as cat
+
+    whole = json.loads(gzip.decompress((cat.resources.files("drafter.onet") / "data" / cat.BUNDLED).read_bytes()))
+    assert whole["format"] == 2 and len(whole["occupations"]) == 923
+    occupations, attribution = load_bundled()
+    assert attribution == whole["attribution"] and "CC BY 4.0" in attribution
+    assert [o.code for o in occupations] == list(whole["occupations"])
+    for o in occupations:
+        raw = whole["occupations"][o.code]
+        assert o.title == raw["title"] and [[t.id, t.statement] for t in o.tasks] == [r[:2] for r in raw["tasks"]]
+        assert o.source == whole["release"]

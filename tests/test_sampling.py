@@ -133,3 +133,17 @@ def test_a_panel_of_two_endpoints_records_both_and_aligns_their_rows_by_task_ids
     assert sources["tasks[0].score"].kind is SourceKind.CONSENSUS and sources["tasks[0].score"].samples == 2
     assert (sources["tasks[0].rationale"].endpoint, sources["tasks[0].rationale"].model) in {("a", "m1"), ("b", "m2")}
     assert sources["commentary[0].body"].endpoint == "a"
+
+
+def test_a_sampled_drafter_in_a_batch_worker_plans_its_share_of_each_endpoints_budget(tmp_path):
+    from drafter.drafting.base import drafter_for
+    from drafter.llm.endpoints import Endpoint
+    from drafter.llm.runlog import RunLog
+
+    eps = [Endpoint(name=n, base_url="http://127.0.0.1:9/v1", model=n, api_key_env="NONE", tpm=1000.0) for n in "ab"]
+    d = drafter_for(eps, samples=2, budget_share=0.5, log=RunLog(tmp_path / "log.sqlite"))
+    try:
+        assert [m.llm.limiter.share for m in d.members] == [0.5, 0.5]  # type: ignore[attr-defined]
+        assert [m.llm.limiter.tpm for m in d.members] == [500.0, 500.0]  # this process plans half of each  # type: ignore[attr-defined]
+    finally:
+        d.close()

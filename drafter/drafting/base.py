@@ -150,7 +150,7 @@ def drafter_for(
 
         return SampledDrafter(
             endpoints, samples, log=log, use_cache=use_cache, concurrency=concurrency, rpm=rpm, tpm=tpm,
-            calibration=calibration,
+            budget_share=budget_share, calibration=calibration,
         )  # fmt: skip
     from .llm_drafter import LLMDrafter
 

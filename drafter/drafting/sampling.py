@@ -66,6 +66,7 @@ class SampledDrafter(Drafter):
         concurrency: int | None = None,
         rpm: float | None = None,
         tpm: float | None = None,
+        budget_share: float = 1.0,
         methodology: Methodology | None = None,
         calibration: CalibrationSet | None = None,
     ):
@@ -81,6 +82,7 @@ class SampledDrafter(Drafter):
                 concurrency=concurrency,
                 rpm=rpm,
                 tpm=tpm,
+                budget_share=budget_share,  # a batch's worker process plans its share of each endpoint's budget
                 calibration=calibration,
             )  # fmt: skip
             for ep in endpoints

@@ -32,10 +32,33 @@ def load_bundled() -> tuple[list[Occupation], str]:
 
 
 @cache
-def _bundled_raw() -> dict:
-    """The bundled file as parsed JSON (~60 ms); its tasks become objects only when asked for."""
-    raw = (resources.files(__package__) / "data" / BUNDLED).read_bytes()
-    return json.loads(gzip.decompress(raw))
+def _bundled_bytes() -> bytes:
+    """The bundled file, decompressed: one JSON document, one occupation per line (scripts/build_onet_data.py)."""
+    return gzip.decompress((resources.files(__package__) / "data" / BUNDLED).read_bytes())
+
+
+@cache
+def _bundled_head() -> dict:
+    """The bundled file's first line (release, attribution, columns), without any occupation."""
+    data = _bundled_bytes()
+    return json.loads(data[: data.index(b"\n")] + b"}}")
+
+
+@cache
+def _bundled_lines() -> dict[str, tuple[int, int]]:
+    """Code -> where its line lies in the decompressed file (a scan for line breaks: a few ms)."""
+    data, index = _bundled_bytes(), {}
+    start = data.index(b"\n") + 1
+    while (end := data.find(b"\n", start)) >= 0:
+        index[data[start + 1 : data.index(b'"', start + 1)].decode()] = (start, end)
+        start = end + 1
+    return index
+
+
+def _bundled_occupation(code: str) -> Occupation:
+    start, end = _bundled_lines()[code]
+    line = _bundled_bytes()[start:end].rstrip(b",")
+    return _occupation(code, json.loads(b"{" + line + b"}")[code], _bundled_head()["release"])
 
 
 def _occupation(code: str, occ: dict, release: str) -> Occupation:
@@ -56,15 +79,13 @@ def _occupation(code: str, occ: dict, release: str) -> Occupation:
 
 @cache
 def _bundled() -> tuple[tuple[Occupation, ...], str]:
-    return tuple(_bundled_by_code().values()), _bundled_raw()["attribution"]
+    return tuple(_bundled_by_code().values()), _bundled_head()["attribution"]
 
 
 def bundled_one(code: str) -> Occupation | None:
-    """One bundled occupation (``code`` normalised), without building the other 922: what `onet show` and a
-    single draft need (issue 14: start-up). The objects equal those of ``load_bundled``."""
-    data = _bundled_raw()
-    occ = data["occupations"].get(code)
-    return None if occ is None else _occupation(code, occ, data["release"])
+    """One bundled occupation (``code`` normalised), without building or parsing the other 922: what `onet show`
+    and a single draft need (issue 14: start-up). Equal to the one ``load_bundled`` gives."""
+    return _bundled_by_code().get(code)
 
 
 class UnknownOccupation(DrafterError):
@@ -98,23 +119,23 @@ class _BundledByCode(Mapping[str, Occupation]):
     the occupations it looks at, not all 923 (issue 14: start-up). Iterating builds them all, in file order."""
 
     def __init__(self) -> None:
-        self._raw = _bundled_raw()
+        self._lines = _bundled_lines()
         self._built: dict[str, Occupation] = {}
 
     def __getitem__(self, code: str) -> Occupation:
         found = self._built.get(code)
         if found is None:
-            found = self._built[code] = _occupation(code, self._raw["occupations"][code], self._raw["release"])
+            found = self._built[code] = _bundled_occupation(code)
         return found
 
     def __contains__(self, code: object) -> bool:
-        return code in self._raw["occupations"]
+        return code in self._lines
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._raw["occupations"])
+        return iter(self._lines)
 
     def __len__(self) -> int:
-        return len(self._raw["occupations"])
+        return len(self._lines)
 
 
 @cache
@@ -131,7 +152,7 @@ class Catalog:
     def load(cls, store: Path | None = None) -> Catalog:
         imported = read_store(store or onet_store_path())
         if not imported:  # the bundled set, built lazily (the same objects in every catalog of the process)
-            catalog = cls([], _bundled_raw()["attribution"])
+            catalog = cls([], _bundled_head()["attribution"])
             catalog.by_code = _bundled_by_code()
             return catalog
         bundled, attribution = load_bundled()
