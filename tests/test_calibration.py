@@ -201,3 +201,24 @@ def test_draft_and_eval_take_the_users_folder_from_the_option_or_the_environment
     assert "Orderlies (" in " ".join(run["config"]["calibration"])
     bad = run_cli("draft", "31-1131", "--calibration", str(tmp_path / "nope"), "-o", str(tmp_path / "d2"))
     assert bad.returncode == 2 and "expected a folder of scored assessments" in bad.stderr
+
+
+def test_a_batch_takes_the_users_folder_for_its_drafts_calibration(run_cli, tmp_path, golden):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "orderlies.json").write_text(
+        assessment_json(_scored_role(golden, "Orderlies", "31-1132.00", 3, 2, 1)), encoding="utf-8"
+    )
+    codes = tmp_path / "codes.txt"
+    codes.write_text("31-1133.00\n", encoding="utf-8")  # Psychiatric Aides: no human score
+    r = run_cli("batch", "--codes", str(codes), "--calibration", str(folder), "-o", str(tmp_path / "d"), "--json")
+    assert r.returncode == 0, r.stderr
+    a = Assessment.model_validate_json((tmp_path / "d" / "31-1133.00.json").read_text(encoding="utf-8"))
+    without = run_cli("batch", "--codes", str(codes), "-o", str(tmp_path / "d0"), "--json")
+    b = Assessment.model_validate_json((tmp_path / "d0" / "31-1133.00.json").read_text(encoding="utf-8"))
+    assert without.returncode == 0, without.stderr
+    shipped = len(CalibrationSet.load().roles)
+    assert a.provenance.inputs["calibration"].startswith(f"{shipped + 1} scored roles")  # the user's role counted
+    assert b.provenance.inputs["calibration"].startswith(f"{shipped} scored roles")
+    bad = run_cli("batch", "--codes", str(codes), "--calibration", str(tmp_path / "nope"), "-o", str(tmp_path / "d2"))
+    assert bad.returncode == 2 and "expected a folder of scored assessments" in bad.stderr

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..codes import normalise_onet_code
 from ..errors import DrafterError
@@ -73,13 +74,15 @@ def select_codes(catalog, codes_file: Path | None, group: str | None, all_: bool
     return sorted(found)
 
 
-def write_request_file(codes: list[str], endpoint, out: Path, requests_out: Path) -> int:
-    """Step (a) of every role as OpenAI Batch API JSONL, under the batch id a live run would use."""
+def write_request_file(codes: list[str], endpoint, out: Path, requests_out: Path, calibration=None) -> int:
+    """Step (a) of every role as OpenAI Batch API JSONL, under the batch id a live run would use, its prompts
+    calibrated on ``calibration`` (a ``CalibrationSet``; default: the shipped roles)."""
     from ..drafting.base import drafter_name
     from .jsonl import write_requests
     from .state import batch_id_for
 
-    return write_requests(codes, endpoint, requests_out, batch_id_for(codes, out, drafter_name(endpoint)))
+    batch_id = batch_id_for(codes, out, drafter_name(endpoint))
+    return write_requests(codes, endpoint, requests_out, batch_id, calibration)
 
 
 @dataclass(frozen=True)
@@ -93,15 +96,16 @@ class Collected:
     codes: list[str]
 
 
-def collect_results(results: Path, endpoint) -> Collected:
-    """Store each Batch API answer under its request in the run log and validate it by replay (no network)."""
+def collect_results(results: Path, endpoint, calibration=None) -> Collected:
+    """Store each Batch API answer under its request in the run log and validate it by replay (no network);
+    ``calibration`` is the set the requests were written with (default: the shipped roles)."""
     from ..llm.runlog import RunLog
     from .jsonl import check_answers, read_results
 
     answers, engine_failed, problems = read_results(results)
     log = RunLog(secrets=(endpoint.api_key,) if endpoint.api_key else ())
     try:
-        invalid = check_answers(answers, endpoint, log)
+        invalid = check_answers(answers, endpoint, log, calibration)
     finally:
         log.close()
     codes = sorted(set(answers) | set(engine_failed))
@@ -120,6 +124,7 @@ class BatchSettings:
     use_cache: bool = True
     processes: int = 0  # 0: one per 16 concurrent roles, at most one per core
     force: bool = False  # replace drafts edited since drafter wrote them (keeping numbered backups)
+    calibration: Any = None  # the CalibrationSet the prompts (and offline priors) use; None: the shipped roles
 
 
 ONE_LOOP_CALLS_PER_SECOND = 100  # what one worker process's event loop sustains with room to spare (docs/batch.md)
@@ -179,7 +184,7 @@ def run_batch(
     log = RunLog(secrets=(endpoint.api_key,) if endpoint is not None and endpoint.api_key else ())
     drafter = drafter_for(
         endpoint, log=log, use_cache=settings.use_cache, concurrency=settings.concurrency, rpm=settings.rpm,
-        tpm=settings.tpm, catalog=catalog,
+        tpm=settings.tpm, catalog=catalog, calibration=settings.calibration,
     )  # fmt: skip
 
     def worker_drafter(worker_log, processes: int, concurrency: int):
@@ -187,7 +192,7 @@ def run_batch(
         endpoint's, and what the server's headers say)."""
         return drafter_for(
             endpoint, log=worker_log, use_cache=settings.use_cache, concurrency=concurrency, rpm=settings.rpm,
-            tpm=settings.tpm, budget_share=1 / processes,
+            tpm=settings.tpm, budget_share=1 / processes, calibration=settings.calibration,
         )  # fmt: skip
 
     batch_id = batch_id_for(codes, out, drafter.name)

@@ -97,14 +97,15 @@ def validate_batch_line(obj: object, where: str) -> str:
     return obj["custom_id"]
 
 
-def _decompose_requests(catalog):
-    """Step 1's messages of a role as a live draft builds them (the same calibration as ``drafter_for``'s default),
-    so that ``collect`` finds each answer under the request the live pipeline makes."""
+def _decompose_requests(catalog, calibration=None):
+    """Step 1's messages of a role as a live draft builds them (the same calibration set: ``drafter_for``'s default,
+    the shipped roles, unless the batch names its own), so that ``collect`` finds each answer under the request the
+    live pipeline makes."""
     from ..calibration import CalibrationSet
     from ..drafting.calibrate import calibration_for
     from ..drafting.pipeline import decompose_request
 
-    calibration = CalibrationSet.load()
+    calibration = CalibrationSet.load() if calibration is None else calibration
 
     def request(code: str):
         occ = catalog.get(code)
@@ -113,14 +114,14 @@ def _decompose_requests(catalog):
     return request
 
 
-def write_requests(codes: list[str], endpoint, path: Path, batch_id: str) -> int:
+def write_requests(codes: list[str], endpoint, path: Path, batch_id: str, calibration=None) -> int:
     from ..drafting.outputs import Decomposition
     from ..onet.catalog import Catalog
 
     catalog = Catalog.load()
     lines: list[str] = []
     seen: set[str] = set()
-    request = _decompose_requests(catalog)
+    request = _decompose_requests(catalog, calibration)
     for code in codes:
         messages, context = request(code)
         body = json.loads(capture_body(endpoint, "decompose", Decomposition, messages, context))
@@ -172,14 +173,14 @@ def read_results(path: Path) -> tuple[dict[str, dict], dict[str, str], list[str]
     return answers, failed, problems
 
 
-def check_answers(answers: dict[str, dict], endpoint, log) -> dict[str, str]:
+def check_answers(answers: dict[str, dict], endpoint, log, calibration=None) -> dict[str, str]:
     """Store each answer under its request and validate it by replay; returns {code: problem} for invalid ones."""
     from ..drafting.outputs import Decomposition
     from ..llm.client import LLM, LLMError
     from ..onet.catalog import Catalog
 
     catalog = Catalog.load()
-    request = _decompose_requests(catalog)
+    request = _decompose_requests(catalog, calibration)
     base_url = public_url(endpoint.base_url)
     invalid = {}
     replay = LLM(replace(endpoint, http_retries=0, validation_retries=0), log, inner_transport=_NoNetwork())

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import EndpointOptions, JsonOpt, console, endpoint_options, fail
+from .common import CalibrationOpt, EndpointOptions, JsonOpt, calibration_set, console, endpoint_options, fail
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -59,6 +59,7 @@ def batch_run(
     force: Annotated[
         bool, typer.Option("--force", help="Replace drafts edited since drafter wrote them (keeps numbered backups).")
     ] = False,
+    calibration: CalibrationOpt = None,
     llm: EndpointOptions = EndpointOptions(),
     as_json: Annotated[bool, typer.Option("--json", help="Print the final summary as JSON.")] = False,
 ) -> None:
@@ -81,7 +82,7 @@ def batch_run(
             fail(f"--via: expected openai-batch, got {via!r}")
         if ep is None:
             fail(f"--via openai-batch needs an endpoint {NEEDS_ENDPOINT} to shape the requests")
-        n = write_request_file(selection.codes, ep, out, requests_out)
+        n = write_request_file(selection.codes, ep, out, requests_out, calibration_set(calibration, err))
         err.print(
             f"wrote {n} requests to {requests_out}; submit it, then: drafter batch collect RESULTS.jsonl --out {out}"
         )
@@ -89,7 +90,7 @@ def batch_run(
     settings = BatchSettings(
         concurrency=concurrency, rpm=rpm, tpm=tpm, max_cost=max_cost, max_tokens=max_tokens_total,
         role_retries=role_retries, retry_failed=retry_failed, use_cache=llm.use_cache, processes=processes,
-        force=force,
+        force=force, calibration=calibration_set(calibration, err),
     )  # fmt: skip
     _run(selection.codes, ep, out, settings, as_json, err, catalog)
 
@@ -221,6 +222,7 @@ def batch_collect(
     results: Annotated[Path, typer.Argument(help="The Batch API output file (JSONL).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the drafts.")] = Path("drafts"),
     concurrency: Annotated[int, typer.Option(help="LLM requests in flight at once for the remaining steps.")] = 8,
+    calibration: CalibrationOpt = None,
     llm: EndpointOptions = EndpointOptions(),
     as_json: Annotated[bool, typer.Option("--json", help="Print the final summary as JSON.")] = False,
 ) -> None:
@@ -230,8 +232,9 @@ def batch_collect(
     ep = llm.resolve()
     if ep is None:
         fail(f"collect needs the endpoint the requests were written for {NEEDS_ENDPOINT}")
-    got = collect_results(results, ep)
     err = console(stderr=True)
+    cal = calibration_set(calibration, err)  # the set the requests were written with: their prompts must match
+    got = collect_results(results, ep, cal)
     err.print(
         f"{results}: {got.answers} answers, {got.answers - len(got.invalid)} valid, {len(got.invalid)} invalid, "
         f"{len(got.engine_failed)} failed in the batch engine, {len(got.problems)} unreadable lines"
@@ -244,7 +247,7 @@ def batch_collect(
         err.print(f"  [red]{p}[/]", soft_wrap=True)
     if not got.codes:
         fail(f"{results}: no usable answers")
-    _run(got.codes, ep, out, BatchSettings(concurrency=concurrency), as_json, err)
+    _run(got.codes, ep, out, BatchSettings(concurrency=concurrency, calibration=cal), as_json, err)
 
 
 def register(app: typer.Typer) -> None:
