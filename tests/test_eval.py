@@ -37,6 +37,8 @@ def test_quadratic_weighted_kappa_known_values():
     assert quadratic_weighted_kappa([1, 2, 3, 4, 5], [1, 2, 3, 4, 5]) == 1.0
     assert quadratic_weighted_kappa([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]) == pytest.approx(-1.0)
     assert quadratic_weighted_kappa([4], [4]) is None
+    assert quadratic_weighted_kappa([1, 2, 3, 4, 5], [1, 2, 3, 4, 4]) == pytest.approx(16 / 17)  # 1 - 1/17
+    assert quadratic_weighted_kappa([3, 3], [3, 3]) == 1.0 and quadratic_weighted_kappa([3, 3], [3, 4]) == 0.0
 
 
 def test_golden_role_judged_against_itself_has_zero_error_everywhere(golden):

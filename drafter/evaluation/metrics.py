@@ -37,25 +37,15 @@ def project(a: Assessment) -> dict[int, TaskView]:
 
 
 def quadratic_weighted_kappa(a: list[int], b: list[int], lo: int = 1, hi: int = 5) -> float | None:
-    """Cohen's kappa with quadratic weights; None when undefined (fewer than 2 items or no variance)."""
+    """Cohen's kappa with quadratic weights over the scores ``lo``..``hi`` (scikit-learn's ``cohen_kappa_score``);
+    None when undefined (fewer than 2 items), 1.0 when both sides give every item the same single score."""
     if len(a) < 2:
         return None
-    k = hi - lo + 1
-    observed = [[0.0] * k for _ in range(k)]
-    for x, y in zip(a, b, strict=True):
-        observed[x - lo][y - lo] += 1
-    n = len(a)
-    ha = [sum(row) for row in observed]
-    hb = [sum(observed[i][j] for i in range(k)) for j in range(k)]
-    num = den = 0.0
-    for i in range(k):
-        for j in range(k):
-            w = (i - j) ** 2 / (k - 1) ** 2
-            num += w * observed[i][j]
-            den += w * ha[i] * hb[j] / n
-    if den == 0:
-        return 1.0 if num == 0 else None
-    return 1 - num / den
+    if len(set(a) | set(b)) == 1:
+        return 1.0  # no variance and full agreement: kappa's 0/0, read as agreement (as before scikit-learn)
+    from sklearn.metrics import cohen_kappa_score  # only an eval needs it (~0.5 s to import)
+
+    return float(cohen_kappa_score(a, b, labels=list(range(lo, hi + 1)), weights="quadratic"))
 
 
 class Metric(BaseModel):
