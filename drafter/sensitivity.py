@@ -12,6 +12,7 @@ here its "current" value is that neutral value and every value on its scale is a
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
 from pydantic import BaseModel
@@ -142,18 +143,21 @@ def sensitivity(a: Assessment, m: Methodology | None = None, card: ScoreCard | N
     Pure, and the answer for the same assessment (by its JSON) and methodology is remembered for the last few:
     a draft's terminal view and its Markdown both show it, and each costs ~250 scorer runs."""
     m = m or load_methodology()
-    key = (id(m), a.model_dump_json())
-    known = _MEMO.get(key)
+    key = (id(m), a.model_dump_json(), card.score.shown if card is not None else None)
+    with _MEMO_LOCK:  # a batch writes drafts from several threads
+        known = _MEMO.get(key)
     if known is not None and known[0] is m:
         return known[1].model_copy(deep=True)  # a copy: a caller may change what it is given
     result = _sensitivity(a, m, card)
-    if len(_MEMO) >= 8:
-        _MEMO.pop(next(iter(_MEMO)))
-    _MEMO[key] = (m, result)  # the methodology is kept alive with its answer, so its id is not reused
-    return result
+    with _MEMO_LOCK:
+        while len(_MEMO) >= 8:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = (m, result)  # the methodology is kept alive with its answer, so its id is not reused
+    return result.model_copy(deep=True)
 
 
-_MEMO: dict[tuple[int, str], tuple[Methodology, Sensitivity]] = {}
+_MEMO: dict[tuple[int, str, str | None], tuple[Methodology, Sensitivity]] = {}
+_MEMO_LOCK = threading.Lock()
 
 
 def _sensitivity(a: Assessment, m: Methodology, card: ScoreCard | None) -> Sensitivity:

@@ -132,3 +132,12 @@ def test_a_command_named_builds_only_its_module_and_the_top_level_help_lists_all
     assert sub.returncode == 0 and "show" in sub.stdout and "search" in sub.stdout
     wrong = run_cli("nosuch")
     assert wrong.returncode == 2 and "No such command" in wrong.stderr
+
+
+def test_help_before_a_command_lists_every_command():
+    from typer.main import get_command
+
+    from drafter import cli
+
+    assert set(get_command(cli.build_app(["--help", "draft"])).commands) == set(cli.COMMANDS)  # type: ignore[attr-defined]
+    assert set(get_command(cli.build_app(["--version", "draft"])).commands) == {"draft"}  # type: ignore[attr-defined]

@@ -107,3 +107,37 @@ def test_the_async_driver_cancels_the_rest_of_a_round_when_one_call_fails():
     with pytest.raises(ValueError, match="b failed"):
         asyncio.run(main())
     assert sorted(cancelled) == ["a", "c"]
+
+
+def test_ctrl_c_during_a_round_ends_the_program_without_waiting_for_the_rounds_requests(tmp_path):
+    """A round's calls run in daemon threads: an interrupted draft does not sit out their timeouts and retries."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "interrupted.py"
+    script.write_text(
+        "import sys, time\n"
+        "from drafter.drafting.drive import Call, drive\n"
+        "def gen():\n"
+        "    yield (Call('a', 'a.j2', dict, [], {}), Call('b', 'b.j2', dict, [], {}))\n"
+        "def slow(call):\n"
+        "    time.sleep(60)\n"
+        "print('started', flush=True)\n"
+        "try:\n"
+        "    drive(gen(), slow)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True)\n"
+        "    sys.exit(130)\n",
+        encoding="utf-8",
+    )
+    p = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert p.stdout is not None and p.stdout.readline().strip() == "started"
+    time.sleep(0.5)  # the round's two calls are asleep in their threads
+    p.send_signal(signal.SIGINT)
+    try:
+        out, _ = p.communicate(timeout=30)  # the calls would take 60 s; a joined thread would make this time out
+    finally:
+        p.kill()
+    assert p.returncode == 130 and "interrupted" in out

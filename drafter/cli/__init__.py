@@ -52,12 +52,13 @@ def _options(
 def build_app(argv: Sequence[str] | None = None) -> typer.Typer:
     """The application for ``argv`` (the arguments after the program name): with only the module of the command
     it names, or with every command when it names none (or one drafter does not have: click then lists them)."""
-    first = next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
+    first = _command_named(argv) if argv is not None else None
     modules = [COMMANDS[first]] if first in COMMANDS else list(COMMAND_MODULES)
     app = typer.Typer(
         help=SUMMARY,
         no_args_is_help=True,
-        rich_markup_mode="rich" if first in COMMANDS else None,  # rich help costs ~0.2 s of imports
+        # the top-level listing in click's plain help: typer's rich help costs ~0.2 s of imports
+        rich_markup_mode="rich" if first in COMMANDS or argv is None else None,
         pretty_exceptions_enable=False,
         add_completion=False,
     )
@@ -65,6 +66,17 @@ def build_app(argv: Sequence[str] | None = None) -> typer.Typer:
     for name in modules:
         importlib.import_module(f"{__name__}.{name}").register(app)
     return app
+
+
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs: its first word, unless a top-level option such as ``--help`` comes first
+    (``drafter --help draft`` lists every command, as click does)."""
+    for a in argv:
+        if not a.startswith("-"):
+            return a
+        if a in ("--help", "-h"):
+            return None
+    return None
 
 
 def __getattr__(name: str) -> Any:

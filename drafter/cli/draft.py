@@ -185,16 +185,18 @@ def step_progress(err: Console, prices: Prices | None = None) -> Iterator[OnStep
     from ..drafting.pipeline import STEPS
     from ..usage import Usage
 
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} calls"),
                         TimeElapsedColumn(), console=err, transient=True)  # fmt: skip
     total = Usage()
+    started = 0
     with progress:
         bar = progress.add_task("decompose", total=len(STEPS))
 
         def on_step(step, result) -> None:
-            nonlocal total
+            nonlocal total, started
             if result is None:
-                progress.update(bar, description=f"{step}…")
+                started += 1  # a large task list is scored by several calls: the bar grows to the calls made
+                progress.update(bar, description=f"{step}…", total=max(len(STEPS), started))
                 return
             progress.advance(bar)
             total += result.usage

@@ -7,15 +7,17 @@ critical path: the sync driver runs its calls in a thread pool, the async driver
 the draft waits for the slowest call of the round, not for the sum of them.
 
 A call that fails fails the draft, with the first failure: the async driver cancels the round's other calls;
-the sync driver cancels those not yet started and lets those already sent finish (their answers stay in the run
-log and cache, so a retry of the draft does not pay for them twice).
+the sync driver lets those already sent finish in the background (their answers stay in the run log and cache,
+so a retry of the draft does not pay for them twice). The sync driver's threads are daemon threads: Ctrl-C or
+the end of the program does not wait for a round's requests and their retries.
 """
 
 from __future__ import annotations
 
 import contextvars
+import queue
+import threading
 from collections.abc import Awaitable, Callable, Generator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -47,12 +49,10 @@ def drive(
     gen: Generator[Yielded, Any, R],
     answer: Callable[[Call], Answer],
     on_step: Callable[[str, StepResult | None], None] = lambda step, result: None,
-    max_workers: int = 8,
 ) -> R:
-    """Run the pipeline synchronously: one call in this thread, a round's calls in a thread pool (each in a copy
-    of this thread's context, so the run id and the like follow them). ``on_step`` is called in this thread,
+    """Run the pipeline synchronously: one call in this thread, a round's calls in threads of their own (each in a
+    copy of this thread's context, so the run id and the like follow them). ``on_step`` is called in this thread,
     with None when a call starts and with its result when it ends."""
-    pool: ThreadPoolExecutor | None = None
     try:
         yielded = next(gen)
         while True:
@@ -63,29 +63,33 @@ def drive(
                 answers = [answer(calls[0])]
                 on_step(calls[0].step, answers[0][1])
             else:
-                pool = pool or ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="drafter-round")
-                answers = _round(pool, calls, answer, on_step)
+                answers = _round(calls, answer, on_step)
             yielded = gen.send(answers if isinstance(yielded, tuple) else answers[0])
     except StopIteration as done:
         return done.value
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _round(pool: ThreadPoolExecutor, calls, answer, on_step) -> list[Answer]:
-    futures: list[Future] = [pool.submit(contextvars.copy_context().run, answer, c) for c in calls]
-    pending = set(futures)
-    while pending:
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-        for f in sorted(done, key=futures.index):
-            if (e := f.exception()) is not None:
-                for p in pending:
-                    p.cancel()
-                wait(pending)
-                raise e
-            on_step(calls[futures.index(f)].step, f.result()[1])
-    return [f.result() for f in futures]
+def _round(calls: tuple[Call, ...], answer, on_step) -> list[Answer]:
+    """A round's calls at once, one daemon thread each (a round is a handful of calls); answers in call order."""
+    finished: queue.Queue[tuple[int, Answer | None, BaseException | None]] = queue.Queue()
+
+    def run(i: int, call: Call, context: contextvars.Context) -> None:
+        try:
+            finished.put((i, context.run(answer, call), None))
+        except BaseException as e:  # noqa: BLE001 - handed to the waiting thread, which raises it
+            finished.put((i, None, e))
+
+    for i, c in enumerate(calls):
+        threading.Thread(target=run, args=(i, c, contextvars.copy_context()), name="drafter-round", daemon=True).start()
+    answers: list[Answer | None] = [None] * len(calls)
+    for _ in calls:
+        i, got, error = finished.get()  # interruptible: Ctrl-C ends the wait at once
+        if error is not None:
+            raise error
+        assert got is not None
+        on_step(calls[i].step, got[1])
+        answers[i] = got
+    return [a for a in answers if a is not None]
 
 
 async def drive_async(gen: Generator[Yielded, Any, R], answer: Callable[[Call], Awaitable[Answer]]) -> R:
