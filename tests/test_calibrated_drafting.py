@@ -255,3 +255,14 @@ def test_the_preview_builds_exactly_the_messages_a_draft_sends(llm_factory, fake
         assert p.messages[:2] == [{k: m[k] for k in ("role", "content")} for m in body["messages"][:2]]
     text = preview_text(preview)
     assert text.count("AIJRI RUBRIC") == 1 and "STEP 4 OF 4" in text and "Nothing below was sent." in text
+
+
+def test_the_preview_of_a_large_task_list_shows_as_many_scoring_requests_as_a_draft_sends(catalog):
+    from drafter.drafting.pipeline import row_chunks
+    from drafter.drafting.preview import preview_prompts
+
+    occ = catalog.get("25-2057")  # 40 tasks
+    preview = preview_prompts(occ)
+    scoring = [p for p in preview if p.step == "score_rows"]
+    assert [p.step for p in preview] == ["decompose", *["score_rows"] * len(scoring), "role_sections", "commentary"]
+    assert len(scoring) == len(row_chunks(list(range(10)), len(occ.tasks))) == 2  # 10 stand-in rows: 5 + 5

@@ -36,7 +36,7 @@ from .outputs import (
     RowScore,
     RowScores,
 )
-from .pipeline import NO_CALIBRATION, Calibration, _steps
+from .pipeline import LARGE_TASK_LIST, NO_CALIBRATION, Calibration, _steps
 
 STAND_IN = "(stand-in for the model's answer to an earlier step)"
 
@@ -64,10 +64,18 @@ def _stand_in(call, occ: Occupation) -> Any:
     model = call.response_model
     if model is Decomposition:
         shares, _ = priors(occ.tasks)
+        kept = [(t, share) for t, share in zip(occ.tasks, shares, strict=True) if share > 0]
+        # one row per task; a large task list in rows of four tasks, about as many rows as a model makes, so the
+        # preview shows as many scoring requests as a draft would send
+        size = 1 if len(occ.tasks) <= LARGE_TASK_LIST else 4
+        groups = [kept[i : i + size] for i in range(0, len(kept), size)]
         rows = [
-            ActivityRow.model_construct(task=f"{t.statement[:60]} [{t.id}]", onet_task_ids=[t.id], time_pct=share)
-            for t, share in zip(occ.tasks, shares, strict=True)
-            if share > 0
+            ActivityRow.model_construct(
+                task=f"{g[0][0].statement[:60]} [{', '.join(str(t.id) for t, _ in g)}]",
+                onet_task_ids=[t.id for t, _ in g],
+                time_pct=sum(share for _, share in g),
+            )
+            for g in groups
         ]
         return Decomposition.model_construct(
             seniority_level=STAND_IN, seniority_note=STAND_IN, rows=rows, excluded_tasks=[]
