@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from drafter.assessment import Assessment, SourceKind, TaskLabel, Zone
+from drafter.assessment import Assessment, EvidenceSource, SourceKind, TaskLabel, Zone
 from drafter.inputs import with_value
 from drafter.review.consensus import Sample, consensus, rescale
 from drafter.review.priority import review_first
@@ -143,7 +143,7 @@ def test_inputs_awaiting_input_are_listed_ranked_by_their_leverage(golden):
 
 def test_model_recalled_evidence_is_listed_to_verify(llm_draft):
     ev = llm_draft.evidence.model_copy(
-        update={"wage_trends": llm_draft.evidence.wage_trends.model_copy(update={"source": "model"})}
+        update={"wage_trends": llm_draft.evidence.wage_trends.model_copy(update={"source": EvidenceSource.MODEL})}
     )
     r = review_first(llm_draft.model_copy(update={"evidence": ev}))
     assert [i.path for i in r.items] == ["evidence.wage_trends.score"]
