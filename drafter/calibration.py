@@ -18,6 +18,8 @@ house format and the task model's text features, nothing above them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -177,8 +179,22 @@ class CalibrationSet:
         skipped: list[str] = []
         if user_dir is not None:
             mine, skipped = load_user_roles(user_dir)
+            for r in roles:  # the user's file of a shipped role is the one that counts: one row per role
+                if any(same_role(m.onet_code, m.title, r.onet_code, r.title) for m in mine):
+                    skipped.append(f"{r.title} ({r.source}): your scored file of the same role is used instead")
+            roles = [r for r in roles if not any(same_role(m.onet_code, m.title, r.onet_code, r.title) for m in mine)]
             roles += mine
         return cls(roles, skipped)
+
+    def user_key(self) -> str:
+        """A fingerprint of the roles beyond the shipped ones (title, code, score, zone, file): empty when there
+        are none. A batch's id includes it, so drafts calibrated on other roles are another batch."""
+        mine = sorted(
+            (r.title, r.onet_code or "", r.score, r.zone.value, r.source)
+            for r in self.roles
+            if r.source not in ("golden", "reference point")
+        )
+        return hashlib.sha256(json.dumps(mine).encode()).hexdigest()[:12] if mine else ""
 
     def nearest(
         self, *, onet_code: str | None, title: str, statements: list[str], limit: int | None = None, catalog=None
@@ -245,13 +261,23 @@ def load_user_roles(directory: Path) -> tuple[list[ScoredRole], list[str]]:
         if path.name == REFERENCE_FILE:
             roles += [ScoredRole.from_point(p, str(path)) for p in load_reference_points(directory).points]
             continue
-        a, _ = load_assessment(path)
+        try:
+            a, _ = load_assessment(path)
+        except DrafterError as e:  # a README or notes file beside the assessments: named, not fatal
+            skipped.append(f"{path}: not an assessment ({e})")
+            continue
         card = score(a)
         if card.pending or card.priors:
             n = len(card.pending) + len(card.priors)
             skipped.append(f"{path}: {n} input(s) awaiting input or borrowed: not a scored assessment")
             continue
-        roles.append(ScoredRole.from_assessment(a, str(path)))
+        role = ScoredRole.from_assessment(a, str(path))
+        if twin := next((r for r in roles if same_role(r.onet_code, r.title, role.onet_code, role.title)), None):
+            skipped.append(f"{path}: the same role as {twin.source}, which is used")
+            continue
+        roles.append(role)
+    if not roles:
+        skipped.append(f"{directory}: no scored assessments found; only the shipped roles calibrate")
     return roles, skipped
 
 

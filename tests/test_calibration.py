@@ -220,5 +220,29 @@ def test_a_batch_takes_the_users_folder_for_its_drafts_calibration(run_cli, tmp_
     shipped = len(CalibrationSet.load().roles)
     assert a.provenance.inputs["calibration"].startswith(f"{shipped + 1} scored roles")  # the user's role counted
     assert b.provenance.inputs["calibration"].startswith(f"{shipped} scored roles")
+    # the same roles and folder with --calibration added: another batch, which drafts them again (calibrated)
+    again = run_cli("batch", "--codes", str(codes), "--calibration", str(folder), "-o", str(tmp_path / "d0"), "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["batch_id"] != json.loads(without.stdout)["batch_id"]
+    assert json.loads(again.stdout)["done"] == 1 and "0 to draft" not in again.stderr
+    c = Assessment.model_validate_json((tmp_path / "d0" / "31-1133.00.json").read_text(encoding="utf-8"))
+    assert c.provenance.inputs["calibration"].startswith(f"{shipped + 1} scored roles")
     bad = run_cli("batch", "--codes", str(codes), "--calibration", str(tmp_path / "nope"), "-o", str(tmp_path / "d2"))
     assert bad.returncode == 2 and "expected a folder of scored assessments" in bad.stderr
+
+
+def test_a_users_copy_of_a_shipped_role_replaces_it_and_other_files_are_skipped_by_name(tmp_path, golden):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "mrs.json").write_text(assessment_json(golden), encoding="utf-8")  # the shipped golden role, again
+    (folder / "mrs-again.md").write_text(render_markdown(golden), encoding="utf-8")
+    (folder / "notes.txt").write_text("Calls with the coding team, March.\n", encoding="utf-8")
+    cal = CalibrationSet.load(folder)
+    mrs = [r for r in cal.roles if r.onet_code == "29-2072.00"]
+    assert len(mrs) == 1 and mrs[0].source.endswith("mrs-again.md")  # one row per role: the user's first file
+    assert any("your scored file of the same role is used instead" in why for why in cal.skipped)
+    assert any(why.startswith(f"{folder / 'mrs.json'}: the same role as") for why in cal.skipped)
+    assert any(why.startswith(f"{folder / 'notes.txt'}: not an assessment") for why in cal.skipped)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert CalibrationSet.load(empty).skipped == [f"{empty}: no scored assessments found; only the shipped roles calibrate"]

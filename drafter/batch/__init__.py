@@ -81,7 +81,7 @@ def write_request_file(codes: list[str], endpoint, out: Path, requests_out: Path
     from .jsonl import write_requests
     from .state import batch_id_for
 
-    batch_id = batch_id_for(codes, out, drafter_name(endpoint))
+    batch_id = batch_id_for(codes, out, drafter_name(endpoint), calibration.user_key() if calibration else "")
     return write_requests(codes, endpoint, requests_out, batch_id, calibration)
 
 
@@ -195,7 +195,8 @@ def run_batch(
             tpm=settings.tpm, budget_share=1 / processes, calibration=settings.calibration,
         )  # fmt: skip
 
-    batch_id = batch_id_for(codes, out, drafter.name)
+    cal = settings.calibration
+    batch_id = batch_id_for(codes, out, drafter.name, cal.user_key() if cal is not None else "")
     state = BatchState(log, batch_id)
     started = time.perf_counter()
     with drafter, BatchLock(data_home() / "batches" / f"{batch_id}.lock"):

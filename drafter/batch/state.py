@@ -59,9 +59,14 @@ def add_cached_tokens(con) -> None:
     con.execute("ALTER TABLE batch_roles ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0")
 
 
-def batch_id_for(codes: list[str], out_dir: Path, backend: str) -> str:
-    """The same command (roles, output folder, backend) names the same batch, so re-running it resumes."""
-    key = json.dumps({"codes": sorted(codes), "out": str(Path(out_dir).resolve()), "backend": backend}, sort_keys=True)
+def batch_id_for(codes: list[str], out_dir: Path, backend: str, calibration: str = "") -> str:
+    """The same command (roles, output folder, backend, the user's calibration roles) names the same batch, so
+    re-running it resumes; ``--calibration`` with other scored roles is another batch, which drafts again.
+    ``calibration`` is ``CalibrationSet.user_key()`` (empty for the shipped roles alone: ids stay as they were)."""
+    fields = {"codes": sorted(codes), "out": str(Path(out_dir).resolve()), "backend": backend}
+    if calibration:
+        fields["calibration"] = calibration
+    key = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 

@@ -81,11 +81,11 @@ class Calibration:
     @property
     def used(self) -> list[CalibrationRef]:
         """What the draft's provenance records: every role of the table, the worked example marked."""
-        example = self.example["title"] if self.example else None
+        example = (self.example["title"], self.example.get("code")) if self.example else None
         return [
             CalibrationRef(title=c["title"], onet_code=c.get("code"), source=c.get("source", "calibration set"),
                            similarity=c.get("similarity", 0.0), complete=c.get("complete", False),
-                           worked_example=c["title"] == example)
+                           worked_example=(c["title"], c.get("code")) == example)
             for c in self.table
         ]  # fmt: skip
 
