@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .assessment import Assessment
-from .files import assessment_from_json, assessment_json, check_overwrite, is_json, read_text, write_owned
+from .files import (
+    assessment_from_json,
+    assessment_json,
+    check_overwrite,
+    is_json,
+    numbered_backup,
+    read_text,
+    write_owned,
+    written_unchanged,
+)
 from .house_format import ConsistencyReport, parse_house_format, render_markdown
 from .scoring import ScoreCard
 
@@ -41,6 +50,16 @@ def draft_paths(folder: Path, stem: str) -> tuple[Path, Path]:
 DRAFT_ONLY = ("draft",)  # a new draft replaces only an unedited draft, never a review stored by `drafter import`
 
 
+def drafted_by(json_path: Path) -> str | None:
+    """Who made the draft stored at ``json_path`` (its provenance), or None: no file, or not a readable draft."""
+    import json
+
+    try:
+        return json.loads(Path(json_path).read_text(encoding="utf-8"))["provenance"]["drafted_by"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def write_draft(
     a: Assessment, card: ScoreCard | None, folder: Path, stem: str, force: bool = False
 ) -> tuple[Path, Path]:
@@ -48,9 +67,16 @@ def write_draft(
     (a resumed batch relies on it). ``card`` is the draft's scorecard, so the Markdown is not scored again.
 
     Neither is written if either is a file drafter did not write or that was edited since (an assessor's
-    review): ``files.OverwriteRefused``; ``force`` writes anyway, keeping the old files as numbered backups."""
+    review): ``files.OverwriteRefused``; ``force`` writes anyway, keeping the old files as numbered backups.
+    An unedited draft made by another drafter (an LLM draft, redrafted offline) is kept as a numbered backup too:
+    a draft someone paid for is never replaced silently."""
     json_path, md_path = draft_paths(folder, stem)
     check_overwrite([md_path, json_path], force, DRAFT_ONLY)
+    before = drafted_by(json_path)
+    if before is not None and before != a.provenance.drafted_by:  # e.g. an offline redraft of a paid LLM draft
+        for p in (md_path, json_path):
+            if p.exists() and written_unchanged(p, DRAFT_ONLY):  # (edited files: write_owned keeps them with force)
+                numbered_backup(p)
     write_owned(md_path, render_markdown(a, card=card), force, "draft", DRAFT_ONLY)
     write_owned(json_path, assessment_json(a), force, "draft", DRAFT_ONLY)
     return json_path, md_path

@@ -45,3 +45,9 @@ def test_file_names_that_look_like_markup_are_printed_as_typed(run_cli, tmp_path
     assert r.returncode == 0, r.stderr
     assert "wrote [x]y.md" in r.stderr
     assert "ok [review]v2.json" in run_cli("validate", "[review]v2.json", cwd=tmp_path).stdout
+
+
+def test_json_without_show_prompts_is_refused_before_anything_is_drafted(run_cli, tmp_path):
+    r = run_cli("draft", "25-2057", "--json", "-o", str(tmp_path / "d"))
+    assert r.returncode == 2 and "--json goes with --show-prompts" in r.stderr
+    assert not (tmp_path / "d").exists()

@@ -33,6 +33,7 @@ def test_draft_refuses_to_overwrite_an_edited_draft_and_force_keeps_a_backup(run
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "drafts" / f"{CODE}.md.~1~").read_text() == edited
     assert "Assessor: checked" not in md.read_text()
+    assert f"the previous files are kept as drafts/{CODE}.md.~1~" in " ".join(r.stderr.split())
 
 
 def test_redrafting_over_an_unedited_draft_needs_no_force(run_cli, tmp_path):
@@ -40,6 +41,22 @@ def test_redrafting_over_an_unedited_draft_needs_no_force(run_cli, tmp_path):
     r = _draft(run_cli, tmp_path)
     assert r.returncode == 0, r.stderr
     assert not list((tmp_path / "drafts").glob("*.~*~"))
+    assert "(replacing the draft by offline:" in " ".join(r.stderr.split())
+
+
+def test_an_offline_redraft_of_an_llm_draft_keeps_the_llm_draft_as_a_backup(run_cli, tmp_path, fake_llm):
+    from .conftest import SECRET
+
+    llm = run_cli("draft", CODE, "--base-url", fake_llm.base_url, "--model", "m", "-o", str(tmp_path / "drafts"),
+                  env={"OPENAI_API_KEY": SECRET})  # fmt: skip
+    assert llm.returncode == 0, llm.stderr
+    paid = (tmp_path / "drafts" / f"{CODE}.json").read_text()
+    r = _draft(run_cli, tmp_path)  # offline, same folder: no --force needed, nothing lost
+    assert r.returncode == 0, r.stderr
+    said = " ".join(r.stderr.split())
+    assert "(replacing the draft by llm:m)" in said and f"kept as drafts/{CODE}.json.~1~" in said
+    assert (tmp_path / "drafts" / f"{CODE}.json.~1~").read_text() == paid
+    assert '"drafted_by": "llm:m"' in paid and (tmp_path / "drafts" / f"{CODE}.md.~1~").exists()
 
 
 def test_a_file_drafter_never_wrote_is_not_overwritten(run_cli, tmp_path):

@@ -131,3 +131,20 @@ def test_logs_show_tokens_and_cost_per_step_for_a_draft_and_a_batch(run_cli, tmp
     assert unpriced["totals"]["cost_usd"] is None and all(s["cost_usd"] is None for s in unpriced["steps"])
     text = run_cli("logs", "--run", run_id, "--config", str(cfg))
     assert "By step" in text.stdout and "cached" in text.stdout and "$" in text.stdout
+
+
+def test_logs_name_a_run_by_its_first_characters_and_say_when_nothing_matches(run_cli, tmp_path, fake_llm):
+    from .conftest import SECRET
+
+    d = run_cli("draft", "29-2072", "--base-url", fake_llm.base_url, "--model", "m", "-o", str(tmp_path / "d"),
+                env={"OPENAI_API_KEY": SECRET})  # fmt: skip
+    assert d.returncode == 0, d.stderr
+    run_id = json.loads((tmp_path / "d" / "29-2072.00.json").read_text())["provenance"]["inputs"]["run_id"]
+    short = run_cli("logs", "--run", run_id[:6], "--json")
+    assert short.returncode == 0, short.stderr
+    assert json.loads(short.stdout)["totals"]["requests"] == 4  # the draft's four calls, found by a prefix
+    missing = run_cli("logs", "--run", "nosuchrun")
+    assert missing.returncode == 1 and "no run 'nosuchrun' in" in missing.stderr
+    assert run_cli("logs", "--batch", "nosuchbatch").returncode == 1
+    typo = run_cli("logs", "--config", str(tmp_path / "nope.toml"))
+    assert typo.returncode == 2 and "nope.toml: no such endpoints file (--config)" in typo.stderr

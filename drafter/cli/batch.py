@@ -35,7 +35,10 @@ def batch_run(
         int, typer.Option(help="LLM requests in flight at once (roles in flight: half as many again).")
     ] = 8,
     processes: Annotated[
-        int, typer.Option(help="Worker processes sharing the roles (0: one per 16 concurrent roles, up to the cores).")
+        int,
+        typer.Option(
+            help="Worker processes sharing the roles (0: one per 16 requests in flight, up to the cores; one when the budget is small)."
+        ),
     ] = 0,
     rpm: Annotated[float | None, typer.Option(help="Requests per minute, shared by all workers.")] = None,
     tpm: Annotated[float | None, typer.Option(help="Tokens per minute, shared by all workers.")] = None,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import LLM_PANEL, CalibrationOpt, EndpointOptions, calibration_set, console, endpoint_options
+from .common import LLM_PANEL, CalibrationOpt, EndpointOptions, calibration_set, console, endpoint_options, fail
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -73,6 +73,8 @@ def draft(
     from .display import print_scorecard
     from .files import print_review_of
 
+    if as_json and not show_prompts:
+        fail("--json goes with --show-prompts; a draft is written as JSON and Markdown to --out")
     occ = api.occupation(occupation, title)
     notes_text = read_text(notes) if notes else None
     err = console(stderr=True)
@@ -107,10 +109,18 @@ def draft(
                 occ, endpoint=ep, title=title, notes=notes_text, notes_source=str(notes) if notes else None,
                 use_cache=llm.use_cache, on_step=on_step, calibration=cal,
             )  # fmt: skip
+    from ..documents import draft_paths, drafted_by
+    from ..drafting.base import draft_stem
+
+    planned = draft_paths(out, draft_stem(d.assessment))
+    before, backups = drafted_by(planned[0]), _backups(planned)
     json_path, md_path = api.write(d, out, force=force)
     print_scorecard(console(), d.assessment, d.scorecard, None)
     print_review_of(d.assessment, d.scorecard)
-    err.print(f"wrote {json_path} and {md_path}", markup=False, soft_wrap=True)
+    replaced = f" (replacing the draft by {before})" if before else ""
+    err.print(f"wrote {json_path} and {md_path}{replaced}", markup=False, soft_wrap=True)
+    if kept := sorted(set(_backups(planned)) - backups):
+        err.print(f"the previous files are kept as {' and '.join(map(str, kept))}", markup=False, soft_wrap=True)
     if unmapped := d.assessment.unmapped_onet_tasks:
         why = next(iter(unmapped.values()))
         err.print(
@@ -118,6 +128,11 @@ def draft(
             f"{why}); they are listed with their reasons under unmapped_onet_tasks in {json_path}",
             style="yellow", markup=False, soft_wrap=True,
         )  # fmt: skip
+
+
+def _backups(paths) -> set:
+    """The numbered backups (``X.~N~``) beside ``paths`` now."""
+    return {b for p in paths for b in p.parent.glob(f"{p.name}.~*~")} if paths[0].parent.exists() else set()
 
 
 def _sampled(occ, eps, samples, title, notes_text, notes_source, use_cache, err, cal=None):
@@ -189,6 +204,7 @@ def step_progress(err: Console, prices: Prices | None = None) -> Iterator[OnStep
                         TimeElapsedColumn(), console=err, transient=True)  # fmt: skip
     total = Usage()
     started = 0
+    parts: dict[str, int] = {}
     with progress:
         bar = progress.add_task("decompose", total=len(STEPS))
 
@@ -200,6 +216,8 @@ def step_progress(err: Console, prices: Prices | None = None) -> Iterator[OnStep
                 return
             progress.advance(bar)
             total += result.usage
+            parts[step] = parts.get(step, 0) + 1  # a large task list's rows are scored in parts
+            step = step if parts[step] == 1 else f"{step} (part {parts[step]})"
             note = f", {result.cache_hits} from cache" if result.cache_hits else ""
             if result.usage_missing:
                 note += f", usage not reported for {result.usage_missing} answer(s)"

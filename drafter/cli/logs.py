@@ -33,6 +33,11 @@ def logs(
         fail(f"no run log yet at {runlog_path()} (it is created by the first LLM draft)", 1)
     prices = price_lookup(config)
     log = RunLog()
+    if run:
+        run = _one(run, log.run_ids(run), "run", "`drafter logs` lists recent calls with their run ids")
+    if batch:
+        batches = sorted({r.split(":", 1)[0] for r in log.run_ids(batch) if ":" in r})
+        batch = _one(batch, batches, "batch", "`drafter batch status` lists them")
     prefix = f"{batch}:" if batch else None
     wanted = (lambda r: r["run_id"] == run) if run else (lambda r: (r["run_id"] or "").startswith(prefix or ""))
     rows = [r for r in log.recent(limit if not (run or batch) else 100_000) if wanted(r)][:limit]
@@ -53,6 +58,19 @@ def logs(
     from .display import print_run_log
 
     print_run_log(console(), str(runlog_path()), rows, totals, summaries)
+
+
+def _one(given: str, found: list[str], what: str, hint: str) -> str:
+    """The one id that ``given`` names, in full or by its first characters; else a one-line error."""
+    from ..llm.runlog import runlog_path
+
+    if given in found:
+        return given
+    if not found:
+        fail(f"no {what} {given!r} in {runlog_path()}; {hint}", 1)
+    if len(found) > 1:
+        fail(f"--{what} {given!r} names {len(found)} {what}s ({', '.join(found[:4])}…): give more characters", 1)
+    return found[0]
 
 
 def _totals(steps) -> dict:

@@ -94,6 +94,8 @@ def _prices(table: object, where: str) -> Prices:
 def load_config(path: Path | None = None) -> tuple[dict[str, Endpoint], dict[str, Prices]]:
     """Named endpoints and the price table (``[prices."MODEL"] input = …, output = …`` in USD per million
     tokens, and ``cached_input = …`` for prompt tokens the server's prompt cache serves)."""
+    if path and not Path(path).exists():  # named on the command line: a typo must not go unnoticed
+        raise DrafterError(f"{path}: no such endpoints file (--config)")
     path = Path(path) if path else config_path()
     if not path.exists():
         return {}, {}

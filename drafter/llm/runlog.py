@@ -235,6 +235,14 @@ class RunLog:
         )
         return row[0] if row else None
 
+    def run_ids(self, prefix: str) -> list[str]:
+        """The run ids in the log that start with ``prefix`` (a user may type the first characters, as with git)."""
+        self.flush()
+        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self.store.transaction() as con:
+            return [r[0] for r in con.execute(
+                "SELECT DISTINCT run_id FROM calls WHERE run_id LIKE ? ESCAPE '\\' ORDER BY run_id", (like,))]  # fmt: skip
+
     def recent(self, limit: int = 20) -> list[sqlite3.Row]:
         self.flush()
         with self.store.transaction() as con:
