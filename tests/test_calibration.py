@@ -245,4 +245,6 @@ def test_a_users_copy_of_a_shipped_role_replaces_it_and_other_files_are_skipped_
     assert any(why.startswith(f"{folder / 'notes.txt'}: not an assessment") for why in cal.skipped)
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert CalibrationSet.load(empty).skipped == [f"{empty}: no scored assessments found; only the shipped roles calibrate"]
+    assert CalibrationSet.load(empty).skipped == [
+        f"{empty}: no scored assessments found; only the shipped roles calibrate"
+    ]
