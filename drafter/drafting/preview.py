@@ -38,7 +38,7 @@ from .outputs import (
 )
 from .pipeline import LARGE_TASK_LIST, NO_CALIBRATION, Calibration, _steps
 
-STAND_IN = "(stand-in for the model's answer to an earlier step)"
+STAND_IN = "[stand-in for the model's answer to an earlier step]"
 
 
 @dataclass(frozen=True)
