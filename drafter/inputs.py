@@ -54,10 +54,6 @@ class Input:
     hi: int
     time_pct: int | None = None  # task rows only
 
-    @property
-    def is_task(self) -> bool:
-        return self.kind == "task"
-
 
 def task_name(i: int, row: TaskRow) -> str:
     return f'row {i + 1} "{row.task}"'

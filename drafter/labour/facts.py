@@ -84,10 +84,6 @@ class RoleFacts:
     earlier: dict[str, DatedFigure] = field(default_factory=dict)  # measure -> the most recent earlier figure
 
     @property
-    def has_figures(self) -> bool:
-        return self.role.figures is not None
-
-    @property
     def citation(self) -> str:
         return self.role.figures.release.citation if self.role.figures else ""
 

@@ -149,7 +149,6 @@ class RateLimiter:
         self.tokens = Bucket(tpm * share if tpm else None, now)
         self._pause_until = now
         self.throttled = 0  # 429s seen
-        self.waited = 0.0  # seconds requests spent waiting for the budget (summed over requests)
 
     @property
     def rpm(self) -> float | None:
@@ -170,13 +169,10 @@ class RateLimiter:
             now = self._clock()
             self._refill(now)
             if (pause := self._pause_until - now) > 0:
-                self.waited += pause
                 return pause
             wait = max(self.requests.wait(1, self.rate_factor), self.tokens.wait(tokens, self.rate_factor))
             if wait > 0:
-                wait = max(wait, 0.005)
-                self.waited += wait
-                return wait
+                return max(wait, 0.005)
             if self.requests.limit is not None:
                 self.requests.level -= 1
             if self.tokens.limit is not None:

@@ -41,7 +41,6 @@ from ..assessment import (
     SampleRecord,
     SourceKind,
     StepRecord,
-    TaskLabel,
     Uncertainty,
     Zone,
 )
@@ -258,7 +257,3 @@ def _node(data: dict, path: str) -> dict:
     for part in path.split(".")[:-1]:
         node = node[part]
     return node
-
-
-def labels_of(spread: RowSpread) -> dict[str, int]:
-    return dict(Counter(lab.value for lab in spread.labels if isinstance(lab, TaskLabel)))

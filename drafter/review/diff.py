@@ -60,12 +60,6 @@ class Diff(BaseModel):
     def zone_changed(self) -> bool:
         return self.zone_before != self.zone_after
 
-    def by_field(self) -> dict[str, list[FieldChange]]:
-        out: dict[str, list[FieldChange]] = {}
-        for c in self.changes:
-            out.setdefault(c.field, []).append(c)
-        return out
-
 
 def _delta(before: Any, after: Any) -> float | None:
     numeric = (int, float)
