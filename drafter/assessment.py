@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_serializer, model_validator
 
@@ -353,17 +353,15 @@ class Uncertainty(_Model):
     inputs: list[InputSpread]
     composite: CompositeInterval
 
-    calibration: list[CalibrationRef] = Field(
-        default_factory=list, description="The human-scored roles the drafter saw, most similar first."
-    )
-    priors: dict[str, list[str]] = Field(
-        default_factory=dict,
-        description="Input path (e.g. 'barriers.physical_presence') -> titles of the scored roles it was borrowed "
-        "from. Such an input is provisional while its text still starts with 'Prior from:'.",
-    )
-    task_estimates: dict[int, TaskEstimate] = Field(
-        default_factory=dict, description="O*NET task ID -> the learned task model's estimate."
-    )
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_unused_copies(cls, data: Any) -> Any:
+        """Earlier drafts carried empty copies of the provenance's calibration, priors and task estimates here
+        (a merge put them in both places; only the provenance's were ever filled): read such files, drop them."""
+        if isinstance(data, dict):
+            stale = {k for k in ("calibration", "priors", "task_estimates") if k in data and not data[k]}
+            data = {k: v for k, v in data.items() if k not in stale}
+        return data
 
 
 class Assessment(_Model):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from drafter.assessment import Assessment, EvidenceSource, SourceKind, TaskLabel, Zone
@@ -170,3 +172,15 @@ def test_markdown_shows_spread_sensitivity_and_review_first_and_round_trips_the_
     back = parse_house_format(md).assessment
     assert back == d  # the notes are not read back as commentary; the spread travels in the metadata
     assert back.uncertainty == d.uncertainty and back.commentary == d.commentary
+
+
+def test_a_draft_written_with_the_empty_copies_under_uncertainty_still_loads(llm_draft):
+    """Sampled drafts once carried empty calibration / priors / task_estimates under uncertainty (never filled)."""
+    d = consensus([Sample.of(llm_draft, 0), Sample.of(llm_draft, 1)])
+    data = json.loads(d.model_dump_json())
+    assert "calibration" not in data["uncertainty"]
+    data["uncertainty"] |= {"calibration": [], "priors": {}, "task_estimates": {}}
+    assert Assessment.model_validate(data).uncertainty == d.uncertainty
+    data["uncertainty"]["priors"] = {"growth": ["X"]}  # a filled one was never written: still refused
+    with pytest.raises(ValueError, match="priors"):
+        Assessment.model_validate(data)
