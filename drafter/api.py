@@ -134,14 +134,21 @@ def draft(
         return d.draft(occ, job_title=title, notes=notes_text, notes_source=notes_source, on_step=on_step)
 
 
-def write(draft: Draft, folder: str | Path = "drafts", force: bool = False) -> tuple[Path, Path]:
+def write(
+    draft: Draft,
+    folder: str | Path = "drafts",
+    force: bool = False,
+    on_replaced: Callable[[str | None, list[Path]], None] | None = None,
+) -> tuple[Path, Path]:
     """Write a draft as ``CODE.json`` and ``CODE.md`` (house format) in ``folder``, each atomically; files
     edited since drafter wrote them are refused (``files.OverwriteRefused``) unless ``force``, which keeps
-    numbered backups (``CODE.md.~1~``)."""
+    numbered backups (``CODE.md.~1~``), as is an earlier draft by another drafter. ``on_replaced(drafted_by,
+    backups)`` is told who made the draft replaced and what was kept of it."""
     from .documents import write_draft
     from .drafting.base import draft_stem
 
-    return write_draft(draft.assessment, draft.scorecard, Path(folder), draft_stem(draft.assessment), force=force)
+    stem = draft_stem(draft.assessment)
+    return write_draft(draft.assessment, draft.scorecard, Path(folder), stem, force=force, on_replaced=on_replaced)
 
 
 def evaluate(

@@ -6,6 +6,7 @@ callers: the CLI, batch, eval and the Python API), so ``files`` can stay a leaf 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -61,7 +62,12 @@ def drafted_by(json_path: Path) -> str | None:
 
 
 def write_draft(
-    a: Assessment, card: ScoreCard | None, folder: Path, stem: str, force: bool = False
+    a: Assessment,
+    card: ScoreCard | None,
+    folder: Path,
+    stem: str,
+    force: bool = False,
+    on_replaced: Callable[[str | None, list[Path]], None] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``stem.md`` then ``stem.json``, each atomically: the JSON's presence means a complete draft
     (a resumed batch relies on it). ``card`` is the draft's scorecard, so the Markdown is not scored again.
@@ -69,14 +75,19 @@ def write_draft(
     Neither is written if either is a file drafter did not write or that was edited since (an assessor's
     review): ``files.OverwriteRefused``; ``force`` writes anyway, keeping the old files as numbered backups.
     An unedited draft made by another drafter (an LLM draft, redrafted offline) is kept as a numbered backup too:
-    a draft someone paid for is never replaced silently."""
+    a draft someone paid for is never replaced silently. ``on_replaced(drafted_by, kept)`` is told, when an
+    earlier draft was there, who made it and the backups kept of it."""
     json_path, md_path = draft_paths(folder, stem)
     check_overwrite([md_path, json_path], force, DRAFT_ONLY)
     before = drafted_by(json_path)
+    kept: list[Path] = []
     if before is not None and before != a.provenance.drafted_by:  # e.g. an offline redraft of a paid LLM draft
         for p in (md_path, json_path):
             if p.exists() and written_unchanged(p, DRAFT_ONLY):  # (edited files: write_owned keeps them with force)
-                numbered_backup(p)
-    write_owned(md_path, render_markdown(a, card=card), force, "draft", DRAFT_ONLY)
-    write_owned(json_path, assessment_json(a), force, "draft", DRAFT_ONLY)
+                kept.append(numbered_backup(p))
+    for path, text in ((md_path, render_markdown(a, card=card)), (json_path, assessment_json(a))):
+        if (backup := write_owned(path, text, force, "draft", DRAFT_ONLY)) is not None:
+            kept.append(backup)
+    if on_replaced is not None and (before is not None or kept):
+        on_replaced(before, sorted(kept))
     return json_path, md_path

@@ -109,17 +109,14 @@ def draft(
                 occ, endpoint=ep, title=title, notes=notes_text, notes_source=str(notes) if notes else None,
                 use_cache=llm.use_cache, on_step=on_step, calibration=cal,
             )  # fmt: skip
-    from ..documents import draft_paths, drafted_by
-    from ..drafting.base import draft_stem
-
-    planned = draft_paths(out, draft_stem(d.assessment))
-    before, backups = drafted_by(planned[0]), _backups(planned)
-    json_path, md_path = api.write(d, out, force=force)
+    replaced: list[tuple[str | None, list[Path]]] = []
+    json_path, md_path = api.write(d, out, force=force, on_replaced=lambda by, kept: replaced.append((by, kept)))
     print_scorecard(console(), d.assessment, d.scorecard, None)
     print_review_of(d.assessment, d.scorecard)
-    replaced = f" (replacing the draft by {before})" if before else ""
-    err.print(f"wrote {json_path} and {md_path}{replaced}", markup=False, soft_wrap=True)
-    if kept := sorted(set(_backups(planned)) - backups):
+    before, kept = replaced[0] if replaced else (None, [])
+    what = f" (replacing the draft by {before})" if before else ""
+    err.print(f"wrote {json_path} and {md_path}{what}", markup=False, soft_wrap=True)
+    if kept:
         err.print(f"the previous files are kept as {' and '.join(map(str, kept))}", markup=False, soft_wrap=True)
     if unmapped := d.assessment.unmapped_onet_tasks:
         why = next(iter(unmapped.values()))
@@ -128,11 +125,6 @@ def draft(
             f"{why}); they are listed with their reasons under unmapped_onet_tasks in {json_path}",
             style="yellow", markup=False, soft_wrap=True,
         )  # fmt: skip
-
-
-def _backups(paths) -> set:
-    """The numbered backups (``X.~N~``) beside ``paths`` now."""
-    return {b for p in paths for b in p.parent.glob(f"{p.name}.~*~")} if paths[0].parent.exists() else set()
 
 
 def _sampled(occ, eps, samples, title, notes_text, notes_source, use_cache, err, cal=None):
