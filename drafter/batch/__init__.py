@@ -220,11 +220,9 @@ def run_batch(
         processes = settings.processes or default_processes(settings.concurrency, budget.get("rpm"), budget.get("tpm"))
         timing = runner.run(pending, processes)
     counts, totals = state.counts(), state.totals()
-    from ..drafting.pipeline import STEPS
+    from ..drafting.steps import step_order
 
-    by_step = sorted(
-        log.by_step(run_prefix=f"{batch_id}:"), key=lambda t: STEPS.index(t.step) if t.step in STEPS else 99
-    )
+    by_step = sorted(log.by_step(run_prefix=f"{batch_id}:"), key=lambda t: step_order(t.step))
     steps = [t.summary(drafter.prices) for t in by_step]  # in the pipeline's order
     return {
         "batch_id": batch_id, "backend": drafter.name, "roles": len(codes), **counts,

@@ -189,7 +189,7 @@ def step_progress(err: Console, prices: Prices | None = None) -> Iterator[OnStep
     prompt cache served, and completion), and the draft's total with its cost when the endpoint has prices."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from ..drafting.pipeline import STEPS
+    from ..drafting.steps import STEPS
     from ..usage import Usage
 
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} calls"),

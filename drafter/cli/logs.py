@@ -41,10 +41,9 @@ def logs(
     prefix = f"{batch}:" if batch else None
     wanted = (lambda r: r["run_id"] == run) if run else (lambda r: (r["run_id"] or "").startswith(prefix or ""))
     rows = [r for r in log.recent(limit if not (run or batch) else 100_000) if wanted(r)][:limit]
-    from ..drafting.pipeline import STEPS
+    from ..drafting.steps import step_order
 
-    # in the pipeline's order (the rows are scored while the role sections are drafted: either may log first)
-    steps = sorted(log.by_step(run, run_prefix=prefix), key=lambda t: STEPS.index(t.step) if t.step in STEPS else 99)
+    steps = sorted(log.by_step(run, run_prefix=prefix), key=lambda t: step_order(t.step))
     summaries = [t.summary(prices(t.endpoint, t.model)) for t in steps]
     totals: dict[str, Any] = dict(log.totals(run) if not batch else _totals(steps))
     costs = [s["cost_usd"] for s in summaries]

@@ -12,7 +12,8 @@ from ..llm.client import LLM
 from ..llm.runlog import RunTotals
 from ..usage import Usage
 from .base import Draft, Drafter, OnStep, drafter_name
-from .pipeline import STEPS, Calibration, draft_with_llm, draft_with_llm_async
+from .pipeline import Calibration, draft_with_llm, draft_with_llm_async
+from .steps import STEPS
 
 if TYPE_CHECKING:
     from ..calibration import CalibrationSet

@@ -53,7 +53,6 @@ from .base import Draft, OnStep, soc_code
 from .drive import Call, Yielded, drive, drive_async
 from .outputs import Commentary, Decomposition, RoleSections, RowScores, calibration_match
 
-STEPS = ("decompose", "score_rows", "role_sections", "commentary")
 LARGE_TASK_LIST = 20  # O*NET tasks: above this, the rows are scored by several calls at once
 ROWS_PER_CALL = 5  # at most this many rows per scoring call of a large task list
 
