@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import NamedTuple
 
 from ..errors import DrafterError
+from ..lazy import LazyMapping
 
 
 class LabourDataError(DrafterError):
@@ -218,46 +219,22 @@ def read_national_table(text: str, release: Release, source: str, lazy: bool = F
         if code in raw:
             raise LabourDataError(f"{source}:line {line}: soc_code: {code} is listed twice")
         raw[code] = (line, cells)
-    rows = _LazyRows(raw, col, release, source)
+    rows = LazyMapping(raw, lambda code: _parse_row(code, *raw[code], col, release, source))
     return ReleaseTable(release, rows if lazy else dict(rows.items()))
 
 
-class _LazyRows(Mapping[str, SocFigures]):
-    """SOC code -> figures, each row parsed (and its errors raised, with file and line) when first looked up."""
-
-    def __init__(self, raw: dict[str, tuple[int, list[str]]], col: dict[str, int], release: Release, source: str):
-        self._raw, self._col, self._release, self._source = raw, col, release, source
-        self._parsed: dict[str, SocFigures] = {}
-
-    def __getitem__(self, code: str) -> SocFigures:
-        found = self._parsed.get(code)
-        if found is None:
-            line, cells = self._raw[code]
-            found = self._parsed[code] = self._parse(code, line, cells)
-        return found
-
-    def __contains__(self, code: object) -> bool:
-        return code in self._raw
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._raw)
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-    def _parse(self, code: str, line: int, cells: list[str]) -> SocFigures:
-        col, source = self._col, self._source
-        notes = (
-            parse_footnotes(cells[col["footnotes"]], f"{source}:line {line}: footnotes")
-            if cells[col["footnotes"]]
-            else ()
-        )
-        figures = {}
-        for m in MEASURES:  # errors are located only when one occurs: building the location per cell is the cost
-            try:
-                figures[m] = parse_value(cells[col[m]], m, notes)
-            except ValueError as e:
-                raise LabourDataError(f"{source}:line {line}: {m}: {e}") from None
-        level = cells[col["display_level"]].strip()
-        return SocFigures(code, cells[col["title"]].strip(), int(level) if level.isdigit() else None, self._release,
-                          figures)  # fmt: skip
+def _parse_row(
+    code: str, line: int, cells: list[str], col: dict[str, int], release: Release, source: str
+) -> SocFigures:
+    """One SOC code's row of a national table; an error names the file, line and column."""
+    notes = (
+        parse_footnotes(cells[col["footnotes"]], f"{source}:line {line}: footnotes") if cells[col["footnotes"]] else ()
+    )
+    figures = {}
+    for m in MEASURES:  # errors are located only when one occurs: building the location per cell is the cost
+        try:
+            figures[m] = parse_value(cells[col[m]], m, notes)
+        except ValueError as e:
+            raise LabourDataError(f"{source}:line {line}: {m}: {e}") from None
+    level = cells[col["display_level"]].strip()
+    return SocFigures(code, cells[col["title"]].strip(), int(level) if level.isdigit() else None, release, figures)

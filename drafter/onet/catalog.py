@@ -10,7 +10,7 @@ import difflib
 import gzip
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from importlib import resources
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..codes import normalise_onet_code
 from ..errors import DrafterError
+from ..lazy import LazyMapping
 from ..paths import onet_store_path
 from .model import Occupation, Task
 from .store import read_store
@@ -114,33 +115,11 @@ class Match:
     matched: str  # what matched best: the title, an alternate title, or task statements
 
 
-class _BundledByCode(Mapping[str, Occupation]):
+@cache
+def _bundled_by_code() -> LazyMapping[str, Occupation]:
     """Code -> bundled occupation, each built on first lookup (and kept): a single draft or `onet show` builds
     the occupations it looks at, not all 923 (issue 14: start-up). Iterating builds them all, in file order."""
-
-    def __init__(self) -> None:
-        self._lines = _bundled_lines()
-        self._built: dict[str, Occupation] = {}
-
-    def __getitem__(self, code: str) -> Occupation:
-        found = self._built.get(code)
-        if found is None:
-            found = self._built[code] = _bundled_occupation(code)
-        return found
-
-    def __contains__(self, code: object) -> bool:
-        return code in self._lines
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._lines)
-
-    def __len__(self) -> int:
-        return len(self._lines)
-
-
-@cache
-def _bundled_by_code() -> _BundledByCode:
-    return _BundledByCode()
+    return LazyMapping(_bundled_lines(), _bundled_occupation)
 
 
 class Catalog:
