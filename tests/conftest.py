@@ -35,6 +35,14 @@ def golden():
     return assessment_from_json(GOLDEN.read_text(encoding="utf-8"), str(GOLDEN))
 
 
+@pytest.fixture(scope="module")
+def golden_data(golden):
+    """The golden role as plain data without unmapped tasks: the base the property tests vary."""
+    d = golden.model_dump()
+    d["unmapped_onet_tasks"] = {}
+    return d
+
+
 @pytest.fixture
 def run_cli(tmp_path):
     """Run the real ``drafter`` CLI in a fresh process, with its data folder in a temporary directory."""

@@ -134,13 +134,6 @@ def assessments(draw, golden_data):
     return Assessment.model_validate(data)
 
 
-@pytest.fixture(scope="module")
-def golden_data(golden):
-    d = golden.model_dump()
-    d["unmapped_onet_tasks"] = {}
-    return d
-
-
 def _given_assessment(test):
     def wrapper(golden_data):
         given(assessments(golden_data), st.data())(settings(max_examples=150, deadline=None)(test))()

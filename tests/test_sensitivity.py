@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -88,13 +87,6 @@ def assessments(draw, golden_data):
     }
     data["growth"] = {"score": draw(maybe), "rationale": ""}
     return Assessment.model_validate(data)
-
-
-@pytest.fixture(scope="module")
-def golden_data(golden):
-    d = golden.model_dump()
-    d["unmapped_onet_tasks"] = {}
-    return d
 
 
 def test_the_named_change_flips_the_zone_and_no_smaller_change_of_that_input_does(golden_data):
