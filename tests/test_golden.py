@@ -3,10 +3,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from drafter.evaluation.golden import load_golden_roles, load_reference_points
 from drafter.house_format import parse_house_format
 
-from .conftest import SHARED
+from .conftest import SEED, SHARED
 
 
 def test_golden_role_is_the_seed_plus_its_task_mapping(golden, seed_text):
@@ -16,13 +18,27 @@ def test_golden_role_is_the_seed_plus_its_task_mapping(golden, seed_text):
     assert all(row.onet_task_ids for row in golden.tasks)
 
 
+def test_the_seed_kept_in_the_repository_is_the_shared_seed_unchanged():
+    shared = SHARED / "seeds" / "000_5eed3631006595d7.txt"
+    if not shared.exists():
+        pytest.skip("the shared seed is not here")
+    assert SEED.read_bytes() == shared.read_bytes()
+
+
 def test_every_onet_task_of_29_2072_is_covered_once_or_explicitly_unmapped(golden):
-    path = SHARED / "data" / "gpts-are-gpts" / "full_labelset.tsv"
-    with path.open(encoding="utf-8") as f:
-        ids = {
-            int(float(r["Task ID"])) for r in csv.DictReader(f, delimiter="\t") if r["O*NET-SOC Code"] == "29-2072.00"
-        }
+    from drafter.onet.catalog import bundled_one
+
+    occ = bundled_one(
+        "29-2072.00"
+    )  # its tasks in the bundled labelled set (built from GPTs-are-GPTs' full_labelset.tsv)
+    assert occ is not None
+    ids = {t.id for t in occ.tasks}
     assert len(ids) == 17
+    labelset = SHARED / "data" / "gpts-are-gpts" / "full_labelset.tsv"
+    if labelset.exists():  # and the published file itself, where it is
+        with labelset.open(encoding="utf-8") as f:
+            rows = csv.DictReader(f, delimiter="\t")
+            assert ids == {int(float(r["Task ID"])) for r in rows if r["O*NET-SOC Code"] == "29-2072.00"}
     covered = golden.covered_task_ids()
     assert covered | set(golden.unmapped_onet_tasks) == ids
     assert not covered & set(golden.unmapped_onet_tasks)
