@@ -36,7 +36,7 @@ def sequential_cpu_per_call(roles_n: int = 60) -> float:
     """drafter's CPU per call with one draft at a time (no concurrency), against a zero-latency server."""
     import time
 
-    from drafter.drafting.pipeline import draft_with_llm
+    from drafter.drafting.drive import draft_with_llm
     from drafter.llm.client import LLM
     from drafter.llm.endpoints import Endpoint
     from drafter.llm.runlog import RunLog

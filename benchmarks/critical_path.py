@@ -32,7 +32,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
 
-    from drafter.drafting.pipeline import draft_with_llm, draft_with_llm_async
+    from drafter.drafting.drive import draft_with_llm, draft_with_llm_async
     from drafter.llm.client import LLM
     from drafter.llm.endpoints import Endpoint
     from drafter.llm.runlog import RunLog

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from drafter.documents import load_assessment
-from drafter.drafting.base import drafter_for
+from drafter.drafting.choose import drafter_for
 from drafter.files import assessment_json, atomic_write
 from drafter.onet.catalog import Catalog
 from drafter.portfolio.table import build_portfolio, render_html

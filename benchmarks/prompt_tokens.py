@@ -46,7 +46,7 @@ def _prefix(a: str, b: str) -> int:
 
 def main() -> None:
     os.environ["DRAFTER_HOME"] = tempfile.mkdtemp()
-    from drafter.drafting.pipeline import draft_with_llm
+    from drafter.drafting.drive import draft_with_llm
     from drafter.llm.client import LLM
     from drafter.llm.endpoints import Endpoint
     from drafter.onet.catalog import Catalog

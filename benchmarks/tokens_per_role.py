@@ -49,8 +49,8 @@ def draft_all(calibrated: bool = True) -> tuple[list[dict], list[dict]]:
     """Draft every role (with the calibration table and worked example a real draft shows, unless
     ``calibrated`` is False); return per-role figures and the request bodies the server received."""
     from drafter.calibration import CalibrationSet
-    from drafter.drafting.calibrate import calibration_for
-    from drafter.drafting.pipeline import NO_CALIBRATION, draft_with_llm
+    from drafter.drafting.calibrate import NO_CALIBRATION, calibration_for
+    from drafter.drafting.drive import draft_with_llm
     from drafter.llm.client import LLM
     from drafter.llm.endpoints import Endpoint
     from drafter.llm.runlog import RunLog

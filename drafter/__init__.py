@@ -62,7 +62,7 @@ __all__ = [
 if TYPE_CHECKING:
     from .api import draft, endpoint, evaluate, load, occupation, read, render, score, write
     from .assessment import Assessment
-    from .drafting.base import Draft, Drafter, drafter_for
+    from .drafting import Draft, Drafter, drafter_for
     from .errors import DrafterError
     from .evaluation.gated import EvalOutcome
     from .llm.endpoints import Endpoint

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .calibration import CalibrationSet
     from .documents import Loaded
     from .drafting.base import Draft, Drafter, OnStep
+    from .drafting.request import DraftRequest
     from .evaluation.gated import EvalOutcome
     from .llm.endpoints import Endpoint
     from .onet.model import Occupation
@@ -113,15 +114,18 @@ def draft(
     use_cache: bool = True,
     on_step: OnStep | None = None,
     calibration: CalibrationSet | None = None,
+    on_request: Callable[[DraftRequest], None] | None = None,
 ) -> Draft:
     """A scored first draft: by the LLM pipeline at ``endpoint`` (see ``drafter.endpoint``), else by the
     offline default. ``notes`` (text, or a file) reach the prompts; ``notes_source`` names them in the
-    provenance (a file's path by default). ``on_step`` is told of each LLM step. ``calibration`` is the set of
-    human-scored roles the offline default borrows role-level priors from, and whose nearest an LLM draft's
+    provenance (a file's path by default). ``on_step`` is told of each LLM step (a sampled draft's steps carry
+    their sample's label: ``"a/0:decompose"``, ``"consensus:commentary"``); ``on_request`` is told the draft's
+    resolved request (its notes, the calibration roles its prompts show) before the first step. ``calibration`` is
+    the set of human-scored roles the offline default borrows role-level priors from, and whose nearest an LLM draft's
     prompts show (default: the shipped ones; never the role itself). Several endpoints (a panel) or ``samples`` >
     1 draft the role that many times per endpoint and return the consensus with its spread (docs/review.md). For
     many drafts with one client, use ``drafter.drafter_for(endpoint)`` as a context manager."""
-    from .drafting.base import drafter_for
+    from .drafting.choose import drafter_for
     from .files import read_text
     from .onet import resolve_occupation
     from .onet.model import Occupation
@@ -131,7 +135,9 @@ def draft(
     if isinstance(notes, Path):
         notes_source = notes_source or str(notes)
     with drafter_for(endpoint, samples=samples, use_cache=use_cache, calibration=calibration) as d:
-        return d.draft(occ, job_title=title, notes=notes_text, notes_source=notes_source, on_step=on_step)
+        return d.draft(
+            occ, job_title=title, notes=notes_text, notes_source=notes_source, on_step=on_step, on_request=on_request
+        )
 
 
 def write(
@@ -164,7 +170,7 @@ def evaluate(
 ) -> EvalOutcome:
     """Judge drafts against the human-scored golden roles: made now by ``drafter`` (default: the offline
     default), or the files in ``drafts``. Returns the stored run, its gate verdict and report paths."""
-    from .drafting.base import drafter_for
+    from .drafting.choose import drafter_for
     from .evaluation.gated import evaluate as run
 
     def path(p: str | Path | None) -> Path | None:

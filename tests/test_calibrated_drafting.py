@@ -11,8 +11,9 @@ import pytest
 
 from drafter.assessment import EVIDENCE_NAMES
 from drafter.drafting import prompts
+from drafter.drafting.drive import draft_with_llm
+from drafter.drafting.facts import CommentaryFacts, RowFacts, SectionFacts
 from drafter.drafting.outputs import Commentary, RowScores
-from drafter.drafting.pipeline import draft_with_llm
 from drafter.evaluation.golden import load_golden_roles
 from drafter.evaluation.metrics import compare_role
 from drafter.files import assessment_from_json, assessment_json
@@ -144,7 +145,8 @@ def test_a_required_task_neither_covered_nor_excluded_is_re_asked(llm_factory, f
 
 
 def test_labels_follow_the_seeds_rule_strictly():
-    ctx = {"row_names": ["A"], "labels_by_score": {s: list(v) for s, v in load_methodology().labels_by_score.items()}}
+    labels = {s: tuple(v) for s, v in load_methodology().labels_by_score.items()}
+    ctx = RowFacts(row_names=("A",), labels_by_score=labels)
     for score, label in ((4, "AUGMENTATION"), (3, "DISPLACEMENT"), (2, "NOT INVOLVED"), (1, "AUGMENTATION")):
         answer = {"scores": [{"task": "A", "score": score, "label": label, "rationale": "x" * 30}]}
         with pytest.raises(ValueError, match=f"label {label} is inconsistent with score {score}"):
@@ -185,10 +187,14 @@ def test_a_notes_item_must_quote_the_notes_verbatim_or_is_re_asked(llm_factory, 
 def test_a_notes_item_without_notes_is_refused():
     from drafter.drafting.outputs import DraftClaim
 
+    NO_NOTES = SectionFacts(notes=None, calibration=())
+
     with pytest.raises(ValueError, match="no evidence notes were supplied"):
-        DraftClaim.model_validate({"claim": "Wages are flat", "source": "notes", "quote": "wages flat"}, context={})
+        DraftClaim.model_validate(
+            {"claim": "Wages are flat", "source": "notes", "quote": "wages flat"}, context=NO_NOTES
+        )
     with pytest.raises(ValueError, match="gives a figure without as_of"):
-        DraftClaim.model_validate({"claim": "Median wage", "figure": "$47,190", "source": "model"}, context={})
+        DraftClaim.model_validate({"claim": "Median wage", "figure": "$47,190", "source": "model"}, context=NO_NOTES)
 
 
 CAL = [
@@ -209,7 +215,7 @@ def _commentary(note: str, moves: list[dict] | None = None) -> dict:
 
 
 def test_the_calibration_note_may_cite_only_listed_scores():
-    ctx = {"calibration": CAL, "own_score": "15.1"}
+    ctx = CommentaryFacts(calibration=tuple(CAL), own_score="15.1")
     ok = "The 15.1 sits below Medical Secretaries (19.4, Red): more structured work, 9.9 points from Yellow."
     Commentary.model_validate(_commentary(ok), context=ctx)
     with pytest.raises(ValueError, match=r"calibration_note cites AIJRI score\(s\) 22.6 that the calibration table"):
@@ -217,7 +223,7 @@ def test_the_calibration_note_may_cite_only_listed_scores():
 
 
 def test_where_to_look_next_accepts_listed_green_roles_only():
-    ctx = {"calibration": CAL, "own_score": "15.1"}
+    ctx = CommentaryFacts(calibration=tuple(CAL), own_score="15.1")
     good = {
         "title": "Compliance Managers",
         "onet_code": "11-9199.02",

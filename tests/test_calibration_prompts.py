@@ -9,7 +9,7 @@ import pytest
 
 from drafter.calibration import CalibrationSet
 from drafter.drafting.calibrate import calibration_for
-from drafter.drafting.pipeline import draft_with_llm
+from drafter.drafting.drive import draft_with_llm
 from drafter.evaluation.golden import load_golden_roles
 from drafter.house_format import render_markdown
 from drafter.onet.catalog import Catalog

@@ -8,6 +8,7 @@ import sys
 import pytest
 from pydantic import BaseModel
 
+from drafter.drafting.facts import DecomposeFacts, bound
 from drafter.drafting.outputs import Decomposition
 from drafter.llm import instructor_patch
 
@@ -17,7 +18,14 @@ MESSAGES = [
     {"role": "system", "content": "test"},
     {"role": "user", "content": "Tasks:\n" + "".join(f"- [{i}] (untyped, prior 25%) task {i}\n" for i in (1, 2, 3, 4))},
 ]
-CONTEXT = {"known_ids": [1, 2, 3, 4], "required_ids": [1, 2, 3, 4]}
+CONTEXT = DecomposeFacts(known_ids=(1, 2, 3, 4), required_ids=(1, 2, 3, 4))
+
+
+@pytest.fixture(autouse=True)
+def _decompose_facts():
+    """The facts a drafting step binds around its call (drafting/facts.py), for the Decomposition answers here."""
+    with bound(CONTEXT):
+        yield
 
 
 def test_the_patch_is_in_place_where_instructor_looks_for_it(llm_factory):
@@ -43,7 +51,7 @@ def test_real_calls_go_through_both_caches_and_pay_each_cost_once_per_class(llm_
     monkeypatch.setattr(instructor_patch, "checked", set())
     monkeypatch.setattr(instructor_patch, "schemas", {})
     for _ in range(3):
-        llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
+        llm.structured("decompose", Decomposition, MESSAGES)
     assert wrapped == [Decomposition]  # three calls, one schema wrapper
     assert Decomposition in rejected and len(rejected) == len(set(rejected))  # each class walked once
     assert instructor_patch.schemas[Decomposition] in instructor_patch.checked

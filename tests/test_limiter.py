@@ -223,6 +223,7 @@ def test_the_fake_servers_prompt_cache_counts_shared_prefixes_from_1024_tokens_i
 
 
 def test_the_client_learns_the_servers_limit_from_its_headers(llm_factory, fake_llm):
+    from drafter.drafting.facts import DecomposeFacts, bound
     from drafter.drafting.outputs import Decomposition
 
     from .fake_openai import Budget
@@ -231,7 +232,8 @@ def test_the_client_learns_the_servers_limit_from_its_headers(llm_factory, fake_
     llm = llm_factory(use_cache=False)
     assert llm.limiter.tpm is None  # none configured
     messages = [{"role": "system", "content": "test"}, {"role": "user", "content": "Tasks:\n- [1] (Core) task 1\n"}]
-    llm.structured("decompose", Decomposition, messages, {"known_ids": [1], "required_ids": [1]})
+    with bound(DecomposeFacts(known_ids=(1,), required_ids=(1,))):
+        llm.structured("decompose", Decomposition, messages)
     assert (llm.limiter.rpm, llm.limiter.tpm) == (5000, 2_000_000)
     assert llm.limiter.tokens.level < 2_000_000  # the server's remaining figure, after this request
 

@@ -6,13 +6,13 @@ import pytest
 
 from drafter.llm.client import LLMError
 
-from .test_llm_client import CONTEXT, MESSAGES, Decomposition
+from .test_llm_client import MESSAGES, Decomposition, _decompose_facts  # noqa: F401 - the autouse fixture
 
 
 def test_html_with_http_200_is_named_as_not_a_chat_completion(fake_llm, llm_factory):
     fake_llm.queue("html", "html", "html")
     with pytest.raises(LLMError) as e:
-        llm_factory(validation_retries=0, http_retries=0).structured("decompose", Decomposition, MESSAGES, CONTEXT)
+        llm_factory(validation_retries=0, http_retries=0).structured("decompose", Decomposition, MESSAGES)
     msg = str(e.value)
     assert "did not answer in the chat-completions format" in msg
     assert fake_llm.base_url in msg and "text/html" in msg

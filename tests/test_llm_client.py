@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from drafter.drafting.facts import DecomposeFacts, bound
 from drafter.drafting.outputs import Decomposition
 from drafter.llm.client import LLMError
 
@@ -17,7 +18,14 @@ MESSAGES = [
     {"role": "system", "content": "test"},
     {"role": "user", "content": "Tasks:\n" + "".join(f"- [{i}] (untyped, prior 6%) task {i}\n" for i in IDS)},
 ]
-CONTEXT = {"known_ids": IDS, "required_ids": IDS}
+CONTEXT = DecomposeFacts(known_ids=tuple(IDS), required_ids=tuple(IDS))
+
+
+@pytest.fixture(autouse=True)
+def _decompose_facts():
+    """The facts a drafting step binds around its call (drafting/facts.py), for the Decomposition answers here."""
+    with bound(CONTEXT):
+        yield
 
 
 def _log_rows(llm):
@@ -29,7 +37,7 @@ def _log_rows(llm):
 
 def test_valid_answer_is_parsed_in_one_attempt_and_logged(llm_factory, fake_llm):
     llm = llm_factory()
-    out, result = llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    out, result = llm.structured("decompose", Decomposition, MESSAGES)
     assert sum(r.time_pct for r in out.rows) == 100
     assert sorted([i for r in out.rows for i in r.onet_task_ids] + [e.onet_task_id for e in out.excluded_tasks]) == IDS
     assert (result.attempts, result.requests, result.cache_hits) == (1, 1, 0)
@@ -41,7 +49,7 @@ def test_valid_answer_is_parsed_in_one_attempt_and_logged(llm_factory, fake_llm)
 
 def test_invalid_then_valid_retries_with_the_validation_error(llm_factory, fake_llm):
     fake_llm.queue("invalid")
-    out, result = llm_factory().structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    out, result = llm_factory().structured("decompose", Decomposition, MESSAGES)
     assert result.attempts == 2 and fake_llm.count == 2
     retry_conversation = str(fake_llm.requests[1]["messages"])
     assert "time_pct values sum to 95, expected exactly 100" in retry_conversation
@@ -52,7 +60,7 @@ def test_schema_invalid_every_time_fails_with_the_last_errors(llm_factory, fake_
     fake_llm.script.default = "invalid"
     llm = llm_factory(validation_retries=1)
     with pytest.raises(LLMError) as e:
-        llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
+        llm.structured("decompose", Decomposition, MESSAGES)
     assert e.value.kind == "invalid" and fake_llm.count == 2
     assert str(e.value).startswith("decompose: answer failed validation on all 2 attempts; last errors:")
     assert "sum to 95" in str(e.value)
@@ -63,7 +71,7 @@ def test_429_honours_retry_after_then_succeeds(llm_factory, fake_llm):
     fake_llm.queue("429")
     llm = llm_factory()
     t0 = time.perf_counter()
-    _, result = llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    _, result = llm.structured("decompose", Decomposition, MESSAGES)
     assert time.perf_counter() - t0 >= 1.0  # Retry-After: 1
     assert result.attempts == 2
     assert [r["status"] for r in _log_rows(llm)] == [429, 200]
@@ -73,14 +81,14 @@ def test_rate_limited_on_every_attempt_is_reported_as_such(llm_factory, fake_llm
     fake_llm.script.default = "429"
     fake_llm.script.retry_after = "0"
     with pytest.raises(LLMError) as e:
-        llm_factory(http_retries=1).structured("decompose", Decomposition, MESSAGES, CONTEXT)
+        llm_factory(http_retries=1).structured("decompose", Decomposition, MESSAGES)
     assert e.value.kind == "rate_limited" and str(e.value) == "decompose: rate limited (HTTP 429) on all 2 attempts"
 
 
 def test_500_is_retried_separately_from_validation(llm_factory, fake_llm):
     fake_llm.queue("500", "invalid")
     llm = llm_factory(http_retries=1, validation_retries=1)
-    out, result = llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    out, result = llm.structured("decompose", Decomposition, MESSAGES)
     assert [r["status"] for r in _log_rows(llm)] == [500, 200, 200]
     assert result.attempts == 3 and fake_llm.behaviours == ["500", "invalid", "valid"]
 
@@ -88,7 +96,7 @@ def test_500_is_retried_separately_from_validation(llm_factory, fake_llm):
 def test_server_error_on_every_attempt_fails_cleanly(llm_factory, fake_llm):
     fake_llm.script.default = "500"
     with pytest.raises(LLMError) as e:
-        llm_factory(http_retries=1).structured("decompose", Decomposition, MESSAGES, CONTEXT)
+        llm_factory(http_retries=1).structured("decompose", Decomposition, MESSAGES)
     assert e.value.kind == "server_error" and "HTTP 500" in str(e.value) and fake_llm.count == 2
 
 
@@ -97,7 +105,7 @@ def test_a_hang_past_the_timeout_is_retried_then_reported(llm_factory, fake_llm)
     fake_llm.script.hang_seconds = 2.0
     llm = llm_factory(timeout=0.5, http_retries=1)
     with pytest.raises(LLMError) as e:
-        llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
+        llm.structured("decompose", Decomposition, MESSAGES)
     assert e.value.kind == "timeout" and str(e.value) == "decompose: no answer within 0.5 s on all 2 attempts"
     rows = _log_rows(llm)
     assert len(rows) == 2 and all("Timeout" in r["error"] for r in rows)
@@ -106,7 +114,7 @@ def test_a_hang_past_the_timeout_is_retried_then_reported(llm_factory, fake_llm)
 def test_malformed_json_is_re_asked_then_reported(llm_factory, fake_llm):
     fake_llm.script.default = "malformed"
     with pytest.raises(LLMError) as e:
-        llm_factory(validation_retries=2).structured("decompose", Decomposition, MESSAGES, CONTEXT)
+        llm_factory(validation_retries=2).structured("decompose", Decomposition, MESSAGES)
     assert e.value.kind == "invalid" and fake_llm.count == 3
     assert "after 3 attempts" in str(e.value) or "on all 3 attempts" in str(e.value)
 
@@ -114,7 +122,7 @@ def test_malformed_json_is_re_asked_then_reported(llm_factory, fake_llm):
 def test_truncated_answer_is_reported_as_truncated_without_retry(llm_factory, fake_llm):
     fake_llm.queue("truncated")
     with pytest.raises(LLMError) as e:
-        llm_factory(max_tokens=50).structured("decompose", Decomposition, MESSAGES, CONTEXT)
+        llm_factory(max_tokens=50).structured("decompose", Decomposition, MESSAGES)
     assert e.value.kind == "truncated" and "finish_reason=length" in str(e.value) and "max_tokens=50" in str(e.value)
     assert fake_llm.count == 1
 
@@ -122,24 +130,24 @@ def test_truncated_answer_is_reported_as_truncated_without_retry(llm_factory, fa
 def test_a_response_without_usage_is_accepted_and_logged_as_unknown_tokens(llm_factory, fake_llm):
     fake_llm.queue("no_usage")
     llm = llm_factory()
-    _, result = llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    _, result = llm.structured("decompose", Decomposition, MESSAGES)
     assert result.usage_missing == 1 and result.usage.prompt_tokens == 0
     assert _log_rows(llm)[0]["prompt_tokens"] is None
 
 
 def test_identical_request_at_temperature_0_is_answered_from_the_log(llm_factory, fake_llm):
-    first, _ = llm_factory().structured("decompose", Decomposition, MESSAGES, CONTEXT)
-    again, result = llm_factory().structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    first, _ = llm_factory().structured("decompose", Decomposition, MESSAGES)
+    again, result = llm_factory().structured("decompose", Decomposition, MESSAGES)
     assert fake_llm.count == 1 and result.cache_hits == 1 and result.requests == 0
     assert again.model_dump() == first.model_dump()
-    _, fresh = llm_factory(use_cache=False).structured("decompose", Decomposition, MESSAGES, CONTEXT)
+    _, fresh = llm_factory(use_cache=False).structured("decompose", Decomposition, MESSAGES)
     assert fake_llm.count == 2 and fresh.cache_hits == 0
 
 
 def test_the_api_key_never_reaches_the_log(llm_factory, fake_llm):
     fake_llm.queue("500")
     llm = llm_factory(http_retries=1)
-    llm.structured("decompose", Decomposition, MESSAGES + [{"role": "user", "content": f"echo {SECRET}"}], CONTEXT)
+    llm.structured("decompose", Decomposition, MESSAGES + [{"role": "user", "content": f"echo {SECRET}"}])
     llm.log.close()
     data = b"".join(p.read_bytes() for p in llm.log.path.parent.glob("runlog.sqlite*"))
     assert SECRET.encode() not in data
@@ -171,9 +179,7 @@ def test_request_slots_given_to_the_client_bound_the_async_requests_in_flight(tm
 
     async def six_at_once():
         try:
-            return await asyncio.gather(
-                *(llm.structured_async("decompose", Decomposition, MESSAGES, CONTEXT) for _ in range(6))
-            )
+            return await asyncio.gather(*(llm.structured_async("decompose", Decomposition, MESSAGES) for _ in range(6)))
         finally:
             await llm.aclose()
 

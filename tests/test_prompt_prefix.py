@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from drafter.drafting.pipeline import draft_with_llm
+from drafter.drafting.drive import draft_with_llm
 from drafter.onet.catalog import Catalog
 
 ROLES = ("47-2072.00", "11-2021.00")  # 5 and 20 tasks

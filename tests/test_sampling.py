@@ -136,7 +136,7 @@ def test_a_panel_of_two_endpoints_records_both_and_aligns_their_rows_by_task_ids
 
 
 def test_a_sampled_drafter_in_a_batch_worker_plans_its_share_of_each_endpoints_budget(tmp_path):
-    from drafter.drafting.base import drafter_for
+    from drafter.drafting.choose import drafter_for
     from drafter.llm.endpoints import Endpoint
     from drafter.llm.runlog import RunLog
 

@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from drafter.drafting.facts import DecomposeFacts, bound
 from drafter.drafting.outputs import Decomposition
 from drafter.errors import DrafterError
 from drafter.llm.endpoints import load_config
@@ -55,7 +56,8 @@ SYSTEM = "You decompose roles into work activities. " * 120  # 5,160 characters:
 def _call(llm):
     tasks = "Tasks:\n" + "".join(f"- [{i}] (untyped, prior 25%) task {i}\n" for i in (1, 2, 3, 4))
     messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": tasks}]
-    return llm.structured("decompose", Decomposition, messages, {"known_ids": [1, 2, 3, 4], "required_ids": []})[1]
+    with bound(DecomposeFacts(known_ids=(1, 2, 3, 4), required_ids=())):
+        return llm.structured("decompose", Decomposition, messages)[1]
 
 
 def test_prompt_tokens_the_server_cached_are_recorded_and_priced_apart(llm_factory, fake_llm):

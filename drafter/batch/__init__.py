@@ -170,7 +170,7 @@ def run_batch(
     """Draft ``codes`` into ``out`` (resuming the same batch if it ran before); returns the summary."""
     import time
 
-    from ..drafting.base import drafter_for
+    from ..drafting.choose import drafter_for
     from ..llm.runlog import RunLog
     from ..paths import data_home
     from .runner import BatchLock, BatchRunner, Caps

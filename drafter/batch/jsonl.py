@@ -60,8 +60,9 @@ class _NullLog:
         return None
 
 
-def capture_body(endpoint, step: str, response_model, messages: list[dict], context: dict) -> bytes:
-    """The exact JSON body the live client would POST for this step."""
+def capture_body(endpoint, step: str, response_model, messages: list[dict], facts) -> bytes:
+    """The exact JSON body the live client would POST for this step (``facts``: the step's, drafting/facts.py)."""
+    from ..drafting.facts import bound
     from ..llm.client import LLM, LLMError
 
     llm = LLM(
@@ -69,7 +70,8 @@ def capture_body(endpoint, step: str, response_model, messages: list[dict], cont
         inner_transport=_CaptureTransport(),
     )  # fmt: skip
     try:
-        llm.structured(step, response_model, messages, context)
+        with bound(facts):
+            llm.structured(step, response_model, messages)
     except LLMError as e:
         captured = _find(e.__cause__ or e.__context__, _Captured)
         if captured is None:
@@ -123,8 +125,8 @@ def write_requests(codes: list[str], endpoint, path: Path, batch_id: str, calibr
     seen: set[str] = set()
     request = _decompose_requests(catalog, calibration)
     for code in codes:
-        messages, context = request(code)
-        body = json.loads(capture_body(endpoint, "decompose", Decomposition, messages, context))
+        messages, facts = request(code)
+        body = json.loads(capture_body(endpoint, "decompose", Decomposition, messages, facts))
         line = {"custom_id": f"{batch_id}:{code}:decompose", "method": "POST", "url": URL, "body": body}
         cid = validate_batch_line(line, f"{path}:line {len(lines) + 1}")
         if cid in seen:
@@ -175,6 +177,7 @@ def read_results(path: Path) -> tuple[dict[str, dict], dict[str, str], list[str]
 
 def check_answers(answers: dict[str, dict], endpoint, log, calibration=None) -> dict[str, str]:
     """Store each answer under its request and validate it by replay; returns {code: problem} for invalid ones."""
+    from ..drafting.facts import bound
     from ..drafting.outputs import Decomposition
     from ..llm.client import LLM, LLMError
     from ..onet.catalog import Catalog
@@ -186,11 +189,12 @@ def check_answers(answers: dict[str, dict], endpoint, log, calibration=None) -> 
     replay = LLM(replace(endpoint, http_retries=0, validation_retries=0), log, inner_transport=_NoNetwork())
     try:
         for code, completion in sorted(answers.items()):
-            messages, context = request(code)
-            body = capture_body(endpoint, "decompose", Decomposition, messages, context)
+            messages, facts = request(code)
+            body = capture_body(endpoint, "decompose", Decomposition, messages, facts)
             log.seed_cache(base_url, endpoint.name, body, json.dumps(completion), None, "batch-import")
             try:
-                replay.structured("decompose", Decomposition, messages, context)
+                with bound(facts):
+                    replay.structured("decompose", Decomposition, messages)
             except LLMError as e:
                 invalid[code] = str(e).removeprefix("decompose: ")
     finally:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,7 +14,8 @@ from .common import LLM_PANEL, CalibrationOpt, EndpointOptions, calibration_set,
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ..drafting.base import OnStep
+    from ..drafting.calibrate import Calibration
+    from ..drafting.request import OnStep
     from ..usage import Prices
 
 OFFLINE_CHOSEN = "--offline: drafting with the offline default (docs/offline.md)."
@@ -83,41 +84,20 @@ def draft(
         return
     names = list(dict.fromkeys(endpoint or [None]))  # type: ignore[list-item]
     eps = [e for name in names if (e := replace(llm, endpoint=name).resolve()) is not None]
-    ep = eps[0] if eps else None
-    if ep is None:
-        err.print(f"[yellow]{OFFLINE_CHOSEN if llm.offline else OFFLINE_NOTICE}[/]", soft_wrap=True)
-        if notes is not None:
-            err.print(f"The offline default does not read notes: {notes} is not used in this draft.", style="yellow",
-                      markup=False, soft_wrap=True)  # fmt: skip
-        if samples > 1:
-            err.print("[yellow]--samples: the offline default is deterministic; one draft written.[/]")
-        d = api.draft(occ, title=title, calibration=calibration_set(calibration, err))
-    elif samples > 1 or len(eps) > 1:
-        cal = calibration_set(calibration, err)
-        err.print(calibration_notice(occ, title, cal), soft_wrap=True)
-        d = _sampled(occ, eps, samples, title, notes_text, str(notes) if notes else None, llm.use_cache, err, cal)
-    else:
-        err.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", markup=False, soft_wrap=True)
-        if notes is None:
-            from .labour import notes_notice
-
-            err.print(notes_notice(occ.code), soft_wrap=True)
-        cal = calibration_set(calibration, err)
-        err.print(calibration_notice(occ, title, cal), soft_wrap=True)
-        with step_progress(err, ep.prices) as on_step:
-            d = api.draft(
-                occ, endpoint=ep, title=title, notes=notes_text, notes_source=str(notes) if notes else None,
-                use_cache=llm.use_cache, on_step=on_step, calibration=cal,
-            )  # fmt: skip
+    announce(err, occ, eps, samples, notes, llm.offline)
+    cal = calibration_set(calibration, err)
+    on_request = (lambda request: err.print(calibration_notice(request.calibration), soft_wrap=True)) if eps else None
+    with step_progress(err, _prices(eps)) if eps else nullcontext(None) as on_step:
+        d = api.draft(
+            occ, endpoint=eps or None, samples=samples, title=title, notes=notes_text,
+            notes_source=str(notes) if notes else None, use_cache=llm.use_cache, on_step=on_step,
+            on_request=on_request, calibration=cal,
+        )  # fmt: skip
     replaced: list[tuple[str | None, list[Path]]] = []
     json_path, md_path = api.write(d, out, force=force, on_replaced=lambda by, kept: replaced.append((by, kept)))
     print_scorecard(console(), d.assessment, d.scorecard, None)
     print_review_of(d.assessment, d.scorecard)
-    before, kept = replaced[0] if replaced else (None, [])
-    what = f" (replacing the draft by {before})" if before else ""
-    err.print(f"wrote {json_path} and {md_path}{what}", markup=False, soft_wrap=True)
-    if kept:
-        err.print(f"the previous files are kept as {' and '.join(map(str, kept))}", markup=False, soft_wrap=True)
+    print_written(err, json_path, md_path, replaced)
     if unmapped := d.assessment.unmapped_onet_tasks:
         why = next(iter(unmapped.values()))
         err.print(
@@ -127,37 +107,47 @@ def draft(
         )  # fmt: skip
 
 
-def _sampled(occ, eps, samples, title, notes_text, notes_source, use_cache, err, cal=None):
-    """A sampled or panel draft (docs/review.md), one line per finished step of each sample."""
-    from ..drafting.sampling import draft_sampled
-
-    if samples > 1 and all(e.temperature == 0 for e in eps):
-        err.print("[yellow]--samples > 1 at temperature 0: samples will rarely differ; pass --temperature 0.7.[/]")
-    who = ", ".join(e.describe() for e in eps)
-    err.print(f"Drafting {occ.code} {occ.title}: {samples} sample(s) from each of {who}", soft_wrap=True)
-    if notes_source is None:
+def announce(err: Console, occ, eps: list, samples: int, notes: Path | None, offline: bool) -> None:
+    """What is about to draft the role, and what it will not use: the offline default (no LLM configured, or
+    --offline) ignores notes and samples; an LLM draft names its endpoints and where its notes come from."""
+    if not eps:
+        err.print(f"[yellow]{OFFLINE_CHOSEN if offline else OFFLINE_NOTICE}[/]", soft_wrap=True)
+        if notes is not None:
+            err.print(f"The offline default does not read notes: {notes} is not used in this draft.", style="yellow",
+                      markup=False, soft_wrap=True)  # fmt: skip
+        if samples > 1:
+            err.print("[yellow]--samples: the offline default is deterministic; one draft written.[/]")
+        return
+    if samples == 1 and len(eps) == 1:
+        err.print(f"Drafting {occ.code} {occ.title} with {eps[0].describe()}", markup=False, soft_wrap=True)
+    else:
+        if samples > 1 and all(e.temperature == 0 for e in eps):
+            err.print("[yellow]--samples > 1 at temperature 0: samples will rarely differ; pass --temperature 0.7.[/]")
+        who = ", ".join(e.describe() for e in eps)
+        err.print(f"Drafting {occ.code} {occ.title}: {samples} sample(s) from each of {who}", soft_wrap=True)
+    if notes is None:
         from .labour import notes_notice
 
         err.print(notes_notice(occ.code), soft_wrap=True)
 
-    def on_sample_step(label, step, result) -> None:
-        if result is None:
-            return
-        note = f", {result.cache_hits} from cache" if result.cache_hits else ""
-        err.print(
-            f"[green]✓[/] {label} {step}: {result.attempts} attempt(s){note}, {result.usage.total_tokens:,} tokens"
-        )
 
-    with err.status("drafting samples…"):
-        return draft_sampled(occ, eps, samples, job_title=title, notes=notes_text, notes_source=notes_source,
-                             use_cache=use_cache, on_sample_step=on_sample_step, calibration=cal)  # fmt: skip
+def _prices(eps: list) -> Prices | None:
+    """The prices a draft's cost is reckoned at: the endpoints' when they all charge the same, else unknown."""
+    return eps[0].prices if len({repr(e.prices) for e in eps}) == 1 else None
 
 
-def calibration_notice(occ, title, cal) -> str:
-    """Which scored roles the prompts will show (the draft's provenance records them too)."""
-    from ..drafting.calibrate import calibration_for
+def print_written(err: Console, json_path: Path, md_path: Path, replaced: list[tuple[str | None, list[Path]]]) -> None:
+    """Which files the draft was written to, whose draft they replaced, and what was kept of it."""
+    before, kept = replaced[0] if replaced else (None, [])
+    what = f" (replacing the draft by {before})" if before else ""
+    err.print(f"wrote {json_path} and {md_path}{what}", markup=False, soft_wrap=True)
+    if kept:
+        err.print(f"the previous files are kept as {' and '.join(map(str, kept))}", markup=False, soft_wrap=True)
 
-    shown = calibration_for(occ, title or occ.title, cal)
+
+def calibration_notice(shown: Calibration) -> str:
+    """Which scored roles the prompts show (the draft's provenance records them too): the draft's own ranking,
+    told by its request, not a second one."""
     if not shown.table:
         return "Calibration: no human-scored role to show the model"
     roles = ", ".join(f"{c['title']} ({c['score']}, {c['zone']})" for c in shown.table)

@@ -1,49 +1,30 @@
 """The drafter seam: one protocol for everything that turns an O*NET occupation into a scored draft.
 
-Two implementations: the offline default (``drafting.offline.OfflineDrafter``, no network, importable without
-the HTTP stack) and the LLM pipeline (``drafting.llm_drafter.LLMDrafter``). ``drafter_for(endpoint)`` is the one
-place that chooses between them, so the CLI, batch, eval and the Python API never branch on "offline or LLM"
-themselves. A drafter is a context manager: ``with drafter_for(ep) as d: d.draft(occ)`` closes its connections.
+Three implementations: the offline default (``drafting.offline.OfflineDrafter``, no network, importable without
+the HTTP stack), the LLM pipeline (``drafting.llm_drafter.LLMDrafter``) and the sampled or panel draft
+(``drafting.sampling.SampledDrafter``). ``drafter_for(endpoint)`` (drafting/choose.py) is the one place that
+chooses between them, so the CLI, batch, eval and the Python API never branch on "offline or LLM" themselves. A
+drafter is a context manager: ``with drafter_for(ep) as d: d.draft(occ)`` closes its connections.
 
-A ``Draft`` carries the scorecard the scorer computed when the draft was made; whoever renders, prints or
-judges the draft uses that card instead of scoring the assessment again.
+``draft`` and ``adraft`` are written here, once: each resolves the caller's options into a ``DraftRequest``
+(drafting/request.py) by the drafter's ``request``, then makes the draft from it by ``draft_request`` or
+``adraft_request``, which is all an implementation writes. A ``Draft`` carries the scorecard the scorer computed
+when the draft was made; whoever renders, prints or judges the draft uses that card instead of scoring again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
 from ..assessment import Assessment
-from ..scoring import ScoreCard
+from .request import Draft, DraftOptions, DraftRequest, OnStep, no_step, soc_code
 
 if TYPE_CHECKING:
-    from ..calibration import CalibrationSet
-    from ..llm.client import StepResult
     from ..llm.endpoints import Endpoint
-    from ..llm.runlog import RunLog, RunTotals
-    from ..onet.catalog import Catalog
+    from ..llm.runlog import RunTotals
     from ..onet.model import Occupation
     from ..usage import Prices
-
-# Told before each LLM step (result None) and after it (its StepResult); the offline default has no steps.
-OnStep = Callable[[str, "StepResult | None"], None]
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A drafted assessment and its scorecard, computed once by the scorer when the draft was made."""
-
-    assessment: Assessment
-    scorecard: ScoreCard
-
-
-def soc_code(occ: Occupation) -> str | None:
-    """The SOC code a draft's role definition shows: none for a custom task list."""
-    if occ.code == "custom":
-        return None
-    return occ.code.removesuffix(".00")
 
 
 class Drafter(Protocol):
@@ -54,31 +35,32 @@ class Drafter(Protocol):
     io_bound: bool  # True when drafting waits on the network, so many roles in flight pay off
     prices: Prices | None  # USD per million tokens; None when free or unknown
 
-    def draft(
-        self,
-        occ: Occupation,
-        *,
-        job_title: str | None = None,
-        notes: str | None = None,
-        notes_source: str | None = None,
-        run_id: str | None = None,
-        extra_inputs: dict[str, str] | None = None,
-        on_step: OnStep | None = None,
-    ) -> Draft:
-        """``notes`` reach the prompts (``notes_source`` names them in the provenance); ``run_id`` groups the
-        draft's LLM calls in the run log; ``extra_inputs`` are recorded in the provenance (a batch's id)."""
+    def draft(self, occ: Occupation, **options: Unpack[DraftOptions]) -> Draft:
+        """A draft of ``occ`` (``DraftOptions`` says what may be asked): its request resolved once, then drafted."""
+        request = self._resolved(occ, options)
+        return self.draft_request(request, options.get("on_step") or no_step)
+
+    async def adraft(self, occ: Occupation, **options: Unpack[DraftOptions]) -> Draft:
+        """The same draft on an event loop: a batch keeps many in flight at once."""
+        request = self._resolved(occ, options)
+        return await self.adraft_request(request, options.get("on_step") or no_step)
+
+    def _resolved(self, occ: Occupation, options: DraftOptions) -> DraftRequest:
+        request = self.request(occ, options)
+        if (told := options.get("on_request")) is not None:
+            told(request)
+        return request
+
+    def request(self, occ: Occupation, options: DraftOptions) -> DraftRequest:
+        """The draft's inputs resolved (notes, calibration ranked, run id): what each of its steps reads."""
         ...
 
-    async def adraft(
-        self,
-        occ: Occupation,
-        *,
-        job_title: str | None = None,
-        notes: str | None = None,
-        run_id: str | None = None,
-        extra_inputs: dict[str, str] | None = None,
-    ) -> Draft:
-        """The same draft on an event loop: a batch keeps many in flight at once."""
+    def draft_request(self, request: DraftRequest, on_step: OnStep) -> Draft:
+        """The draft a resolved request asks for; ``on_step`` is told of each LLM step."""
+        ...
+
+    async def adraft_request(self, request: DraftRequest, on_step: OnStep) -> Draft:
+        """``draft_request`` on an event loop."""
         ...
 
     def describe(self) -> dict[str, Any]:
@@ -112,63 +94,16 @@ class Drafter(Protocol):
         self.close()
 
 
-def drafter_for(
-    endpoint: Endpoint | Sequence[Endpoint] | None,
-    *,
-    samples: int = 1,
-    use_cache: bool = True,
-    log: RunLog | None = None,
-    concurrency: int | None = None,
-    rpm: float | None = None,
-    tpm: float | None = None,
-    budget_share: float = 1.0,
-    catalog: Catalog | None = None,
-    hold_out: bool = False,
-    calibration: CalibrationSet | None = None,
-) -> Drafter:
-    """The drafter for an endpoint: the LLM pipeline, or the offline default when ``endpoint`` is None.
-
-    LLM settings: ``use_cache`` answers a logged request from the run log; ``log`` is the run log to use
-    (default: the user's); ``concurrency`` prepares the client for a batch (that many requests in flight);
-    ``rpm``/``tpm`` override the endpoint's budgets, of which this drafter plans ``budget_share`` (a batch's
-    worker process: one over the number of processes). Offline settings: ``catalog`` is the O*NET catalog to infer
-    missing labels from (loaded when first needed); ``hold_out`` hides each occupation's own published labels
-    (leave-one-occupation-out evaluation). ``calibration`` is the set of human-scored roles the offline default
-    borrows role-level priors from and an LLM draft's prompts show the nearest of (default: the shipped golden
-    roles and reference points, loaded when first needed).
-
-    Several endpoints (a panel) or ``samples`` > 1 give the sampled drafter (drafting/sampling.py): each
-    endpoint drafts the role ``samples`` times and the draft is their consensus, with the spread.
-    """
-    endpoints = _endpoints(endpoint)
-    if not endpoints:
-        from .offline import OfflineDrafter
-
-        return OfflineDrafter(catalog, hold_out=hold_out, calibration=calibration)
-    if len(endpoints) > 1 or samples > 1:
-        from .sampling import SampledDrafter
-
-        return SampledDrafter(
-            endpoints, samples, log=log, use_cache=use_cache, concurrency=concurrency, rpm=rpm, tpm=tpm,
-            budget_share=budget_share, calibration=calibration,
-        )  # fmt: skip
-    from .llm_drafter import LLMDrafter
-
-    return LLMDrafter(
-        endpoints[0], log=log, use_cache=use_cache, concurrency=concurrency, rpm=rpm, tpm=tpm,
-        budget_share=budget_share, calibration=calibration,
-    )  # fmt: skip
-
-
-def _endpoints(endpoint: Endpoint | Sequence[Endpoint] | None) -> list[Endpoint]:
+def endpoints_of(endpoint: Endpoint | Sequence[Endpoint] | None) -> list[Endpoint]:
+    """One endpoint, a panel of them, or none, as a list."""
     if endpoint is None:
         return []
     return list(endpoint) if isinstance(endpoint, list | tuple) else [endpoint]  # type: ignore[list-item]
 
 
 def drafter_name(endpoint: Endpoint | Sequence[Endpoint] | None, samples: int = 1) -> str:
-    """The name of the drafter ``drafter_for(endpoint)`` gives, without building it (a batch id needs it)."""
-    endpoints = _endpoints(endpoint)
+    """The name of the drafter ``drafter_for(endpoint)`` (drafting/choose.py) gives, without building it (a batch id needs it)."""
+    endpoints = endpoints_of(endpoint)
     if not endpoints:
         return "offline"
     if len(endpoints) == 1 and samples == 1:
@@ -185,4 +120,4 @@ def draft_stem(a: Assessment) -> str:
     return re.sub(r"[^a-z0-9]+", "-", a.role.job_title.lower()).strip("-") or "draft"
 
 
-__all__ = ["Draft", "Drafter", "OnStep", "draft_stem", "drafter_for", "drafter_name", "soc_code"]
+__all__ = ["Draft", "Drafter", "OnStep", "draft_stem", "drafter_name", "endpoints_of", "soc_code"]

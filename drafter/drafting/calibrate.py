@@ -10,20 +10,73 @@ example: the nearest *complete* role's rows with their scores, labels and ration
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
+from ..assessment import CalibrationRef
 from ..onet.model import Occupation
-from .pipeline import Calibration
 
 NEAREST = 5  # roles in the table by similarity alone
 GREEN = 3  # nearest Green roles added when the table has fewer
+
+
+class CalibrationRow(TypedDict):
+    """One role of the calibration table, its figures printed as the house format prints them: the one shape a
+    ranked role has from here to the prompt (role.j2), the validators (a cited score) and the provenance."""
+
+    title: str
+    code: str | None
+    task_resistance: str | None
+    evidence_modifier: str | None
+    barrier_modifier: str | None
+    growth_modifier: str | None
+    score: str
+    zone: str
+    source: str
+    complete: bool
+    similarity: float
+
+
+class WorkedExample(TypedDict):
+    """The nearest complete role's rows, as the prompt's worked example shows them."""
+
+    title: str
+    code: str | None
+    seniority: str
+    score: str
+    zone: str
+    rows: list[dict]
+    excluded: list[str]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What the prompts show of the human-scored roles nearest to the one being drafted (never that role): the
+    table's rows (``None`` figures where unknown) and the worked example, or ``None``. Made once per draft by
+    ``calibration_for`` and carried unchanged by the draft's request to its prompts, validators and provenance."""
+
+    table: tuple[CalibrationRow, ...] = ()
+    example: WorkedExample | None = None
+
+    @property
+    def used(self) -> list[CalibrationRef]:
+        """What the draft's provenance records: every role of the table, the worked example marked."""
+        example = (self.example["title"], self.example["code"]) if self.example else None
+        return [
+            CalibrationRef(title=c["title"], onet_code=c["code"], source=c["source"], similarity=c["similarity"],
+                           complete=c["complete"], worked_example=(c["title"], c["code"]) == example)
+            for c in self.table
+        ]  # fmt: skip
+
+
+NO_CALIBRATION = Calibration()
 
 
 def _fixed(value: float | None, places: int) -> str | None:
     return None if value is None else f"{value:.{places}f}"
 
 
-def table_row(role: Any) -> dict:
+def table_row(role: Any, similarity: float = 0.0) -> CalibrationRow:
     """One calibration table row from a ``ScoredRole``, figures printed as the house format prints them."""
     return {
         "title": role.title,
@@ -36,10 +89,11 @@ def table_row(role: Any) -> dict:
         "zone": role.zone.value,
         "source": role.source,
         "complete": role.complete,
+        "similarity": similarity,
     }
 
 
-def worked_example(role: Any) -> dict:
+def worked_example(role: Any) -> WorkedExample:
     """A complete scored role's rows, as the prompt's worked example."""
     a = role.assessment
     return {
@@ -66,13 +120,14 @@ def from_matches(matches: Sequence[Any], nearest: int = NEAREST, green: int = GR
     if example is not None and example not in chosen:
         chosen.append(example)  # its score is quoted with its rows, so the table lists it too
     return Calibration(
-        table=tuple(table_row(m.role) | {"similarity": m.similarity} for m in chosen),
+        table=tuple(table_row(m.role, m.similarity) for m in chosen),
         example=worked_example(example.role) if example is not None else None,
     )
 
 
 def calibration_for(occ: Occupation, title: str, calibration_set: Any, catalog: Any = None) -> Calibration:
-    """What the prompts of one role show, from a loaded ``CalibrationSet`` (never the role itself)."""
+    """What the prompts of one role show, from a loaded ``CalibrationSet`` (never the role itself). The one place
+    a draft's calibration set is ranked: a drafter calls it once, when it resolves the draft's request."""
     code = None if occ.code == "custom" else occ.code
     matches = calibration_set.nearest(
         onet_code=code, title=title, statements=[t.statement for t in occ.tasks], catalog=catalog

@@ -1,6 +1,6 @@
 """Drivers of the pipeline generator: the only place where its calls meet an LLM client.
 
-The pipeline is written without I/O (``pipeline._steps``): it yields the LLM calls it needs and is sent back their
+The pipeline is written without I/O (``pipeline.steps``): it yields the LLM calls it needs and is sent back their
 answers. A yield is either one ``Call`` (sent back one answer) or a *round*, a tuple of calls that do not depend
 on one another (sent back a list of answers, in the order of the calls). A round is what shortens a draft's
 critical path: the sync driver runs its calls in a thread pool, the async driver gathers them, and either way
@@ -10,6 +10,10 @@ A call that fails fails the draft, with the first failure: the async driver canc
 the sync driver lets those already sent finish in the background (their answers stay in the run log and cache,
 so a retry of the draft does not pay for them twice). The sync driver's threads are daemon threads: Ctrl-C or
 the end of the program does not wait for a round's requests and their retries.
+
+Each call is made with its step's facts bound (drafting/facts.py), in the thread or task that makes it, so the
+answer's validators check it against that step's facts and no other's. Both drivers tell ``on_step`` of each
+call, with None when it starts and with its ``StepResult`` when it ends.
 """
 
 from __future__ import annotations
@@ -18,38 +22,101 @@ import contextvars
 import queue
 import threading
 from collections.abc import Awaitable, Callable, Generator
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
-from ..llm.client import StepResult
+from ..llm.client import LLM, StepResult, current_run
+from ..methodology import Methodology, load_methodology
+from .calibrate import NO_CALIBRATION, Calibration
+from .facts import bound
+from .pipeline import steps
+from .request import Call, Draft, DraftOptions, DraftRequest, ModelRef, OnStep, Yielded, calls_of, no_step
+
+if TYPE_CHECKING:
+    from ..onet.model import Occupation
 
 R = TypeVar("R")
 Answer = tuple[Any, StepResult]  # the parsed, validated answer and how it was obtained
 
 
-@dataclass
-class Call:
-    """One structured LLM call the pipeline needs; a driver makes it and sends back the parsed answer."""
+def answers_from(llm: LLM, seed: int | None = None) -> Callable[[Call], Answer]:
+    """Calls answered by ``llm``, each with its step's facts bound; ``seed`` names a sample (drafting/sampling.py)."""
 
-    step: str
-    template: str
-    response_model: type
-    messages: list[dict[str, str]]
-    context: dict
+    def answer(c: Call) -> Answer:
+        with bound(c.facts):
+            return llm.structured(c.step, c.response_model, c.messages, seed=seed)
 
-
-Yielded = Call | tuple[Call, ...]
+    return answer
 
 
-def calls_of(yielded: Yielded) -> tuple[Call, ...]:
-    return yielded if isinstance(yielded, tuple) else (yielded,)
+def async_answers_from(llm: LLM, seed: int | None = None) -> Callable[[Call], Awaitable[Answer]]:
+    """The same on the async client."""
+
+    async def answer(c: Call) -> Answer:
+        with bound(c.facts):
+            return await llm.structured_async(c.step, c.response_model, c.messages, seed=seed)
+
+    return answer
 
 
-def drive(
-    gen: Generator[Yielded, Any, R],
-    answer: Callable[[Call], Answer],
-    on_step: Callable[[str, StepResult | None], None] = lambda step, result: None,
-) -> R:
+def labelled(on_step: OnStep, label: str | None) -> OnStep:
+    """``on_step`` told the step as ``LABEL:step`` (a sample's, as a sampled draft's provenance names its steps)."""
+    if label is None:
+        return on_step
+    return lambda step, result: on_step(f"{label}:{step}", result)
+
+
+def run_request(
+    request: DraftRequest, llm: LLM, methodology: Methodology | None = None, on_step: OnStep = no_step
+) -> Draft:
+    """One draft by the pipeline on the sync client, its calls logged under the request's run id."""
+    token = current_run.set(request.run_id)
+    try:
+        gen = steps(request, methodology or load_methodology(), ModelRef.of(llm))
+        return drive(gen, answers_from(llm), on_step)
+    finally:
+        current_run.reset(token)
+
+
+async def arun_request(
+    request: DraftRequest, llm: LLM, methodology: Methodology | None = None, on_step: OnStep = no_step
+) -> Draft:
+    """The same on the async client: many drafts share one event loop in a batch."""
+    token = current_run.set(request.run_id)
+    try:
+        gen = steps(request, methodology or load_methodology(), ModelRef.of(llm))
+        return await drive_async(gen, async_answers_from(llm), on_step)
+    finally:
+        current_run.reset(token)
+
+
+def draft_with_llm(
+    occ: Occupation,
+    llm: LLM,
+    *,
+    methodology: Methodology | None = None,
+    calibration: Calibration = NO_CALIBRATION,
+    **options: Unpack[DraftOptions],
+) -> Draft:
+    """A draft of ``occ`` by ``llm`` outside a drafter (tests, benchmarks): ``calibration`` is what its prompts show
+    (``drafting.calibrate.calibration_for``); the run id defaults to the client's."""
+    request = DraftRequest.resolve(occ, options, run_id=llm.run_id, calibration=calibration)
+    return run_request(request, llm, methodology, options.get("on_step") or no_step)
+
+
+async def draft_with_llm_async(
+    occ: Occupation,
+    llm: LLM,
+    *,
+    methodology: Methodology | None = None,
+    calibration: Calibration = NO_CALIBRATION,
+    **options: Unpack[DraftOptions],
+) -> Draft:
+    """``draft_with_llm`` on the async client."""
+    request = DraftRequest.resolve(occ, options, run_id=llm.run_id, calibration=calibration)
+    return await arun_request(request, llm, methodology, options.get("on_step") or no_step)
+
+
+def drive(gen: Generator[Yielded, Any, R], answer: Callable[[Call], Answer], on_step: OnStep = no_step) -> R:
     """Run the pipeline synchronously: one call in this thread, a round's calls in threads of their own (each in a
     copy of this thread's context, so the run id and the like follow them). ``on_step`` is called in this thread,
     with None when a call starts and with its result when it ends."""
@@ -92,16 +159,25 @@ def _round(calls: tuple[Call, ...], answer, on_step) -> list[Answer]:
     return [a for a in answers if a is not None]
 
 
-async def drive_async(gen: Generator[Yielded, Any, R], answer: Callable[[Call], Awaitable[Answer]]) -> R:
+async def drive_async(
+    gen: Generator[Yielded, Any, R], answer: Callable[[Call], Awaitable[Answer]], on_step: OnStep = no_step
+) -> R:
     """Run the pipeline on an event loop: a round's calls are gathered (each a task in a copy of this context)."""
+
+    async def told(call: Call) -> Answer:
+        on_step(call.step, None)
+        got = await answer(call)
+        on_step(call.step, got[1])
+        return got
+
     try:
         yielded = next(gen)
         while True:
             calls = calls_of(yielded)
             if len(calls) == 1:
-                answers = [await answer(calls[0])]
+                answers = [await told(calls[0])]
             else:
-                answers = await _gather([answer(c) for c in calls])
+                answers = await _gather([told(c) for c in calls])
             yielded = gen.send(answers if isinstance(yielded, tuple) else answers[0])
     except StopIteration as done:
         return done.value

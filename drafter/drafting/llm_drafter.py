@@ -1,7 +1,8 @@
 """The LLM pipeline behind the ``Drafter`` seam: one client (connections, run log, cache, limits) for every draft.
 
 Importing this module loads the HTTP stack (httpx, and openai + instructor when the client is built); the
-offline default never imports it. ``drafter_for`` is the only caller outside tests.
+offline default never imports it. ``drafter_for`` is the only caller outside tests. Each draft's request ranks the
+calibration set once (``request``); the drivers (drafting/drive.py) make its calls.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 from ..llm.client import LLM
 from ..llm.runlog import RunTotals
 from ..usage import Usage
-from .base import Draft, Drafter, OnStep, drafter_name
-from .pipeline import Calibration, draft_with_llm, draft_with_llm_async
+from .base import Draft, Drafter, drafter_name
+from .calibrate import Calibration, calibration_for
+from .drive import arun_request, run_request
+from .request import DraftOptions, DraftRequest, OnStep
 from .steps import STEPS
 
 if TYPE_CHECKING:
@@ -67,41 +70,18 @@ class LLMDrafter(Drafter):
 
     def calibration_for(self, occ: Occupation, job_title: str | None = None) -> Calibration:
         """What the prompts of ``occ`` show: its nearest scored roles and a worked example, never itself."""
-        from .calibrate import calibration_for
-
         return calibration_for(occ, job_title or occ.title, self.calibration)
 
-    def draft(
-        self,
-        occ: Occupation,
-        *,
-        job_title: str | None = None,
-        notes: str | None = None,
-        notes_source: str | None = None,
-        run_id: str | None = None,
-        extra_inputs: dict[str, str] | None = None,
-        on_step: OnStep | None = None,
-    ) -> Draft:
-        d = draft_with_llm(
-            occ, self.llm, job_title=job_title, notes=notes, notes_source=notes_source, on_step=on_step,
-            run_id=run_id, extra_inputs=extra_inputs, calibration=self.calibration_for(occ, job_title),
-        )  # fmt: skip
-        return self._counted(d)
+    def request(self, occ: Occupation, options: DraftOptions) -> DraftRequest:
+        """The calibration set ranked for this draft, once; the run id defaults to the client's."""
+        calibration = self.calibration_for(occ, options.get("job_title"))
+        return DraftRequest.resolve(occ, options, run_id=self.llm.run_id, calibration=calibration)
 
-    async def adraft(
-        self,
-        occ: Occupation,
-        *,
-        job_title: str | None = None,
-        notes: str | None = None,
-        run_id: str | None = None,
-        extra_inputs: dict[str, str] | None = None,
-    ) -> Draft:
-        d = await draft_with_llm_async(
-            occ, self.llm, job_title=job_title, notes=notes, run_id=run_id, extra_inputs=extra_inputs,
-            calibration=self.calibration_for(occ, job_title),
-        )  # fmt: skip
-        return self._counted(d)
+    def draft_request(self, request: DraftRequest, on_step: OnStep) -> Draft:
+        return self._counted(run_request(request, self.llm, on_step=on_step))
+
+    async def adraft_request(self, request: DraftRequest, on_step: OnStep) -> Draft:
+        return self._counted(await arun_request(request, self.llm, on_step=on_step))
 
     def _counted(self, d: Draft) -> Draft:
         steps = d.assessment.provenance.steps

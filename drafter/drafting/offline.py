@@ -50,7 +50,8 @@ from ..onet.priors import priors
 from ..scoring import score
 from ..taskmodel.estimate import LABELS, Estimate, decide
 from ..taskmodel.light import bundled_table
-from .base import Draft, Drafter, OnStep, soc_code
+from .base import Draft, Drafter
+from .request import DraftOptions, DraftRequest, OnStep, soc_code
 from .task_scale import load_scale
 
 if TYPE_CHECKING:  # the numpy model is imported only when a task is not in the precomputed table
@@ -364,40 +365,27 @@ class OfflineDrafter(Drafter):
                 self._calibration = CalibrationSet.load()
             return self._calibration
 
-    def draft(
-        self,
-        occ: Occupation,
-        *,
-        job_title: str | None = None,
-        notes: str | None = None,
-        notes_source: str | None = None,
-        run_id: str | None = None,
-        extra_inputs: dict[str, str] | None = None,
-        on_step: OnStep | None = None,
-    ) -> Draft:
-        """Notes cannot inform the offline default (nothing reads them); run ids have no LLM calls to group."""
+    def request(self, occ: Occupation, options: DraftOptions) -> DraftRequest:
+        """Notes cannot inform the offline default (nothing reads them, so none are looked up); run ids have no
+        LLM calls to group; its calibration roles are ranked when it drafts (they lend priors, not prompts)."""
+        return DraftRequest(
+            occ, options.get("job_title") or occ.title, run_id=options.get("run_id") or "offline",
+            inputs=options.get("extra_inputs") or {},
+        )  # fmt: skip
+
+    def draft_request(self, request: DraftRequest, on_step: OnStep) -> Draft:
         a = draft_offline(
-            occ, job_title=job_title, catalog=self.catalog, hold_out=self.hold_out, calibration=self.calibration,
-            extra_inputs=extra_inputs,
+            request.occupation, job_title=request.title, catalog=self.catalog, hold_out=self.hold_out,
+            calibration=self.calibration, extra_inputs=dict(request.inputs),
         )  # fmt: skip
         return Draft(a, score(a))
 
-    async def adraft(
-        self,
-        occ: Occupation,
-        *,
-        job_title: str | None = None,
-        notes: str | None = None,
-        run_id: str | None = None,
-        extra_inputs: dict[str, str] | None = None,
-    ) -> Draft:
+    async def adraft_request(self, request: DraftRequest, on_step: OnStep) -> Draft:
         """CPU-bound work goes to the event loop's executor (a batch sets it to its own thread pool)."""
         import asyncio  # here: a single offline draft never starts an event loop (asyncio is ~80 ms to import)
 
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            None, lambda: self.draft(occ, job_title=job_title, run_id=run_id, extra_inputs=extra_inputs)
-        )
+        return await loop.run_in_executor(None, lambda: self.draft_request(request, on_step))
 
     def describe(self) -> dict[str, Any]:
         from ..taskmodel.model import shipped_model

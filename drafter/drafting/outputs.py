@@ -1,8 +1,8 @@
 """What the LLM must return at each step, with the rules it must meet (checked by pydantic, re-asked on failure).
 
-Validators read the step's facts from the validation context (``info.context``): the O*NET IDs that exist,
-those that must be covered, the rows already decided, the evidence notes, the calibration roles the prompt
-showed and the scores it may cite. There are no fields for the composite, modifiers or zone: the model cannot
+Validators read the step's facts (drafting/facts.py: the O*NET IDs that exist, those that must be covered, the
+rows already decided, the evidence notes, the calibration roles the prompt showed and the scores it may cite);
+validated without them, a model raises ``MissingFacts`` rather than pass unchecked. There are no fields for the composite, modifiers or zone: the model cannot
 supply them, so it cannot get them wrong. Each failed rule says what was expected, because that sentence is
 what the re-ask sends back to the model.
 """
@@ -25,16 +25,12 @@ from ..assessment import (
     Zone,
 )
 from ..calibration import normalised_title
-from ..llm.context import validation_context
+from .calibrate import CalibrationRow
+from .facts import CommentaryFacts, DecomposeFacts, RowFacts, SectionFacts, facts_for
 
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="ignore")
-
-
-def _ctx(info: ValidationInfo) -> dict:
-    """The step's facts: the ``context`` the pipeline passed with the call (``drafter.llm.context``)."""
-    return info.context or validation_context.get() or {}
 
 
 class ActivityRow(_Out):
@@ -61,7 +57,7 @@ class Decomposition(_Out):
 
     @model_validator(mode="after")
     def _rules(self, info: ValidationInfo) -> Decomposition:
-        ctx = _ctx(info)
+        facts = facts_for(info, DecomposeFacts, "Decomposition")
         problems = []
         total = sum(r.time_pct for r in self.rows)
         if total != 100:
@@ -79,14 +75,14 @@ class Decomposition(_Out):
             problems.append(f"task IDs both covered by a row and excluded: {both}")
         if len(set(excluded)) != len(excluded):
             problems.append("a task is excluded twice")
-        known = set(ctx.get("known_ids", ids + excluded))
+        known = set(facts.known_ids)
         unknown = sorted(set(ids + excluded) - known)
         if unknown:
             problems.append(f"unknown task IDs (not in the list given): {unknown}")
-        missing = sorted(set(ctx.get("required_ids", ())) - set(ids) - set(excluded))
+        missing = sorted(set(facts.required_ids) - set(ids) - set(excluded))
         if missing:
             problems.append(f"required task IDs neither covered by a row nor excluded with a reason: {missing}")
-        if ctx.get("required_ids") and any(not r.onet_task_ids for r in self.rows):
+        if facts.required_ids and any(not r.onet_task_ids for r in self.rows):
             problems.append("every row must cover at least one task ID")
         if problems:
             raise ValueError("; ".join(problems))
@@ -107,9 +103,9 @@ class RowScores(_Out):
 
     @model_validator(mode="after")
     def _rules(self, info: ValidationInfo) -> RowScores:
-        ctx = _ctx(info)
+        facts = facts_for(info, RowFacts, "RowScores")
         problems = []
-        expected = list(ctx.get("row_names", [s.task for s in self.scores]))
+        expected = list(facts.row_names)
         got = [s.task for s in self.scores]
         missing = [n for n in expected if n not in got]
         extra = [n for n in got if n not in expected]
@@ -119,7 +115,7 @@ class RowScores(_Out):
             problems.append(f"rows that do not exist: {extra}")
         if len(set(got)) != len(got):
             problems.append("a row is scored twice")
-        allowed = ctx.get("labels_by_score", {})
+        allowed = facts.labels_by_score
         for s in self.scores:
             ok = allowed.get(s.score)
             if ok and s.label.value not in ok:
@@ -142,15 +138,18 @@ def cited_scores(text: str) -> list[str]:
     return [m for m in _SCORE.findall(text) if float(m) <= 100]
 
 
-def _uncited(text: str, ctx: dict, where: str, own: bool = True) -> str | None:
-    """The problem with a text that cites an AIJRI score the calibration table does not list (or None)."""
-    table = {c["score"]: c["title"] for c in ctx.get("calibration", ())}
-    allowed = set(table) | ({ctx["own_score"]} if own and ctx.get("own_score") else set())
+def _uncited(
+    text: str, calibration: tuple[CalibrationRow, ...], where: str, own_score: str | None = None
+) -> str | None:
+    """The problem with a text that cites an AIJRI score the calibration table does not list, nor (when given) the
+    role's own score (or None)."""
+    table = {c["score"]: c["title"] for c in calibration}
+    allowed = set(table) | ({own_score} if own_score else set())
     bad = sorted({s for s in cited_scores(text) if s not in allowed})
     if not bad:
         return None
     listed = ", ".join(f"{score} ({title})" for score, title in table.items()) or "none"
-    mine = f"; this role's own score is {ctx['own_score']}" if own and ctx.get("own_score") else ""
+    mine = f"; this role's own score is {own_score}" if own_score else ""
     return (
         f"{where} cites AIJRI score(s) {', '.join(bad)} that the calibration table does not list; cite only the "
         f"table's scores: {listed}{mine}"
@@ -183,12 +182,12 @@ class DraftClaim(_Out):
 
     @model_validator(mode="after")
     def _sourced(self, info: ValidationInfo) -> DraftClaim:
-        ctx = _ctx(info)
+        facts = facts_for(info, SectionFacts, "DraftClaim")
         problems = []
         if self.source is EvidenceSource.ASSESSOR:
             problems.append("source must be 'notes' or 'model'; only a human assessor can mark 'assessor'")
         if self.source is EvidenceSource.NOTES:
-            notes = ctx.get("notes")
+            notes = facts.notes
             if not notes:
                 problems.append("no evidence notes were supplied, so the source cannot be 'notes'")
             elif not self.quote or len(self.quote.strip()) < 8:
@@ -248,7 +247,8 @@ class RoleSections(_Out):
             problems.append(f"every score is required in a draft; missing: {missing}")
         if not self.growth.check or len(self.growth.check) < 80:
             problems.append("growth.check is required: a paragraph confirming the score and contrasting another role")
-        if bad := _uncited(self.role.what_this_role_is_not, _ctx(info), "what_this_role_is_not", own=False):
+        calibration = facts_for(info, SectionFacts, "RoleSections").calibration
+        if bad := _uncited(self.role.what_this_role_is_not, calibration, "what_this_role_is_not"):
             problems.append(bad)
         if problems:
             raise ValueError("; ".join(problems))
@@ -265,11 +265,11 @@ class DraftCareerMove(_Out):
     why: str = Field(min_length=20, description="Which skills transfer, and what the move takes.")
 
 
-def calibration_match(move: DraftCareerMove, calibration: list[dict]) -> dict | None:
+def calibration_match(move: DraftCareerMove, calibration: tuple[CalibrationRow, ...]) -> CalibrationRow | None:
     """The calibration role a suggested move names: by O*NET code if it gives one, else by title."""
     code = (move.onet_code or "").removesuffix(".00")
     for c in calibration:
-        if code and c.get("code") and c["code"].removesuffix(".00") == code:
+        if code and c["code"] and c["code"].removesuffix(".00") == code:
             return c
     return next((c for c in calibration if normalised_title(c["title"]) == normalised_title(move.title)), None)
 
@@ -283,18 +283,18 @@ class Commentary(_Out):
 
     @model_validator(mode="after")
     def _rules(self, info: ValidationInfo) -> Commentary:
-        ctx = _ctx(info)
+        facts = facts_for(info, CommentaryFacts, "Commentary")
         problems = []
         got = [s.heading.strip() for s in self.sections]
         if got != list(COMMENTARY_HEADINGS):
             problems.append(f"expected exactly these section headings in order: {list(COMMENTARY_HEADINGS)}; got {got}")
         if any(len(s.body.strip()) < 40 for s in self.sections):
             problems.append("every section needs a substantive body (40+ characters)")
-        if bad := _uncited(self.calibration_note, ctx, "calibration_note"):
+        if bad := _uncited(self.calibration_note, facts.calibration, "calibration_note", facts.own_score):
             problems.append(bad)
-        calibration = list(ctx.get("calibration", ()))
+        calibration = facts.calibration
         greens = [c for c in calibration if c["zone"] == Zone.GREEN.value]
-        listed = ", ".join(f"{c['title']} ({c.get('code') or 'no code'}, {c['score']})" for c in greens) or "none"
+        listed = ", ".join(f"{c['title']} ({c['code'] or 'no code'}, {c['score']})" for c in greens) or "none"
         for n, move in enumerate(self.where_to_look_next):
             c = calibration_match(move, calibration)
             if c is None:
@@ -311,7 +311,7 @@ class Commentary(_Out):
                     f"where_to_look_next[{n}] {move.title!r} gives AIJRI {move.score:.1f}; the calibration table "
                     f"lists {c['score']}"
                 )
-            if bad := _uncited(move.why, ctx, f"where_to_look_next[{n}].why"):
+            if bad := _uncited(move.why, calibration, f"where_to_look_next[{n}].why", facts.own_score):
                 problems.append(bad)
         if problems:
             raise ValueError("; ".join(problems))

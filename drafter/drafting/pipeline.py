@@ -12,6 +12,11 @@ Every request has the same three messages, longest-shared first, so that an endp
 the longest prefix: the system prompt with the rubric (identical for every step of every role), then the role's
 context (its O*NET tasks, the calibration table and worked example, the evidence notes: identical for the
 steps of one role), then the step's own instructions and data.
+
+``steps(request, methodology, model)`` is the pipeline, typed and pure: it reads a resolved ``DraftRequest``
+(drafting/request.py), yields the calls it needs, each with the facts its answer is validated against, and
+returns the draft scored once. The drivers (drafting/drive.py) make the calls, synchronously, on an event loop or
+once per sample; the preview answers them with stand-ins.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import math
 from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..assessment import (
     BARRIER_NAMES,
@@ -28,7 +33,6 @@ from ..assessment import (
     PRINCIPLE_NAMES,
     Assessment,
     AssessorOverride,
-    CalibrationRef,
     CareerMove,
     Evidence,
     EvidenceClaim,
@@ -42,19 +46,23 @@ from ..assessment import (
     TaskRow,
     Zone,
 )
-from ..labour.notes import notes_for_draft
-from ..llm.client import LLM, StepResult, current_run
 from ..methodology import Methodology, load_methodology
 from ..onet.model import Occupation
-from ..onet.priors import priors
-from ..scoring import score
+from ..onet.priors import prior_basis, priors
+from ..scoring import ScoreCard, score
 from . import prompts
-from .base import Draft, OnStep, soc_code
-from .drive import Call, Yielded, drive, drive_async
+from .calibrate import NO_CALIBRATION, Calibration, CalibrationRow
+from .facts import CommentaryFacts, DecomposeFacts, RowFacts, SectionFacts
 from .outputs import Commentary, Decomposition, RoleSections, RowScores, calibration_match
+from .request import Call, Draft, DraftRequest, ModelRef, Yielded, soc_code
+
+if TYPE_CHECKING:
+    from ..llm.client import StepResult
 
 LARGE_TASK_LIST = 20  # O*NET tasks: above this, the rows are scored by several calls at once
 ROWS_PER_CALL = 5  # at most this many rows per scoring call of a large task list
+
+__all__ = ["NO_CALIBRATION", "Calibration", "commentary_steps", "decompose_request", "role_variables", "steps"]
 
 
 def required_task_ids(occ: Occupation) -> tuple[list[int], list[int]]:
@@ -65,40 +73,8 @@ def required_task_ids(occ: Occupation) -> tuple[list[int], list[int]]:
     return required, optional
 
 
-@dataclass(frozen=True)
-class Calibration:
-    """What the prompts show of the human-scored roles nearest to the one being drafted (never that role).
-
-    ``table`` rows are dicts with title, code, task_resistance, evidence/barrier/growth modifiers (``None`` where
-    unknown), score and zone as printed (strings); ``example`` is the nearest complete role's rows, or ``None``.
-    Built by ``drafting.calibrate`` from the calibration set; plain data here, so the pipeline does no I/O.
-    """
-
-    table: tuple[dict, ...] = ()
-    example: dict | None = None
-
-    @property
-    def used(self) -> list[CalibrationRef]:
-        """What the draft's provenance records: every role of the table, the worked example marked."""
-        example = (self.example["title"], self.example.get("code")) if self.example else None
-        return [
-            CalibrationRef(title=c["title"], onet_code=c.get("code"), source=c.get("source", "calibration set"),
-                           similarity=c.get("similarity", 0.0), complete=c.get("complete", False),
-                           worked_example=(c["title"], c.get("code")) == example)
-            for c in self.table
-        ]  # fmt: skip
-
-    def facts(self) -> list[dict]:
-        """What the validators check cited figures against."""
-        return [
-            {"title": c["title"], "code": c.get("code"), "score": c["score"], "zone": c["zone"]} for c in self.table
-        ]
-
-
-NO_CALIBRATION = Calibration()
-
 PRIORS = {
-    # priors() rule -> what the prompt calls the shares, and what it says they are worth
+    # onet.priors.prior_basis -> what the prompt calls the shares, and what it says they are worth
     "explicit": ("weights given in the task list", "Shares from the weights the task list gives."),
     "ratings": (
         "share from imported O*NET Task Ratings",
@@ -116,14 +92,6 @@ PRIORS = {
 }
 
 
-def prior_kind(occ: Occupation, rule: str) -> str:
-    if rule == "explicit weights":
-        return "explicit"
-    if rule.startswith("Task Ratings"):
-        return "ratings"
-    return "type" if any(t.type for t in occ.tasks) else "equal"
-
-
 def system_variables(m: Methodology) -> dict:
     """The first message's variables: the same for every step of every role."""
     return {
@@ -135,8 +103,8 @@ def system_variables(m: Methodology) -> dict:
 
 def role_variables(occ: Occupation, title: str, notes: str | None, calibration: Calibration) -> dict:
     """The second message's variables: the same for the four steps of one role."""
-    shares, rule = priors(occ.tasks)
-    name, note = PRIORS[prior_kind(occ, rule)]
+    shares, _rule = priors(occ.tasks)
+    name, note = PRIORS[prior_basis(occ.tasks)]
     return {
         "job_title": title,
         "code": None if occ.code == "custom" else occ.code,
@@ -162,6 +130,23 @@ def messages(template: str, system: dict, role: dict, step: dict | None = None) 
     ]
 
 
+@dataclass(frozen=True)
+class Prompter:
+    """One request's prompts: the system and role variables worked out once, for every step of the draft (and
+    the commentary of a sampled draft's consensus)."""
+
+    system: dict
+    role: dict
+
+    @classmethod
+    def of(cls, request: DraftRequest, m: Methodology) -> Prompter:
+        r = request
+        return cls(system_variables(m), role_variables(r.occupation, r.title, r.notes, r.calibration))
+
+    def call(self, step: str, template: str, model: type, variables: dict, facts) -> Call:
+        return Call(step, template, model, messages(template, self.system, self.role, variables), facts)
+
+
 def row_chunks(rows: list, tasks: int) -> list[list]:
     """The rows each scoring call scores: all at once, or for a large task list balanced groups of at most
     ``ROWS_PER_CALL`` (9 rows: 5 + 4; 7 rows: 4 + 3). Each call repeats the shared prompt, so few and even."""
@@ -173,51 +158,14 @@ def row_chunks(rows: list, tasks: int) -> list[list]:
     return [rows[bounds[i] : bounds[i + 1]] for i in range(k)]
 
 
-def draft_with_llm(
-    occ: Occupation,
-    llm: LLM,
-    *,
-    job_title: str | None = None,
-    notes: str | None = None,
-    notes_source: str | None = None,
-    methodology: Methodology | None = None,
-    calibration: Calibration = NO_CALIBRATION,
-    on_step: OnStep | None = None,
-    run_id: str | None = None,
-    extra_inputs: dict[str, str] | None = None,
-) -> Draft:
-    """``run_id`` groups this draft's calls in the run log (default: the client's); ``extra_inputs`` are
-    recorded in the provenance (a batch records its id there); ``calibration`` is what the prompts show of the
-    nearest human-scored roles (``drafting.calibrate.calibration_for``)."""
-    run_id = run_id or llm.run_id
-    token = current_run.set(run_id)
-    steps = _steps(occ, llm, job_title, notes, notes_source, methodology, calibration, run_id, extra_inputs or {})
-    try:
-        answer = lambda c: llm.structured(c.step, c.response_model, c.messages, c.context)  # noqa: E731
-        return drive(steps, answer, on_step or (lambda step, result: None))
-    finally:
-        current_run.reset(token)
-
-
-async def draft_with_llm_async(
-    occ: Occupation,
-    llm: LLM,
-    *,
-    job_title: str | None = None,
-    notes: str | None = None,
-    methodology: Methodology | None = None,
-    calibration: Calibration = NO_CALIBRATION,
-    run_id: str | None = None,
-    extra_inputs: dict[str, str] | None = None,
-) -> Draft:
-    """The same pipeline on the async client: many drafts share one event loop in a batch."""
-    run_id = run_id or llm.run_id
-    token = current_run.set(run_id)
-    steps = _steps(occ, llm, job_title, notes, None, methodology, calibration, run_id, extra_inputs or {})
-    try:
-        return await drive_async(steps, lambda c: llm.structured_async(c.step, c.response_model, c.messages, c.context))
-    finally:
-        current_run.reset(token)
+def decompose_call(request: DraftRequest, prompter: Prompter) -> Call:
+    """Step (a): the work activities covering the O*NET tasks, checked against the IDs that exist and must be."""
+    occ = request.occupation
+    required, optional = required_task_ids(occ)
+    facts = DecomposeFacts(known_ids=tuple(t.id for t in occ.tasks), required_ids=tuple(required))
+    return prompter.call(
+        "decompose", "decompose.j2", Decomposition, {"required_ids": required, "optional_ids": optional}, facts
+    )
 
 
 def decompose_request(
@@ -226,110 +174,120 @@ def decompose_request(
     notes: str | None = None,
     methodology: Methodology | None = None,
     calibration: Calibration = NO_CALIBRATION,
-) -> tuple[list[dict[str, str]], dict]:
-    """Messages and validation context of step (a), shared by live drafting and Batch API files."""
-    m = methodology or load_methodology()
-    notes, _ = notes_for_draft(occ.code, notes, None)  # issue 15: no notes given -> the official BLS figures
-    required, optional = required_task_ids(occ)
-    msgs = messages(
-        "decompose.j2", system_variables(m), role_variables(occ, job_title or occ.title, notes, calibration),
-        {"required_ids": required, "optional_ids": optional},
+) -> tuple[list[dict[str, str]], DecomposeFacts]:
+    """Messages and validation facts of step (a), shared by live drafting and Batch API files."""
+    request = DraftRequest.resolve(occ, {"job_title": job_title, "notes": notes}, run_id="", calibration=calibration)
+    call = decompose_call(request, Prompter.of(request, methodology or load_methodology()))
+    assert isinstance(call.facts, DecomposeFacts)
+    return call.messages, call.facts
+
+
+def second_round(request: DraftRequest, prompter: Prompter, rows: list[dict], seniority: str, m: Methodology):
+    """Round 2: the rows scored (in parallel groups for a large task list) while the role sections are drafted."""
+    labels = {s: tuple(v) for s, v in m.labels_by_score.items()}
+    scoring = tuple(
+        prompter.call("score_rows", "score_rows.j2", RowScores, {"rows": chunk, "seniority_level": seniority},
+                      RowFacts(row_names=tuple(r["task"] for r in chunk), labels_by_score=labels))
+        for chunk in row_chunks(rows, len(request.occupation.tasks))
     )  # fmt: skip
-    return msgs, {"known_ids": [t.id for t in occ.tasks], "required_ids": required}
+    sections = prompter.call(
+        "role_sections", "role_sections.j2", RoleSections, {"rows": rows, "seniority_level": seniority},
+        SectionFacts(notes=request.notes, calibration=request.calibration.table),
+    )  # fmt: skip
+    return (*scoring, sections)
 
 
-def _steps(
-    occ,
-    llm,
-    job_title,
-    notes,
-    notes_source,
-    methodology,
-    calibration: Calibration,
-    run_id,
-    extra_inputs,
-    commentary: bool = True,
+def _asked(calls: tuple[Call, ...], records: list[StepRecord]) -> Generator[Yielded, Any, list]:
+    """Yield a round of calls; the parsed answers, with each call's record added to ``records`` in call order."""
+    answers = yield calls
+    records.extend(_record(a[1], prompts.prompt_version(c.template)) for c, a in zip(calls, answers, strict=True))
+    return [a[0] for a in answers]
+
+
+def steps(
+    request: DraftRequest, methodology: Methodology, model: ModelRef, *, commentary: bool = True
 ) -> Generator[Yielded, Any, Draft]:
     """The pipeline without I/O: yields the LLM calls it needs (a tuple: a round of calls independent of one
-    another), receives their (answer, StepResult) (a list for a round), returns the draft.
+    another), receives their (answer, StepResult) (a list for a round), returns the draft and its scorecard, the
+    assessment scored once.
 
     ``commentary=False`` stops after the scorer (a sample of a sampled draft: the commentary is written once,
     for the consensus, by ``commentary_steps``)."""
-    m = methodology or load_methodology()
-    notes, notes_source = notes_for_draft(occ.code, notes, notes_source)  # issue 15: no notes -> official figures
-    title = job_title or occ.title
-    _required, optional = required_task_ids(occ)
-    by_id = {t.id: t for t in occ.tasks}
-    system, role = system_variables(m), role_variables(occ, title, notes, calibration)
-    cal_facts = calibration.facts()
+    m, prompter = methodology, Prompter.of(request, methodology)
     records: list[StepRecord] = []
-
-    def call(step: str, template: str, model, variables: dict, context: dict) -> Call:
-        return Call(step, template, model, messages(template, system, role, variables), context)
-
-    def answered(calls: tuple[Call, ...], answers: list) -> list:
-        """The parsed answers; each call's record in the provenance, in the order of the calls."""
-        records.extend(_record(a[1], prompts.prompt_version(c.template)) for c, a in zip(calls, answers, strict=True))
-        return [a[0] for a in answers]
-
-    # round 1: the rows
-    msgs, context = decompose_request(occ, title, notes, m, calibration)
-    first = (Call("decompose", "decompose.j2", Decomposition, msgs, context),)
-    decomposition: Decomposition = answered(first, (yield first))[0]
+    decomposition: Decomposition = (yield from _asked((decompose_call(request, prompter),), records))[0]
     seniority = decomposition.seniority_level.strip()
-    rows: list[dict[str, Any]] = [
-        {"task": r.task.strip(), "time_pct": r.time_pct, "ids": r.onet_task_ids,
-         "statements": [by_id[i].statement for i in r.onet_task_ids]}
-        for r in decomposition.rows
-    ]  # fmt: skip
-    # round 2: the rows scored (in parallel groups for a large task list) while the role-level sections are drafted
-    labels = {s: list(v) for s, v in m.labels_by_score.items()}
-    second = tuple(
-        call("score_rows", "score_rows.j2", RowScores, {"rows": chunk, "seniority_level": seniority},
-             {"row_names": [r["task"] for r in chunk], "labels_by_score": labels})
-        for chunk in row_chunks(rows, len(occ.tasks))
-    ) + (
-        call("role_sections", "role_sections.j2", RoleSections, {"rows": rows, "seniority_level": seniority},
-             {"notes": notes, "calibration": cal_facts}),
-    )  # fmt: skip
-    *scored, sections = answered(second, (yield second))
+    rows = _rows(decomposition, request.occupation)
+    *scored, sections = yield from _asked(second_round(request, prompter, rows, seniority, m), records)
     by_name = {s.task: s for part in scored for s in part.scores}
     task_rows = [
         TaskRow(task=r["task"], time_pct=r["time_pct"], score=by_name[r["task"]].score, label=by_name[r["task"]].label,
                 rationale=by_name[r["task"]].rationale, onet_task_ids=r["ids"])
         for r in rows
     ]  # fmt: skip
-    covered = {i for r in rows for i in r["ids"]}
+    assessment = _assessment(request, model, m, decomposition, task_rows, sections, records)
+    draft = Draft(assessment, score(assessment, m))
+    if commentary:
+        draft = yield from commentary_steps(request, draft, m, prompter)
+    return draft
+
+
+def _rows(decomposition: Decomposition, occ: Occupation) -> list[dict[str, Any]]:
+    """The decomposition's rows as the scoring and role-section prompts show them (with their task statements)."""
+    by_id = {t.id: t for t in occ.tasks}
+    return [
+        {"task": r.task.strip(), "time_pct": r.time_pct, "ids": r.onet_task_ids,
+         "statements": [by_id[i].statement for i in r.onet_task_ids]}
+        for r in decomposition.rows
+    ]  # fmt: skip
+
+
+def _unmapped(decomposition: Decomposition, occ: Occupation, rows: list[TaskRow]) -> dict[int, str]:
+    """The O*NET tasks no row covers: those the model excluded, with its reasons, and Supplemental tasks left out."""
+    _required, optional = required_task_ids(occ)
+    covered = {i for r in rows for i in r.onet_task_ids}
     unmapped = {e.onet_task_id: e.reason.strip() for e in decomposition.excluded_tasks}
-    unmapped |= {
+    return unmapped | {
         i: "Supplemental task the draft left out (allowed by the method); review."
         for i in optional
         if i not in covered and i not in unmapped
     }
+
+
+def _inputs(request: DraftRequest, model: ModelRef, m: Methodology) -> dict[str, str]:
+    """What the provenance records a draft was made from."""
     inputs = {
-        "endpoint": llm.endpoint.name,
-        "base_url": llm.public_url,
-        "model": llm.endpoint.model,
-        "instructor_mode": llm.endpoint.instructor_mode,
+        "endpoint": model.endpoint,
+        "base_url": model.base_url,
+        "model": model.model,
+        "instructor_mode": model.instructor_mode,
         "methodology": m.id,
         "rubric": m.rubric.version if m.rubric else "none",
-        "onet_source": occ.source,
-        "run_id": run_id,
-    } | extra_inputs
-    if notes_source:
-        inputs["notes"] = notes_source
+        "onet_source": request.occupation.source,
+        "run_id": request.run_id,
+    } | dict(request.inputs)
+    if request.notes_source:
+        inputs["notes"] = request.notes_source
+    return inputs  # type: ignore[return-value]
+
+
+def _assessment(
+    request: DraftRequest, model: ModelRef, m: Methodology, decomposition: Decomposition, rows: list[TaskRow],
+    sections: RoleSections, records: list[StepRecord],
+) -> Assessment:  # fmt: skip
+    """The draft from the answers of rounds 1 and 2 (no commentary yet)."""
     ev = sections.evidence
-    assessment = Assessment(
+    return Assessment(
         role=RoleDefinition(
-            job_title=title,
-            soc_code=soc_code(occ),
-            seniority_level=seniority,
+            job_title=request.title,
+            soc_code=soc_code(request.occupation),
+            seniority_level=decomposition.seniority_level.strip(),
             seniority_note=decomposition.seniority_note.strip(),
             **sections.role.model_dump(),
         ),  # fmt: skip
         protective_principles=sections.protective_principles,
         growth=sections.growth,
-        tasks=task_rows,
+        tasks=rows,
         reinstatement_check=sections.reinstatement.text.strip(),
         reinstatement=Reinstatement(
             size=sections.reinstatement.size, offsets_displacement=sections.reinstatement.offsets_displacement
@@ -340,24 +298,16 @@ def _steps(
         ],
         barriers=sections.barriers,
         assessor_override=AssessorOverride(),
-        unmapped_onet_tasks=unmapped,
+        unmapped_onet_tasks=_unmapped(decomposition, request.occupation, rows),
         provenance=Provenance(
-            drafted_by=f"llm:{llm.endpoint.model}",
+            drafted_by=f"llm:{model.model}",
             created_at=datetime.now(UTC).replace(microsecond=0),
-            onet_code=None if occ.code == "custom" else occ.code,
-            inputs=inputs,
-            calibration=calibration.used,
+            onet_code=request.onet_code,
+            inputs=_inputs(request, model, m),
+            calibration=request.calibration.used,
+            steps=records,
         ),
     )
-    card = score(assessment, m)
-    if commentary:
-        written = yield from commentary_steps(assessment, occ, title, notes, m, calibration)
-        assessment.commentary = written.commentary
-        assessment.assessor_override = written.assessor_override
-        assessment.where_to_look_next = written.where_to_look_next
-        records += written.provenance.steps[-1:]
-    assessment.provenance = assessment.provenance.model_copy(update={"steps": records})
-    return Draft(assessment, card)
 
 
 def _evidence_item(item) -> EvidenceItem:
@@ -368,15 +318,15 @@ def _evidence_item(item) -> EvidenceItem:
     )
 
 
-def _career_move(move, calibration: list[dict]) -> CareerMove:
+def _career_move(move, calibration: tuple[CalibrationRow, ...]) -> CareerMove:
     """A validated suggestion, with the title, code and score as the calibration table lists them."""
     c = calibration_match(move, calibration)
     assert c is not None  # the Commentary validator refused any move not in the table
-    return CareerMove(title=c["title"], onet_code=c.get("code"), score=float(c["score"]), zone=Zone(c["zone"]),
+    return CareerMove(title=c["title"], onet_code=c["code"], score=float(c["score"]), zone=Zone(c["zone"]),
                       why=move.why.strip())  # fmt: skip
 
 
-def _commentary_variables(a: Assessment, card, rows: list[dict]) -> dict:
+def _commentary_variables(a: Assessment, card: ScoreCard) -> dict:
     """Step 4 sees the draft itself (role, rationales, evidence), not only the figures."""
     r = a.reinstatement
     size = (
@@ -386,7 +336,10 @@ def _commentary_variables(a: Assessment, card, rows: list[dict]) -> dict:
     )
     return {
         "card": card,
-        "rows": rows,
+        "rows": [
+            {"task": t.task, "time_pct": t.time_pct, "score": t.score, "label": t.label.value, "rationale": t.rationale}
+            for t in a.tasks
+        ],
         "role": a.role,
         "excluded": [f"{i}: {why}" for i, why in a.unmapped_onet_tasks.items()],
         "principles": [
@@ -400,39 +353,27 @@ def _commentary_variables(a: Assessment, card, rows: list[dict]) -> dict:
 
 
 def commentary_steps(
-    a: Assessment,
-    occ: Occupation,
-    title: str,
-    notes: str | None,
-    m: Methodology,
-    calibration: Calibration = NO_CALIBRATION,
-) -> Generator[Call, tuple, Assessment]:
-    """Step (d) on its own: the calibration note, where to look next and the commentary, written from the scorer's
-    figures and the draft itself (role, rationales, evidence). Returns ``a`` with them and the step's record
-    appended to its provenance. A sampled draft runs it once, for the consensus."""
-    card = score(a, m)
-    rows = [
-        {"task": t.task, "time_pct": t.time_pct, "score": t.score, "label": t.label.value, "rationale": t.rationale}
-        for t in a.tasks
-    ]
-    template = "commentary.j2"
-    cal_facts = calibration.facts()
-    msgs = messages(
-        template, system_variables(m), role_variables(occ, title, notes, calibration),
-        _commentary_variables(a, card, rows),
-    )  # fmt: skip
-    context = {"calibration": cal_facts, "own_score": card.score.shown}
-    parsed, result = yield Call("commentary", template, Commentary, msgs, context)
-    record = _record(result, prompts.prompt_version(template))
-    steps = [*a.provenance.steps, record]
-    return a.model_copy(
+    request: DraftRequest, draft: Draft, m: Methodology, prompter: Prompter | None = None
+) -> Generator[Call, tuple, Draft]:
+    """Step (d) on its own: the calibration note, where to look next and the commentary, written from the draft's
+    scorecard (computed once, before) and the draft itself (role, rationales, evidence). Returns the draft with
+    them and the step's record appended to its provenance, its scorecard unchanged (the commentary changes no
+    figure). A sampled draft runs it once, for the consensus."""
+    a, card, template = draft.assessment, draft.scorecard, "commentary.j2"
+    facts = CommentaryFacts(calibration=request.calibration.table, own_score=card.score.shown)
+    prompter = prompter or Prompter.of(request, m)
+    call = prompter.call("commentary", template, Commentary, _commentary_variables(a, card), facts)
+    parsed, result = yield call
+    steps = [*a.provenance.steps, _record(result, prompts.prompt_version(template))]
+    written = a.model_copy(
         update={
             "commentary": parsed.sections,
             "assessor_override": AssessorOverride(note=parsed.calibration_note.strip()),
-            "where_to_look_next": [_career_move(mv, cal_facts) for mv in parsed.where_to_look_next],
+            "where_to_look_next": [_career_move(mv, facts.calibration) for mv in parsed.where_to_look_next],
             "provenance": a.provenance.model_copy(update={"steps": steps}),
         }
     )
+    return Draft(written, card)
 
 
 def _record(result: StepResult, prompt_version: str) -> StepRecord:

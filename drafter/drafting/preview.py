@@ -23,7 +23,8 @@ from ..assessment import (
 from ..methodology import Methodology
 from ..onet.model import Occupation
 from ..onet.priors import priors
-from .drive import calls_of
+from .calibrate import NO_CALIBRATION, Calibration
+from .facts import RowFacts
 from .outputs import (
     ActivityRow,
     Commentary,
@@ -36,7 +37,8 @@ from .outputs import (
     RowScore,
     RowScores,
 )
-from .pipeline import LARGE_TASK_LIST, NO_CALIBRATION, Calibration, _steps
+from .pipeline import LARGE_TASK_LIST, steps
+from .request import DraftRequest, ModelRef, calls_of
 
 STAND_IN = "[stand-in for the model's answer to an earlier step]"
 
@@ -48,16 +50,7 @@ class PreviewStep:
     messages: list[dict[str, str]]
 
 
-class _Offline:
-    """Enough of an LLM client for the pipeline to describe its endpoint in the provenance."""
-
-    public_url = "(not sent)"
-    run_id = "preview"
-
-    class endpoint:  # noqa: N801 - mirrors LLM.endpoint
-        name = "preview"
-        model = "preview"
-        instructor_mode = "tools"
+PREVIEW = ModelRef(endpoint="preview", base_url="(not sent)", model="preview", instructor_mode="tools")
 
 
 def _stand_in(call, occ: Occupation) -> Any:
@@ -81,7 +74,8 @@ def _stand_in(call, occ: Occupation) -> Any:
             seniority_level=STAND_IN, seniority_note=STAND_IN, rows=rows, excluded_tasks=[]
         )
     if model is RowScores:
-        names = call.context["row_names"]
+        assert isinstance(call.facts, RowFacts)
+        names = call.facts.row_names
         return RowScores.model_construct(
             scores=[
                 RowScore.model_construct(task=n, score=3, label=TaskLabel.AUGMENTATION, rationale=STAND_IN)
@@ -121,17 +115,21 @@ def preview_prompts(
 ) -> list[PreviewStep]:
     """Every step's request messages, built by the drafting pipeline itself; nothing is sent anywhere."""
     from ..llm.client import StepResult
+    from ..methodology import load_methodology
     from ..usage import Usage
 
-    steps = _steps(occ, _Offline, job_title, notes, None, methodology, calibration, "preview", {})
+    request = DraftRequest.resolve(
+        occ, {"job_title": job_title, "notes": notes}, run_id="preview", calibration=calibration
+    )
+    gen = steps(request, methodology or load_methodology(), PREVIEW)
     out: list[PreviewStep] = []
     try:
-        yielded = next(steps)
+        yielded = next(gen)
         while True:
             calls = calls_of(yielded)
             out += [PreviewStep(c.step, c.response_model.__name__, c.messages) for c in calls]
             answers = [(_stand_in(c, occ), StepResult(c.step, 0, 0, 0, Usage(), 0, 0.0)) for c in calls]
-            yielded = steps.send(answers if isinstance(yielded, tuple) else answers[0])
+            yielded = gen.send(answers if isinstance(yielded, tuple) else answers[0])
     except StopIteration:
         return out
 

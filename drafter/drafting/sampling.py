@@ -7,18 +7,19 @@ Each sample is the same pipeline (decompose, score rows, role sections; no comme
 model, a re-run is answered from the run log at no cost, and ``--samples 5`` after ``--samples 3`` asks only
 for samples 3 and 4. The samples run concurrently on the async client; the commentary (seed 0, first endpoint)
 is written last, from the consensus figures, so it never describes one sample's score. All of a draft's calls
-share its run id, as a single draft's do.
+share its run id, as a single draft's do, and every sample reads the one request (the calibration set ranked
+once). Each sample is scored once, when drafted (the consensus's spread reuses that card), and the consensus once.
+A step is reported to ``on_step`` with its sample's label, as the provenance names it: "a/0:decompose",
+"consensus:commentary".
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
-from ..assessment import Assessment, FieldSource, SourceKind
-from ..labour.notes import notes_for_draft
-from ..llm.client import LLM, StepResult, current_run
+from ..assessment import FieldSource, SourceKind
+from ..llm.client import current_run
 from ..llm.runlog import RunLog, RunTotals
 from ..methodology import Methodology, load_methodology
 from ..review.consensus import METHOD, Sample, consensus
@@ -26,30 +27,15 @@ from ..review.fields import flatten
 from ..scoring import score
 from ..usage import Usage
 from .base import Draft, Drafter, drafter_name
-from .drive import Call, drive_async
+from .drive import async_answers_from, drive_async, labelled
 from .llm_drafter import LLMDrafter
-from .pipeline import _steps, commentary_steps
+from .pipeline import commentary_steps, steps
+from .request import DraftOptions, DraftRequest, ModelRef, OnStep
 
 if TYPE_CHECKING:
     from ..calibration import CalibrationSet
     from ..llm.endpoints import Endpoint
     from ..onet.model import Occupation
-
-SampleStep = Callable[[str, str, StepResult | None], None]  # (sample "endpoint/k", step, result or None at start)
-
-
-async def _drive(gen: Generator[Any, Any, Any], llm: LLM, seed: int, label: str, on_step: SampleStep):
-    """One sample's pipeline on the async client, with the request ``seed`` set to the sample number."""
-
-    async def answer(call: Call) -> tuple[Any, StepResult]:
-        on_step(label, call.step, None)
-        result: tuple[Any, StepResult] = await llm.structured_async(
-            call.step, call.response_model, call.messages, call.context, seed=seed
-        )
-        on_step(label, call.step, result[1])
-        return result
-
-    return await drive_async(gen, answer)
 
 
 class SampledDrafter(Drafter):
@@ -94,69 +80,52 @@ class SampledDrafter(Drafter):
         self.prices = endpoints[0].prices if len(prices) == 1 else None  # a mixed panel is not priced as one
         self.totals = RunTotals()
 
-    def draft(
-        self,
-        occ: Occupation,
-        *,
-        job_title: str | None = None,
-        notes: str | None = None,
-        notes_source: str | None = None,
-        run_id: str | None = None,
-        extra_inputs: dict[str, str] | None = None,
-        on_step: Callable | None = None,
-        on_sample_step: SampleStep | None = None,
-    ) -> Draft:
-        """``on_sample_step`` is told of every step of every sample; ``on_step`` (the seam's) of the steps by name."""
-        tell = on_sample_step or (lambda label, step, result: on_step(step, result) if on_step else None)
+    def request(self, occ: Occupation, options: DraftOptions) -> DraftRequest:
+        """One request for every sample: each is shown the same calibration roles, ranked once."""
+        first = self.members[0]
+        calibration = first.calibration_for(occ, options.get("job_title"))
+        return DraftRequest.resolve(occ, options, run_id=first.llm.run_id, calibration=calibration)
 
+    def draft_request(self, request: DraftRequest, on_step: OnStep) -> Draft:
         async def run() -> Draft:
             try:
-                return await self._draft(occ, job_title, notes, notes_source, run_id, extra_inputs, tell)
+                return await self.adraft_request(request, on_step)
             finally:
                 await self.aclose()
 
         return asyncio.run(run())
 
-    async def adraft(
-        self,
-        occ: Occupation,
-        *,
-        job_title: str | None = None,
-        notes: str | None = None,
-        run_id: str | None = None,
-        extra_inputs: dict[str, str] | None = None,
-    ) -> Draft:
-        return await self._draft(occ, job_title, notes, None, run_id, extra_inputs, lambda label, step, result: None)
-
-    async def _draft(self, occ, job_title, notes, notes_source, run_id, extra_inputs, tell: SampleStep) -> Draft:
-        m, first = self.m, self.members[0].llm
-        run_id = run_id or first.run_id
-        token = current_run.set(run_id)
+    async def adraft_request(self, request: DraftRequest, on_step: OnStep) -> Draft:
+        token = current_run.set(request.run_id)
         try:
-            jobs = []
-            calibration = self.members[0].calibration_for(occ, job_title)  # every sample is shown the same roles
-            for member in self.members:
-                for k in range(self.samples):
-                    gen = _steps(occ, member.llm, job_title, notes, notes_source, m, calibration, run_id,
-                                 extra_inputs or {}, commentary=False)  # fmt: skip
-                    jobs.append((member, k, _drive(gen, member.llm, k, f"{member.endpoint.name}/{k}", tell)))
-            drafts = await asyncio.gather(*(job for _m, _k, job in jobs))
-            found = [
-                Sample.of(d.assessment, sample=k, temperature=member.endpoint.temperature)
-                for (member, k, _job), d in zip(jobs, drafts, strict=True)
-            ]
-            merged = consensus(found, m)
-            title = job_title or occ.title
-            notes, _source = notes_for_draft(occ.code, notes, notes_source)  # as the samples were drafted
-            written: Assessment = await _drive(
-                commentary_steps(merged, occ, title, notes, m, calibration), first, 0, "consensus", tell
-            )
+            found = await self._samples(request, on_step)
+            merged = consensus(found, self.m)
+            answers = async_answers_from(self.members[0].llm, seed=0)
+            gen = commentary_steps(request, Draft(merged, score(merged, self.m)), self.m)
+            written = await drive_async(gen, answers, labelled(on_step, "consensus"))
         finally:
             current_run.reset(token)
         return self._finished(written)
 
-    def _finished(self, a: Assessment) -> Draft:
-        first = self.members[0].endpoint
+    async def _samples(self, request: DraftRequest, on_step: OnStep) -> list[Sample]:
+        """Every sample of every endpoint at once (no commentary), each scored once as it is drafted."""
+        jobs = [
+            (member, k, steps(request, self.m, ModelRef.of(member.llm), commentary=False))
+            for member in self.members
+            for k in range(self.samples)
+        ]
+        drafts = await asyncio.gather(*(
+            drive_async(gen, async_answers_from(member.llm, seed=k), labelled(on_step, f"{member.endpoint.name}/{k}"))
+            for member, k, gen in jobs
+        ))  # fmt: skip
+        return [
+            Sample.of(d.assessment, sample=k, temperature=member.endpoint.temperature, card=d.scorecard)
+            for (member, k, _gen), d in zip(jobs, drafts, strict=True)
+        ]
+
+    def _finished(self, draft: Draft) -> Draft:
+        """The consensus's provenance completed (the commentary's source, the temperatures); its card unchanged."""
+        a, first = draft.assessment, self.members[0].endpoint
         version = a.provenance.steps[-1].prompt_version
         source = FieldSource(kind=SourceKind.MODEL, endpoint=first.name, model=first.model, prompt_version=version,
                              detail="written for the consensus")  # fmt: skip
@@ -170,7 +139,7 @@ class SampledDrafter(Drafter):
             cache_hits=self.totals.cache_hits + sum(s.cache_hits for s in steps),
             usage=sum((Usage.model_validate(s, from_attributes=True) for s in steps), self.totals.usage),
         )
-        return Draft(a, score(a, self.m))
+        return Draft(a, draft.scorecard)
 
     def describe(self) -> dict[str, Any]:
         members = [member.describe() for member in self.members]
@@ -200,18 +169,15 @@ def draft_sampled(
     endpoints: list[Endpoint],
     samples: int,
     *,
-    job_title: str | None = None,
-    notes: str | None = None,
-    notes_source: str | None = None,
     log: RunLog | None = None,
     use_cache: bool = True,
-    on_sample_step: SampleStep | None = None,
     calibration: CalibrationSet | None = None,
+    **options: Unpack[DraftOptions],
 ) -> Draft:
     """The consensus draft of ``samples`` samples from each endpoint (a panel when several); every sample is shown
     the same calibration roles (the nearest of ``calibration``, never the role itself)."""
     d = SampledDrafter(endpoints, samples, log=log, use_cache=use_cache, calibration=calibration)
     try:
-        return d.draft(occ, job_title=job_title, notes=notes, notes_source=notes_source, on_sample_step=on_sample_step)
+        return d.draft(occ, **options)
     finally:
         d.close()

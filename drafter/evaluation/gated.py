@@ -12,8 +12,9 @@ from pathlib import Path
 
 from ..drafting.base import Drafter
 from .gate import Violation, evaluate_gate, load_gate
+from .report import save_run
 from .runner import run_eval
-from .runs import EvalRun, compare_runs, load_run, save_run
+from .runs import EvalRun, compare_runs, load_run
 
 
 @dataclass(frozen=True)

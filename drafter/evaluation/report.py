@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from html import escape
 from importlib import resources
+from pathlib import Path
 
+from ..files import atomic_write
 from ..methodology import load_methodology
-from .runs import EvalRun
+from ..store import Store
+from .runs import EvalGate, EvalRun, record_run
 
 WIDTH, ROW_H, LEFT, RIGHT = 900, 34, 250, 30
 
@@ -86,3 +89,20 @@ def render_report(run: EvalRun, gate: dict | None = None) -> str:
         fmt=_fmt,
         pct=_pct,
     )
+
+
+def save_run(run: EvalRun, output_dir: Path, gate: dict | None = None) -> tuple[Path, Path]:
+    """The run's JSON and HTML report in ``output_dir`` (each atomically) and its row in the store. Here, beside
+    the report, so that runs.py (the record) does not import the report that renders it."""
+    output_dir = Path(output_dir)
+    json_path = output_dir / f"{run.run_id}.json"
+    html_path = output_dir / f"{run.run_id}.html"
+    saved = run.model_copy(update={"gate": EvalGate.model_validate(gate) if gate else None})
+    atomic_write(json_path, saved.to_json() + "\n")
+    atomic_write(html_path, render_report(run, gate))
+    store = Store()
+    try:
+        record_run(store, run, str(json_path.resolve()))
+    finally:
+        store.close()
+    return json_path, html_path

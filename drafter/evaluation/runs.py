@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_serializer, field_validator
 
 from ..errors import DrafterError, format_validation_error
-from ..files import atomic_write, read_text
+from ..files import read_text
 from ..store import Migrations, Store
 from ..usage import Usage
 from .metrics import Aggregate, RoleResult
@@ -129,23 +129,6 @@ def record_run(store: Store, run: EvalRun, json_path: str | None) -> None:
                 json_path,
             ),
         )
-
-
-def save_run(run: EvalRun, output_dir: Path, gate: dict | None = None) -> tuple[Path, Path]:
-    from .report import render_report
-
-    output_dir = Path(output_dir)
-    json_path = output_dir / f"{run.run_id}.json"
-    html_path = output_dir / f"{run.run_id}.html"
-    saved = run.model_copy(update={"gate": EvalGate.model_validate(gate) if gate else None})
-    atomic_write(json_path, saved.to_json() + "\n")
-    atomic_write(html_path, render_report(run, gate))
-    store = Store()
-    try:
-        record_run(store, run, str(json_path.resolve()))
-    finally:
-        store.close()
-    return json_path, html_path
 
 
 def load_run(path: Path) -> EvalRun:

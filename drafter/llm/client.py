@@ -5,8 +5,8 @@ errors; the openai SDK's backoff) and ``validation_retries`` (instructor re-send
 invalid answer and the validation error). Whatever still fails is raised as ``LLMError`` with a kind and a
 one-line reason; nothing is repaired.
 
-The layer knows no domain: a caller passes the response model and a ``context`` dict, which the model's
-validators read through ``validation_context`` (the drafting steps keep their facts there).
+The layer knows no domain: a caller passes the response model; whatever its validators check the answer
+against is the caller's to provide (the drafting steps bind their facts around the call: drafting/facts.py).
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ..errors import DrafterError, format_validation_error
 from ..usage import Usage
 from . import instructor_patch
-from .context import validation_context
 from .endpoints import Endpoint, public_url
 from .limiter import RateLimiter, RequestSlots
 from .runlog import RunLog, redact
@@ -181,10 +180,10 @@ class LLM:
         step: str,
         response_model: type[T],
         messages: list[dict[str, str]],
-        context: dict[str, Any] | None = None,
+        *,
         seed: int | None = None,
     ) -> tuple[T, StepResult]:
-        with self._call(step, context) as ctx:
+        with self._call(step) as ctx:
             request = self._request(messages, response_model, seed)
             parsed, _ = self._client.chat.completions.create_with_completion(**request)
         return parsed, _result(step, ctx)
@@ -194,25 +193,24 @@ class LLM:
         step: str,
         response_model: type[T],
         messages: list[dict[str, str]],
-        context: dict[str, Any] | None = None,
+        *,
         seed: int | None = None,
     ) -> tuple[T, StepResult]:
         client = self._async()
-        with self._call(step, context) as ctx:
+        with self._call(step) as ctx:
             request = self._request(messages, response_model, seed)
             parsed, _ = await client.chat.completions.create_with_completion(**request)
         return parsed, _result(step, ctx)
 
     @contextmanager
-    def _call(self, step: str, context: dict[str, Any] | None):
-        """Per-call context for the transport and the validators, and the mapping of failures to LLMError."""
+    def _call(self, step: str):
+        """Per-call context for the transport, and the mapping of failures to LLMError."""
         import instructor
         import openai
         from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 
         ctx = CallContext(run_id=current_run.get() or self.run_id, step=step)
         token = current_call.set(ctx)
-        facts = validation_context.set(context or {})
         try:
             yield ctx
         except IncompleteOutputException:
@@ -229,7 +227,6 @@ class LLM:
                 raise self._not_completion(step, ctx) from None
             raise
         finally:
-            validation_context.reset(facts)
             current_call.reset(token)
 
     def _explain(self, step: str, e: Exception, ctx: CallContext) -> LLMError:

@@ -81,6 +81,16 @@ def whole_percents(weights: Sequence[float]) -> list[int]:
     return floors
 
 
+def prior_basis(tasks: Sequence[Task]) -> str:
+    """What the shares of ``task_weights`` rest on, as a kind a caller can branch on (its rule's name is prose for
+    people): "explicit" (weights given), "ratings" (O*NET Task Ratings), "type" (Core/Supplemental) or "equal"."""
+    if tasks and all(t.weight is not None for t in tasks):
+        return "explicit"
+    if any(t.ratings is not None for t in tasks):
+        return "ratings"
+    return "type" if any(t.type for t in tasks) else "equal"
+
+
 def priors(tasks: Sequence[Task]) -> tuple[list[int], str]:
     weights, rule = task_weights(tasks)
     return whole_percents(weights), rule

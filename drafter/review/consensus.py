@@ -46,7 +46,7 @@ from ..assessment import (
 )
 from ..inputs import role_inputs
 from ..methodology import Methodology, load_methodology
-from ..scoring import score
+from ..scoring import ScoreCard, score
 from .align import best_match, decomposition_key
 from .provenance import field_sources
 
@@ -67,15 +67,17 @@ class Sample:
     temperature: float = 0.0
     run_id: str | None = None
     prompt_versions: dict[str, str] = field(default_factory=dict)
+    card: ScoreCard | None = None  # the scorecard computed when the sample was drafted; None: scored here
 
     @classmethod
-    def of(cls, a: Assessment, sample: int = 0, temperature: float = 0.0) -> Sample:
-        """A sample described by its own provenance (an LLM draft records its endpoint, model and prompts)."""
+    def of(cls, a: Assessment, sample: int = 0, temperature: float = 0.0, card: ScoreCard | None = None) -> Sample:
+        """A sample described by its own provenance (an LLM draft records its endpoint, model and prompts);
+        ``card`` is its scorecard when it was scored as it was drafted, so the consensus does not score it again."""
         inputs = a.provenance.inputs
         versions = {s.step: s.prompt_version for s in a.provenance.steps if s.prompt_version}
         return cls(
             a, inputs.get("endpoint", "?"), inputs.get("model") or a.provenance.drafted_by, sample, temperature,
-            inputs.get("run_id"), versions,
+            inputs.get("run_id"), versions, card,
         )  # fmt: skip
 
     @property
@@ -210,7 +212,7 @@ def consensus(samples: list[Sample], m: Methodology | None = None) -> Assessment
     ).model_dump()
     data["uncertainty"] = None
     draft = Assessment.model_validate(data)
-    cards = [score(s.assessment, m) for s in samples]
+    cards = [s.card or score(s.assessment, m) for s in samples]
     composites = [c.score.value for c in cards]
     draft.uncertainty = Uncertainty(
         method=METHOD,
