@@ -30,7 +30,7 @@ _EXPORTS = {
     "write": "drafter.api",
     "Draft": "drafter.drafting.base",
     "Drafter": "drafter.drafting.base",
-    "drafter_for": "drafter.drafting.base",
+    "drafter_for": "drafter.drafting.choose",
     "Assessment": "drafter.assessment",
     "ScoreCard": "drafter.scoring",
     "Endpoint": "drafter.llm.endpoints",
