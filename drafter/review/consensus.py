@@ -114,18 +114,55 @@ def consensus(samples: list[Sample], m: Methodology | None = None) -> Assessment
     if not samples:
         raise ValueError("consensus needs at least one sample")
     m = m or load_methodology()
-    n = len(samples)
+    keys, order, chosen = _decompositions(samples)  # 1. the decomposition most samples used
+    ref_i = keys.index(chosen)
+    ref = samples[ref_i].assessment
+    fields: dict[str, FieldSource] = {}
+    sources = _Sources(samples)
+    rows, row_spreads = _rows(samples, keys, chosen, ref_i, fields)  # 2-5 for the rows
+    data = ref.model_dump()
+    data["tasks"] = [t.model_dump() for t in rows]
+    input_spreads = _inputs(samples, ref_i, data, fields, sources)  # 4 + 5 for the role-level inputs
+    for path, src_field in sources.of(ref_i).items():  # the rest (role text, reinstatement, ...) is the reference's
+        fields.setdefault(path, _relabel(src_field, samples[ref_i], len(samples)))
+    data["provenance"] = _provenance(samples, ref, fields).model_dump()
+    data["uncertainty"] = None
+    draft = Assessment.model_validate(data)
+    cards = [s.card or score(s.assessment, m) for s in samples]
+    draft.uncertainty = _uncertainty(samples, cards, keys, order, chosen, row_spreads, input_spreads)
+    return draft
 
-    # 1. the decomposition most samples used
+
+def _decompositions(samples: list[Sample]) -> tuple[list, list, object]:
+    """Each sample's decomposition key, the distinct keys in order of first use, and the commonest (ties: first)."""
     keys = [decomposition_key(s.assessment.tasks) for s in samples]
     order = list(dict.fromkeys(keys))
     counts = Counter(keys)
-    chosen = max(order, key=lambda k: (counts[k], -order.index(k)))
-    ref_i = keys.index(chosen)
-    ref = samples[ref_i].assessment
-    rows = ref.tasks
+    return keys, order, max(order, key=lambda k: (counts[k], -order.index(k)))
 
-    # 2. every sample's rows aligned to the consensus rows
+
+class _Sources:
+    """Where each field of a sample came from, worked out once per sample that lends one."""
+
+    def __init__(self, samples: list[Sample]):
+        self.samples = samples
+        self.known: dict[int, dict[str, FieldSource]] = {}
+
+    def of(self, j: int) -> dict[str, FieldSource]:
+        if j not in self.known:
+            self.known[j] = field_sources(self.samples[j].assessment)
+        return self.known[j]
+
+
+def _consensus_source(given: int) -> FieldSource:
+    return FieldSource(kind=SourceKind.CONSENSUS, samples=given, detail=METHOD.split(":")[0])
+
+
+def _rows(samples: list[Sample], keys: list, chosen: object, ref_i: int, fields: dict[str, FieldSource]):
+    """The reference's rows with every sample's aligned values (2), time shares from the samples with the consensus
+    decomposition (3), the median score, the commonest label among the samples giving it and that sample's
+    rationale (4 + 5); ``fields`` is told where each came from. Returns the rows and their spreads."""
+    n, rows = len(samples), samples[ref_i].assessment.tasks
     matches = [best_match(rows, s.assessment.tasks) for s in samples]
 
     def row_values(i: int, attr: str) -> list:
@@ -134,20 +171,9 @@ def consensus(samples: list[Sample], m: Methodology | None = None) -> Assessment
             for s, mt in zip(samples, matches, strict=True)
         ]
 
-    # 3. time shares from the samples with the consensus decomposition
     same = [k == chosen for k in keys]
     time_pcts = [[v if same[j] else None for j, v in enumerate(row_values(i, "time_pct"))] for i in range(len(rows))]
     shares = rescale([median_low([v for v in tp if v is not None]) for tp in time_pcts])
-
-    # 4 + 5. scores, labels and the text that argues for them
-    fields: dict[str, FieldSource] = {}
-    known_sources: dict[int, dict[str, FieldSource]] = {}
-
-    def sources_of(j: int) -> dict[str, FieldSource]:
-        if j not in known_sources:
-            known_sources[j] = field_sources(samples[j].assessment)
-        return known_sources[j]
-
     new_rows, row_spreads = [], []
     for i, r in enumerate(rows):
         scores, labels = row_values(i, "score"), row_values(i, "label")
@@ -162,42 +188,44 @@ def consensus(samples: list[Sample], m: Methodology | None = None) -> Assessment
         )
         row_spreads.append(RowSpread(task=r.task, scores=scores, labels=labels, time_pcts=time_pcts[i]))
         for f in ("score", "label", "time_pct"):
-            fields[f"tasks[{i}].{f}"] = FieldSource(
-                kind=SourceKind.CONSENSUS, samples=len(given), detail=METHOD.split(":")[0]
-            )
+            fields[f"tasks[{i}].{f}"] = _consensus_source(len(given))
         fields[f"tasks[{i}].rationale"] = _sample_source(samples[src], "score_rows", n)
         for f in ("task", "onet_task_ids"):
             fields[f"tasks[{i}].{f}"] = _sample_source(samples[ref_i], "decompose", n)
+    return new_rows, row_spreads
 
-    data = ref.model_dump()
-    data["tasks"] = [t.model_dump() for t in new_rows]
-    input_spreads = []
-    for inp in role_inputs(ref):
-        values = []
-        for s in samples:
-            values.append(next(x.value for x in role_inputs(s.assessment) if x.path == inp.path))
-        input_spreads.append(InputSpread(path=inp.path, values=values))
+
+def _inputs(
+    samples: list[Sample], ref_i: int, data: dict, fields: dict[str, FieldSource], sources: _Sources
+) -> list[InputSpread]:
+    """Each role-level input's median in ``data``, with the text arguing for it from the first sample giving that
+    value; ``fields`` is told where each came from. Returns the inputs' spreads."""
+    n, spreads = len(samples), []
+    for inp in role_inputs(samples[ref_i].assessment):
+        values = [next(x.value for x in role_inputs(s.assessment) if x.path == inp.path) for s in samples]
+        spreads.append(InputSpread(path=inp.path, values=values))
         given = [v for v in values if v is not None]
         value = median_low(given) if given else None
         src = values.index(value) if given else ref_i
-        node = _node(data, inp.path)
         source_item = _node(samples[src].assessment.model_dump(), inp.path)
-        node.update(source_item)  # score and the text arguing for it (rationale / evidence + source / check)
+        _node(data, inp.path).update(source_item)  # score and the text arguing for it (rationale / evidence / check)
         prefix = inp.path.removesuffix(".score")
-        fields[inp.path] = FieldSource(kind=SourceKind.CONSENSUS, samples=len(given), detail=METHOD.split(":")[0])
-        src_sources = sources_of(src)
+        fields[inp.path] = _consensus_source(len(given))
         for key in source_item:
             if key != "score":
-                fields[f"{prefix}.{key}"] = _relabel(src_sources[f"{prefix}.{key}"], samples[src], n)
+                fields[f"{prefix}.{key}"] = _relabel(sources.of(src)[f"{prefix}.{key}"], samples[src], n)
+    return spreads
 
-    for path, src_field in sources_of(ref_i).items():  # the rest (role text, reinstatement, ...) is the reference's
-        fields.setdefault(path, _relabel(src_field, samples[ref_i], n))
+
+def _provenance(samples: list[Sample], ref: Assessment, fields: dict[str, FieldSource]) -> Provenance:
+    """The consensus's provenance: who drafted the samples, every sample's steps (labelled), each field's source."""
+    n = len(samples)
     created = max(
         (s.assessment.provenance.created_at for s in samples if s.assessment.provenance.created_at), default=None
     )
     models = list(dict.fromkeys(s.model for s in samples))
     ref_prov = ref.provenance
-    data["provenance"] = Provenance(
+    return Provenance(
         drafted_by=f"consensus:{n} samples of " + "+".join(f"llm:{x}" for x in models),
         created_at=created,
         onet_code=ref_prov.onet_code,
@@ -209,12 +237,16 @@ def consensus(samples: list[Sample], m: Methodology | None = None) -> Assessment
             for st in s.assessment.provenance.steps
         ],
         fields=fields,
-    ).model_dump()
-    data["uncertainty"] = None
-    draft = Assessment.model_validate(data)
-    cards = [s.card or score(s.assessment, m) for s in samples]
+    )
+
+
+def _uncertainty(
+    samples: list[Sample], cards: list[ScoreCard], keys: list, order: list, chosen: object,
+    row_spreads: list[RowSpread], input_spreads: list[InputSpread],
+) -> Uncertainty:  # fmt: skip
+    """The spread: each sample's composite and decomposition, each row's and input's values, the interval."""
     composites = [c.score.value for c in cards]
-    draft.uncertainty = Uncertainty(
+    return Uncertainty(
         method=METHOD,
         samples=[
             SampleRecord(
@@ -238,10 +270,9 @@ def consensus(samples: list[Sample], m: Methodology | None = None) -> Assessment
             low=min(composites),
             median=round(median(composites), 2),
             high=max(composites),
-            zone_shares={z: round(sum(c.zone == z for c in cards) / n, 4) for z in Zone},
+            zone_shares={z: round(sum(c.zone == z for c in cards) / len(samples), 4) for z in Zone},
         ),
     )
-    return draft
 
 
 def _relabel(src: FieldSource, s: Sample, n: int) -> FieldSource:
