@@ -86,29 +86,21 @@ def draft_offline(
     shares, rule = priors(occ.tasks)
     kept = [(t, share) for t, share in zip(occ.tasks, shares, strict=True) if share > 0]
     code = None if occ.code == "custom" else occ.code
-    estimates, model_name = _estimates([t for t, _ in kept], occ, code, index, precomputed=not hold_out)
-    scale = load_scale()
-    statements = _statements(catalog) if hold_out or any(not t.human_label for t, _ in kept) else {}
-    rows, task_estimates = [], {}
-    for (t, share), est in zip(kept, estimates, strict=True):
-        published = None if hold_out else t.human_label
-        rows.append(_row(t, share, published, est, scale, statements))
-        task_estimates[t.id] = TaskEstimate(
-            label=est.label, probabilities={k: round(v, 3) for k, v in est.probabilities.items()}, published=published
-        )
+    rows, task_estimates, model_name, scale_id = _task_rows(kept, occ, code, index, hold_out, catalog)
     title = job_title or occ.title
     calibration = CalibrationSet.load() if calibration is None else calibration
-    matches = [
-        m
-        for m in calibration.nearest(
-            onet_code=code, title=occ.title, statements=[t.statement for t in occ.tasks], catalog=catalog
-        )
-        if not same_role(None, title, m.role.onet_code, m.role.title)
-    ]
-    lenders = [m for m in matches if m.role.complete and m.similarity >= PRIOR_MIN_SIMILARITY]
+    matches, lenders = _lenders(occ, code, title, calibration, catalog)
     sections, borrowed = role_priors(lenders)
     sections["evidence"] = _with_official_figures(sections["evidence"], official_evidence(occ.code))
     n_model = sum(e.published is None for e in task_estimates.values())
+    inputs = {
+        "onet_source": occ.source,
+        "prior_rule": rule,
+        "labels": "GPTs-are-GPTs human_exposure_agg" + (" (held out)" if hold_out else ""),
+        "task_model": model_name,
+        "task_scale": scale_id,
+        "calibration": f"{len(calibration.roles)} scored roles; priors from similarity >= {PRIOR_MIN_SIMILARITY}",
+    } | (extra_inputs or {})
     return Assessment(
         role=RoleDefinition(
             job_title=title,
@@ -120,7 +112,7 @@ def draft_offline(
         ),
         tasks=rows,
         reinstatement_check=AWAITING,
-        commentary=[CommentarySection(heading="Offline draft", body=_commentary(rule, scale.id, n_model, lenders))],
+        commentary=[CommentarySection(heading="Offline draft", body=_commentary(rule, scale_id, n_model, lenders))],
         unmapped_onet_tasks={
             t.id: f"Prior rounds to 0% of working time ({len(occ.tasks) - len(kept)} of {len(occ.tasks)} tasks: "
             "a row's time share is a whole percent)."
@@ -131,15 +123,7 @@ def draft_offline(
             drafted_by=DRAFTER_NAME,
             created_at=datetime.now(UTC).replace(microsecond=0),
             onet_code=code,
-            inputs={
-                "onet_source": occ.source,
-                "prior_rule": rule,
-                "labels": "GPTs-are-GPTs human_exposure_agg" + (" (held out)" if hold_out else ""),
-                "task_model": model_name,
-                "task_scale": scale.id,
-                "calibration": f"{len(calibration.roles)} scored roles; priors from similarity >= {PRIOR_MIN_SIMILARITY}",
-            }
-            | (extra_inputs or {}),
+            inputs=inputs,
             calibration=[
                 m.ref(lent_priors=m in lenders) for m in matches if m in lenders or m in matches[:CALIBRATION_RECORDED]
             ],
@@ -148,6 +132,38 @@ def draft_offline(
         ),
         **sections,
     )
+
+
+def _task_rows(
+    kept: list[tuple[Task, int]], occ: Occupation, code: str | None, index: Any, hold_out: bool, catalog: Catalog
+) -> tuple[list[TaskRow], dict[int, TaskEstimate], str, str]:
+    """One row per task with a share, scored from its published label (unless held out) or the task model's
+    estimate; each task's estimate as the provenance records it; the task model's and the scale's names."""
+    estimates, model_name = _estimates([t for t, _ in kept], occ, code, index, precomputed=not hold_out)
+    scale = load_scale()
+    statements = _statements(catalog) if hold_out or any(not t.human_label for t, _ in kept) else {}
+    rows, task_estimates = [], {}
+    for (t, share), est in zip(kept, estimates, strict=True):
+        published = None if hold_out else t.human_label
+        rows.append(_row(t, share, published, est, scale, statements))
+        task_estimates[t.id] = TaskEstimate(
+            label=est.label, probabilities={k: round(v, 3) for k, v in est.probabilities.items()}, published=published
+        )
+    return rows, task_estimates, model_name, scale.id
+
+
+def _lenders(
+    occ: Occupation, code: str | None, title: str, calibration: CalibrationSet, catalog: Catalog
+) -> tuple[list[CalibrationMatch], list[CalibrationMatch]]:
+    """The calibration roles nearest ``occ`` (never itself), and those complete and close enough to lend priors."""
+    matches = [
+        m
+        for m in calibration.nearest(
+            onet_code=code, title=occ.title, statements=[t.statement for t in occ.tasks], catalog=catalog
+        )
+        if not same_role(None, title, m.role.onet_code, m.role.title)
+    ]
+    return matches, [m for m in matches if m.role.complete and m.similarity >= PRIOR_MIN_SIMILARITY]
 
 
 def _primary_function(occ: Occupation, scored: int, onet: bool) -> str:
