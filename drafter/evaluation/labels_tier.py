@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from ..drafting.base import Drafter
 from ..errors import DrafterError
@@ -68,6 +69,52 @@ def labeller_name(drafter: Drafter | None) -> str:
     return PUBLISHED_GPT4 if drafter is None else drafter.kind
 
 
+@dataclass
+class _Labels:
+    """Each labelled task's human and GPT-4 labels, the labeller's, and whether its statement is unique."""
+
+    unique_ids: set[int]
+    human: list[str] = field(default_factory=list)
+    gpt4: list[str] = field(default_factory=list)
+    drafted: list[str] = field(default_factory=list)  # E-labels (offline, gpt4-labels) or "exposed"/"not exposed"
+    unique: list[bool] = field(default_factory=list)
+
+    def add(self, t, label: str) -> None:
+        self.human.append(t.human_label)
+        self.gpt4.append(t.gpt4_label)
+        self.drafted.append(label)
+        self.unique.append(t.id in self.unique_ids)
+
+
+def _label_tasks(drafter, backend: str, catalog, codes: list[str], sampled: bool, on_progress, labels: _Labels):
+    """The labeller's label for every labelled task of ``codes``: the published GPT-4 labels, the offline default's
+    task model (never fitted on the occupation it labels), or an LLM draft's row scores. Returns the failed drafts."""
+    failed: list[str] = []
+    if drafter is None:
+        for code in codes:
+            for t in catalog.get(code).tasks:
+                if t.human_label and t.gpt4_label:
+                    labels.add(t, t.gpt4_label)
+    elif backend == "offline":  # the task model never sees the held-out occupation (fold fits)
+        for code, a in _offline_drafts(catalog, codes, sampled, on_progress):
+            rows = project(a)  # the label is the task model's; the score sits on the same side of 3 (a test checks)
+            for t in catalog.get(code).tasks:
+                if t.human_label and t.gpt4_label and t.id in rows:
+                    labels.add(t, a.provenance.task_estimates[t.id].label)
+    else:
+        for i, code in enumerate(codes):
+            try:
+                rows = project(drafter.draft(catalog.get(code)).assessment)
+            except Exception as e:  # a failed LLM draft is reported, not fatal to the tier
+                failed.append(f"{code}: {e}")
+                continue
+            for t in catalog.get(code).tasks:
+                if t.human_label and t.gpt4_label and t.id in rows:
+                    labels.add(t, "exposed" if rows[t.id].score >= EXPOSED_FROM_SCORE else "not exposed")
+            on_progress(i + 1, len(codes))
+    return failed
+
+
 def run_label_tier(
     drafter: Drafter | None,
     *,
@@ -94,43 +141,9 @@ def run_label_tier(
     if sample is not None and sampled:
         codes = sorted(random.Random(seed).sample(codes, sample))
     all_tasks = labelled_tasks(catalog)
-    unique_ids = {t.task_id for t, u in zip(all_tasks, unique_statements(all_tasks), strict=True) if u}
-
-    human: list[str] = []
-    gpt4: list[str] = []
-    drafted: list[str] = []  # E-labels (offline, gpt4-labels) or "exposed"/"not exposed" (LLM drafters)
-    unique: list[bool] = []
-    failed: list[str] = []
-
-    def add(t, label: str) -> None:
-        human.append(t.human_label)
-        gpt4.append(t.gpt4_label)
-        drafted.append(label)
-        unique.append(t.id in unique_ids)
-
-    if drafter is None:
-        for code in codes:
-            for t in catalog.get(code).tasks:
-                if t.human_label and t.gpt4_label:
-                    add(t, t.gpt4_label)
-    elif backend == "offline":  # the task model never sees the held-out occupation (fold fits)
-        for code, a in _offline_drafts(catalog, codes, sampled, on_progress):
-            rows = project(a)  # the label is the task model's; the score sits on the same side of 3 (a test checks)
-            for t in catalog.get(code).tasks:
-                if t.human_label and t.gpt4_label and t.id in rows:
-                    add(t, a.provenance.task_estimates[t.id].label)
-    else:
-        for i, code in enumerate(codes):
-            try:
-                rows = project(drafter.draft(catalog.get(code)).assessment)
-            except Exception as e:  # a failed LLM draft is reported, not fatal to the tier
-                failed.append(f"{code}: {e}")
-                continue
-            for t in catalog.get(code).tasks:
-                if t.human_label and t.gpt4_label and t.id in rows:
-                    add(t, "exposed" if rows[t.id].score >= EXPOSED_FROM_SCORE else "not exposed")
-            on_progress(i + 1, len(codes))
-
+    labels = _Labels({t.task_id for t, u in zip(all_tasks, unique_statements(all_tasks), strict=True) if u})
+    failed = _label_tasks(drafter, backend, catalog, codes, sampled, on_progress, labels)
+    human, gpt4, drafted, unique = labels.human, labels.gpt4, labels.drafted, labels.unique
     exact = backend in ("offline", "gpt4-labels")
     only = [i for i, u in enumerate(unique) if u]
     return {

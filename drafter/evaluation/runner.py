@@ -101,43 +101,16 @@ def run_eval(
     targets += [(p.onet_code or p.title, p.title, "reference", p) for p in points]
     for key, title, kind, truth in targets:
         if drafts_dir is None and kind == "reference" and truth.onet_code is None:
-            skipped.append(f"{title}: no O*NET code to draft from (supply a draft with --drafts)")
+            role, skip = None, f"{title}: no O*NET code to draft from (supply a draft with --drafts)"
+        else:
+            role = _eval_role(key, title, kind, truth, drafts_for, statements)
+            skip = f"{title} ({key}): " + (f"no draft in {drafts_dir}" if drafts_dir else f"--samples {samples}")
+        if role is None:
+            skipped.append(skip)
             on_role(key, "skipped")
-            continue
-        try:
-            made = drafts_for(key, title)
-        except DrafterError as e:
-            roles.append(EvalRole(key=key, title=title, kind=kind, error=str(e)))
-            on_role(key, "failed")
-            continue
-        if not made:
-            skipped.append(
-                f"{title} ({key}): " + (f"no draft in {drafts_dir}" if drafts_dir else f"--samples {samples}")
-            )
-            on_role(key, "skipped")
-            continue
-        if leaked := _calibrated_on_itself([one.assessment for one in made], key, title):
-            roles.append(EvalRole(key=key, title=title, kind=kind, error=leaked))
-            on_role(key, "failed")
-            continue
-        results: list[RoleResult] = []
-        for one in made:
-            a, card = one.assessment, one.scorecard
-            if kind == "golden":
-                results.append(compare_role(a, truth, key, card))
-            else:
-                results.append(compare_point(a, key, title, truth.score, truth.zone.value, card))
-        for r in results:
-            for d in r.disagreements:
-                d["statement"] = statements.get(d["task_id"], "")
-        metrics, spread = {}, {}
-        for name in ROLE_METRICS:
-            vals = [v for r in results if (v := _metric(r, name)) is not None]
-            if vals:
-                metrics[name] = round(mean(vals), 4)
-                spread[name] = round(pstdev(vals), 4)
-        roles.append(EvalRole(key=key, title=title, kind=kind, samples=results, metrics=metrics, spread=spread))
-        on_role(key, "done")
+        else:
+            roles.append(role)
+            on_role(key, "failed" if role.error else "done")
 
     aggregates = {name: aggregate_values([r.metrics.get(name) for r in roles if not r.error]) for name in ROLE_METRICS}
     config = drafter.describe() if drafter else {"backend": "drafts", "drafts_dir": str(drafts_dir)}
@@ -154,6 +127,44 @@ def run_eval(
         failed=[f"{r.title} ({r.key}): {r.error}" for r in roles if r.error],
         labour=labour,
     )
+
+
+def _eval_role(
+    key: str, title: str, kind: str, truth: Any, drafts_for: Callable[[str, str], list[Draft]],
+    statements: dict[int, str],
+) -> EvalRole | None:  # fmt: skip
+    """One role judged: its drafts against its truth, or the error that stopped it; None when it has no draft."""
+    try:
+        made = drafts_for(key, title)
+    except DrafterError as e:
+        return EvalRole(key=key, title=title, kind=kind, error=str(e))
+    if not made:
+        return None
+    if leaked := _calibrated_on_itself([one.assessment for one in made], key, title):
+        return EvalRole(key=key, title=title, kind=kind, error=leaked)
+    return _judged(made, key, title, kind, truth, statements)
+
+
+def _judged(made: list[Draft], key: str, title: str, kind: str, truth: Any, statements: dict[int, str]) -> EvalRole:
+    """Each draft compared with the golden role or reference point (with its cards), and the role's mean metrics
+    and their spread over the drafts."""
+    results: list[RoleResult] = []
+    for one in made:
+        a, card = one.assessment, one.scorecard
+        if kind == "golden":
+            results.append(compare_role(a, truth, key, card))
+        else:
+            results.append(compare_point(a, key, title, truth.score, truth.zone.value, card))
+    for r in results:
+        for d in r.disagreements:
+            d["statement"] = statements.get(d["task_id"], "")
+    metrics, spread = {}, {}
+    for name in ROLE_METRICS:
+        vals = [v for r in results if (v := _metric(r, name)) is not None]
+        if vals:
+            metrics[name] = round(mean(vals), 4)
+            spread[name] = round(pstdev(vals), 4)
+    return EvalRole(key=key, title=title, kind=kind, samples=results, metrics=metrics, spread=spread)
 
 
 def _eval_usage(drafter: Drafter | None) -> EvalUsage | None:
