@@ -145,11 +145,7 @@ def score(a: Assessment, m: Methodology | None = None) -> ScoreCard:
     ba_mod = _q(1 + barriers * m.barrier_per_point, p["modifier"])
     gr_mod = _q(1 + growth * m.growth_per_point, p["modifier"])
     raw = _q(tr * ev_mod * ba_mod * gr_mod, p["raw"])
-    unclamped = _q((raw - m.offset) / m.scale * 100, p["score"])
-    final = min(max(unclamped, m.score_floor), m.score_cap)
-    formula = f"({raw} - {m.offset}) / {m.scale} × 100"
-    if final != unclamped:
-        formula += f" = {unclamped}, clamped to {final}"
+    unclamped, final, formula = _scaled(raw, m)
     zone = zone_for(final, m)
 
     def pct(pred) -> int:
@@ -166,32 +162,7 @@ def score(a: Assessment, m: Methodology | None = None) -> ScoreCard:
         "score": final,
     }
 
-    sub_label, criteria = zone.value, list[CriterionResult]()
-    zone_rules = [r for r in m.sub_labels if r.zone == zone.value]
-    for rule in zone_rules:
-        results = [
-            CriterionResult(name=c.name or c.metric, met=c.holds(metrics), shown=_criterion_shown(c, metrics))
-            for c in rule.criteria
-        ]
-        if not criteria:
-            criteria = results
-        if all(r.met for r in results):
-            sub_label, criteria = f"{zone.value} — {rule.result}", results
-            break
-
-    if any(p == "growth" or p.startswith("protective_principles.") for p in pending):
-        quick = "Awaiting assessor input"
-    else:
-        rules = m.quick_screen
-        quick = next((r.result for r in rules if all(c.holds(metrics) for c in r.criteria)), m.quick_screen_default)
-
-    warnings = [
-        f"tasks[{i}] {r.task!r}: score {r.score} with label {r.label.value}; expected "
-        + " or ".join(m.labels_by_score[r.score])
-        for i, r in enumerate(rows)
-        if m.labels_by_score.get(r.score) and r.label.value not in m.labels_by_score[r.score]
-    ]
-
+    sub_label, criteria = _sub_label(zone, metrics, m)
     override = a.assessor_override.zone
     return ScoreCard(
         methodology=m.id,
@@ -213,15 +184,58 @@ def score(a: Assessment, m: Methodology | None = None) -> ScoreCard:
         sub_label_criteria=criteria,
         final_zone=override or zone,
         overridden=override is not None and override != zone,
-        quick_screen=quick,
+        quick_screen=_quick_screen(pending, metrics, m),
         pct_time_high=high,
         displacement_pct=pct(lambda r: r.label is TaskLabel.DISPLACEMENT),
         augmentation_pct=pct(lambda r: r.label is TaskLabel.AUGMENTATION),
         not_involved_pct=pct(lambda r: r.label is TaskLabel.NOT_INVOLVED),
         pending=pending,
-        label_warnings=warnings,
+        label_warnings=_label_warnings(a, m),
         priors=borrowed_inputs(a),
     )
+
+
+def _scaled(raw: Decimal, m: Methodology) -> tuple[Decimal, Decimal, str]:
+    """The raw product on the 0-100 scale, unclamped and clamped, and the formula that shows it."""
+    unclamped = _q((raw - m.offset) / m.scale * 100, m.places["score"])
+    final = min(max(unclamped, m.score_floor), m.score_cap)
+    formula = f"({raw} - {m.offset}) / {m.scale} × 100"
+    if final != unclamped:
+        formula += f" = {unclamped}, clamped to {final}"
+    return unclamped, final, formula
+
+
+def _sub_label(zone: Zone, metrics: dict[str, Decimal], m: Methodology) -> tuple[str, list[CriterionResult]]:
+    """The zone's first sub-label whose criteria all hold, with them (else the zone, with its first rule's)."""
+    sub_label, criteria = zone.value, list[CriterionResult]()
+    for rule in (r for r in m.sub_labels if r.zone == zone.value):
+        results = [
+            CriterionResult(name=c.name or c.metric, met=c.holds(metrics), shown=_criterion_shown(c, metrics))
+            for c in rule.criteria
+        ]
+        if not criteria:
+            criteria = results
+        if all(r.met for r in results):
+            return f"{zone.value} — {rule.result}", results
+    return sub_label, criteria
+
+
+def _quick_screen(pending: list[str], metrics: dict[str, Decimal], m: Methodology) -> str:
+    """The quick screen's verdict; awaiting input while growth or a protective principle is unscored."""
+    if any(p == "growth" or p.startswith("protective_principles.") for p in pending):
+        return "Awaiting assessor input"
+    rules = m.quick_screen
+    return next((r.result for r in rules if all(c.holds(metrics) for c in r.criteria)), m.quick_screen_default)
+
+
+def _label_warnings(a: Assessment, m: Methodology) -> list[str]:
+    """Rows whose label the methodology does not allow for their score."""
+    return [
+        f"tasks[{i}] {r.task!r}: score {r.score} with label {r.label.value}; expected "
+        + " or ".join(m.labels_by_score[r.score])
+        for i, r in enumerate(a.tasks)
+        if m.labels_by_score.get(r.score) and r.label.value not in m.labels_by_score[r.score]
+    ]
 
 
 def _criterion_shown(c, metrics: dict[str, Decimal]) -> str:
