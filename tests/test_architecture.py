@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import shutil
 import subprocess
@@ -139,3 +140,14 @@ def test_a_longer_circle_is_one_set_of_modules():
     graph.add_import(importer="drafter.paths", imported="drafter.errors")
     found = [c for c in architecture.import_circles(graph) if "drafter.store" in c]
     assert found == [frozenset({"drafter.errors", "drafter.paths", "drafter.store"})]
+
+
+def test_each_test_fixture_is_defined_once():
+    """A fixture several test modules need lives in conftest.py, once (the catalog was written five times)."""
+    where: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and any("fixture" in ast.unparse(d) for d in node.decorator_list):
+                where.setdefault(node.name, []).append(path.name)
+    assert {name: files for name, files in where.items() if len(files) > 1} == {}
+    assert where["catalog"] == ["conftest.py"]
