@@ -43,7 +43,7 @@ def sequential_cpu_per_call(roles_n: int = 60) -> float:
     from drafter.onet.catalog import Catalog
 
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_openai", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "drafter.testing", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
     try:
         base_url = server.stdout.readline().strip()
@@ -77,7 +77,7 @@ def main() -> None:
     codes = work / "codes.txt"
     codes.write_text("\n".join(roles(args.roles)) + "\n", encoding="utf-8")
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_openai", str(args.latency), str(args.server_processes)],
+        [sys.executable, "-m", "drafter.testing", str(args.latency), str(args.server_processes)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -39,7 +39,7 @@ def main() -> None:
     from drafter.onet.catalog import Catalog
 
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_openai", str(args.latency)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "drafter.testing", str(args.latency)], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
     try:
         base_url = server.stdout.readline().strip()

@@ -53,7 +53,7 @@ def fault_run(
     from drafter.assessment import Assessment
     from drafter.batch import human_scored_codes
     from drafter.onet.catalog import Catalog
-    from tests.fake_openai import FakeOpenAI, Script
+    from drafter.testing import FakeOpenAI, Script
 
     work = Path(work or tempfile.mkdtemp(prefix="drafter-fault-"))
     scored = human_scored_codes()

@@ -1,6 +1,6 @@
 """Prompt size per drafting step, measured from the request bodies drafter actually sends.
 
-Drafts a few roles against the fake OpenAI server (tests/fake_openai.py, no network) with the cache off (through
+Drafts a few roles against the fake OpenAI server (drafter/testing/, no network) with the cache off (through
 ``drafter_for``, so calibrated on the shipped calibration set where the version has one), and
 for every request counts the characters of its messages and of its response schema (the tool / JSON schema
 the endpoint also reads as prompt). Tokens are approximated as characters / 4 (OpenAI's rule of thumb for
@@ -50,7 +50,7 @@ def main() -> None:
     from drafter.llm.client import LLM
     from drafter.llm.endpoints import Endpoint
     from drafter.onet.catalog import Catalog
-    from tests.fake_openai import FakeOpenAI, _model_name
+    from drafter.testing import FakeOpenAI, step_name
 
     codes = sys.argv[1:] or ["29-2072", "43-6013", "15-1252", "29-1141"]
     catalog = Catalog.load()
@@ -70,7 +70,7 @@ def main() -> None:
                 for code in codes:
                     drafter.draft(catalog.get(code))
         for body in server.requests:
-            per_step[STEP_OF.get(_model_name(body), "other")].append(_chars(body))
+            per_step[STEP_OF.get(step_name(body), "other")].append(_chars(body))
             texts.append("\n".join(str(m.get("content") or "") for m in body["messages"]))
     print(f"{len(codes)} roles ({', '.join(codes)}), {len(texts)} requests; tokens ~ characters / 4")
     print(f"{'step':14s} {'messages':>10s} {'schema':>8s} {'total':>8s}  (mean tokens per request)")

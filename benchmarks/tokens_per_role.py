@@ -3,7 +3,7 @@
     python benchmarks/tokens_per_role.py [--json OUT.json] [--compare BEFORE.json]
 
 So a prompt change is judged by what it costs: each role is drafted once (drafter's response cache off) by the
-real pipeline and client against tests/fake_openai.py with OpenAI-style prompt caching on (prefixes of 1,024
+real pipeline and client against drafter/testing/ with OpenAI-style prompt caching on (prefixes of 1,024
 tokens and more, in steps of 128, cached across all requests of the run). The server counts a token as four
 characters of message content (the response schema sent as a tool is not counted), so the figures compare
 prompts with one another; they are not a provider's bill.
@@ -55,7 +55,7 @@ def draft_all(calibrated: bool = True) -> tuple[list[dict], list[dict]]:
     from drafter.llm.endpoints import Endpoint
     from drafter.llm.runlog import RunLog
     from drafter.onet.catalog import Catalog
-    from tests.fake_openai import FakeOpenAI, Script
+    from drafter.testing import FakeOpenAI, Script
 
     os.environ["DRAFTER_BENCH_KEY"] = "sk-bench-not-a-key"
     catalog = Catalog.load()
@@ -109,7 +109,7 @@ def _step(body: dict) -> str:
 
 
 def figures(roles: list[dict], bodies: list[dict]) -> dict:
-    from tests.fake_openai import prompt_text
+    from drafter.testing import prompt_text
 
     prompt = sum(totals(r)["prompt"] for r in roles)
     messages = [messages_text(b) for b in bodies]

@@ -3,7 +3,7 @@ often it is refused.
 
     python benchmarks/tpm_budget.py [--roles 300] [--tpm 1000000] [--concurrency 32] [--latency 0.2]
 
-The fake OpenAI server (tests/fake_openai.py, one process) enforces ``--tpm`` as a provider does: a bucket of one
+The fake OpenAI server (drafter/testing/, one process) enforces ``--tpm`` as a provider does: a bucket of one
 minute's worth that refills continuously, prompt tokens charged on arrival and completion tokens on answering, a
 429 for a request that finds too little left, and ``x-ratelimit-*`` headers on every answer. drafter runs
 ``drafter batch`` with the same budget set as ``tpm`` on the endpoint in endpoints.toml (the documented way).
@@ -50,7 +50,7 @@ def main() -> None:
     codes = work / "codes.txt"
     codes.write_text("\n".join(roles(args.roles)) + "\n", encoding="utf-8")
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_openai", str(args.latency), "1", "--tpm", str(args.tpm)],
+        [sys.executable, "-m", "drafter.testing", str(args.latency), "1", "--tpm", str(args.tpm)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

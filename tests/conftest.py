@@ -37,6 +37,15 @@ def golden():
     return assessment_from_json(GOLDEN.read_text(encoding="utf-8"), str(GOLDEN))
 
 
+@pytest.fixture(scope="session")
+def catalog():
+    """The bundled O*NET catalog (923 occupations, their tasks and published labels), read once per session and
+    never the user's imported store: a session fixture is made before any test's private DRAFTER_HOME is set."""
+    from drafter.onet.catalog import Catalog, load_bundled
+
+    return Catalog(*load_bundled())
+
+
 @pytest.fixture(scope="module")
 def golden_data(golden):
     """The golden role as plain data without unmapped tasks: the base the property tests vary."""

@@ -19,15 +19,9 @@ from drafter.evaluation.metrics import compare_role
 from drafter.files import assessment_from_json, assessment_json
 from drafter.house_format import parse_house_format, render_markdown
 from drafter.methodology import load_methodology
-from drafter.onet.catalog import Catalog
 from drafter.onet.custom import load_task_list
 
 STEPS = ("decompose", "score_rows", "role_sections", "commentary")
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return Catalog.load()
 
 
 def _draft(llm_factory, catalog, code="29-2072", **kw):

@@ -19,11 +19,6 @@ from drafter.scoring import score
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    return Catalog.load()
-
-
-@pytest.fixture(scope="module")
 def shipped():
     return CalibrationSet.load()
 

@@ -12,14 +12,8 @@ from drafter.drafting.calibrate import calibration_for
 from drafter.drafting.drive import draft_with_llm
 from drafter.evaluation.golden import load_golden_roles
 from drafter.house_format import render_markdown
-from drafter.onet.catalog import Catalog
 
 from .conftest import SECRET
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return Catalog.load()
 
 
 @pytest.fixture(scope="module")

@@ -30,13 +30,6 @@ from drafter.labour.weighting import employment_weighted_zones
 SHARED_TABLE = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "bls-oews-2025" / "national.csv"
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    from drafter.onet.catalog import Catalog
-
-    return Catalog.load()
-
-
 def _tables(*extra: ReleaseTable) -> LabourTables:
     return LabourTables([bundled_table(), *extra])
 

@@ -11,7 +11,7 @@ import pytest
 from drafter.calibration import CalibrationSet
 from drafter.drafting.offline import draft_offline
 from drafter.drafting.task_scale import load_scale
-from drafter.onet.catalog import Catalog, load_bundled
+from drafter.onet.catalog import Catalog
 from drafter.onet.custom import load_task_list
 from drafter.taskmodel.fit import (
     FOLDS,
@@ -31,11 +31,6 @@ from drafter.taskmodel.text import document, is_context_token
 # statements are the sample predicted (fits in about a second).
 HELD_OUT = {"29-2072.00", "29-2052.00", "43-6013.00", "43-9061.00", "43-4171.00", "29-1141.00", "43-3031.00",
             "29-2061.00", "43-5071.00", "29-2034.00"}  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return Catalog(load_bundled()[0])
 
 
 @pytest.fixture(scope="module")
