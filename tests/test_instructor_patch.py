@@ -22,7 +22,7 @@ CONTEXT = DecomposeFacts(known_ids=(1, 2, 3, 4), required_ids=(1, 2, 3, 4))
 
 
 @pytest.fixture(autouse=True)
-def _decompose_facts():
+def _four_task_facts():
     """The facts a drafting step binds around its call (drafting/facts.py), for the Decomposition answers here."""
     with bound(CONTEXT):
         yield
