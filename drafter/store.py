@@ -48,18 +48,28 @@ database it is recorded as applied instead of being run again.
 
 from __future__ import annotations
 
+import math
+import os
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from .errors import DrafterError
 from .paths import data_home
 
 MigrationFunction = Callable[[sqlite3.Connection], None]
+T = TypeVar("T")
+
+WAIT_ENV = "DRAFTER_DB_WAIT"
+DEFAULT_WAIT = 30.0  # seconds a command waits for another process to let go of the database
+_TRY = 0.25  # SQLite's own busy wait per attempt; between attempts the store says it is waiting
+_SAY_EVERY = 5.0
 
 
 def runlog_path() -> Path:
@@ -102,44 +112,196 @@ class Migrations:
         return iter(self.items)
 
 
-def corrupt_store(path: Path, e: Exception) -> DrafterError:
-    """The one line a damaged database file gets (docs/logs.md: A damaged run log): what to do, not a traceback."""
-    return DrafterError(
-        f"{path}: not a readable drafter database ({e}); move it aside (mv {path} {path}.damaged) and drafter "
-        "starts a new one (its response cache, run log and batch progress are not carried over)"
+MOVE_ASIDE = (
+    "move it aside (mv {path} {path}.damaged) and drafter starts a new one (its response cache, run log and batch "
+    "progress are not carried over; accepted reviews can be read back with sqlite3 {path}.damaged .recover)"
+)
+KEEP_AUDIT = (
+    "it holds the audit trail of accepted reviews, so keep it where it is: copy it (cp {path} {path}.copy) and "
+    "read back what is left with sqlite3 {path}.copy .recover"
+)
+
+
+def corrupt_store(path: Path, e: Exception, advice: str = MOVE_ASIDE) -> DrafterError:
+    """The one line a damaged database file gets (docs/logs.md: A damaged run log): what to do, not a traceback.
+
+    Only a file that is not SQLite or fails ``PRAGMA quick_check`` is damaged (``store_error`` decides); the
+    audit trail's commands pass ``KEEP_AUDIT``, which never suggests moving the file aside."""
+    return DrafterError(f"{path}: not a readable drafter database ({e}); " + advice.format(path=path))
+
+
+class StoreBusy(DrafterError):
+    """Another process held the database for longer than this one would wait (exit 5: try again later)."""
+
+    exit_code = 5
+
+
+def busy_store(path: Path, waited: float) -> StoreBusy:
+    return StoreBusy(
+        f"{path}: busy: another process holds drafter's database (a running batch, an open sqlite3 shell) and did "
+        f"not let go within {waited:g}s; the file is fine: run the command again when that process is done, or "
+        f"wait longer with {WAIT_ENV}=SECONDS"
     )
+
+
+def store_wait() -> float:
+    """How long to wait for a busy database: ``$DRAFTER_DB_WAIT`` seconds, else 30."""
+    raw = os.environ.get(WAIT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_WAIT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise DrafterError(f"{WAIT_ENV}: expected the seconds to wait for a busy database (a number >= 0), got {raw!r}")
+    return seconds
+
+
+def is_busy(e: BaseException) -> bool:
+    """Whether SQLite gave up because another connection holds a lock (not because the file is bad)."""
+    if not isinstance(e, sqlite3.OperationalError):
+        return False
+    code = getattr(e, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "database is locked" in str(e) or "database is busy" in str(e)
+
+
+def is_damaged(path: Path) -> bool:
+    """True when the file is not an SQLite database or fails ``PRAGMA quick_check`` (checked on a connection of
+    its own, so a failed transaction elsewhere does not colour the verdict)."""
+    if not Path(path).is_file():
+        return False
+    try:
+        con = sqlite3.connect(path, timeout=_TRY)
+    except sqlite3.Error:
+        return False
+    try:
+        return con.execute("PRAGMA quick_check").fetchall() != [("ok",)]
+    except sqlite3.OperationalError:  # busy, or an I/O error: no verdict on the file's content
+        return False
+    except sqlite3.DatabaseError:  # not a database, or malformed
+        return True
+    finally:
+        con.close()
+
+
+def store_error(e: sqlite3.Error, path: Path | None = None, advice: str | None = None) -> DrafterError:
+    """The one line a database error gets: busy (another process holds it), damaged (only if the file fails the
+    check), or what SQLite said, naming the file. Without ``path``: the store this process opened last."""
+    if path is None:
+        path, advice = _last_opened
+    path = path or runlog_path()
+    if is_busy(e):
+        return busy_store(path, store_wait())
+    if is_damaged(path):
+        return corrupt_store(path, e, advice or MOVE_ASIDE)
+    return DrafterError(f"{path}: {e}")
+
+
+def _say_waiting(path: Path, waited: float, limit: float) -> None:
+    """Progress while waiting for another process (stderr: stdout may be JSON)."""
+    sys.stderr.write(
+        f"waiting for {path}: another process holds it (a running batch, an open sqlite3 shell); "
+        f"{waited:.0f}s of {limit:g}s ({WAIT_ENV})\n"
+    )
+    sys.stderr.flush()
+
+
+_last_opened: tuple[Path | None, str | None] = (None, None)
 
 
 class Store:
     """The database file, open for one process: a write connection under a lock, and a read connection per thread.
 
     WAL lets readers (cache look-ups in many threads) run beside the writer; ``synchronous=NORMAL`` with WAL
-    survives a crash of drafter (only a power cut can lose the last commits).
+    survives a crash of drafter (only a power cut can lose the last commits). When another process holds the
+    write lock (a long batch, a sqlite3 shell), a write waits up to ``wait`` seconds (``$DRAFTER_DB_WAIT``),
+    saying so every few seconds, then ends in ``StoreBusy``; reads do not wait for writers. Only a file that is
+    not SQLite or fails ``PRAGMA quick_check`` is reported damaged, with ``advice`` (``MOVE_ASIDE`` or
+    ``KEEP_AUDIT``). ``open_store`` gives the one store a process shares; ``Store(path)`` is a connection of
+    its own (as another process would have).
     """
 
-    def __init__(self, path: Path | None = None):
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        wait: float | None = None,
+        advice: str = MOVE_ASIDE,
+        on_wait: Callable[[Path, float, float], None] = _say_waiting,
+    ):
+        global _last_opened
         self.path = Path(path or runlog_path())
+        self.wait = store_wait() if wait is None else wait
+        self.advice = advice
+        self._on_wait = on_wait
+        _last_opened = (self.path, advice)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._con = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        self._con = sqlite3.connect(self.path, check_same_thread=False, timeout=min(_TRY, self.wait))
         try:
-            self._con.execute("PRAGMA journal_mode=WAL")
+            self.patiently(lambda: self._con.execute("PRAGMA journal_mode=WAL"))
             self._con.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as e:
             self._con.close()
-            raise corrupt_store(self.path, e) from None
+            raise self.error(e) from None
+        except BaseException:
+            self._con.close()
+            raise
         self._applied: set[str] = set()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._users = 1
+
+    def share(self) -> Store:
+        """One more user of this store (who closes it when done; the connections close with the last user)."""
+        with _shared_lock:
+            self._users += 1
+        return self
+
+    def error(self, e: sqlite3.Error) -> DrafterError:
+        """This store's one line for ``e`` (busy, damaged with this store's advice, or what SQLite said)."""
+        return store_error(e, self.path, self.advice)
+
+    def patiently(self, attempt: Callable[[], T]) -> T:
+        """``attempt()``, again while another process holds the database, for up to ``self.wait`` seconds."""
+        started = time.monotonic()
+        said: float | None = None
+        while True:
+            try:
+                return attempt()
+            except sqlite3.OperationalError as e:
+                if not is_busy(e):
+                    raise
+            waited = time.monotonic() - started
+            if waited >= self.wait:
+                raise busy_store(self.path, self.wait) from None
+            if said is None or waited - said >= _SAY_EVERY:
+                self._on_wait(self.path, waited, self.wait)
+                said = waited
+            time.sleep(0.05)
+
+    def _recorded(self) -> set[str]:
+        """Migrations the file has recorded, read without waiting for a writer (none: no table yet)."""
+        try:
+            return {row[0] for row in self.reader().execute("SELECT name FROM _migrations")}
+        except sqlite3.OperationalError:
+            return set()
 
     def migrate(self, migrations: Migrations) -> None:
         """Apply the capability's migrations this database has not had yet (in one transaction)."""
-        if all(m.name in self._applied for m in migrations):
+        names = {m.name for m in migrations}
+        if names <= self._applied:
+            return
+        if names <= self._recorded():  # a database in use: no write lock needed to open it
+            self._applied |= names
             return
         with self._lock:
             con = self._con
-            con.execute("BEGIN IMMEDIATE")
+            self.patiently(lambda: con.execute("BEGIN IMMEDIATE"))
             try:
                 con.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied REAL NOT NULL)")
                 done = {row[0] for row in con.execute("SELECT name FROM _migrations")}
@@ -155,24 +317,32 @@ class Store:
                 raise
             except sqlite3.DatabaseError as e:  # not a database, or a damaged one
                 con.rollback()
-                raise corrupt_store(self.path, e) from None
+                raise self.error(e) from None
             except BaseException:
                 con.rollback()
                 raise
             con.commit()
-            self._applied |= {m.name for m in migrations}
+            self._applied |= names
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """The write connection under the store's lock; committed when the block ends, rolled back on error."""
-        with self._lock, self._con:
-            yield self._con
+        """The write connection under the store's lock, in a ``BEGIN IMMEDIATE`` transaction taken patiently
+        (waiting for another process's writer, saying so); committed when the block ends, rolled back on error."""
+        with self._lock:
+            con = self._con
+            self.patiently(lambda: con.execute("BEGIN IMMEDIATE"))
+            try:
+                yield con
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
 
     def reader(self) -> sqlite3.Connection:
         """This thread's read-only connection (reads never wait for the write lock)."""
         con = getattr(self._local, "con", None)
         if con is None:
-            con = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            con = sqlite3.connect(self.path, check_same_thread=False, timeout=self.wait)
             con.execute("PRAGMA query_only = 1")
             self._local.con = con
             with self._readers_lock:
@@ -180,12 +350,57 @@ class Store:
         return con
 
     def close(self) -> None:
+        """Close the connections (a shared store: when its last user closes it)."""
+        with _shared_lock:
+            self._users -= 1
+            if self._users > 0:
+                return
+            key = self.path.absolute()
+            if _shared.get(key) is self:
+                del _shared[key]
         with self._readers_lock:
             for con in self._readers:
                 con.close()
             self._readers.clear()
         with self._lock:
             self._con.close()
+
+
+_shared: dict[Path, Store] = {}
+_shared_lock = threading.Lock()
+_shared_pid = os.getpid()
+_inherited: list[Store] = []  # a forked child's copies of its parent's stores: kept alive, never used or closed
+
+
+def open_store(path: Path | None = None, *, advice: str = MOVE_ASIDE) -> Store:
+    """The process's one store of ``path`` (default: drafter's database), opened on first use and shared by the
+    run log, batch state, eval runs and the audit trail; each user closes it, the last close closes it. A forked
+    child opens its own (SQLite connections must not cross a fork)."""
+    global _shared_pid, _last_opened
+    given = Path(path or runlog_path())
+    resolved = given.absolute()
+    with _shared_lock:
+        if os.getpid() != _shared_pid:
+            _inherited.extend(_shared.values())
+            _shared.clear()
+            _shared_pid = os.getpid()
+        store = _shared.get(resolved)
+        if store is not None:
+            store._users += 1  # share(), under the lock already held
+            if advice != MOVE_ASIDE:
+                store.advice = advice
+            _last_opened = (store.path, store.advice)
+            return store
+    store = Store(given, advice=advice)
+    with _shared_lock:
+        if resolved in _shared:  # another thread opened it meanwhile: use that one
+            other = _shared[resolved]
+            other._users += 1
+        else:
+            _shared[resolved] = store
+            return store
+    store.close()
+    return other
 
 
 def schema_sql(path: Path) -> str:

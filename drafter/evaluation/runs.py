@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError, field_serializer, field_
 
 from ..errors import DrafterError, format_validation_error
 from ..files import atomic_write, read_text
-from ..store import Migrations, Store
+from ..store import Migrations, Store, open_store
 from ..usage import Usage
 from .metrics import Aggregate, RoleResult
 
@@ -140,7 +140,7 @@ def save_run(run: EvalRun, output_dir: Path, gate: dict | None = None) -> tuple[
     saved = run.model_copy(update={"gate": EvalGate.model_validate(gate) if gate else None})
     atomic_write(json_path, saved.to_json() + "\n")
     atomic_write(html_path, render_report(run, gate))
-    store = Store()
+    store = open_store()  # the process's store, shared with the run log the drafting used
     try:
         record_run(store, run, str(json_path.resolve()))
     finally:

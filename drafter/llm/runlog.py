@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..store import Migrations, Store, runlog_path, schema_sql  # noqa: F401  (runlog_path, schema_sql re-exported)
+from ..store import Migrations, Store, open_store, runlog_path, schema_sql  # noqa: F401  (runlog_path, schema_sql re-exported)
 from ..usage import Usage
 
 MIGRATIONS = Migrations("runlog")
@@ -151,11 +151,12 @@ class RunLog:
     records of its last few milliseconds: the batch state, which decides what is done, is written
     synchronously (through ``store.transaction()``).
 
-    The log opens (and owns) the store other capabilities of the same file use: ``log.store``.
+    The log uses the process's one store of its file (``open_store``), which batch state, eval runs and the
+    audit trail share: ``log.store``; or the ``store`` it is handed.
     """
 
-    def __init__(self, path: Path | None = None, secrets: tuple[str, ...] = ()):
-        self.store = Store(path)
+    def __init__(self, path: Path | None = None, secrets: tuple[str, ...] = (), *, store: Store | None = None):
+        self.store = store.share() if store is not None else open_store(path)
         self.store.migrate(MIGRATIONS)
         self.path = self.store.path
         self.secrets = secrets
@@ -239,18 +240,18 @@ class RunLog:
         """The run ids in the log that start with ``prefix`` (a user may type the first characters, as with git)."""
         self.flush()
         like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        with self.store.transaction() as con:
-            return [r[0] for r in con.execute(
-                "SELECT DISTINCT run_id FROM calls WHERE run_id LIKE ? ESCAPE '\\' ORDER BY run_id", (like,))]  # fmt: skip
+        con = self.store.reader()  # reads never wait for another process's writer
+        return [r[0] for r in con.execute(
+            "SELECT DISTINCT run_id FROM calls WHERE run_id LIKE ? ESCAPE '\\' ORDER BY run_id", (like,))]  # fmt: skip
 
     def recent(self, limit: int = 20) -> list[sqlite3.Row]:
         self.flush()
-        with self.store.transaction() as con:
-            con.row_factory = sqlite3.Row
-            try:
-                return list(con.execute("SELECT * FROM calls ORDER BY id DESC LIMIT ?", (limit,)))
-            finally:
-                con.row_factory = None
+        con = self.store.reader()
+        con.row_factory = sqlite3.Row
+        try:
+            return list(con.execute("SELECT * FROM calls ORDER BY id DESC LIMIT ?", (limit,)))
+        finally:
+            con.row_factory = None
 
     def totals(self, run_id: str | None = None) -> dict[str, int]:
         """What ``drafter logs`` shows: calls (answers from the cache included), requests, cache hits, the tokens
@@ -273,8 +274,9 @@ class RunLog:
         else:
             where, args = "", ()
         self.flush()
-        with self.store.transaction() as con:
-            rows = con.execute(
+        rows = (
+            self.store.reader()
+            .execute(
                 "SELECT step, endpoint, model, COALESCE(SUM(cached = 0), 0), COALESCE(SUM(cached), 0),"
                 " COALESCE(SUM(CASE WHEN cached = 0 THEN prompt_tokens END), 0),"
                 " COALESCE(SUM(CASE WHEN cached = 0 THEN cached_tokens END), 0),"
@@ -282,7 +284,9 @@ class RunLog:
                 f" COALESCE(SUM(error IS NOT NULL), 0) FROM calls {where}"
                 " GROUP BY step, endpoint, model ORDER BY MIN(id)",
                 args,
-            ).fetchall()
+            )
+            .fetchall()
+        )
         return [
             StepTotals(
                 step,
@@ -299,14 +303,17 @@ class RunLog:
     def _sums(self, run_id: str | None) -> tuple[int, int, RunTotals]:
         where, args = ("WHERE run_id = ?", (run_id,)) if run_id else ("", ())
         self.flush()
-        with self.store.transaction() as con:
-            calls, errors, requests, cache_hits, prompt, cached, completion = con.execute(
+        calls, errors, requests, cache_hits, prompt, cached, completion = (
+            self.store.reader()
+            .execute(
                 "SELECT COUNT(*), COALESCE(SUM(error IS NOT NULL), 0), COALESCE(SUM(cached = 0), 0),"
                 " COALESCE(SUM(cached), 0), COALESCE(SUM(CASE WHEN cached = 0 THEN prompt_tokens END), 0),"
                 " COALESCE(SUM(CASE WHEN cached = 0 THEN cached_tokens END), 0),"
                 f" COALESCE(SUM(CASE WHEN cached = 0 THEN completion_tokens END), 0) FROM calls {where}",
                 args,
-            ).fetchone()
+            )
+            .fetchone()
+        )
         usage = Usage(prompt_tokens=prompt, cached_tokens=cached, completion_tokens=completion)
         return calls, errors, RunTotals(requests, cache_hits, usage)
 
