@@ -59,6 +59,37 @@ def add_cached_tokens(con) -> None:
     con.execute("ALTER TABLE batch_roles ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0")
 
 
+@MIGRATIONS.add
+def create_batch_requests(con) -> None:
+    """The roles whose step (a) went into a Batch API file (``batch --via openai-batch``): ``batch collect`` takes
+    results for these roles only."""
+    con.execute(
+        """
+        CREATE TABLE batch_requests (
+          batch_id TEXT NOT NULL,
+          code TEXT NOT NULL,
+          written REAL NOT NULL,
+          PRIMARY KEY (batch_id, code)
+        )"""
+    )
+
+
+def record_requests(log: RunLog, batch_id: str, codes: list[str]) -> None:
+    """Remember that ``codes`` were written as Batch API requests of ``batch_id``."""
+    log.store.migrate(MIGRATIONS)
+    with log.store.transaction() as con:
+        con.executemany(
+            "INSERT OR REPLACE INTO batch_requests VALUES (?, ?, ?)", [(batch_id, c, time.time()) for c in codes]
+        )
+
+
+def requested_roles(log: RunLog, batch_id: str) -> set[str]:
+    """The roles written as Batch API requests of ``batch_id`` (empty: none recorded in this database)."""
+    log.store.migrate(MIGRATIONS)
+    rows = log.store.reader().execute("SELECT code FROM batch_requests WHERE batch_id = ?", (batch_id,))
+    return {code for (code,) in rows}
+
+
 def batch_id_for(codes: list[str], out_dir: Path, backend: str, calibration: str = "") -> str:
     """The same command (roles, output folder, backend, the user's calibration roles) names the same batch, so
     re-running it resumes; ``--calibration`` with other scored roles is another batch, which drafts again.

@@ -113,7 +113,7 @@ def _run(
         TimeRemainingColumn,
     )
 
-    from ..batch import run_batch
+    from ..batch import BatchInterrupted, run_batch
 
     priced = bool(ep and ep.prices)
     progress = Progress(
@@ -150,9 +150,14 @@ def _run(
 
     try:
         summary = run_batch(codes, ep, out, settings, catalog=catalog, on_start=on_start, on_role=on_role)
+    except BatchInterrupted as e:  # Ctrl-C: not an error; what is done stays done
+        progress.stop()
+        err.print(f"[yellow]{e}[/]", soft_wrap=True)
+        raise typer.Exit(e.exit_code) from None
     finally:
         progress.stop()
-    summary["portfolio"] = _write_portfolio(out, err)  # a batch ends with its portfolio (docs/review.md)
+    if summary["portfolio"]:
+        err.print(f"portfolio: {', '.join(summary['portfolio'])}")
     if as_json:
         import json
 
@@ -167,21 +172,6 @@ def _run(
             hint += " (kept-edits: add --force to replace the edited drafts, keeping numbered backups)"
         err.print(f"[red]{summary['failed']} role(s) failed[/]; {hint}", soft_wrap=True)
         raise typer.Exit(ROLES_FAILED_EXIT)
-
-
-def _write_portfolio(out: Path, err: Console) -> list[str]:
-    """OUT/portfolio/: index.html, portfolio.csv and .json — one row per draft, by review priority."""
-    from ..portfolio.table import build_portfolio, write_portfolio
-
-    if not out.is_dir():
-        return []
-    with err.status("writing the portfolio…"):
-        rows, problems = build_portfolio(out)
-    if not rows:
-        return []
-    paths = write_portfolio(out, rows, problems, title=f"drafter portfolio — {out}")
-    err.print(f"portfolio of {len(rows)} drafts: {', '.join(str(p) for p in paths)}")
-    return [str(p) for p in paths]
 
 
 @batch_app.command("status")
@@ -250,7 +240,14 @@ def batch_collect(
         err.print(f"  [red]{p}[/]", soft_wrap=True)
     if not got.codes:
         fail(f"{results}: no usable answers")
-    _run(got.codes, ep, out, BatchSettings(concurrency=concurrency, calibration=cal), as_json, err)
+    try:
+        _run(got.codes, ep, out, BatchSettings(concurrency=concurrency, calibration=cal), as_json, err)
+    except typer.Exit as e:
+        if e.exit_code != ROLES_FAILED_EXIT or not got.problems:
+            raise
+    if got.problems:  # every good line was collected; the bad ones are named above, and the exit says so
+        err.print(f"[red]{len(got.problems)} line(s) of {results} not collected[/] (named above)", soft_wrap=True)
+        raise typer.Exit(ROLES_FAILED_EXIT)
 
 
 def register(app: typer.Typer) -> None:
