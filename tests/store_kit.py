@@ -68,3 +68,25 @@ def held(path: Path, mode: str = "write", seconds: float = 120) -> Iterator[subp
     finally:
         p.kill()
         p.wait()
+
+
+def truncated(path: Path) -> Path:
+    """A real database cut to its first third (a disk that filled up, a copy that stopped)."""
+    real_store(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    return path
+
+
+def junk(path: Path) -> Path:
+    """A file that was never SQLite, where drafter keeps its database."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"this is not an SQLite database\n" * 100)
+    return path
+
+
+def header_only(path: Path) -> Path:
+    """SQLite's magic string followed by zeros: looks like SQLite, is not a database."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"SQLite format 3\x00" + bytes(5000))
+    return path
