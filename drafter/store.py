@@ -123,7 +123,7 @@ KEEP_AUDIT = (
 
 
 def corrupt_store(path: Path, e: Exception, advice: str = MOVE_ASIDE) -> DrafterError:
-    """The one line a damaged database file gets (docs/logs.md: A damaged run log): what to do, not a traceback.
+    """The one line a damaged database file gets (docs/logs.md: A busy or damaged run log): what to do, not a traceback.
 
     Only a file that is not SQLite or fails ``PRAGMA quick_check`` is damaged (``store_error`` decides); the
     audit trail's commands pass ``KEEP_AUDIT``, which never suggests moving the file aside."""
