@@ -48,10 +48,8 @@ database it is recorded as applied instead of being run again.
 
 from __future__ import annotations
 
-import math
 import os
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -60,16 +58,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from .errors import DrafterError
-from .paths import data_home
+from ..errors import DrafterError
+from ..paths import data_home
+from .trouble import (  # noqa: F401  (re-exported: drafter.store is where the store's errors are found)
+    ATTEMPT_SECONDS,
+    DEFAULT_WAIT,
+    KEEP_AUDIT,
+    MOVE_ASIDE,
+    SAY_EVERY,
+    WAIT_ENV,
+    StoreBusy,
+    busy_store,
+    corrupt_store,
+    is_busy,
+    is_damaged,
+    opened,
+    say_waiting,
+    store_error,
+    store_wait,
+)
 
 MigrationFunction = Callable[[sqlite3.Connection], None]
 T = TypeVar("T")
-
-WAIT_ENV = "DRAFTER_DB_WAIT"
-DEFAULT_WAIT = 30.0  # seconds a command waits for another process to let go of the database
-_TRY = 0.25  # SQLite's own busy wait per attempt; between attempts the store says it is waiting
-_SAY_EVERY = 5.0
 
 
 def runlog_path() -> Path:
@@ -112,106 +122,6 @@ class Migrations:
         return iter(self.items)
 
 
-MOVE_ASIDE = (
-    "move it aside (mv {path} {path}.damaged) and drafter starts a new one (its response cache, run log and batch "
-    "progress are not carried over; accepted reviews can be read back with sqlite3 {path}.damaged .recover)"
-)
-KEEP_AUDIT = (
-    "it holds the audit trail of accepted reviews, so keep it where it is: copy it (cp {path} {path}.copy) and "
-    "read back what is left with sqlite3 {path}.copy .recover"
-)
-
-
-def corrupt_store(path: Path, e: Exception, advice: str = MOVE_ASIDE) -> DrafterError:
-    """The one line a damaged database file gets (docs/logs.md: A busy or damaged run log): what to do, not a traceback.
-
-    Only a file that is not SQLite or fails ``PRAGMA quick_check`` is damaged (``store_error`` decides); the
-    audit trail's commands pass ``KEEP_AUDIT``, which never suggests moving the file aside."""
-    return DrafterError(f"{path}: not a readable drafter database ({e}); " + advice.format(path=path))
-
-
-class StoreBusy(DrafterError):
-    """Another process held the database for longer than this one would wait (exit 5: try again later)."""
-
-    exit_code = 5
-
-
-def busy_store(path: Path, waited: float) -> StoreBusy:
-    return StoreBusy(
-        f"{path}: busy: another process holds drafter's database (a running batch, an open sqlite3 shell) and did "
-        f"not let go within {waited:g}s; the file is fine: run the command again when that process is done, or "
-        f"wait longer with {WAIT_ENV}=SECONDS"
-    )
-
-
-def store_wait() -> float:
-    """How long to wait for a busy database: ``$DRAFTER_DB_WAIT`` seconds, else 30."""
-    raw = os.environ.get(WAIT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_WAIT
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not (math.isfinite(seconds) and seconds >= 0):
-        raise DrafterError(f"{WAIT_ENV}: expected the seconds to wait for a busy database (a number >= 0), got {raw!r}")
-    return seconds
-
-
-def is_busy(e: BaseException) -> bool:
-    """Whether SQLite gave up because another connection holds a lock (not because the file is bad)."""
-    if not isinstance(e, sqlite3.OperationalError):
-        return False
-    code = getattr(e, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "database is locked" in str(e) or "database is busy" in str(e)
-
-
-def is_damaged(path: Path) -> bool:
-    """True when the file is not an SQLite database or fails ``PRAGMA quick_check`` (checked on a connection of
-    its own, so a failed transaction elsewhere does not colour the verdict)."""
-    if not Path(path).is_file():
-        return False
-    try:
-        con = sqlite3.connect(path, timeout=_TRY)
-    except sqlite3.Error:
-        return False
-    try:
-        return con.execute("PRAGMA quick_check").fetchall() != [("ok",)]
-    except sqlite3.OperationalError:  # busy, or an I/O error: no verdict on the file's content
-        return False
-    except sqlite3.DatabaseError:  # not a database, or malformed
-        return True
-    finally:
-        con.close()
-
-
-def store_error(e: sqlite3.Error, path: Path | None = None, advice: str | None = None) -> DrafterError:
-    """The one line a database error gets: busy (another process holds it), damaged (only if the file fails the
-    check), or what SQLite said, naming the file. Without ``path``: the store this process opened last."""
-    if path is None:
-        path, advice = _last_opened
-    path = path or runlog_path()
-    if is_busy(e):
-        return busy_store(path, store_wait())
-    if is_damaged(path):
-        return corrupt_store(path, e, advice or MOVE_ASIDE)
-    return DrafterError(f"{path}: {e}")
-
-
-def _say_waiting(path: Path, waited: float, limit: float) -> None:
-    """Progress while waiting for another process (stderr: stdout may be JSON)."""
-    sys.stderr.write(
-        f"waiting for {path}: another process holds it (a running batch, an open sqlite3 shell); "
-        f"{waited:.0f}s of {limit:g}s ({WAIT_ENV})\n"
-    )
-    sys.stderr.flush()
-
-
-_last_opened: tuple[Path | None, str | None] = (None, None)
-
-
 class Store:
     """The database file, open for one process: a write connection under a lock, and a read connection per thread.
 
@@ -230,17 +140,16 @@ class Store:
         *,
         wait: float | None = None,
         advice: str = MOVE_ASIDE,
-        on_wait: Callable[[Path, float, float], None] = _say_waiting,
+        on_wait: Callable[[Path, float, float], None] = say_waiting,
     ):
-        global _last_opened
         self.path = Path(path or runlog_path())
         self.wait = store_wait() if wait is None else wait
         self.advice = advice
         self._on_wait = on_wait
-        _last_opened = (self.path, advice)
+        opened(self.path, advice)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._con = sqlite3.connect(self.path, check_same_thread=False, timeout=min(_TRY, self.wait))
+        self._con = sqlite3.connect(self.path, check_same_thread=False, timeout=min(ATTEMPT_SECONDS, self.wait))
         try:
             self.patiently(lambda: self._con.execute("PRAGMA journal_mode=WAL"))
             self._con.execute("PRAGMA synchronous=NORMAL")
@@ -279,7 +188,7 @@ class Store:
             waited = time.monotonic() - started
             if waited >= self.wait:
                 raise busy_store(self.path, self.wait) from None
-            if said is None or waited - said >= _SAY_EVERY:
+            if said is None or waited - said >= SAY_EVERY:
                 self._on_wait(self.path, waited, self.wait)
                 said = waited
             time.sleep(0.05)
@@ -376,7 +285,7 @@ def open_store(path: Path | None = None, *, advice: str = MOVE_ASIDE) -> Store:
     """The process's one store of ``path`` (default: drafter's database), opened on first use and shared by the
     run log, batch state, eval runs and the audit trail; each user closes it, the last close closes it. A forked
     child opens its own (SQLite connections must not cross a fork)."""
-    global _shared_pid, _last_opened
+    global _shared_pid
     given = Path(path or runlog_path())
     resolved = given.absolute()
     with _shared_lock:
@@ -389,7 +298,7 @@ def open_store(path: Path | None = None, *, advice: str = MOVE_ASIDE) -> Store:
             store._users += 1  # share(), under the lock already held
             if advice != MOVE_ASIDE:
                 store.advice = advice
-            _last_opened = (store.path, store.advice)
+            opened(store.path, store.advice)
             return store
     store = Store(given, advice=advice)
     with _shared_lock:
