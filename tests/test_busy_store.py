@@ -3,6 +3,7 @@ file that is not SQLite or fails PRAGMA quick_check is called damaged; the audit
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 
@@ -24,7 +25,7 @@ def home(tmp_path):
 
 @pytest.fixture
 def db(home):
-    return real_store(home / "runlog.sqlite")
+    return real_store(home / "drafter.db")
 
 
 @pytest.fixture
@@ -84,7 +85,7 @@ def test_review_accept_on_a_busy_database_never_says_move_it_aside(run_cli, db, 
 @pytest.mark.parametrize("make", ["junk", "corrupt-page"])
 @pytest.mark.parametrize("command", ["history", "accept"])
 def test_the_audit_trail_in_a_damaged_file_is_kept_where_it_is(run_cli, home, pair, make, command):
-    db = home / "runlog.sqlite"
+    db = home / "drafter.db"
     if make == "junk":
         home.mkdir()
         db.write_bytes(b"not SQLite\n" * 200)
@@ -103,7 +104,7 @@ def test_the_audit_trail_in_a_damaged_file_is_kept_where_it_is(run_cli, home, pa
 
 
 def test_a_database_with_a_corrupt_page_is_called_damaged(run_cli, home):
-    db = corrupt_a_page(home / "runlog.sqlite")
+    db = corrupt_a_page(home / "drafter.db")
     r = run_cli("logs")
     assert r.returncode == 2, r.stderr
     line = r.stderr.strip().splitlines()[-1]
@@ -141,3 +142,25 @@ def test_a_bad_wait_setting_is_one_line(run_cli, db, value):
         f"error: DRAFTER_DB_WAIT: expected the seconds to wait for a busy database (a number >= 0), got {value!r}"
     )
     assert r.stderr.strip() == expected
+
+
+def test_a_new_home_gets_drafter_db_and_an_older_runlog_sqlite_stays_in_use(run_cli, tmp_path, home):
+    r = run_cli("batch", "--codes", _codes(tmp_path), "--offline", "-o", "d", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in home.glob("*.db")) == ["drafter.db"] and not (home / "runlog.sqlite").exists()
+
+    older = tmp_path / "older"
+    legacy = real_store(older / "runlog.sqlite")  # what an older drafter made, with a batch in it
+    con = sqlite3.connect(legacy)
+    con.execute("INSERT INTO batches VALUES ('0123456789ab', 1, '/drafts', '{\"backend\": \"offline\"}')")
+    con.commit()
+    con.close()
+    r = run_cli("batch", "status", "--json", env={"DRAFTER_HOME": str(older)})
+    assert r.returncode == 0, r.stderr
+    assert [b["batch_id"] for b in json.loads(r.stdout)] == ["0123456789ab"]
+    r = run_cli(
+        "batch", "--codes", _codes(tmp_path), "--offline", "-o", "d2", cwd=tmp_path, env={"DRAFTER_HOME": str(older)}
+    )
+    assert r.returncode == 0, r.stderr
+    assert not (older / "drafter.db").exists()  # the batch went into the file that was there
+    assert sqlite3.connect(legacy).execute("SELECT COUNT(*) FROM batches").fetchone()[0] == 2

@@ -214,6 +214,7 @@ class HostileStore:
     exit: int
     says: tuple[str, ...]  # in order, in the last line after "error: DATABASE"
     never: tuple[str, ...] = ("Traceback",)  # anywhere on stderr
+    file: str = "drafter.db"  # or the name an older drafter gave it, still used where it is
 
 
 BUSY, DAMAGED = "busy: another process holds drafter's database", "not a readable drafter database"
@@ -225,6 +226,7 @@ STORE_CASES = [
     HostileStore("busy-write-batch", store_kit.real_store, "write", STORE_BATCH, 5, (BUSY, "DRAFTER_DB_WAIT=SECONDS")),
     HostileStore("busy-write-accept", store_kit.real_store, "write", ACCEPT, 5, (BUSY,), AUDIT),
     HostileStore("busy-exclusive-logs", store_kit.real_store, "exclusive", ("logs",), 5, (BUSY,)),
+    HostileStore("busy-write-legacy-name-batch", store_kit.real_store, "write", STORE_BATCH, 5, (BUSY,), file="runlog.sqlite"),
     HostileStore("busy-exclusive-history", store_kit.real_store, "exclusive", ("review", "history"), 5, (BUSY,), AUDIT),
     HostileStore("damaged-junk-logs", store_kit.junk, None, ("logs",), 2, (DAMAGED, "(file is not a database)", "mv ")),
     HostileStore("damaged-page-batch", store_kit.corrupt_a_page, None, STORE_BATCH, 2,
@@ -234,6 +236,8 @@ STORE_CASES = [
     HostileStore("damaged-header-only-accept", store_kit.header_only, None, ACCEPT, 2,
                  (DAMAGED, "audit trail", "keep it where it is"), AUDIT),
     HostileStore("damaged-junk-accept", store_kit.junk, None, ACCEPT, 2, (DAMAGED, "keep it where it is"), AUDIT),
+    HostileStore("damaged-legacy-name-history", store_kit.junk, None, ("review", "history"), 2, (DAMAGED, "keep it where it is"),
+                 AUDIT, file="runlog.sqlite"),
 ]  # fmt: skip
 
 
@@ -244,7 +248,7 @@ def test_a_busy_or_damaged_database_is_told_apart_in_one_line(run_cli, tmp_path,
     (work / "codes.txt").write_text("11-1011.00\n", encoding="utf-8")
     (work / "draft.json").write_text(GOLDEN.read_text(encoding="utf-8"), encoding="utf-8")
     (work / "final.json").write_text(golden_with(_set("tasks.0.score", 1))(), encoding="utf-8")
-    db = case.make(tmp_path / "home" / "runlog.sqlite")  # run_cli's DRAFTER_HOME
+    db = case.make(tmp_path / "home" / case.file)  # run_cli's DRAFTER_HOME
     before, stored = _snapshot(work), db.read_bytes()
 
     with store_kit.held(db, case.hold) if case.hold else contextlib.nullcontext():

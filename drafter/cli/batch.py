@@ -183,10 +183,11 @@ def batch_status(
     import json
 
     from ..batch.state import BatchState, list_batches
-    from ..llm.runlog import RunLog, runlog_path
+    from ..llm.runlog import RunLog
+    from ..store import store_path
     from .display import print_batch_status, print_batches
 
-    if not runlog_path().exists():
+    if not store_path().exists():
         fail("no batches yet", 1)
     log = RunLog()
     if batch_id is None:

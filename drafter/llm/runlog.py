@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..store import Migrations, Store, open_store, runlog_path, schema_sql  # noqa: F401  (runlog_path, schema_sql re-exported)
+from ..store import Migrations, Store, open_store, runlog_path, schema_sql, store_path  # noqa: F401  (re-exported)
 from ..usage import Usage
 
 MIGRATIONS = Migrations("runlog")

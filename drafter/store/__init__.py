@@ -1,7 +1,8 @@
 """drafter's own SQLite database: one file, one write connection in WAL mode, and migrations per capability.
 
-Several capabilities keep their records in one file (``$DRAFTER_HOME/runlog.sqlite``): the run log of LLM
-calls (which doubles as the response cache), batch state, eval runs. The store owns the connection; it
+Several capabilities keep their records in one file (``store_path()``: ``$DRAFTER_HOME/drafter.db``, or the
+``runlog.sqlite`` an older drafter made): the run log of LLM calls (which doubles as the response cache), batch
+state, eval runs, the audit trail of accepted reviews; one ``Store`` per process (``open_store``) serves them all. The store owns the connection; it
 knows no table. Each capability declares its own tables next to its code, as a named list of migrations,
 and has the store apply that list before its first read or write. A new capability (say, an audit table of
 accepted reviews) looks like this::
@@ -82,9 +83,20 @@ MigrationFunction = Callable[[sqlite3.Connection], None]
 T = TypeVar("T")
 
 
-def runlog_path() -> Path:
-    """The database file (named after its first capability, the run log)."""
-    return data_home() / "runlog.sqlite"
+STORE_NAME = "drafter.db"
+LEGACY_NAME = "runlog.sqlite"  # what drafter called it while the run log was its only capability
+
+
+def store_path() -> Path:
+    """drafter's database: ``$DRAFTER_HOME/drafter.db``. A database an older drafter made under its old name
+    (``runlog.sqlite``) is used where it is while no ``drafter.db`` exists: its cache, batch progress and
+    audit trail stay in use, and the file is never renamed under a process that may have it open."""
+    home = data_home()
+    current, legacy = home / STORE_NAME, home / LEGACY_NAME
+    return legacy if legacy.exists() and not current.exists() else current
+
+
+runlog_path = store_path  # the name it had while the run log was the store's only capability
 
 
 @dataclass(frozen=True)
@@ -142,7 +154,7 @@ class Store:
         advice: str = MOVE_ASIDE,
         on_wait: Callable[[Path, float, float], None] = say_waiting,
     ):
-        self.path = Path(path or runlog_path())
+        self.path = Path(path or store_path())
         self.wait = store_wait() if wait is None else wait
         self.advice = advice
         self._on_wait = on_wait
@@ -286,7 +298,7 @@ def open_store(path: Path | None = None, *, advice: str = MOVE_ASIDE) -> Store:
     run log, batch state, eval runs and the audit trail; each user closes it, the last close closes it. A forked
     child opens its own (SQLite connections must not cross a fork)."""
     global _shared_pid
-    given = Path(path or runlog_path())
+    given = Path(path or store_path())
     resolved = given.absolute()
     with _shared_lock:
         if os.getpid() != _shared_pid:

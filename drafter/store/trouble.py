@@ -98,9 +98,9 @@ def store_error(e: sqlite3.Error, path: Path | None = None, advice: str | None =
     if path is None:
         path, advice = _last_opened
     if path is None:
-        from . import runlog_path
+        from . import store_path
 
-        path = runlog_path()
+        path = store_path()
     if is_busy(e):
         return busy_store(path, store_wait())
     if is_damaged(path):
