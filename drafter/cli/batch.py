@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -101,61 +101,76 @@ def batch_run(
 def _run(
     codes: list[str], ep: Endpoint | None, out: Path, settings: BatchSettings, as_json: bool, err: Console, catalog=None
 ) -> None:
-    """The batch with a live progress bar (roles per minute, tokens, cost, failures), then its summary."""
-    import time
-
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
+    """The batch with a live progress bar (roles per minute, tokens, cost, failures), then its summary; Ctrl-C
+    ends it with how far it got (exit 130)."""
     from ..batch import BatchInterrupted, run_batch
 
-    priced = bool(ep and ep.prices)
-    progress = Progress(
-        TextColumn("[bold]drafting[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[rate]} roles/min · {task.fields[tokens]} tok · {task.fields[cost]} · {task.fields[failed]} failed"),
-        console=err, transient=as_json,
-    )  # fmt: skip
-    bar = None
-    t_start = time.perf_counter()
+    bar = _ProgressBar(err, priced=bool(ep and ep.prices), transient=as_json)
+    try:
+        summary = run_batch(codes, ep, out, settings, catalog=catalog, on_start=bar.on_start, on_role=bar.on_role)
+    except BatchInterrupted as e:  # not an error: what is done stays done, and the same command resumes
+        bar.stop()
+        err.print(f"[yellow]{e}[/]", soft_wrap=True)
+        raise typer.Exit(e.exit_code) from None
+    finally:
+        bar.stop()
+    _report(summary, as_json, err)
 
-    def on_start(b) -> None:
-        nonlocal bar
-        err.print(
+
+class _ProgressBar:
+    """What a running batch shows on stderr: how it started, then a bar with roles per minute, tokens, cost and
+    failures, and each failure as it happens."""
+
+    def __init__(self, err: Console, priced: bool, transient: bool):
+        import time
+
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.err, self.priced, self.started = err, priced, time.perf_counter()
+        self.progress = Progress(
+            TextColumn("[bold]drafting[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[rate]} roles/min · {task.fields[tokens]} tok · {task.fields[cost]} · {task.fields[failed]} failed"),
+            console=err, transient=transient,
+        )  # fmt: skip
+        self.task: Any = None  # the bar's rich TaskID, once the batch has started
+
+    def on_start(self, b) -> None:
+        self.err.print(
             f"Batch {b.batch_id} ({b.drafter}): {b.roles} roles — {b.done} done, {b.failed} failed, {b.pending} to draft"
             + (f"; resumed {b.recovered} interrupted" if b.recovered else "")
             + (f", adopted {b.adopted} finished file(s)" if b.adopted else "")
             + (f", removed {b.cleaned} partial file(s)" if b.cleaned else "")
         )
-        progress.start()
-        bar = progress.add_task(
-            "batch", total=b.pending, rate="0.0", tokens="0", cost="$0.00" if priced else "cost n/a", failed=0
-        )
+        self.progress.start()
+        cost = "$0.00" if self.priced else "cost n/a"
+        self.task = self.progress.add_task("batch", total=b.pending, rate="0.0", tokens="0", cost=cost, failed=0)
 
-    def on_role(code, status, p) -> None:
-        assert bar is not None  # on_start ran first
-        minutes = (time.perf_counter() - t_start) / 60
-        progress.update(
-            bar, advance=1, rate=f"{(p.done + p.failed) / minutes:.1f}" if minutes else "0.0", tokens=f"{p.tokens:,}",
-            cost=f"${p.cost:.2f}" if priced else "cost n/a", failed=p.failed,
+    def on_role(self, code, status, p) -> None:
+        import time
+
+        assert self.task is not None  # on_start ran first
+        minutes = (time.perf_counter() - self.started) / 60
+        self.progress.update(
+            self.task, advance=1, rate=f"{(p.done + p.failed) / minutes:.1f}" if minutes else "0.0",
+            tokens=f"{p.tokens:,}", cost=f"${p.cost:.2f}" if self.priced else "cost n/a", failed=p.failed,
         )  # fmt: skip
         if status == "failed":
-            progress.console.print(f"[red]✗[/] {p.events[-1]}", soft_wrap=True)
+            self.progress.console.print(f"[red]✗[/] {p.events[-1]}", soft_wrap=True)
 
-    try:
-        summary = run_batch(codes, ep, out, settings, catalog=catalog, on_start=on_start, on_role=on_role)
-    except BatchInterrupted as e:  # Ctrl-C: not an error; what is done stays done
-        progress.stop()
-        err.print(f"[yellow]{e}[/]", soft_wrap=True)
-        raise typer.Exit(e.exit_code) from None
-    finally:
-        progress.stop()
+    def stop(self) -> None:
+        self.progress.stop()
+
+
+def _report(summary: dict, as_json: bool, err: Console) -> None:
+    """The summary (a table, or JSON on stdout), and exit 4 with how to retry when roles failed."""
     if summary["portfolio"]:
         err.print(f"portfolio: {', '.join(summary['portfolio'])}")
     if as_json:
