@@ -164,3 +164,24 @@ def test_a_new_home_gets_drafter_db_and_an_older_runlog_sqlite_stays_in_use(run_
     assert r.returncode == 0, r.stderr
     assert not (older / "drafter.db").exists()  # the batch went into the file that was there
     assert sqlite3.connect(legacy).execute("SELECT COUNT(*) FROM batches").fetchone()[0] == 2
+
+
+def test_call_records_the_log_cannot_store_are_reported_by_flush_not_lost_in_a_hung_thread(tmp_path):
+    from drafter.llm.runlog import CallRecord, RunLog
+
+    db = real_store(tmp_path / "db.sqlite")
+    store = Store(db, wait=0.3, on_wait=lambda *a: None)
+    log = RunLog(store=store)
+    record = CallRecord(run_id="r", step="decompose", endpoint="e", base_url="u", model="m", request_hash="h",
+                        request_json="{}", response_json="{}", status=200, error=None, finish_reason="stop",
+                        usage=None, total_tokens=None, latency_ms=1.0, attempt=1, cached=False)  # fmt: skip
+    try:
+        with held(db):
+            log.record(record)
+            with pytest.raises(StoreBusy):
+                log.flush()
+        log.record(record)  # the writer is still alive: once the other process lets go, records are stored
+        assert log.totals("r")["calls"] == 1
+    finally:
+        log.close()
+        store.close()

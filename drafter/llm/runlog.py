@@ -163,6 +163,7 @@ class RunLog:
         self._queue: queue.Queue = queue.Queue()
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
+        self._failure: Exception | None = None  # what stopped the writer storing records, for flush() to raise
 
     def _ensure_writer(self) -> None:
         if self._writer is None:
@@ -182,8 +183,11 @@ class RunLog:
                     break
             rows = [b for b in batch if isinstance(b, tuple)]
             if rows:
-                with self.store.transaction() as con:
-                    con.executemany(_INSERT, rows)
+                try:
+                    with self.store.transaction() as con:
+                        con.executemany(_INSERT, rows)
+                except Exception as e:  # noqa: BLE001 - busy past the wait, disk full: flush() raises it in the caller
+                    self._failure = self._failure or e
             for b in batch:
                 if isinstance(b, threading.Event):
                     b.set()
@@ -196,6 +200,9 @@ class RunLog:
         done = threading.Event()
         self._queue.put(done)
         done.wait()
+        failure, self._failure = self._failure, None
+        if failure is not None:  # the writer could not store some records: say so here, not in a dead thread
+            raise failure
 
     def record(self, r: CallRecord) -> None:
         s = self.secrets
