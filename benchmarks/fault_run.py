@@ -74,7 +74,7 @@ def fault_run(
                "--config", str(work / "endpoints.toml"), "-o", str(out), "--concurrency", str(concurrency), "--role-retries", str(role_retries), "--processes", str(processes), "--json"]  # fmt: skip
         t0 = time.perf_counter()
         first = subprocess.Popen(cmd, env=env, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        db = home / "runlog.sqlite"
+        db = home / "drafter.db"
         while first.poll() is None and _done(db) < n // 2:
             time.sleep(0.05)
         killed_at = _done(db)

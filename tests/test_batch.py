@@ -187,7 +187,7 @@ def test_caps_calibrate_on_the_first_role_then_reserve_for_roles_in_flight():
 
 def test_batch_state_survives_in_sqlite(run_cli, tmp_path):
     run_cli("batch", "--group", "45", "--offline", "-o", str(tmp_path / "d"))
-    con = sqlite3.connect(tmp_path / "home" / "runlog.sqlite")
+    con = sqlite3.connect(tmp_path / "home" / "drafter.db")
     assert con.execute("SELECT COUNT(*), SUM(drafted) FROM batch_roles WHERE status = 'done'").fetchone()[0] > 0
 
 

@@ -4,10 +4,17 @@ Every row must end the same way: exit 2, one line on stderr that starts ``error:
 field where there is one, no traceback, nothing on stdout, and the work folder byte for byte as it was (an
 existing output file included). To cover a new kind of bad input, add a row: a file name, how to make its
 content from the seed or the golden role, which command reads it, and what the error line must say.
+
+Two more tables follow. ``STORE_CASES``: drafter's own database busy (another real process holds it: exit 5
+after a short, announced wait) or damaged (not SQLite, or failing PRAGMA quick_check: exit 2), told apart, the
+file left as it was, and the audit trail's commands never suggesting to move it aside. ``COLLECT_CASES``: one
+bad line in a Batch API result file, named by file:line while every good line is collected (exit 4), and
+nothing drafted for the bad line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -16,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from . import store_kit
 from .conftest import GOLDEN, SEED
 
 MINUS = "\u2212"
@@ -192,3 +200,159 @@ def test_hostile_input_is_refused_in_one_line_and_changes_nothing(run_cli, tmp_p
     pattern = ".*".join(re.escape(s) for s in case.says)
     assert re.search(pattern, lines[0][len(prefix) :]), lines[0]
     assert _snapshot(work) == before
+
+
+# --- drafter's own database: busy (another process holds it) is not damaged, and the audit trail is never moved
+
+
+@dataclass(frozen=True)
+class HostileStore:
+    id: str
+    make: Callable[[Path], Path]  # drafter's database, made at the path given (store_kit)
+    hold: str | None  # another process holds it meanwhile: "write" (BEGIN IMMEDIATE) or "exclusive"
+    command: tuple[str, ...]  # {work}: the work folder (codes.txt, draft.json, final.json in it)
+    exit: int
+    says: tuple[str, ...]  # in order, in the last line after "error: DATABASE"
+    never: tuple[str, ...] = ("Traceback",)  # anywhere on stderr
+    file: str = "drafter.db"  # or the name an older drafter gave it, still used where it is
+
+
+BUSY, DAMAGED = "busy: another process holds drafter's database", "not a readable drafter database"
+AUDIT = ("Traceback", "aside", "mv ")  # the audit trail's commands never suggest moving the file
+STORE_BATCH = ("batch", "--codes", "{work}/codes.txt", "--offline", "-o", "{work}/drafts")
+ACCEPT = ("review", "accept", "{work}/final.json", "--draft", "{work}/draft.json", "--by", "ana")
+
+STORE_CASES = [
+    HostileStore("busy-write-batch", store_kit.real_store, "write", STORE_BATCH, 5, (BUSY, "DRAFTER_DB_WAIT=SECONDS")),
+    HostileStore("busy-write-accept", store_kit.real_store, "write", ACCEPT, 5, (BUSY,), AUDIT),
+    HostileStore("busy-exclusive-logs", store_kit.real_store, "exclusive", ("logs",), 5, (BUSY,)),
+    HostileStore("busy-write-legacy-name-batch", store_kit.real_store, "write", STORE_BATCH, 5, (BUSY,), file="runlog.sqlite"),
+    HostileStore("busy-exclusive-history", store_kit.real_store, "exclusive", ("review", "history"), 5, (BUSY,), AUDIT),
+    HostileStore("damaged-junk-logs", store_kit.junk, None, ("logs",), 2, (DAMAGED, "(file is not a database)", "mv ")),
+    HostileStore("damaged-page-batch", store_kit.corrupt_a_page, None, STORE_BATCH, 2,
+                 (DAMAGED, "(database disk image is malformed)", "mv ")),
+    HostileStore("damaged-truncated-history", store_kit.truncated, None, ("review", "history"), 2,
+                 (DAMAGED, "audit trail", "keep it where it is"), AUDIT),
+    HostileStore("damaged-header-only-accept", store_kit.header_only, None, ACCEPT, 2,
+                 (DAMAGED, "audit trail", "keep it where it is"), AUDIT),
+    HostileStore("damaged-junk-accept", store_kit.junk, None, ACCEPT, 2, (DAMAGED, "keep it where it is"), AUDIT),
+    HostileStore("damaged-legacy-name-history", store_kit.junk, None, ("review", "history"), 2, (DAMAGED, "keep it where it is"),
+                 AUDIT, file="runlog.sqlite"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", STORE_CASES, ids=[c.id for c in STORE_CASES])
+def test_a_busy_or_damaged_database_is_told_apart_in_one_line(run_cli, tmp_path, case: HostileStore):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "codes.txt").write_text("11-1011.00\n", encoding="utf-8")
+    (work / "draft.json").write_text(GOLDEN.read_text(encoding="utf-8"), encoding="utf-8")
+    (work / "final.json").write_text(golden_with(_set("tasks.0.score", 1))(), encoding="utf-8")
+    db = case.make(tmp_path / "home" / case.file)  # run_cli's DRAFTER_HOME
+    before, stored = _snapshot(work), db.read_bytes()
+
+    with store_kit.held(db, case.hold) if case.hold else contextlib.nullcontext():
+        r = run_cli(*(arg.format(work=work) for arg in case.command), env={"DRAFTER_DB_WAIT": "0.5"})
+
+    assert r.returncode == case.exit, (r.stdout, r.stderr)
+    assert r.stdout == ""
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: {db}: "), last
+    assert re.search(".*".join(re.escape(s) for s in case.says), last), last
+    assert not [s for s in case.never if s in r.stderr], r.stderr
+    if case.hold:
+        assert f"waiting for {db}: another process holds it" in r.stderr  # it waited, saying so
+    else:
+        assert db.read_bytes() == stored  # a damaged file is left as it was, for the user to deal with
+    assert _snapshot(work) == before
+
+
+# --- Batch API result files: a bad line is named by file:line and left out, every good line is collected (exit 4)
+
+COLLECTED = ["11-1011.00", "13-2011.00"]  # the roles whose requests were written and answered
+
+
+@dataclass(frozen=True)
+class HostileLine:
+    id: str
+    line: Callable[[list[dict], str], str]  # (the good result lines, the batch id) -> the bad line
+    says: str  # after "RESULTS:line 3: "
+
+
+def _answer_for(code: str, batch: str | None = None, error: bool = False) -> Callable[[list[dict], str], str]:
+    def make(good: list[dict], batch_id: str) -> str:
+        line = json.loads(json.dumps(good[0]))
+        line["custom_id"] = f"{batch or batch_id}:{code}:decompose"
+        if error:
+            line |= {"response": None, "error": {"code": "server_error", "message": "engine failure"}}
+        return json.dumps(line)
+
+    return make
+
+
+COLLECT_CASES = [
+    HostileLine("results-unknown-code", _answer_for("99-9999.00"), "custom_id names role '99-9999.00': no O*NET occupation 99-9999.00"),
+    HostileLine("results-malformed-code", _answer_for("29-20720"), "custom_id names role '29-20720': expected an O*NET-SOC code"),
+    HostileLine("results-code-not-in-batch", _answer_for("15-1252.00"), "15-1252.00 is not in batch {batch} (its 2 requests did not include it)"),
+    HostileLine("results-engine-failed-code-not-in-batch", _answer_for("15-1252.00", error=True), "15-1252.00 is not in batch {batch}"),
+    HostileLine("results-other-batch", _answer_for("11-1011.00", batch="0123456789ab"),
+                "11-1011.00 is from batch 0123456789ab, the file's other lines from {batch}: collect one batch at a time"),
+    HostileLine("results-second-result", lambda good, b: json.dumps(good[0]), "a second result for 11-1011.00 (line 1 has the first)"),
+    HostileLine("results-not-json", lambda good, b: '{"custom_id": "' + b, "invalid JSON"),
+    HostileLine("results-a-list", lambda good, b: "[]", "expected a JSON object (a Batch API result), got list"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def answered(tmp_path_factory):
+    """Requests written for COLLECTED by `batch --via openai-batch` (recorded in a drafter home to copy), the
+    engine's result lines for them, and the server that answered (it answers the live steps too)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+    from .fake_openai import FakeOpenAI, run_batch_file
+
+    work = tmp_path_factory.mktemp("answered")
+    (work / "codes.txt").write_text("\n".join(COLLECTED) + "\n", encoding="utf-8")
+    with FakeOpenAI() as server:
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DRAFTER_"))}
+        env = inherited | {"DRAFTER_HOME": str(work / "home"), "OPENAI_API_KEY": "sk-x"}
+        subprocess.run([sys.executable, "-m", "drafter", "batch", "--codes", str(work / "codes.txt"), "--base-url",
+                        server.base_url, "--model", "m", "--via", "openai-batch", "--requests-out",
+                        str(work / "requests.jsonl"), "-o", str(work / "d")], env=env, cwd=ROOT, check=True,
+                       capture_output=True)  # fmt: skip
+        run_batch_file(server, work / "requests.jsonl", work / "results.jsonl")
+        good = [json.loads(x) for x in (work / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+        yield work / "home", good, server
+    shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.mark.parametrize("case", COLLECT_CASES, ids=[c.id for c in COLLECT_CASES])
+def test_a_bad_result_line_is_named_and_every_good_one_is_collected(run_cli, tmp_path, answered, case: HostileLine):
+    import shutil
+
+    from .fake_openai import requests_per_draft
+
+    home, good, server = answered
+    shutil.copytree(home, tmp_path / "home")  # run_cli's DRAFTER_HOME: the requests are recorded there
+    batch = good[0]["custom_id"].split(":")[0]
+    results = tmp_path / "results.jsonl"
+    results.write_text("".join(json.dumps(x) + "\n" for x in good) + case.line(good, batch) + "\n", encoding="utf-8")
+    asked = server.count
+
+    r = run_cli("batch", "collect", str(results), "--base-url", server.base_url, "--model", "m", "-o",
+                str(tmp_path / "d"), "--json", env={"OPENAI_API_KEY": "sk-x"})  # fmt: skip
+
+    assert r.returncode == 4, r.stderr
+    assert "Traceback" not in r.stderr
+    err = " ".join(r.stderr.split())
+    assert f"{results}:line 3: {case.says.format(batch=batch)}" in err, err
+    assert f"1 line(s) of {results} not collected" in err
+    summary = json.loads(r.stdout)
+    assert (summary["done"], summary["failed"]) == (2, 0)
+    assert sorted(p.name for p in (tmp_path / "d").glob("*.json")) == [f"{c}.json" for c in COLLECTED]
+    # the good answers were used as they are; only their remaining steps went to the server, nothing else
+    assert server.count - asked == sum(requests_per_draft(c) - 1 for c in COLLECTED)

@@ -254,3 +254,46 @@ def test_a_capability_is_declared_once(capability):
     capability("twice")
     with pytest.raises(ValueError, match="declared twice"):
         Migrations("twice")
+
+
+def test_one_store_per_process_is_shared_by_the_run_log_batch_state_eval_runs_and_the_audit_trail(
+    tmp_path, monkeypatch
+):
+    import os
+
+    from drafter.evaluation.report import save_run
+    from drafter.portfolio.audit import AuditTrail
+    from drafter.store import open_store, store_path
+
+    opened = []
+    real_init = Store.__init__
+    monkeypatch.setattr(Store, "__init__", lambda self, *a, **k: (opened.append(a), real_init(self, *a, **k))[1])
+    monkeypatch.setattr("drafter.evaluation.report.render_report", lambda run, gate: "")  # the row is what counts
+    db = store_path()  # $DRAFTER_HOME/drafter.db (the test's own home)
+    log = RunLog()
+    trail = AuditTrail()
+    state = BatchState(log, "b1")
+    store = open_store()
+    try:
+        assert log.store is trail.store is state.store is store
+        run = EvalRun(run_id="r1", created_at="2026-01-01T00:00:00+00:00", config={"backend": "offline"}, roles=[],
+                      aggregates={})  # fmt: skip
+        save_run(run, tmp_path / "runs")
+        assert store.reader().execute("SELECT COUNT(*) FROM eval_runs").fetchone()[0] == 1
+        assert len(opened) == 1 and store.path == db  # one set of connections, opened once, for all four
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # a forked child must not use its parent's connections: it opens its own
+            os.write(write, b"1" if open_store() is not store else b"0")
+            os._exit(0)
+        os.waitpid(pid, 0)
+        assert os.read(read, 1) == b"1"
+    finally:
+        store.close()
+        trail.close()
+        log.close()
+    fresh = open_store()  # its last user closed it: the next opening is a new one
+    try:
+        assert fresh is not store and len(opened) == 2
+    finally:
+        fresh.close()

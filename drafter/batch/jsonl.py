@@ -10,7 +10,7 @@ runs the remaining steps live — re-asking step (a) with the validation error w
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -137,42 +137,57 @@ def write_requests(codes: list[str], endpoint, path: Path, batch_id: str, calibr
     return len(lines)
 
 
-def read_results(path: Path) -> tuple[dict[str, dict], dict[str, str], list[str]]:
-    """Completion bodies by role, roles the engine failed (with its reason), and unreadable lines."""
-    answers: dict[str, dict] = {}
-    failed: dict[str, str] = {}
-    problems: list[str] = []
+@dataclass(frozen=True)
+class ResultLine:
+    """One readable line of a Batch API output file: whose answer it is, and the answer or the engine's failure."""
+
+    n: int  # line number
+    where: str  # "FILE:line N"
+    batch_id: str
+    code: str  # as the custom_id spells it (checked against O*NET and the batch by the collector)
+    answer: dict | None  # the chat completion
+    engine_error: str | None  # why the batch engine gave no answer
+
+
+def read_results(path: Path) -> tuple[list[ResultLine], list[tuple[int, str]]]:
+    """The readable lines, and (line number, problem) for each line that is not a Batch API result drafter wrote."""
+    lines: list[ResultLine] = []
+    problems: list[tuple[int, str]] = []
     for n, raw in enumerate(read_text(path).splitlines(), start=1):
         if not raw.strip():
             continue
         where = f"{path}:line {n}"
         try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as e:
-            problems.append(f"{where}: invalid JSON ({e.msg})")
+            line = _result_line(n, where, raw)
+        except ValueError as e:
+            problems.append((n, f"{where}: {e}"))
             continue
-        if not isinstance(obj, dict):
-            problems.append(f"{where}: expected a JSON object (a Batch API result), got {type(obj).__name__}")
-            continue
-        cid = obj.get("custom_id")
-        parts = cid.split(":") if isinstance(cid, str) else []
-        if len(parts) != 3 or parts[2] != "decompose":
-            problems.append(f"{where}: custom_id {cid!r} is not one drafter wrote (batch:code:decompose)")
-            continue
-        code = parts[1]
-        response = obj.get("response") or {}
-        if not isinstance(response, dict):
-            problems.append(f"{where}: response: expected an object, got {type(response).__name__}")
-            continue
-        if obj.get("error") or response.get("status_code") != 200:
-            failed[code] = f"the batch engine reported {obj.get('error') or 'HTTP ' + str(response.get('status_code'))}"
-            continue
-        body = response.get("body") or {}
-        if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
-            problems.append(f"{where}: response.body: expected a chat completion (an object with choices)")
-            continue
-        answers[code] = body
-    return answers, failed, problems
+        lines.append(line)
+    return lines, problems
+
+
+def _result_line(n: int, where: str, raw: str) -> ResultLine:
+    """One line read, or ValueError saying what is wrong with it."""
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"invalid JSON ({e.msg})") from None
+    if not isinstance(obj, dict):
+        raise ValueError(f"expected a JSON object (a Batch API result), got {type(obj).__name__}")
+    cid = obj.get("custom_id")
+    parts = cid.split(":") if isinstance(cid, str) else []
+    if len(parts) != 3 or parts[2] != "decompose":
+        raise ValueError(f"custom_id {cid!r} is not one drafter wrote (batch:code:decompose)")
+    response = obj.get("response") or {}
+    if not isinstance(response, dict):
+        raise ValueError(f"response: expected an object, got {type(response).__name__}")
+    if obj.get("error") or response.get("status_code") != 200:
+        why = f"the batch engine reported {obj.get('error') or 'HTTP ' + str(response.get('status_code'))}"
+        return ResultLine(n, where, parts[0], parts[1], None, why)
+    body = response.get("body") or {}
+    if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
+        raise ValueError("response.body: expected a chat completion (an object with choices)")
+    return ResultLine(n, where, parts[0], parts[1], body, None)
 
 
 def check_answers(answers: dict[str, dict], endpoint, log, calibration=None) -> dict[str, str]:

@@ -311,9 +311,16 @@ class BatchRunner:
         for w in workers:
             w.start()
         seen: set[str] = set()
-        while any(w.is_alive() for w in workers):
-            self._report_finished(started, seen)
-            time.sleep(0.2)
+        try:
+            while any(w.is_alive() for w in workers):
+                self._report_finished(started, seen)
+                time.sleep(0.2)
+        except KeyboardInterrupt:  # Ctrl-C: the workers (which ignore it) stop with the batch; files are atomic
+            for w in workers:
+                w.terminate()
+            for w in workers:
+                w.join()
+            raise
         for w in workers:
             w.join()
         self._report_finished(started, seen)
@@ -357,7 +364,11 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def _worker_process(parent: BatchRunner, codes: list[str], concurrency: int, processes: int, parent_pid: int) -> None:
-    """A forked worker: its own run-log connections, drafter and share of the limits, same batch state."""
+    """A forked worker: its own run-log connections, drafter and share of the limits, same batch state. Ctrl-C
+    reaches the whole process group: the parent handles it (and stops the workers), so a worker ignores it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent_pid)
     from ..llm.runlog import RunLog
 

@@ -59,6 +59,37 @@ def add_cached_tokens(con) -> None:
     con.execute("ALTER TABLE batch_roles ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0")
 
 
+@MIGRATIONS.add
+def create_batch_requests(con) -> None:
+    """The roles whose step (a) went into a Batch API file (``batch --via openai-batch``): ``batch collect`` takes
+    results for these roles only."""
+    con.execute(
+        """
+        CREATE TABLE batch_requests (
+          batch_id TEXT NOT NULL,
+          code TEXT NOT NULL,
+          written REAL NOT NULL,
+          PRIMARY KEY (batch_id, code)
+        )"""
+    )
+
+
+def record_requests(log: RunLog, batch_id: str, codes: list[str]) -> None:
+    """Remember that ``codes`` were written as Batch API requests of ``batch_id``."""
+    log.store.migrate(MIGRATIONS)
+    with log.store.transaction() as con:
+        con.executemany(
+            "INSERT OR REPLACE INTO batch_requests VALUES (?, ?, ?)", [(batch_id, c, time.time()) for c in codes]
+        )
+
+
+def requested_roles(log: RunLog, batch_id: str) -> set[str]:
+    """The roles written as Batch API requests of ``batch_id`` (empty: none recorded in this database)."""
+    log.store.migrate(MIGRATIONS)
+    rows = log.store.reader().execute("SELECT code FROM batch_requests WHERE batch_id = ?", (batch_id,))
+    return {code for (code,) in rows}
+
+
 def batch_id_for(codes: list[str], out_dir: Path, backend: str, calibration: str = "") -> str:
     """The same command (roles, output folder, backend, the user's calibration roles) names the same batch, so
     re-running it resumes; ``--calibration`` with other scored roles is another batch, which drafts again.
@@ -129,14 +160,15 @@ class BatchState:
         if status:
             sql += " AND status = ?"
             args += (status,)
-        with self.store.transaction() as con:
-            return [RoleState.from_row(row) for row in con.execute(sql + " ORDER BY code", args)]
+        con = self.store.reader()  # reads never wait for another process's writer
+        return [RoleState.from_row(row) for row in con.execute(sql + " ORDER BY code", args)]
 
     def counts(self) -> dict[str, int]:
-        with self.store.transaction() as con:
-            rows = con.execute(
-                "SELECT status, COUNT(*) FROM batch_roles WHERE batch_id = ? GROUP BY status", (self.batch_id,)
-            ).fetchall()
+        rows = (
+            self.store.reader()
+            .execute("SELECT status, COUNT(*) FROM batch_roles WHERE batch_id = ? GROUP BY status", (self.batch_id,))
+            .fetchall()
+        )
         return {"pending": 0, "running": 0, "done": 0, "failed": 0} | dict(rows)
 
     def start(self, code: str) -> None:
@@ -161,35 +193,38 @@ class BatchState:
 
     def finished_since(self, since: float) -> list[tuple]:
         """(code, status, cause, error, total tokens, cost) of roles finished since ``since``."""
-        with self.store.transaction() as con:
-            return con.execute(
+        return (
+            self.store.reader()
+            .execute(
                 "SELECT code, status, cause, error, prompt_tokens + completion_tokens, cost_usd FROM batch_roles"
                 " WHERE batch_id = ? AND status IN ('done', 'failed') AND updated >= ? ORDER BY updated",
                 (self.batch_id, since),
-            ).fetchall()
+            )
+            .fetchall()
+        )
 
     def totals(self) -> dict:
         """The batch's figures as its summary shows them (JSON): requests, cache hits, the tokens of a ``Usage``,
         cost, failures by cause, duplicate drafts and 429s."""
-        with self.store.transaction() as con:
-            requests, cache_hits, prompt, cached, completion, cost, max_drafted = con.execute(
-                "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(cache_hits), 0), COALESCE(SUM(prompt_tokens), 0),"
-                " COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0), SUM(cost_usd),"
-                " COALESCE(MAX(drafted), 0) FROM batch_roles WHERE batch_id = ?",
+        con = self.store.reader()
+        requests, cache_hits, prompt, cached, completion, cost, max_drafted = con.execute(
+            "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(cache_hits), 0), COALESCE(SUM(prompt_tokens), 0),"
+            " COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(completion_tokens), 0), SUM(cost_usd),"
+            " COALESCE(MAX(drafted), 0) FROM batch_roles WHERE batch_id = ?",
+            (self.batch_id,),
+        ).fetchone()
+        causes = dict(
+            con.execute(
+                "SELECT cause, COUNT(*) FROM batch_roles WHERE batch_id = ? AND status = 'failed' GROUP BY cause",
                 (self.batch_id,),
-            ).fetchone()
-            causes = dict(
-                con.execute(
-                    "SELECT cause, COUNT(*) FROM batch_roles WHERE batch_id = ? AND status = 'failed' GROUP BY cause",
-                    (self.batch_id,),
-                ).fetchall()
-            )
-            duplicates = con.execute(
-                "SELECT COUNT(*) FROM batch_roles WHERE batch_id = ? AND drafted > 1", (self.batch_id,)
-            ).fetchone()[0]
-            throttled = con.execute(
-                "SELECT COUNT(*) FROM calls WHERE status = 429 AND run_id LIKE ?", (self.batch_id + ":%",)
-            ).fetchone()[0]
+            ).fetchall()
+        )
+        duplicates = con.execute(
+            "SELECT COUNT(*) FROM batch_roles WHERE batch_id = ? AND drafted > 1", (self.batch_id,)
+        ).fetchone()[0]
+        throttled = con.execute(
+            "SELECT COUNT(*) FROM calls WHERE status = 429 AND run_id LIKE ?", (self.batch_id + ":%",)
+        ).fetchone()[0]
         usage = Usage(prompt_tokens=prompt, cached_tokens=cached, completion_tokens=completion)
         return {
             "requests": requests,
@@ -206,12 +241,12 @@ class BatchState:
 
 def list_batches(log: RunLog) -> list[dict]:
     log.store.migrate(MIGRATIONS)
-    with log.store.transaction() as con:
-        rows = con.execute(
-            "SELECT b.batch_id, b.created, b.out_dir, b.config_json,"
-            " SUM(r.status = 'done'), SUM(r.status = 'failed'), SUM(r.status IN ('pending', 'running')), COUNT(r.code)"
-            " FROM batches b LEFT JOIN batch_roles r ON r.batch_id = b.batch_id GROUP BY b.batch_id ORDER BY b.created DESC"
-        ).fetchall()
+    con = log.store.reader()
+    rows = con.execute(
+        "SELECT b.batch_id, b.created, b.out_dir, b.config_json,"
+        " SUM(r.status = 'done'), SUM(r.status = 'failed'), SUM(r.status IN ('pending', 'running')), COUNT(r.code)"
+        " FROM batches b LEFT JOIN batch_roles r ON r.batch_id = b.batch_id GROUP BY b.batch_id ORDER BY b.created DESC"
+    ).fetchall()
     keys = ("batch_id", "created", "out_dir", "config", "done", "failed", "pending", "roles")
     out = [dict(zip(keys, r, strict=True)) for r in rows]
     for b in out:

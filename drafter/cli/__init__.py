@@ -92,10 +92,11 @@ def main() -> None:
         build_app(sys.argv[1:])()
     except DrafterError as e:
         _exit_with(str(e), e.exit_code)
-    except sqlite3.DatabaseError as e:  # damaged after it opened (store.Store names the file when it opens)
-        from ..store import corrupt_store, runlog_path
+    except sqlite3.DatabaseError as e:  # after it opened: busy, damaged or what SQLite said, about the store in use
+        from ..store import store_error
 
-        _exit_with(str(corrupt_store(runlog_path(), e)), 2)
+        err = store_error(e)
+        _exit_with(str(err), err.exit_code)
     except OSError as e:  # an unreadable input or unwritable output: one line, not a traceback
         where = e.filename or ""
         _exit_with(f"{where}: {e.strerror or e}" if where else str(e), 2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -101,58 +101,78 @@ def batch_run(
 def _run(
     codes: list[str], ep: Endpoint | None, out: Path, settings: BatchSettings, as_json: bool, err: Console, catalog=None
 ) -> None:
-    """The batch with a live progress bar (roles per minute, tokens, cost, failures), then its summary."""
-    import time
+    """The batch with a live progress bar (roles per minute, tokens, cost, failures), then its summary; Ctrl-C
+    ends it with how far it got (exit 130)."""
+    from ..batch import BatchInterrupted, run_batch
 
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    bar = _ProgressBar(err, priced=bool(ep and ep.prices), transient=as_json)
+    try:
+        summary = run_batch(codes, ep, out, settings, catalog=catalog, on_start=bar.on_start, on_role=bar.on_role)
+    except BatchInterrupted as e:  # not an error: what is done stays done, and the same command resumes
+        bar.stop()
+        err.print(f"[yellow]{e}[/]", soft_wrap=True)
+        raise typer.Exit(e.exit_code) from None
+    finally:
+        bar.stop()
+    _report(summary, as_json, err)
 
-    from ..batch import run_batch
 
-    priced = bool(ep and ep.prices)
-    progress = Progress(
-        TextColumn("[bold]drafting[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[rate]} roles/min · {task.fields[tokens]} tok · {task.fields[cost]} · {task.fields[failed]} failed"),
-        console=err, transient=as_json,
-    )  # fmt: skip
-    bar = None
-    t_start = time.perf_counter()
+class _ProgressBar:
+    """What a running batch shows on stderr: how it started, then a bar with roles per minute, tokens, cost and
+    failures, and each failure as it happens."""
 
-    def on_start(b) -> None:
-        nonlocal bar
-        err.print(
+    def __init__(self, err: Console, priced: bool, transient: bool):
+        import time
+
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.err, self.priced, self.started = err, priced, time.perf_counter()
+        self.progress = Progress(
+            TextColumn("[bold]drafting[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[rate]} roles/min · {task.fields[tokens]} tok · {task.fields[cost]} · {task.fields[failed]} failed"),
+            console=err, transient=transient,
+        )  # fmt: skip
+        self.task: Any = None  # the bar's rich TaskID, once the batch has started
+
+    def on_start(self, b) -> None:
+        self.err.print(
             f"Batch {b.batch_id} ({b.drafter}): {b.roles} roles — {b.done} done, {b.failed} failed, {b.pending} to draft"
             + (f"; resumed {b.recovered} interrupted" if b.recovered else "")
             + (f", adopted {b.adopted} finished file(s)" if b.adopted else "")
             + (f", removed {b.cleaned} partial file(s)" if b.cleaned else "")
         )
-        progress.start()
-        bar = progress.add_task(
-            "batch", total=b.pending, rate="0.0", tokens="0", cost="$0.00" if priced else "cost n/a", failed=0
-        )
+        self.progress.start()
+        cost = "$0.00" if self.priced else "cost n/a"
+        self.task = self.progress.add_task("batch", total=b.pending, rate="0.0", tokens="0", cost=cost, failed=0)
 
-    def on_role(code, status, p) -> None:
-        assert bar is not None  # on_start ran first
-        minutes = (time.perf_counter() - t_start) / 60
-        progress.update(
-            bar, advance=1, rate=f"{(p.done + p.failed) / minutes:.1f}" if minutes else "0.0", tokens=f"{p.tokens:,}",
-            cost=f"${p.cost:.2f}" if priced else "cost n/a", failed=p.failed,
+    def on_role(self, code, status, p) -> None:
+        import time
+
+        assert self.task is not None  # on_start ran first
+        minutes = (time.perf_counter() - self.started) / 60
+        self.progress.update(
+            self.task, advance=1, rate=f"{(p.done + p.failed) / minutes:.1f}" if minutes else "0.0",
+            tokens=f"{p.tokens:,}", cost=f"${p.cost:.2f}" if self.priced else "cost n/a", failed=p.failed,
         )  # fmt: skip
         if status == "failed":
-            progress.console.print(f"[red]✗[/] {p.events[-1]}", soft_wrap=True)
+            self.progress.console.print(f"[red]✗[/] {p.events[-1]}", soft_wrap=True)
 
-    try:
-        summary = run_batch(codes, ep, out, settings, catalog=catalog, on_start=on_start, on_role=on_role)
-    finally:
-        progress.stop()
-    summary["portfolio"] = _write_portfolio(out, err)  # a batch ends with its portfolio (docs/review.md)
+    def stop(self) -> None:
+        self.progress.stop()
+
+
+def _report(summary: dict, as_json: bool, err: Console) -> None:
+    """The summary (a table, or JSON on stdout), and exit 4 with how to retry when roles failed."""
+    if summary["portfolio"]:
+        err.print(f"portfolio: {', '.join(summary['portfolio'])}")
     if as_json:
         import json
 
@@ -169,21 +189,6 @@ def _run(
         raise typer.Exit(ROLES_FAILED_EXIT)
 
 
-def _write_portfolio(out: Path, err: Console) -> list[str]:
-    """OUT/portfolio/: index.html, portfolio.csv and .json — one row per draft, by review priority."""
-    from ..portfolio.table import build_portfolio, write_portfolio
-
-    if not out.is_dir():
-        return []
-    with err.status("writing the portfolio…"):
-        rows, problems = build_portfolio(out)
-    if not rows:
-        return []
-    paths = write_portfolio(out, rows, problems, title=f"drafter portfolio — {out}")
-    err.print(f"portfolio of {len(rows)} drafts: {', '.join(str(p) for p in paths)}")
-    return [str(p) for p in paths]
-
-
 @batch_app.command("status")
 def batch_status(
     batch_id: Annotated[str | None, typer.Argument(help="A batch id (default: list all batches).")] = None,
@@ -193,10 +198,11 @@ def batch_status(
     import json
 
     from ..batch.state import BatchState, list_batches
-    from ..llm.runlog import RunLog, runlog_path
+    from ..llm.runlog import RunLog
+    from ..store import store_path
     from .display import print_batch_status, print_batches
 
-    if not runlog_path().exists():
+    if not store_path().exists():
         fail("no batches yet", 1)
     log = RunLog()
     if batch_id is None:
@@ -250,7 +256,14 @@ def batch_collect(
         err.print(f"  [red]{p}[/]", soft_wrap=True)
     if not got.codes:
         fail(f"{results}: no usable answers")
-    _run(got.codes, ep, out, BatchSettings(concurrency=concurrency, calibration=cal), as_json, err)
+    try:
+        _run(got.codes, ep, out, BatchSettings(concurrency=concurrency, calibration=cal), as_json, err)
+    except typer.Exit as e:
+        if e.exit_code != ROLES_FAILED_EXIT or not got.problems:
+            raise
+    if got.problems:  # every good line was collected; the bad ones are named above, and the exit says so
+        err.print(f"[red]{len(got.problems)} line(s) of {results} not collected[/] (named above)", soft_wrap=True)
+        raise typer.Exit(ROLES_FAILED_EXIT)
 
 
 def register(app: typer.Typer) -> None:

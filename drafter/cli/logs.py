@@ -25,12 +25,13 @@ def logs(
 ) -> None:
     """Recent LLM calls from the run log, with tokens (prompt, cached, completion) and cost per step and in total."""
     from ..llm.endpoints import price_lookup
-    from ..llm.runlog import RunLog, runlog_path
+    from ..llm.runlog import RunLog
+    from ..store import store_path
 
     if run and batch:
         fail("name a --run or a --batch, not both")
-    if not runlog_path().exists():
-        fail(f"no run log yet at {runlog_path()} (it is created by the first LLM draft)", 1)
+    if not store_path().exists():
+        fail(f"no run log yet at {store_path()} (it is created by the first LLM draft)", 1)
     prices = price_lookup(config)
     log = RunLog()
     if run:
@@ -56,17 +57,17 @@ def logs(
         return
     from .display import print_run_log
 
-    print_run_log(console(), str(runlog_path()), rows, totals, summaries)
+    print_run_log(console(), str(store_path()), rows, totals, summaries)
 
 
 def _one(given: str, found: list[str], what: str, hint: str) -> str:
     """The one id that ``given`` names, in full or by its first characters; else a one-line error."""
-    from ..llm.runlog import runlog_path
+    from ..store import store_path
 
     if given in found:
         return given
     if not found:
-        fail(f"no {what} {given!r} in {runlog_path()}; {hint}", 1)
+        fail(f"no {what} {given!r} in {store_path()}; {hint}", 1)
     if len(found) > 1:
         fail(f"--{what} {given!r} names {len(found)} {what}s ({', '.join(found[:4])}…): give more characters", 1)
     return found[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..files import atomic_write
 from ..methodology import load_methodology
-from ..store import Store
+from ..store import open_store
 from .runs import EvalGate, EvalRun, record_run
 
 WIDTH, ROW_H, LEFT, RIGHT = 900, 34, 250, 30
@@ -100,7 +100,7 @@ def save_run(run: EvalRun, output_dir: Path, gate: dict | None = None) -> tuple[
     saved = run.model_copy(update={"gate": EvalGate.model_validate(gate) if gate else None})
     atomic_write(json_path, saved.to_json() + "\n")
     atomic_write(html_path, render_report(run, gate))
-    store = Store()
+    store = open_store()  # the process's store, shared with the run log the drafting used
     try:
         record_run(store, run, str(json_path.resolve()))
     finally:

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..store import Migrations, Store, runlog_path, schema_sql  # noqa: F401  (runlog_path, schema_sql re-exported)
+from ..store import Migrations, Store, open_store, runlog_path, schema_sql, store_path  # noqa: F401  (re-exported)
 from ..usage import Usage
 
 MIGRATIONS = Migrations("runlog")
@@ -151,17 +151,19 @@ class RunLog:
     records of its last few milliseconds: the batch state, which decides what is done, is written
     synchronously (through ``store.transaction()``).
 
-    The log opens (and owns) the store other capabilities of the same file use: ``log.store``.
+    The log uses the process's one store of its file (``open_store``), which batch state, eval runs and the
+    audit trail share: ``log.store``; or the ``store`` it is handed.
     """
 
-    def __init__(self, path: Path | None = None, secrets: tuple[str, ...] = ()):
-        self.store = Store(path)
+    def __init__(self, path: Path | None = None, secrets: tuple[str, ...] = (), *, store: Store | None = None):
+        self.store = store.share() if store is not None else open_store(path)
         self.store.migrate(MIGRATIONS)
         self.path = self.store.path
         self.secrets = secrets
         self._queue: queue.Queue = queue.Queue()
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
+        self._failure: Exception | None = None  # what stopped the writer storing records, for flush() to raise
 
     def _ensure_writer(self) -> None:
         if self._writer is None:
@@ -181,8 +183,11 @@ class RunLog:
                     break
             rows = [b for b in batch if isinstance(b, tuple)]
             if rows:
-                with self.store.transaction() as con:
-                    con.executemany(_INSERT, rows)
+                try:
+                    with self.store.transaction() as con:
+                        con.executemany(_INSERT, rows)
+                except Exception as e:  # noqa: BLE001 - busy past the wait, disk full: flush() raises it in the caller
+                    self._failure = self._failure or e
             for b in batch:
                 if isinstance(b, threading.Event):
                     b.set()
@@ -195,6 +200,9 @@ class RunLog:
         done = threading.Event()
         self._queue.put(done)
         done.wait()
+        failure, self._failure = self._failure, None
+        if failure is not None:  # the writer could not store some records: say so here, not in a dead thread
+            raise failure
 
     def record(self, r: CallRecord) -> None:
         s = self.secrets
@@ -239,18 +247,18 @@ class RunLog:
         """The run ids in the log that start with ``prefix`` (a user may type the first characters, as with git)."""
         self.flush()
         like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        with self.store.transaction() as con:
-            return [r[0] for r in con.execute(
-                "SELECT DISTINCT run_id FROM calls WHERE run_id LIKE ? ESCAPE '\\' ORDER BY run_id", (like,))]  # fmt: skip
+        con = self.store.reader()  # reads never wait for another process's writer
+        return [r[0] for r in con.execute(
+            "SELECT DISTINCT run_id FROM calls WHERE run_id LIKE ? ESCAPE '\\' ORDER BY run_id", (like,))]  # fmt: skip
 
     def recent(self, limit: int = 20) -> list[sqlite3.Row]:
         self.flush()
-        with self.store.transaction() as con:
-            con.row_factory = sqlite3.Row
-            try:
-                return list(con.execute("SELECT * FROM calls ORDER BY id DESC LIMIT ?", (limit,)))
-            finally:
-                con.row_factory = None
+        con = self.store.reader()
+        con.row_factory = sqlite3.Row
+        try:
+            return list(con.execute("SELECT * FROM calls ORDER BY id DESC LIMIT ?", (limit,)))
+        finally:
+            con.row_factory = None
 
     def totals(self, run_id: str | None = None) -> dict[str, int]:
         """What ``drafter logs`` shows: calls (answers from the cache included), requests, cache hits, the tokens
@@ -273,8 +281,9 @@ class RunLog:
         else:
             where, args = "", ()
         self.flush()
-        with self.store.transaction() as con:
-            rows = con.execute(
+        rows = (
+            self.store.reader()
+            .execute(
                 "SELECT step, endpoint, model, COALESCE(SUM(cached = 0), 0), COALESCE(SUM(cached), 0),"
                 " COALESCE(SUM(CASE WHEN cached = 0 THEN prompt_tokens END), 0),"
                 " COALESCE(SUM(CASE WHEN cached = 0 THEN cached_tokens END), 0),"
@@ -282,7 +291,9 @@ class RunLog:
                 f" COALESCE(SUM(error IS NOT NULL), 0) FROM calls {where}"
                 " GROUP BY step, endpoint, model ORDER BY MIN(id)",
                 args,
-            ).fetchall()
+            )
+            .fetchall()
+        )
         return [
             StepTotals(
                 step,
@@ -299,14 +310,17 @@ class RunLog:
     def _sums(self, run_id: str | None) -> tuple[int, int, RunTotals]:
         where, args = ("WHERE run_id = ?", (run_id,)) if run_id else ("", ())
         self.flush()
-        with self.store.transaction() as con:
-            calls, errors, requests, cache_hits, prompt, cached, completion = con.execute(
+        calls, errors, requests, cache_hits, prompt, cached, completion = (
+            self.store.reader()
+            .execute(
                 "SELECT COUNT(*), COALESCE(SUM(error IS NOT NULL), 0), COALESCE(SUM(cached = 0), 0),"
                 " COALESCE(SUM(cached), 0), COALESCE(SUM(CASE WHEN cached = 0 THEN prompt_tokens END), 0),"
                 " COALESCE(SUM(CASE WHEN cached = 0 THEN cached_tokens END), 0),"
                 f" COALESCE(SUM(CASE WHEN cached = 0 THEN completion_tokens END), 0) FROM calls {where}",
                 args,
-            ).fetchone()
+            )
+            .fetchone()
+        )
         usage = Usage(prompt_tokens=prompt, cached_tokens=cached, completion_tokens=completion)
         return calls, errors, RunTotals(requests, cache_hits, usage)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from ..assessment import Assessment
 from ..errors import DrafterError
 from ..review.diff import Diff, diff, final_sources
-from ..store import Migrations, Store, runlog_path
+from ..store import KEEP_AUDIT, Migrations, open_store, runlog_path
 
 MIGRATIONS = Migrations("review")
 
@@ -109,7 +109,7 @@ def role_key(a: Assessment) -> str:
 
 class AuditTrail:
     def __init__(self, path: Path | None = None):
-        self.store = Store(path or reviews_path())
+        self.store = open_store(path or reviews_path(), advice=KEEP_AUDIT)  # damaged: never "move it aside"
         self.store.migrate(MIGRATIONS)
         self.path = self.store.path
 
