@@ -5,7 +5,8 @@ It answers drafter's four drafting steps with valid structured output derived fr
 one request, then the server falls back to ``default``.
 
 Behaviours: valid, invalid (schema-invalid answer), 429 (Retry-After), 500, hang (sleeps past the client's
-timeout), malformed (not JSON), truncated (finish_reason length), no_usage (valid but without usage), and
+timeout), drip (the answer one byte a second), echo_401 (a 401 quoting the request's credentials), malformed (not
+JSON), truncated (finish_reason length), no_usage (valid but without usage), and
 answers that break one of drafter's rules at the step they reach: invented_score (the calibration note cites a
 score the calibration table does not list), invented_move (a "where to look next" role not in the table),
 bad_quote (an evidence item marked "notes" quoting words the notes do not contain), uncovered_task (a required
@@ -57,6 +58,7 @@ class Script:
     default: str = "valid"
     retry_after: str = "1"
     hang_seconds: float = 5.0
+    drip_seconds: float = 1.0  # "drip": the pause between the bytes of the answer
     latency: float = 0.0
     faults: dict[str, float] = field(default_factory=dict)  # behaviour -> probability per request
     prompt_cache: bool = False
@@ -531,7 +533,7 @@ class FakeOpenAI:
                     server.behaviours.append(behaviour)
                 if server.script.latency:
                     time.sleep(server.script.latency)
-                if not self.path.endswith("/chat/completions"):
+                if not self.path.partition("?")[0].endswith("/chat/completions"):  # a query: Azure's api-version
                     return self._send(404, b'{"error": {"message": "not found"}}')
                 if behaviour == "429":
                     return self._send(
@@ -545,6 +547,8 @@ class FakeOpenAI:
                     return self._send(
                         200, b"<!DOCTYPE html><html><body>Please sign in</body></html>", None, "text/html"
                     )
+                if behaviour in HOSTILE:
+                    return HOSTILE[behaviour](self, server)
                 if behaviour == "hang":
                     time.sleep(server.script.hang_seconds)
                 answer = ANSWERS.get(name, lambda b: {})(body)
@@ -582,6 +586,44 @@ class FakeOpenAI:
                 self._send(200, json.dumps(completion).encode())
 
         return Handler
+
+
+# --- hostile servers (issue 20): each fault a function of the request handler and the server ----------------
+
+
+def drip(handler, server) -> None:
+    """ "drip": headers at once, then the answer one byte every ``drip_seconds`` (each read is quick, the whole
+    answer never comes), until the client hangs up."""
+    payload = json.dumps({"id": "chatcmpl-drip", "object": "chat.completion", "choices": []}).encode() * 20
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    try:
+        for k in range(len(payload)):
+            handler.wfile.write(payload[k : k + 1])
+            handler.wfile.flush()
+            time.sleep(server.script.drip_seconds)
+    except (ConnectionError, OSError):
+        handler.close_connection = True
+
+
+def echo_credentials_401(handler, server) -> None:
+    """ "echo_401": HTTP 401 whose body quotes the credentials the request carried (its Authorization header, a
+    Basic header's user:password decoded, the query string), as careless proxies and servers do."""
+    import base64
+    from urllib.parse import urlsplit
+
+    auth = handler.headers.get("Authorization", "")
+    said = [auth, auth.removeprefix("Bearer ")]
+    if auth.startswith("Basic "):
+        said.append(base64.b64decode(auth.removeprefix("Basic ")).decode("utf-8", "replace"))
+    said.append(urlsplit(handler.path).query)
+    message = f"Incorrect API key provided: {' / '.join(said)}. You can find your API key at https://example.invalid."
+    handler._send(401, json.dumps({"error": {"message": message, "type": "invalid_request_error"}}).encode())
+
+
+HOSTILE = {"drip": drip, "echo_401": echo_credentials_401}
 
 
 def run_batch_file(

@@ -98,7 +98,9 @@ def test_a_hang_past_the_timeout_is_retried_then_reported(llm_factory, fake_llm)
     llm = llm_factory(timeout=0.5, http_retries=1)
     with pytest.raises(LLMError) as e:
         llm.structured("decompose", Decomposition, MESSAGES, CONTEXT)
-    assert e.value.kind == "timeout" and str(e.value) == "decompose: no answer within 0.5 s on all 2 attempts"
+    assert e.value.kind == "timeout" and str(e.value) == (
+        f"decompose: no complete answer from {fake_llm.base_url} within the 0.5 s deadline (--timeout) on all 2 attempts"
+    )
     rows = _log_rows(llm)
     assert len(rows) == 2 and all("Timeout" in r["error"] for r in rows)
 
