@@ -406,3 +406,13 @@ def test_a_planted_secret_is_nowhere_in_what_drafter_prints_or_writes(
     written = _everything_written(out, tmp_path / "home")
     assert any(name.endswith(":calls") for name in written)  # the run log was written and read table by table
     assert {name: leaks for name, data in written.items() if (leaks := _leaks(data))} == {}
+
+
+def test_writing_batch_api_requests_prints_no_library_log_lines(run_cli, tmp_path):
+    codes = tmp_path / "codes.txt"
+    codes.write_text("43-4051\n15-1252\n", encoding="utf-8")
+    r = run_cli("batch", "--codes", str(codes), "--via", "openai-batch", "--model", "m", "--requests-out",
+                str(tmp_path / "req.jsonl"), "-o", str(tmp_path / "d"), env={"OPENAI_API_KEY": "sk-x"})  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "API call failed" not in r.stderr and "Max retries" not in r.stderr and "pydantic.dev" not in r.stderr
+    assert r.stderr.startswith(f"wrote 2 requests to {tmp_path / 'req.jsonl'}; submit it")  # drafter's line only
