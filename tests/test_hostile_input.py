@@ -212,6 +212,7 @@ OPTION_CASES = [
     ("batch-tpm-nan", ("batch", "--codes", "{codes}", "--tpm", "nan"), "--tpm: expected a positive number per minute, got nan"),
     ("batch-max-cost-negative", ("batch", "--codes", "{codes}", "--max-cost", "-5"), "--max-cost: expected a number above 0, got -5.0"),
     ("batch-max-tokens-0", ("batch", "--codes", "{codes}", "--max-tokens", "0"), "--max-tokens: expected a whole number of at least 1, got 0"),
+    ("batch-draft-timeout-0", ("batch", "--codes", "{codes}", "--draft-timeout", "0"), "--draft-timeout: expected a number above 0, got 0.0"),
     ("batch-timeout-inf", ("batch", "--codes", "{codes}", "--timeout", "inf"), "--timeout: expected a number above 0, got inf"),
     ("temperature-nan", ("draft", "29-2072", "--temperature", "nan"), "--temperature: expected a number from 0 to 2, got nan"),
     ("temperature-negative", ("draft", "29-2072", "--temperature", "-1"), "--temperature: expected a number from 0 to 2, got -1.0"),
@@ -310,6 +311,26 @@ def test_a_batch_gives_up_on_a_dripping_server_per_request_and_says_so_per_role(
     [failed] = status["failed_roles"]
     assert failed["cause"] == "timeout"
     assert f"no complete answer from {fake_llm.base_url} within the 1 s deadline" in failed["error"]
+
+
+def test_a_batch_gives_up_on_a_role_at_the_per_draft_deadline(run_cli, tmp_path, fake_llm):
+    import time
+
+    fake_llm.script.latency = 1.0  # every request answers within --timeout; a draft's three rounds take 3 s
+    cfg = _endpoint_file(tmp_path, fake_llm.base_url, http_retries=0)
+    codes = tmp_path / "codes.txt"
+    codes.write_text("43-4051\n", encoding="utf-8")
+    started = time.monotonic()
+    r = run_cli("batch", "--codes", str(codes), "--endpoint", "fake", "--config", str(cfg), "--draft-timeout", "1.5",
+                "--role-retries", "1", "--no-cache", "-o", str(tmp_path / "d"), "--json", env={"FAKE_KEY": "sk-x"})  # fmt: skip
+    assert time.monotonic() - started < 20
+    assert r.returncode == 4, r.stderr
+    status = json.loads(run_cli("batch", "status", json.loads(r.stdout)["batch_id"], "--json").stdout)
+    [failed] = status["failed_roles"]
+    assert failed["cause"] == "timeout"
+    assert fake_llm.count <= 2 * 3  # two attempts, each cut short in its second round
+    assert failed["error"] == "no complete draft from llm:fake-model within the 1.5 s deadline (--draft-timeout)"
+    assert not list((tmp_path / "d").glob("*.json"))
 
 
 KEY = "sk-PLANTED-key-0123456789abcdef"

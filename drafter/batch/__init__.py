@@ -125,6 +125,7 @@ class BatchSettings:
     processes: int = 0  # 0: one per 16 concurrent roles, at most one per core
     force: bool = False  # replace drafts edited since drafter wrote them (keeping numbered backups)
     calibration: Any = None  # the CalibrationSet the prompts (and offline priors) use; None: the shipped roles
+    draft_timeout: float | None = None  # seconds for one attempt at a role's whole draft (None: no deadline)
 
 
 ONE_LOOP_CALLS_PER_SECOND = 100  # what one worker process's event loop sustains with room to spare (docs/batch.md)
@@ -208,6 +209,7 @@ def run_batch(
             state, out, drafter, catalog=catalog, concurrency=settings.concurrency, role_retries=settings.role_retries,
             caps=Caps(settings.max_cost, settings.max_tokens), on_role=on_role,
             worker_drafter=worker_drafter if drafter.io_bound else None, force=settings.force,
+            draft_timeout=settings.draft_timeout,
         )  # fmt: skip
         Path(out).mkdir(parents=True, exist_ok=True)
         recovered = state.recover(settings.retry_failed)

@@ -73,6 +73,13 @@ def batch_run(
     role_retries: Annotated[
         int, typer.Option(help="Re-drafts of a role after a retryable failure.", callback=checked("role_retries"))
     ] = 2,
+    draft_timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds for one attempt at a role's whole draft (each request also has --timeout).",
+            callback=checked("draft_timeout"),
+        ),
+    ] = None,
     include_scored: Annotated[
         bool, typer.Option("--include-scored", help="Also draft roles humans already scored.")
     ] = False,
@@ -117,7 +124,7 @@ def batch_run(
     settings = BatchSettings(
         concurrency=concurrency, rpm=rpm, tpm=tpm, max_cost=max_cost, max_tokens=max_tokens_total,
         role_retries=role_retries, retry_failed=retry_failed, use_cache=llm.use_cache, processes=processes,
-        force=force, calibration=calibration_set(calibration, err),
+        force=force, calibration=calibration_set(calibration, err), draft_timeout=draft_timeout,
     )  # fmt: skip
     _run(selection.codes, ep, out, settings, as_json, err, catalog)
 
