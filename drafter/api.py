@@ -90,17 +90,12 @@ def endpoint(
 ) -> Endpoint | None:
     """The LLM endpoint these settings name, completed from endpoints.toml and the environment
     (OPENAI_BASE_URL, the API key variable); None when no LLM is configured (the offline default applies)."""
-    from dataclasses import replace
-
     from .llm.endpoints import resolve_endpoint
 
-    ep = resolve_endpoint(
+    return resolve_endpoint(
         endpoint=name, base_url=base_url, model=model, api_key_env=api_key_env, mode=mode, timeout=timeout,
-        max_tokens=max_tokens, config=Path(config) if config else None,
+        max_tokens=max_tokens, temperature=temperature, config=Path(config) if config else None,
     )  # fmt: skip
-    if ep is not None and temperature is not None:
-        ep = replace(ep, temperature=temperature)
-    return ep
 
 
 def draft(

@@ -356,3 +356,248 @@ def test_a_bad_result_line_is_named_and_every_good_one_is_collected(run_cli, tmp
     assert sorted(p.name for p in (tmp_path / "d").glob("*.json")) == [f"{c}.json" for c in COLLECTED]
     # the good answers were used as they are; only their remaining steps went to the server, nothing else
     assert server.count - asked == sum(requests_per_draft(c) - 1 for c in COLLECTED)
+
+
+# --- hostile options, servers and secrets (issue 20) ---------------------------------------------------------
+#
+# The same bar for what is not a file: a nonsense option value is refused at parse time (exit 2, one line naming
+# the option, nothing written); a server that drips its answer is given up on at the --timeout deadline, per
+# whole request (exit 3, one line naming the endpoint and the deadline); and a secret planted on any route (the
+# key a server echoes in a 401, a user:password or key in the base URL) appears nowhere: not on stdout or
+# stderr, not in any file written, not in any table of the run log.
+
+OPTION_CASES = [
+    ("concurrency-0", ("batch", "--codes", "{codes}", "--concurrency", "0"), "--concurrency: expected a whole number of at least 1, got 0"),
+    ("concurrency-negative", ("batch", "--codes", "{codes}", "--concurrency", "-3"), "--concurrency: expected a whole number of at least 1, got -3"),
+    ("collect-concurrency-0", ("batch", "collect", "{codes}", "--concurrency", "0"), "--concurrency: expected a whole number"),
+    ("processes-negative", ("batch", "--codes", "{codes}", "--processes", "-1"), "--processes: expected a whole number of at least 0, got -1"),
+    ("role-retries-negative", ("batch", "--codes", "{codes}", "--role-retries", "-2"), "--role-retries: expected a whole number of at least 0"),
+    ("batch-rpm-0", ("batch", "--codes", "{codes}", "--rpm", "0"), "--rpm: expected a positive number per minute, got 0.0"),
+    ("batch-tpm-nan", ("batch", "--codes", "{codes}", "--tpm", "nan"), "--tpm: expected a positive number per minute, got nan"),
+    ("batch-max-cost-negative", ("batch", "--codes", "{codes}", "--max-cost", "-5"), "--max-cost: expected a number above 0, got -5.0"),
+    ("batch-max-tokens-0", ("batch", "--codes", "{codes}", "--max-tokens", "0"), "--max-tokens: expected a whole number of at least 1, got 0"),
+    ("batch-draft-timeout-0", ("batch", "--codes", "{codes}", "--draft-timeout", "0"), "--draft-timeout: expected a number above 0, got 0.0"),
+    ("batch-timeout-inf", ("batch", "--codes", "{codes}", "--timeout", "inf"), "--timeout: expected a number above 0, got inf"),
+    ("temperature-nan", ("draft", "29-2072", "--temperature", "nan"), "--temperature: expected a number from 0 to 2, got nan"),
+    ("temperature-negative", ("draft", "29-2072", "--temperature", "-1"), "--temperature: expected a number from 0 to 2, got -1.0"),
+    ("temperature-3", ("draft", "29-2072", "--temperature", "3"), "--temperature: expected a number from 0 to 2, got 3.0"),
+    ("timeout-0", ("draft", "29-2072", "--timeout", "0"), "--timeout: expected a number above 0, got 0.0"),
+    ("timeout-negative", ("draft", "29-2072", "--timeout", "-1"), "--timeout: expected a number above 0, got -1.0"),
+    ("max-tokens-0", ("draft", "29-2072", "--max-tokens", "0"), "--max-tokens: expected a whole number of at least 1, got 0"),
+    ("url-unclosed-ipv6", ("draft", "29-2072", "--base-url", "http://[::1/v1"), "--base-url: expected a URL like http://HOST:PORT/v1"),
+    ("url-no-scheme", ("draft", "29-2072", "--base-url", "localhost:8000/v1"), "--base-url: expected a URL starting with http:// or https://"),
+    ("url-no-host", ("draft", "29-2072", "--base-url", "http:///v1"), "--base-url: expected a URL with a host name"),
+    ("url-port-not-a-number", ("draft", "29-2072", "--base-url", "http://localhost:80a/v1"), "--base-url: expected a URL like http://HOST:PORT/v1"),
+    ("url-in-eval", ("eval", "--base-url", "ftp://example.org/v1"), "--base-url: expected a URL starting with http:// or https://"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "says"), [c[1:] for c in OPTION_CASES], ids=[c[0] for c in OPTION_CASES])
+def test_a_nonsense_option_is_refused_at_parse_time_in_one_line(run_cli, tmp_path, args, says):
+    work = tmp_path / "work"
+    work.mkdir()
+    codes = work / "codes.txt"
+    codes.write_text("43-4051\n", encoding="utf-8")
+    before = _snapshot(work)
+
+    r = run_cli(*(a.format(codes=codes) for a in args), "-o" if args[0] != "eval" else "--drafts", str(work / "d"),
+                cwd=work, env={"OPENAI_API_KEY": "sk-x"})  # fmt: skip
+
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr and r.stdout == ""
+    assert r.stderr.strip().splitlines() == [f"error: {says}"] or (
+        len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith(f"error: {says}")
+    ), r.stderr
+    assert _snapshot(work) == before
+
+
+def test_a_nonsense_value_in_the_environment_or_endpoints_file_is_refused_in_one_line(run_cli, tmp_path):
+    cfg = tmp_path / "endpoints.toml"
+    cfg.write_text('[endpoints.x]\nmodel = "m"\ntemperature = -0.5\n', encoding="utf-8")
+    r = run_cli("draft", "29-2072", "--endpoint", "x", "--config", str(cfg), "-o", str(tmp_path / "d"))
+    assert (r.returncode, r.stderr.strip()) == (
+        2,
+        f"error: {cfg}: endpoints.x.temperature: expected a number from 0 to 2, got -0.5",
+    )
+    r = run_cli(
+        "draft", "29-2072", "-o", str(tmp_path / "d"), env={"OPENAI_API_KEY": "sk-x", "OPENAI_BASE_URL": "http://[x"}
+    )
+    assert r.returncode == 2 and r.stderr.strip().startswith("error: OPENAI_BASE_URL: expected a URL like"), r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "d").exists()
+
+
+def _endpoint_file(tmp_path: Path, base_url: str, **settings) -> Path:
+    cfg = tmp_path / "endpoints.toml"
+    lines = ["[endpoints.fake]", f'base_url = "{base_url}"', 'model = "fake-model"', 'api_key_env = "FAKE_KEY"']
+    cfg.write_text("\n".join([*lines, *(f"{k} = {v}" for k, v in settings.items())]) + "\n", encoding="utf-8")
+    return cfg
+
+
+@pytest.mark.parametrize("timeout", [2])
+def test_a_server_that_drips_its_answer_is_given_up_on_at_the_deadline(run_cli, tmp_path, fake_llm, timeout):
+    import time
+
+    fake_llm.script.default = "drip"
+    attempts = 2
+    cfg = _endpoint_file(tmp_path, fake_llm.base_url, http_retries=attempts - 1)
+    out = tmp_path / "d"
+    started = time.monotonic()
+    r = run_cli("draft", "29-2072", "--endpoint", "fake", "--config", str(cfg), "--timeout", str(timeout),
+                "-o", str(out), env={"FAKE_KEY": "sk-x"})  # fmt: skip
+    took = time.monotonic() - started
+
+    assert r.returncode == 3, r.stderr
+    assert "Traceback" not in r.stderr
+    assert [line for line in r.stderr.splitlines() if line.startswith("error:")] == [
+        f"error: decompose: no complete answer from {fake_llm.base_url} within the {timeout} s deadline (--timeout) "
+        f"on all {attempts} attempts"
+    ]
+    assert fake_llm.behaviours == ["drip"] * attempts
+    assert took < 4 * timeout * attempts + 5, took  # each attempt bounded (httpx alone waits for the whole drip)
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_batch_gives_up_on_a_dripping_server_per_request_and_says_so_per_role(run_cli, tmp_path, fake_llm):
+    import time
+
+    fake_llm.script.default = "drip"
+    cfg = _endpoint_file(tmp_path, fake_llm.base_url, http_retries=0)
+    codes = tmp_path / "codes.txt"
+    codes.write_text("43-4051\n", encoding="utf-8")
+    started = time.monotonic()
+    r = run_cli("batch", "--codes", str(codes), "--endpoint", "fake", "--config", str(cfg), "--timeout", "1",
+                "--role-retries", "0", "-o", str(tmp_path / "d"), "--json", env={"FAKE_KEY": "sk-x"})  # fmt: skip
+    assert time.monotonic() - started < 30
+    assert r.returncode == 4, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["failed"] == 1
+    status = json.loads(run_cli("batch", "status", summary["batch_id"], "--json").stdout)
+    [failed] = status["failed_roles"]
+    assert failed["cause"] == "timeout"
+    assert f"no complete answer from {fake_llm.base_url} within the 1 s deadline" in failed["error"]
+
+
+def test_a_batch_gives_up_on_a_role_at_the_per_draft_deadline(run_cli, tmp_path, fake_llm):
+    import time
+
+    fake_llm.script.latency = 1.0  # every request answers within --timeout; a draft's three rounds take 3 s
+    cfg = _endpoint_file(tmp_path, fake_llm.base_url, http_retries=0)
+    codes = tmp_path / "codes.txt"
+    codes.write_text("43-4051\n", encoding="utf-8")
+    started = time.monotonic()
+    r = run_cli("batch", "--codes", str(codes), "--endpoint", "fake", "--config", str(cfg), "--draft-timeout", "1.5",
+                "--role-retries", "1", "--no-cache", "-o", str(tmp_path / "d"), "--json", env={"FAKE_KEY": "sk-x"})  # fmt: skip
+    assert time.monotonic() - started < 20
+    assert r.returncode == 4, r.stderr
+    status = json.loads(run_cli("batch", "status", json.loads(r.stdout)["batch_id"], "--json").stdout)
+    [failed] = status["failed_roles"]
+    assert failed["cause"] == "timeout"
+    assert fake_llm.count <= 2 * 3  # two attempts, each cut short in its second round
+    assert failed["error"] == "no complete draft from llm:fake-model within the 1.5 s deadline (--draft-timeout)"
+    assert not list((tmp_path / "d").glob("*.json"))
+
+
+KEY = "sk-PLANTED-key-0123456789abcdef"
+PASSWORD = "pw-PLANTED-0123456789"
+QUERY_KEY = "qk-PLANTED-0123456789"
+
+
+def _with_credentials(url: str, *, user: bool = False, query: bool = False) -> str:
+    if user:
+        url = url.replace("http://", f"http://assessor:{PASSWORD}@")
+    return url + (f"?api-key={QUERY_KEY}&api-version=2024-06-01" if query else "")
+
+
+def _leaks(text: str | bytes) -> list[str]:
+    import base64
+
+    data = text.encode() if isinstance(text, str) else text
+    planted = [KEY, PASSWORD, QUERY_KEY, base64.b64encode(f"assessor:{PASSWORD}".encode()).decode()]
+    return [s for s in planted if s.encode() in data]
+
+
+def _everything_written(*folders: Path) -> dict[str, bytes]:
+    """Every file under the folders, and every row of every table of every SQLite database among them."""
+    import sqlite3
+
+    out = {}
+    for folder in folders:
+        for p in sorted(folder.rglob("*")):
+            if not p.is_file():
+                continue
+            out[str(p)] = p.read_bytes()
+            if p.suffix in (".sqlite", ".db"):
+                con = sqlite3.connect(p)
+                tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+                for t in tables:
+                    out[f"{p}:{t}"] = repr(con.execute(f'SELECT * FROM "{t}"').fetchall()).encode()
+                con.close()
+    return out
+
+
+SECRET_ROUTES = [
+    # id, the server's behaviour, the base URL's credentials, the command ("draft" or "batch"), its exit code,
+    # and whether openai's and httpx's own debug logging is turned on (OPENAI_LOG=debug: redacted too)
+    ("key-echoed-in-a-401", "echo_401", {}, "draft", 3, False),
+    ("key-echoed-in-a-401-debug-logging", "echo_401", {}, "draft", 3, True),
+    ("password-in-the-url-echoed-in-a-401", "echo_401", {"user": True}, "draft", 3, False),
+    ("key-in-the-url-query-echoed-in-a-401-debug-logging", "echo_401", {"query": True}, "draft", 3, True),
+    ("password-in-the-url-batch-failed-role", "echo_401", {"user": True}, "batch", 4, False),
+    ("password-in-the-url-unreachable-batch", "unreachable", {"user": True, "query": True}, "batch", 4, False),
+    ("password-and-key-in-the-url-drafted-debug-logging", "valid", {"user": True, "query": True}, "draft", 0, True),
+]
+
+
+@pytest.mark.parametrize(("behaviour", "creds", "command", "code", "debug"), [c[1:] for c in SECRET_ROUTES],
+                         ids=[c[0] for c in SECRET_ROUTES])  # fmt: skip
+def test_a_planted_secret_is_nowhere_in_what_drafter_prints_or_writes(
+    run_cli, tmp_path, fake_llm, behaviour, creds, command, code, debug
+):
+    base = "http://127.0.0.1:9/v1" if behaviour == "unreachable" else fake_llm.base_url
+    fake_llm.script.default = behaviour
+    url = _with_credentials(base, **creds)
+    out = tmp_path / "d"
+    env = {"OPENAI_API_KEY": KEY} | ({"OPENAI_LOG": "debug"} if debug else {})
+    if command == "draft":
+        runs = [run_cli("draft", "29-2072", "--base-url", url, "--model", "m", "-o", str(out), env=env)]
+    else:
+        codes = tmp_path / "codes.txt"
+        codes.write_text("43-4051\n", encoding="utf-8")
+        args = (
+            "batch",
+            "--codes",
+            str(codes),
+            "--base-url",
+            url,
+            "--model",
+            "m",
+            "--role-retries",
+            "0",
+            "-o",
+            str(out),
+        )
+        runs = [run_cli(*args, "--json", env=env)]
+        batch_id = json.loads(runs[0].stdout)["batch_id"]
+        runs += [run_cli("batch", "status", env=env), run_cli("batch", "status", batch_id, env=env)]
+    runs.append(run_cli("logs", env=env))
+
+    assert runs[0].returncode == code, runs[0].stderr
+    if not debug:  # drafter's own lines only: the libraries' warnings are not printed above them
+        assert "Traceback" not in runs[0].stderr and "API call failed" not in runs[0].stderr
+    else:
+        assert "openai._base_client" in runs[0].stderr or "HTTP Request" in runs[0].stderr  # the log was on
+    for r in runs:
+        assert _leaks(r.stdout + r.stderr) == [], (r.args, r.stdout, r.stderr)
+    written = _everything_written(out, tmp_path / "home")
+    assert any(name.endswith(":calls") for name in written)  # the run log was written and read table by table
+    assert {name: leaks for name, data in written.items() if (leaks := _leaks(data))} == {}
+
+
+def test_writing_batch_api_requests_prints_no_library_log_lines(run_cli, tmp_path):
+    codes = tmp_path / "codes.txt"
+    codes.write_text("43-4051\n15-1252\n", encoding="utf-8")
+    r = run_cli("batch", "--codes", str(codes), "--via", "openai-batch", "--model", "m", "--requests-out",
+                str(tmp_path / "req.jsonl"), "-o", str(tmp_path / "d"), env={"OPENAI_API_KEY": "sk-x"})  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "API call failed" not in r.stderr and "Max retries" not in r.stderr and "pydantic.dev" not in r.stderr
+    assert r.stderr.startswith(f"wrote 2 requests to {tmp_path / 'req.jsonl'}; submit it")  # drafter's line only

@@ -106,7 +106,9 @@ def test_a_hang_past_the_timeout_is_retried_then_reported(llm_factory, fake_llm)
     llm = llm_factory(timeout=0.5, http_retries=1)
     with pytest.raises(LLMError) as e:
         llm.structured("decompose", Decomposition, MESSAGES)
-    assert e.value.kind == "timeout" and str(e.value) == "decompose: no answer within 0.5 s on all 2 attempts"
+    assert e.value.kind == "timeout" and str(e.value) == (
+        f"decompose: no complete answer from {fake_llm.base_url} within the 0.5 s deadline (--timeout) on all 2 attempts"
+    )
     rows = _log_rows(llm)
     assert len(rows) == 2 and all("Timeout" in r["error"] for r in rows)
 
@@ -193,3 +195,51 @@ def test_request_slots_given_to_the_client_bound_the_async_requests_in_flight(tm
         assert fake_llm.peak_in_flight == 2
     else:
         assert fake_llm.peak_in_flight > 2  # the bound comes from the slots, not from elsewhere
+
+
+def test_url_credentials_travel_as_a_header_and_parameters_never_in_the_url(tmp_path, monkeypatch):
+    import base64
+
+    import httpx2
+
+    from drafter.llm.client import LLM
+    from drafter.llm.endpoints import Endpoint
+    from drafter.llm.runlog import RunLog
+
+    seen = []
+
+    class Recorder(httpx2.BaseTransport):
+        def handle_request(self, request):
+            seen.append(request)
+            return httpx2.Response(401, json={"error": {"message": "no"}}, request=request)
+
+    monkeypatch.setenv("DRAFTER_TEST_KEY", SECRET)
+    ep = Endpoint(base_url="http://me:pa%24%24word-123@127.0.0.1:9/v1?api-key=query-secret-1&api-version=2024-06-01",
+                  model="m", api_key_env="DRAFTER_TEST_KEY", http_retries=0)  # fmt: skip
+    log = RunLog(tmp_path / "runlog.sqlite")
+    llm = LLM(ep, log, inner_transport=Recorder())
+    try:
+        with pytest.raises(LLMError):
+            llm.structured("decompose", Decomposition, MESSAGES)
+    finally:
+        llm.close()
+        log.close()
+    [request] = seen
+    assert request.url.userinfo == b"" and request.url.path == "/v1/chat/completions"
+    assert dict(request.url.params) == {"api-key": "query-secret-1", "api-version": "2024-06-01"}
+    assert request.headers["Authorization"] == "Basic " + base64.b64encode(b"me:pa$$word-123").decode()
+    assert llm.public_url == "http://127.0.0.1:9/v1"
+
+
+def test_every_remembered_secret_is_redacted_in_third_party_log_records(caplog):
+    import logging
+
+    from drafter.redact import guard_third_party_logs, remember
+
+    remember("sk-remembered-0123456789")
+    guard_third_party_logs()
+    with caplog.at_level(logging.DEBUG, logger="openai._base_client"):
+        logging.getLogger("openai._base_client").debug("body %s", "key sk-remembered-0123456789 echoed")
+        logging.getLogger("drafter.other").warning("not ours: sk-remembered-0123456789")
+    assert caplog.records[0].getMessage() == "body key [REDACTED] echoed"
+    assert "sk-remembered" in caplog.records[1].getMessage()  # only the libraries' records are rewritten

@@ -90,6 +90,7 @@ def _draft(state, drafter, endpoint, codes, out, settings, catalog, on_start, on
             state, out, drafter, catalog=catalog, concurrency=settings.concurrency, role_retries=settings.role_retries,
             caps=Caps(settings.max_cost, settings.max_tokens), on_role=on_role,
             worker_drafter=_worker_drafter(endpoint, settings) if drafter.io_bound else None, force=settings.force,
+            draft_timeout=settings.draft_timeout,
         )  # fmt: skip
         Path(out).mkdir(parents=True, exist_ok=True)
         recovered = state.recover(settings.retry_failed)

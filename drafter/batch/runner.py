@@ -128,6 +128,7 @@ class BatchRunner:
         on_role: Callable[[str, str, Progress], None] = lambda code, status, progress: None,
         worker_drafter: WorkerDrafter | None = None,
         force: bool = False,
+        draft_timeout: float | None = None,
     ):
         from ..onet.catalog import Catalog
 
@@ -136,6 +137,7 @@ class BatchRunner:
         self.drafter = drafter
         self.worker_drafter = worker_drafter
         self.force = force
+        self.draft_timeout = draft_timeout  # a deadline per attempt at a role, on top of each request's own
         self.catalog = catalog or Catalog.load()
         self.concurrency = max(1, concurrency)
         self.role_retries = role_retries
@@ -159,9 +161,15 @@ class BatchRunner:
         self.state.start(code)
         for attempt in range(self.role_retries + 1):
             try:
-                draft = await self.drafter.adraft(
-                    self.catalog.get(code), run_id=self.run_id(code), extra_inputs={"batch_id": self.state.batch_id}
-                )
+                async with asyncio.timeout(self.draft_timeout):
+                    draft = await self.drafter.adraft(
+                        self.catalog.get(code), run_id=self.run_id(code), extra_inputs={"batch_id": self.state.batch_id}
+                    )
+            except TimeoutError:  # the per-draft deadline (each request's own is an LLMError)
+                if attempt >= self.role_retries:  # a timeout is worth another try, as a request's is
+                    why = f"no complete draft from {self.drafter.name} within the {self.draft_timeout:g} s deadline"
+                    return await asyncio.to_thread(self._fail, code, "timeout", f"{why} (--draft-timeout)")
+                continue
             except Exception as e:  # noqa: BLE001 - every failure of a role is recorded, the batch goes on
                 cause, message, retry = _classify(e)
                 if not (retry and attempt < self.role_retries):
@@ -378,6 +386,7 @@ def _worker_process(parent: BatchRunner, codes: list[str], concurrency: int, pro
     child = BatchRunner(
         BatchState(log, parent.state.batch_id), parent.out_dir, drafter, catalog=parent.catalog,
         concurrency=concurrency, role_retries=parent.role_retries, force=parent.force,
+        draft_timeout=parent.draft_timeout,
     )  # fmt: skip
     try:
         with drafter:

@@ -20,6 +20,7 @@ class BatchSettings:
     processes: int = 0  # 0: one per 16 concurrent roles, at most one per core
     force: bool = False  # replace drafts edited since drafter wrote them (keeping numbered backups)
     calibration: Any = None  # the CalibrationSet the prompts (and offline priors) use; None: the shipped roles
+    draft_timeout: float | None = None  # seconds for one attempt at a role's whole draft (None: no deadline)
 
 
 ONE_LOOP_CALLS_PER_SECOND = 100  # what one worker process's event loop sustains with room to spare (docs/batch.md)

@@ -87,7 +87,13 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
-    """The console script: a ``DrafterError`` or an OS error ends in one line and its exit code, never a traceback."""
+    """The console script: a ``DrafterError`` or an OS error ends in one line and its exit code, never a traceback.
+
+    The HTTP and LLM libraries' own log lines are silenced (and redacted if turned on): drafter's one line says
+    what failed."""
+    from ..redact import quiet_third_party_logs
+
+    quiet_third_party_logs()
     try:
         build_app(sys.argv[1:])()
     except DrafterError as e:

@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import CalibrationOpt, EndpointOptions, JsonOpt, calibration_set, console, endpoint_options, fail
+from .common import (
+    CalibrationOpt,
+    EndpointOptions,
+    JsonOpt,
+    calibration_set,
+    checked,
+    console,
+    endpoint_options,
+    fail,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -32,23 +41,45 @@ def batch_run(
     all_: Annotated[bool, typer.Option("--all", help="Every O*NET occupation.")] = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the drafts.")] = Path("drafts"),
     concurrency: Annotated[
-        int, typer.Option(help="LLM requests in flight at once (roles in flight: half as many again).")
+        int,
+        typer.Option(
+            help="LLM requests in flight at once (roles in flight: half as many again).",
+            callback=checked("concurrency"),
+        ),
     ] = 8,
     processes: Annotated[
         int,
         typer.Option(
-            help="Worker processes sharing the roles (0: one per 16 requests in flight, up to the cores; one when the budget is small)."
+            help="Worker processes sharing the roles (0: one per 16 requests in flight, up to the cores; one when the budget is small).",
+            callback=checked("processes"),
         ),
     ] = 0,
-    rpm: Annotated[float | None, typer.Option(help="Requests per minute, shared by all workers.")] = None,
-    tpm: Annotated[float | None, typer.Option(help="Tokens per minute, shared by all workers.")] = None,
+    rpm: Annotated[
+        float | None, typer.Option(help="Requests per minute, shared by all workers.", callback=checked("rpm"))
+    ] = None,
+    tpm: Annotated[
+        float | None, typer.Option(help="Tokens per minute, shared by all workers.", callback=checked("tpm"))
+    ] = None,
     max_cost: Annotated[
-        float | None, typer.Option(help="Stop before spending more than this (USD; needs prices).")
+        float | None,
+        typer.Option(help="Stop before spending more than this (USD; needs prices).", callback=checked("max_cost")),
     ] = None,
     max_tokens_total: Annotated[
-        int | None, typer.Option("--max-tokens", help="Stop before using more tokens than this.")
+        int | None,
+        typer.Option(
+            "--max-tokens", help="Stop before using more tokens than this.", callback=checked("max_tokens_total")
+        ),
     ] = None,
-    role_retries: Annotated[int, typer.Option(help="Re-drafts of a role after a retryable failure.")] = 2,
+    role_retries: Annotated[
+        int, typer.Option(help="Re-drafts of a role after a retryable failure.", callback=checked("role_retries"))
+    ] = 2,
+    draft_timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds for one attempt at a role's whole draft (each request also has --timeout).",
+            callback=checked("draft_timeout"),
+        ),
+    ] = None,
     include_scored: Annotated[
         bool, typer.Option("--include-scored", help="Also draft roles humans already scored.")
     ] = False,
@@ -93,7 +124,7 @@ def batch_run(
     settings = BatchSettings(
         concurrency=concurrency, rpm=rpm, tpm=tpm, max_cost=max_cost, max_tokens=max_tokens_total,
         role_retries=role_retries, retry_failed=retry_failed, use_cache=llm.use_cache, processes=processes,
-        force=force, calibration=calibration_set(calibration, err),
+        force=force, calibration=calibration_set(calibration, err), draft_timeout=draft_timeout,
     )  # fmt: skip
     _run(selection.codes, ep, out, settings, as_json, err, catalog)
 
@@ -230,7 +261,10 @@ def batch_status(
 def batch_collect(
     results: Annotated[Path, typer.Argument(help="The Batch API output file (JSONL).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the drafts.")] = Path("drafts"),
-    concurrency: Annotated[int, typer.Option(help="LLM requests in flight at once for the remaining steps.")] = 8,
+    concurrency: Annotated[
+        int,
+        typer.Option(help="LLM requests in flight at once for the remaining steps.", callback=checked("concurrency")),
+    ] = 8,
     calibration: CalibrationOpt = None,
     llm: EndpointOptions = EndpointOptions(),
     as_json: Annotated[bool, typer.Option("--json", help="Print the final summary as JSON.")] = False,

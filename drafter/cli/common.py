@@ -46,6 +46,28 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def checked(setting: str) -> Callable[..., Any]:
+    """An option callback that refuses a value outside ``setting``'s range (drafter.bounds, shared with the
+    endpoints file) or, for ``base_url``, a malformed URL: at parse time, one line, exit 2, before any work."""
+
+    def check(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+        if value is None or ctx.resilient_parsing:
+            return value
+        if setting == "base_url":
+            from ..redact import url_problem
+
+            problem = url_problem(value)
+        else:
+            from ..bounds import SETTINGS
+
+            problem = SETTINGS[setting].problem(value)
+        if problem is not None:
+            fail(f"{param.opts[0]}: {problem}")
+        return value
+
+    return check
+
+
 FileArg = Annotated[
     Path, typer.Argument(help="An assessment: JSON draft or house-format Markdown.", show_default=False)
 ]
@@ -128,12 +150,13 @@ _HELP = {
     "model": (None, "Model name."),
     "api_key_env": (None, "Environment variable holding the API key (default OPENAI_API_KEY)."),
     "mode": (None, "instructor mode: tools, json_schema or json."),
-    "timeout": (None, "Seconds to wait for one answer."),
-    "max_tokens": (None, "Output token limit per call."),
-    "temperature": (None, "Sampling temperature (0 = cached, repeatable)."),
+    "timeout": (None, "Seconds for one request's whole answer (a deadline, however slowly it arrives)."),
+    "max_tokens": (None, "Output token limit per call (at least 1)."),
+    "temperature": (None, "Sampling temperature, 0 to 2 (0 = cached, repeatable)."),
     "no_cache": ("--no-cache", "Always call the endpoint, even for a logged request."),
     "config": (None, "Endpoints file (default $DRAFTER_HOME/endpoints.toml)."),
 }
+_CHECKED = ("base_url", "timeout", "max_tokens", "temperature")
 ALL_ENDPOINT_OPTIONS = tuple(f.name for f in fields(EndpointOptions))
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -163,7 +186,8 @@ def endpoint_options(*names: str) -> Callable[[F], F]:
                 continue
             for n in chosen:
                 flag, help_ = _HELP[n]
-                option = typer.Option(*([flag] if flag else []), help=help_, rich_help_panel=LLM_PANEL)
+                check = checked(n) if n in _CHECKED else None
+                option = typer.Option(*([flag] if flag else []), help=help_, rich_help_panel=LLM_PANEL, callback=check)
                 default = getattr(EndpointOptions(), n)
                 params.append(
                     inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[_TYPES[n], option])

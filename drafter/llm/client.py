@@ -16,16 +16,17 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ..errors import DrafterError, format_validation_error
+from ..redact import guard_third_party_logs, redact, split_url
 from ..usage import Usage
 from . import instructor_patch
-from .endpoints import Endpoint, public_url
+from .endpoints import Endpoint
 from .limiter import RateLimiter, RequestSlots
-from .runlog import RunLog, redact
+from .runlog import RunLog
 from .transport import CallContext, LoggingTransport, current_call
 
 T = TypeVar("T", bound=BaseModel)
@@ -107,27 +108,37 @@ class LLM:
         self.slots = slots
         self.use_cache = use_cache
         self.pool = pool
+        guard_third_party_logs()
         key = endpoint.api_key
-        self.secrets = (key,) if key else ()
+        self.secrets = endpoint.secrets
         self.log = log or RunLog(secrets=self.secrets)
         self.log.secrets = tuple(set(self.log.secrets) | set(self.secrets))
-        self.base_url = endpoint.base_url or "https://api.openai.com/v1"
-        self.public_url = public_url(self.base_url)  # what logs, caches and drafts record
+        # the URL without its user:password and query, which travel as a header and parameters instead: what is
+        # sent as the base URL, and what logs, caches, errors and drafts record
+        self.url = split_url(endpoint.base_url or "https://api.openai.com/v1")
+        self.public_url = self.base_url = self.url.public
         inner = inner_transport or httpx2.HTTPTransport(limits=self._limits())
-        transport = LoggingTransport(inner, self.log, endpoint.name, self.public_url, use_cache, self.limiter)
-        self._openai = openai.OpenAI(
-            api_key=key or "no-key-configured",
-            base_url=self.base_url,
-            timeout=endpoint.timeout,
-            max_retries=endpoint.http_retries,
-            http_client=httpx2.Client(transport=transport, timeout=endpoint.timeout),
+        transport = LoggingTransport(
+            inner, self.log, endpoint.name, self.public_url, use_cache, self.limiter, deadline=endpoint.timeout
         )
+        self._openai = openai.OpenAI(
+            api_key=key or "no-key-configured", http_client=httpx2.Client(transport=transport, timeout=endpoint.timeout),
+            **self._sdk_settings(),
+        )  # fmt: skip
         mode = getattr(instructor.Mode, self.MODES[endpoint.instructor_mode])
         self._client = instructor.from_openai(self._openai, mode=mode)
         self._async_openai = None
         self._async_client = None
         instructor_patch.apply()
         self.run_id = uuid.uuid4().hex[:12]
+
+    def _sdk_settings(self) -> dict[str, Any]:
+        """What the sync and async openai clients share: the public URL, the URL's credentials, timeout, retries."""
+        ep = self.endpoint
+        return dict(
+            base_url=self.public_url, timeout=ep.timeout, max_retries=ep.http_retries,
+            default_headers=self.url.headers or None, default_query=self.url.query or None,
+        )  # fmt: skip
 
     def _limits(self):
         import httpx2
@@ -144,15 +155,13 @@ class LLM:
 
             transport = AsyncLoggingTransport(
                 httpx2.AsyncHTTPTransport(limits=self._limits()), self.log, self.endpoint.name, self.public_url,
-                self.use_cache, self.limiter, self.slots,
+                self.use_cache, self.limiter, self.slots, deadline=self.endpoint.timeout,
             )  # fmt: skip
             self._async_openai = openai.AsyncOpenAI(
                 api_key=self.endpoint.api_key or "no-key-configured",
-                base_url=self.base_url,
-                timeout=self.endpoint.timeout,
-                max_retries=self.endpoint.http_retries,
                 http_client=httpx2.AsyncClient(transport=transport, timeout=self.endpoint.timeout),
-            )
+                **self._sdk_settings(),
+            )  # fmt: skip
             mode = getattr(instructor.Mode, self.MODES[self.endpoint.instructor_mode])
             self._async_client = instructor.from_openai(self._async_openai, mode=mode)
         return self._async_client
@@ -241,11 +250,15 @@ class LLM:
         if isinstance(cause, openai.RateLimitError):
             kind, msg = ErrorKind.RATE_LIMITED, f"rate limited (HTTP 429) on all {n} attempts"
         elif isinstance(cause, openai.APITimeoutError):
-            kind, msg = ErrorKind.TIMEOUT, f"no answer within {self.endpoint.timeout:g} s on all {n} attempts"
+            kind, msg = (
+                ErrorKind.TIMEOUT,
+                f"no complete answer from {self.public_url} within the {self.endpoint.timeout:g} s deadline "
+                f"(--timeout) on all {n} attempts",
+            )
         elif isinstance(cause, openai.APIConnectionError):
             kind, msg = (
                 ErrorKind.CONNECTION,
-                f"could not connect to {self.endpoint.base_url or 'api.openai.com'} ({n} attempts); "
+                f"could not connect to {self.public_url} ({n} attempts); "
                 "without network, --offline drafts with the offline default",
             )
         elif isinstance(cause, openai.InternalServerError):
@@ -261,7 +274,7 @@ class LLM:
 
     def _not_completion(self, step: str, ctx: CallContext) -> LLMError:
         """An HTTP 200 that is no chat completion (a proxy's or login page): say so, with the URL asked."""
-        url = (self.endpoint.base_url or "https://api.openai.com/v1").rstrip("/") + "/chat/completions"
+        url = self.public_url.rstrip("/") + "/chat/completions"
         return LLMError(
             ErrorKind.HTTP_ERROR,
             redact(

@@ -16,8 +16,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..bounds import SETTINGS
 from ..errors import DrafterError
 from ..paths import data_home
+from ..redact import public_url, remember, url_problem
+
+__all__ = ["Endpoint", "load_config", "price_lookup", "public_url", "resolve_endpoint"]
 from ..usage import Prices
 
 # instructor mode per endpoint kind (docs/drafting.md, "Configuring an endpoint")
@@ -57,23 +61,23 @@ class Endpoint:
 
     @property
     def api_key(self) -> str | None:
-        return os.environ.get(self.api_key_env)
+        """The key, read from the environment when used (and remembered for redaction: drafter.redact)."""
+        key = os.environ.get(self.api_key_env)
+        remember(key)
+        return key
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Everything about this endpoint no text may show: the key and the base URL's credentials."""
+        from ..redact import split_url
+
+        url = split_url(self.base_url).secrets if self.base_url and url_problem(self.base_url) is None else ()
+        return tuple(s for s in (self.api_key, *url) if s)
 
     def describe(self) -> str:
         return (
             f"{self.name} ({self.kind}, model {self.model}, {public_url(self.base_url)}, mode {self.instructor_mode})"
         )
-
-
-def public_url(url: str | None) -> str:
-    """The base URL as it may be shown and stored: without credentials in the userinfo or the query string."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url or "https://api.openai.com/v1")
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def config_path() -> Path:
@@ -144,12 +148,13 @@ def _check(ep: Endpoint, where: str) -> None:
         raise DrafterError(f"{where}.kind: expected one of {', '.join(DEFAULT_MODE)}, got {ep.kind!r}")
     if ep.mode is not None and ep.mode not in MODES:
         raise DrafterError(f"{where}.mode: expected one of {', '.join(MODES)}, got {ep.mode!r}")
-    if ep.timeout <= 0 or ep.max_tokens <= 0 or ep.http_retries < 0 or ep.validation_retries < 0:
-        raise DrafterError(f"{where}: timeout and max_tokens must be positive, retries non-negative")
-    for key in ("rpm", "tpm"):
+    for key in ("timeout", "max_tokens", "temperature", "http_retries", "validation_retries", "rpm", "tpm"):
         value = getattr(ep, key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
-            raise DrafterError(f"{where}.{key}: expected a positive number per minute, got {value!r}")
+        if value is not None and (problem := SETTINGS[key].problem(value)) is not None:
+            raise DrafterError(f"{where}.{key}: {problem}")
+    if ep.base_url is not None and (problem := url_problem(ep.base_url)) is not None:
+        raise DrafterError(f"{where}.base_url: {problem}")
+    remember(*ep.secrets)  # redacted from every text from now on
 
 
 def resolve_endpoint(
@@ -161,17 +166,18 @@ def resolve_endpoint(
     mode: str | None = None,
     timeout: float | None = None,
     max_tokens: int | None = None,
+    temperature: float | None = None,
     config: Path | None = None,
 ) -> Endpoint | None:
     """The endpoint to use, or None when no LLM is configured (the offline default then applies)."""
     named, prices = load_config(config)
+    env_url = os.environ.get("OPENAI_BASE_URL") if endpoint is None else None
     if endpoint is not None:
         if endpoint not in named:
             have = ", ".join(named) or f"none (no {config or config_path()})"
             raise DrafterError(f"--endpoint {endpoint!r}: no such endpoint; configured: {have}")
         ep = named[endpoint]
     else:
-        env_url = os.environ.get("OPENAI_BASE_URL")
         key_env = api_key_env or "OPENAI_API_KEY"
         if not any((base_url, model, env_url, os.environ.get(key_env))):
             return None
@@ -179,10 +185,22 @@ def resolve_endpoint(
     overrides: dict[str, Any] = {
         k: v
         for k, v in dict(
-            base_url=base_url, model=model, api_key_env=api_key_env, mode=mode, timeout=timeout, max_tokens=max_tokens
+            base_url=base_url,
+            model=model,
+            api_key_env=api_key_env,
+            mode=mode,
+            timeout=timeout,
+            max_tokens=max_tokens,
+            temperature=temperature,
         ).items()  # fmt: skip
         if v is not None
     }
+    for key, value in overrides.items():  # a flag's (or an API argument's) value is named as the flag
+        problem = url_problem(value) if key == "base_url" else SETTINGS[key].problem(value) if key in SETTINGS else None
+        if problem is not None:
+            raise DrafterError(f"--{key.replace('_', '-')}: {problem}")
+    if base_url is None and env_url and (problem := url_problem(env_url)) is not None:
+        raise DrafterError(f"OPENAI_BASE_URL: {problem}")
     ep = replace(ep, **overrides)
     if not ep.prices and ep.model in prices:
         ep = replace(ep, prices=prices[ep.model])

@@ -2,8 +2,8 @@
 
 The ``calls`` table is this capability's (its migrations are below; the store module says how migrations
 work). Nothing secret is stored: requests are logged as the JSON body the SDK sent (the API key travels only
-in a header, which is not logged), and every text is passed through ``redact`` with the configured key as a
-second guard.
+in a header, which is not logged), and every text is passed through ``drafter.redact.redact`` (the configured
+key, every secret the process was given) as a second guard.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..redact import redact
 from ..store import Migrations, Store, open_store, runlog_path, schema_sql, store_path  # noqa: F401  (re-exported)
 from ..usage import Usage
 
@@ -83,15 +84,6 @@ def reported_usage(payload: dict) -> Usage | None:
         cached_tokens=details.get("cached_tokens") or 0,
         completion_tokens=usage.get("completion_tokens") or 0,
     )
-
-
-def redact(text: str | None, secrets: tuple[str, ...]) -> str | None:
-    if text is None:
-        return None
-    for s in secrets:
-        if s and len(s) >= 8:
-            text = text.replace(s, "[REDACTED]")
-    return text
 
 
 @dataclass

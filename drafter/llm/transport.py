@@ -3,10 +3,15 @@
 Sitting at the HTTP layer means every attempt is seen: the SDK's own retries of 429 / 5xx / timeouts and
 instructor's re-asks after a validation error each arrive here as a separate request, and a cache hit is
 served without touching the network, whatever the SDK or instructor do above.
+
+It is also where a request's total deadline is kept: httpx's timeout bounds each read, so an answer that drips
+one byte a second never times out there. A request that has no complete answer within ``deadline`` seconds
+raises httpx's ``ReadTimeout`` here (the SDK retries it and reports a timeout), whatever the pace of its reads.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from contextvars import ContextVar
@@ -124,6 +129,54 @@ class _Exchange:
                     total_tokens=total, latency_ms=latency)  # fmt: skip
 
 
+class Deadline:
+    """The time by which one request must have its whole answer, checked between the reads of its body."""
+
+    def __init__(self, seconds: float | None, request: httpx2.Request, base_url: str):
+        self.seconds, self.request, self.base_url = seconds, request, base_url
+        self.at = None if seconds is None else time.monotonic() + seconds
+
+    def expired(self) -> httpx2.ReadTimeout:
+        return httpx2.ReadTimeout(
+            f"no complete answer from {self.base_url} within the {self.seconds:g} s deadline", request=self.request
+        )
+
+    def check(self) -> None:
+        if self.at is not None and time.monotonic() > self.at:
+            raise self.expired()
+
+    def read(self, response: httpx2.Response) -> httpx2.Response:
+        """The response with its body read in full by the deadline (else ``ReadTimeout``, the connection closed)."""
+        raw = bytearray()
+        try:
+            for chunk in response.iter_raw():
+                raw += chunk
+                self.check()
+        finally:
+            response.close()
+        return _whole(response, bytes(raw), self.request)
+
+    async def aread(self, response: httpx2.Response) -> httpx2.Response:
+        raw = bytearray()
+        try:
+            async for chunk in response.aiter_raw():
+                raw += chunk
+                self.check()
+        finally:
+            await response.aclose()
+        return _whole(response, bytes(raw), self.request)
+
+
+def _whole(response: httpx2.Response, raw: bytes, request: httpx2.Request) -> httpx2.Response:
+    """A response like ``response`` whose body (still encoded as the server sent it) is ``raw``, read in full."""
+    whole = httpx2.Response(
+        response.status_code, headers=response.headers, stream=httpx2.ByteStream(raw), request=request,
+        extensions=response.extensions,
+    )  # fmt: skip
+    whole.read()
+    return whole
+
+
 class _LoggingCore:
     def __init__(
         self,
@@ -134,6 +187,7 @@ class _LoggingCore:
         use_cache: bool,
         limiter: RateLimiter | None = None,
         slots: RequestSlots | None = None,
+        deadline: float | None = None,
     ):
         self.inner = inner
         self.log = log
@@ -142,6 +196,7 @@ class _LoggingCore:
         self.use_cache = use_cache
         self.limiter = limiter
         self.slots = slots  # async only: at most that many requests in flight, shared by a batch
+        self.deadline = deadline  # seconds for one request's whole answer (None: httpx's per-read timeout only)
 
 
 class LoggingTransport(_LoggingCore, httpx2.BaseTransport):
@@ -152,13 +207,13 @@ class LoggingTransport(_LoggingCore, httpx2.BaseTransport):
         if self.limiter is not None:
             self.limiter.acquire(ex.estimate)
         ex.sending()
+        deadline = Deadline(self.deadline, request, self.base_url)
         try:
-            response = self.inner.handle_request(request)
-            content = response.read()
+            response = deadline.read(self.inner.handle_request(request))
         except Exception as e:
             ex.failed(e)
             raise
-        ex.answered(response, content)
+        ex.answered(response, response.content)
         return response
 
 
@@ -173,16 +228,20 @@ class AsyncLoggingTransport(_LoggingCore, httpx2.AsyncBaseTransport):
             if self.limiter is not None:
                 await self.limiter.acquire_async(ex.estimate)
             ex.sending()
+            deadline = Deadline(self.deadline, request, self.base_url)
             try:
-                response = await self.inner.handle_async_request(request)
-                content = await response.aread()
+                async with asyncio.timeout(deadline.seconds):  # here the wait for the headers is bounded too
+                    response = await deadline.aread(await self.inner.handle_async_request(request))
+            except TimeoutError:
+                ex.failed(error := deadline.expired())
+                raise error from None
             except Exception as e:
                 ex.failed(e)
                 raise
         finally:
             if self.slots is not None:
                 self.slots.release()
-        ex.answered(response, content)
+        ex.answered(response, response.content)
         return response
 
     async def aclose(self) -> None:

@@ -9,8 +9,9 @@ arguments (or the message content for ``response_format``). Without a hook it an
 
 The script queues one behaviour per request, then falls back to ``default`` (or draws from ``faults``
 probabilities). Behaviours the server plays itself: valid, 429 (Retry-After), 500, html (a login page with HTTP
-200), hang (sleeps past the client's timeout), malformed (not JSON), truncated (finish_reason length),
-no_usage (valid but without usage). Any other behaviour is a content fault: the server passes the valid answer
+200), hang (sleeps past the client's timeout), drip (the answer one byte every ``drip_seconds``), echo_401 (a
+401 quoting the request's credentials), malformed (not JSON), truncated (finish_reason length), no_usage (valid
+but without usage). Any other behaviour is a content fault: the server passes the valid answer
 to ``spoil(behaviour, step, answer)`` (drafter's: invalid, invented_score, invented_move, bad_quote,
 uncovered_task). A queued ``"bad_quote@RoleSections"`` waits for a request of that step.
 
@@ -40,6 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from .faults import SERVER_FAULTS
 from .limits import Budget, PrefixCache
 
 Answer = Callable[[str, dict], dict]  # answer(step, request) -> the structured output
@@ -52,6 +54,7 @@ class Script:
     default: str = "valid"
     retry_after: str = "1"
     hang_seconds: float = 5.0
+    drip_seconds: float = 1.0  # "drip": the pause between the bytes of the answer
     latency: float = 0.0
     faults: dict[str, float] = field(default_factory=dict)  # behaviour -> probability per request
     prompt_cache: bool = False
@@ -84,7 +87,9 @@ class Script:
 
 
 # what the server plays itself; any other behaviour is a content fault, handed to the spoil hook
-SERVER_BEHAVIOURS = frozenset({"valid", "429", "500", "html", "hang", "malformed", "truncated", "no_usage"})
+SERVER_BEHAVIOURS = frozenset({"valid", "429", "500", "html", "hang", "malformed", "truncated", "no_usage"}) | set(
+    SERVER_FAULTS
+)
 
 
 def step_name(body: dict) -> str:
@@ -237,7 +242,7 @@ class FakeOpenAI:
                     server.behaviours.append(behaviour)
                 if server.script.latency:
                     time.sleep(server.script.latency)
-                if not self.path.endswith("/chat/completions"):
+                if not self.path.partition("?")[0].endswith("/chat/completions"):  # a query: Azure's api-version
                     return self._send(404, b'{"error": {"message": "not found"}}')
                 if behaviour == "429":
                     return self._send(
@@ -251,6 +256,8 @@ class FakeOpenAI:
                     return self._send(
                         200, b"<!DOCTYPE html><html><body>Please sign in</body></html>", None, "text/html"
                     )
+                if behaviour in SERVER_FAULTS:
+                    return SERVER_FAULTS[behaviour](self, server)
                 if behaviour == "hang":
                     time.sleep(server.script.hang_seconds)
                 answer = server.answer(name, body)
