@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .assessment import Assessment
-from .files import assessment_from_json, assessment_json, is_json, read_text, write_owned_files
+from .files import assessment_from_json, assessment_json, is_json, read_text, write_owned_files, written_unchanged
 from .house_format import ConsistencyReport, parse_house_format, render_markdown
 from .scoring import ScoreCard
 
@@ -79,3 +79,36 @@ def write_draft(
     if on_replaced is not None and (before is not None or kept):
         on_replaced(before, sorted(kept))
     return json_path, md_path
+
+
+def import_outputs(
+    a: Assessment, card: ScoreCard | None, json_path: Path, document: Path, force: bool
+) -> tuple[list[tuple[Path, str]], str | None]:
+    """What ``drafter import DOCUMENT -o X.json`` writes, and a note when ``X.md`` beside it is left as it was.
+
+    ``X.json`` and ``X.md`` are a draft's pair: an import that rewrote only the JSON would leave the Markdown
+    showing the figures from before the review. So the Markdown is rewritten from the import too (one group with
+    the JSON), when drafter wrote it and it is unedited, or with ``force`` (which keeps it as a backup); an
+    edited one, or the very document imported, is left as it was, and the note says so."""
+    json_path = Path(json_path)
+    files = [(json_path, assessment_json(a))]
+    md = json_path.with_suffix(".md")
+    if json_path.suffix.lower() != ".json" or not md.exists():
+        return files, None
+    if _is_same(md, Path(document)):
+        return files, f"{md} left as it was: it is the document imported"
+    if not (force or written_unchanged(md)):
+        return files, (
+            f"{md} left as it was (edited since drafter wrote it, or not drafter's): it does not show this import; "
+            f"`drafter render {json_path} -o {md} --force` rewrites it from the import, keeping a backup"
+        )
+    return [(md, render_markdown(a, card=card)), *files], None
+
+
+def _is_same(a: Path, b: Path) -> bool:
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

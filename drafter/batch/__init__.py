@@ -74,15 +74,18 @@ def select_codes(catalog, codes_file: Path | None, group: str | None, all_: bool
     return sorted(found)
 
 
-def write_request_file(codes: list[str], endpoint, out: Path, requests_out: Path, calibration=None) -> int:
+def write_request_file(
+    codes: list[str], endpoint, out: Path, requests_out: Path, calibration=None, force: bool = False, inputs=()
+) -> tuple[int, Path | None]:
     """Step (a) of every role as OpenAI Batch API JSONL, under the batch id a live run would use, its prompts
-    calibrated on ``calibration`` (a ``CalibrationSet``; default: the shipped roles)."""
+    calibrated on ``calibration`` (a ``CalibrationSet``; default: the shipped roles). ``requests_out`` is written
+    like any output a user names (``files.write_owned_files``); returns the requests written and the backup kept."""
     from ..drafting.base import drafter_name
     from .jsonl import write_requests
     from .state import batch_id_for
 
     batch_id = batch_id_for(codes, out, drafter_name(endpoint), calibration.user_key() if calibration else "")
-    return write_requests(codes, endpoint, requests_out, batch_id, calibration)
+    return write_requests(codes, endpoint, requests_out, batch_id, calibration, force, inputs)
 
 
 @dataclass(frozen=True)

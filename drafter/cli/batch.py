@@ -60,7 +60,12 @@ def batch_run(
         "batch-requests.jsonl"
     ),
     force: Annotated[
-        bool, typer.Option("--force", help="Replace drafts edited since drafter wrote them (keeps numbered backups).")
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace drafts (and the --requests-out file or portfolio/ files) edited since drafter wrote them "
+            "(keeps numbered backups).",
+        ),
     ] = False,
     calibration: CalibrationOpt = None,
     llm: EndpointOptions = EndpointOptions(),
@@ -85,7 +90,10 @@ def batch_run(
             fail(f"--via: expected openai-batch, got {via!r}")
         if ep is None:
             fail(f"--via openai-batch needs an endpoint {NEEDS_ENDPOINT} to shape the requests")
-        n = write_request_file(selection.codes, ep, out, requests_out, calibration_set(calibration, err))
+        cal = calibration_set(calibration, err)
+        n, backup = write_request_file(selection.codes, ep, out, requests_out, cal, force, [codes] if codes else [])
+        if backup:
+            err.print(f"kept the previous {requests_out} as {backup}", markup=False, soft_wrap=True)
         err.print(
             f"wrote {n} requests to {requests_out}; submit it, then: drafter batch collect RESULTS.jsonl --out {out}"
         )
@@ -152,7 +160,9 @@ def _run(
         summary = run_batch(codes, ep, out, settings, catalog=catalog, on_start=on_start, on_role=on_role)
     finally:
         progress.stop()
-    summary["portfolio"] = _write_portfolio(out, err)  # a batch ends with its portfolio (docs/review.md)
+    summary["portfolio"] = _write_portfolio(
+        out, err, settings.force
+    )  # a batch ends with its portfolio (docs/review.md)
     if as_json:
         import json
 
@@ -169,8 +179,10 @@ def _run(
         raise typer.Exit(ROLES_FAILED_EXIT)
 
 
-def _write_portfolio(out: Path, err: Console) -> list[str]:
-    """OUT/portfolio/: index.html, portfolio.csv and .json — one row per draft, by review priority."""
+def _write_portfolio(out: Path, err: Console, force: bool = False) -> list[str]:
+    """OUT/portfolio/: index.html, portfolio.csv and .json — one row per draft, by review priority. An edited
+    portfolio file is kept (the drafts are written; only the portfolio is not), unless ``force``."""
+    from ..files import OverwriteRefused
     from ..portfolio.table import build_portfolio, write_portfolio
 
     if not out.is_dir():
@@ -179,7 +191,11 @@ def _write_portfolio(out: Path, err: Console) -> list[str]:
         rows, problems = build_portfolio(out)
     if not rows:
         return []
-    paths = write_portfolio(out, rows, problems, title=f"drafter portfolio — {out}")
+    try:
+        paths = write_portfolio(out, rows, problems, title=f"drafter portfolio — {out}", force=force)
+    except OverwriteRefused as e:
+        err.print(f"portfolio not rewritten: {e}", style="yellow", markup=False, soft_wrap=True)
+        return []
     err.print(f"portfolio of {len(rows)} drafts: {', '.join(str(p) for p in paths)}")
     return [str(p) for p in paths]
 

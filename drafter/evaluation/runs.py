@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_serializer, field_validator
 
 from ..errors import DrafterError, format_validation_error
-from ..files import atomic_write, read_text
+from ..files import read_text, write_owned_files
 from ..store import Migrations, Store
 from ..usage import Usage
 from .metrics import Aggregate, RoleResult
@@ -138,8 +138,9 @@ def save_run(run: EvalRun, output_dir: Path, gate: dict | None = None) -> tuple[
     json_path = output_dir / f"{run.run_id}.json"
     html_path = output_dir / f"{run.run_id}.html"
     saved = run.model_copy(update={"gate": EvalGate.model_validate(gate) if gate else None})
-    atomic_write(json_path, saved.to_json() + "\n")
-    atomic_write(html_path, render_report(run, gate))
+    # the run and its report as one group (files.write_owned_files): both on disk, or neither, and never over a
+    # file drafter did not write
+    write_owned_files([(json_path, saved.to_json() + "\n"), (html_path, render_report(run, gate))], origin="eval")
     store = Store()
     try:
         record_run(store, run, str(json_path.resolve()))
