@@ -349,8 +349,11 @@ def writer_lock(path: Path) -> Iterator[None]:
             raise
         os.close(fd)  # the holder removed the file as we waited: take the new one
     try:
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        try:  # who holds it, for a waiter's message; best effort (a full disk must fail on the files, naming them)
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        except OSError:
+            pass
         yield
     finally:
         lock.unlink(missing_ok=True)

@@ -98,12 +98,14 @@ def import_(
 ) -> None:
     """Import a house-format document as a JSON assessment (and its Markdown beside it), with a consistency report."""
     from ..documents import import_outputs
-    from ..files import read_text, refuse_same_path
+    from ..files import check_overwrite, read_text, refuse_inputs, refuse_same_path
     from ..house_format import parse_house_format
     from .display import print_scorecard
 
     refuse_same_path(document, output, "md", "json")
     imported = parse_house_format(read_text(document), source=str(document))
+    refuse_inputs([output], [document])  # refusals in one line, before the scorecard (the writer checks again)
+    check_overwrite([output], force)
     print_scorecard(console(stderr=True), imported.assessment, imported.scorecard, imported.report)
     if strict and not imported.report.ok:
         fail(
