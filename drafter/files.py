@@ -25,7 +25,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -214,7 +214,7 @@ def write_owned(
 
 
 def write_owned_files(
-    files: list[tuple[Path, str | bytes]],
+    files: Sequence[tuple[Path, str | bytes]],
     force: bool = False,
     origin: str = "draft",
     replaces: tuple[str, ...] = ANY_ORIGIN,
