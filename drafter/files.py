@@ -259,7 +259,7 @@ def _failed(path: Path, e: OSError) -> str:
         errno.EFBIG: "file too large (a file size limit)",
         errno.EROFS: "read-only file system",
         errno.EACCES: "permission denied",
-    }.get(e.errno or 0, "could not write")
+    }.get(e.errno or 0, "error")
     return f"{path}: {cause} while writing ({e.strerror or e}); nothing was replaced"
 
 
@@ -280,9 +280,9 @@ def _commit(new: dict[Path, bytes], origin: str, back_up: list[Path]) -> list[Pa
         raise WriteFailed(_failed(current, e)) from None
     try:
         _swap(staged)
-    except OSError as e:
+    except WriteFailed:
         _discard(made)
-        raise WriteFailed(_failed(next(iter(new)), e)) from None
+        raise
     return made
 
 
@@ -295,14 +295,14 @@ def _swap(staged: list[tuple[Path, Path]]) -> None:
             existed = final.exists()
             olds.append((final, _link_old(final) if existed else None, existed))
             os.replace(tmp, final)
-    except OSError:
-        for final, old, existed in reversed(olds):
+    except OSError as e:
+        for done, old, existed in reversed(olds):
             if old is not None:
-                os.replace(old, final)
+                os.replace(old, done)
             elif not existed:
-                final.unlink(missing_ok=True)
+                done.unlink(missing_ok=True)
         _discard([t for t, _ in staged])
-        raise
+        raise WriteFailed(_failed(final, e)) from None
     finally:
         _discard([old for _, old, _ in olds if old is not None])
 

@@ -7,6 +7,7 @@ no root needed), real concurrent processes.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import resource
@@ -96,6 +97,28 @@ def test_a_file_size_limit_mid_pair_keeps_the_old_pair_and_names_the_file(run_cl
     assert line.startswith(f"error: drafts/{CODE}.json: file too large (a file size limit) while writing")
     assert line.endswith("nothing was replaced")
     assert _pair(tmp_path / "drafts") == before
+
+
+def test_a_failure_while_renaming_the_pair_puts_the_first_file_back(tmp_path, monkeypatch):
+    """The renames come after every file is on disk; should one still fail (an I/O error), the files already
+    renamed get their old content back (a hard link kept for the purpose), so the pair stays the old pair."""
+    from drafter import files
+
+    md, js = tmp_path / "X.md", tmp_path / "X.json"
+    files.write_owned_files([(md, "old md\n"), (js, "old json\n")], origin="draft")
+    before = _pair(tmp_path)
+    real = os.replace
+
+    def failing_on_the_json(src, dst):
+        if Path(dst) == js and not str(src).endswith(".old.tmp"):
+            raise OSError(errno.EIO, "Input/output error")
+        return real(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", failing_on_the_json)
+    with pytest.raises(files.WriteFailed, match=r"X\.json: error while writing \(Input/output error\); nothing was"):
+        files.write_owned_files([(md, "new md\n"), (js, "new json\n")], origin="draft")
+    assert _pair(tmp_path) == before  # the Markdown and its record back, no temporary or link left
+    assert files.written_unchanged(md) and files.written_unchanged(js)
 
 
 # --- writers of one role take turns -----------------------------------------------------------------------
