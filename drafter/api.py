@@ -141,9 +141,11 @@ def write(
     force: bool = False,
     on_replaced: Callable[[str | None, list[Path]], None] | None = None,
 ) -> tuple[Path, Path]:
-    """Write a draft as ``CODE.json`` and ``CODE.md`` (house format) in ``folder``, each atomically; files
-    edited since drafter wrote them are refused (``files.OverwriteRefused``) unless ``force``, which keeps
-    numbered backups (``CODE.md.~1~``), as is an earlier draft by another drafter. ``on_replaced(drafted_by,
+    """Write a draft as ``CODE.json`` and ``CODE.md`` (house format) in ``folder``, as a pair: both are staged
+    before either replaces the old pair, so a full disk (``files.WriteFailed``) replaces nothing, and another
+    process writing the role is waited for (``files.WriterBusy`` after ``DRAFTER_LOCK_WAIT`` s). Files edited
+    since drafter wrote them are refused (``files.OverwriteRefused``) unless ``force``, which keeps both as
+    numbered backups (``CODE.md.~1~``, ``CODE.json.~1~``), as is an earlier draft by another drafter. ``on_replaced(drafted_by,
     backups)`` is told who made the draft replaced and what was kept of it."""
     from .documents import write_draft
     from .drafting.base import draft_stem

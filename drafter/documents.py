@@ -11,16 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .assessment import Assessment
-from .files import (
-    assessment_from_json,
-    assessment_json,
-    check_overwrite,
-    is_json,
-    numbered_backup,
-    read_text,
-    write_owned,
-    written_unchanged,
-)
+from .files import assessment_from_json, assessment_json, is_json, read_text, write_owned_files, written_unchanged
 from .house_format import ConsistencyReport, parse_house_format, render_markdown
 from .scoring import ScoreCard
 
@@ -69,25 +60,55 @@ def write_draft(
     force: bool = False,
     on_replaced: Callable[[str | None, list[Path]], None] | None = None,
 ) -> tuple[Path, Path]:
-    """Write ``stem.md`` then ``stem.json``, each atomically: the JSON's presence means a complete draft
-    (a resumed batch relies on it). ``card`` is the draft's scorecard, so the Markdown is not scored again.
+    """Write ``stem.md`` and ``stem.json`` as a pair (``files.write_owned_files``): both are on disk before either
+    replaces the old pair, and the JSON is renamed last, so its presence means a complete draft (a resumed batch
+    relies on it). ``card`` is the draft's scorecard, so the Markdown is not scored again.
 
     Neither is written if either is a file drafter did not write or that was edited since (an assessor's
-    review): ``files.OverwriteRefused``; ``force`` writes anyway, keeping the old files as numbered backups.
+    review): ``files.OverwriteRefused``; ``force`` writes anyway, keeping both old files as numbered backups.
     An unedited draft made by another drafter (an LLM draft, redrafted offline) is kept as a numbered backup too:
     a draft someone paid for is never replaced silently. ``on_replaced(drafted_by, kept)`` is told, when an
     earlier draft was there, who made it and the backups kept of it."""
     json_path, md_path = draft_paths(folder, stem)
-    check_overwrite([md_path, json_path], force, DRAFT_ONLY)
     before = drafted_by(json_path)
-    kept: list[Path] = []
-    if before is not None and before != a.provenance.drafted_by:  # e.g. an offline redraft of a paid LLM draft
-        for p in (md_path, json_path):
-            if p.exists() and written_unchanged(p, DRAFT_ONLY):  # (edited files: write_owned keeps them with force)
-                kept.append(numbered_backup(p))
-    for path, text in ((md_path, render_markdown(a, card=card)), (json_path, assessment_json(a))):
-        if (backup := write_owned(path, text, force, "draft", DRAFT_ONLY)) is not None:
-            kept.append(backup)
+    kept = write_owned_files(
+        [(md_path, render_markdown(a, card=card)), (json_path, assessment_json(a))],
+        force, "draft", DRAFT_ONLY,
+        keep_old=before is not None and before != a.provenance.drafted_by,  # e.g. an offline redraft of an LLM draft
+    )  # fmt: skip
     if on_replaced is not None and (before is not None or kept):
         on_replaced(before, sorted(kept))
     return json_path, md_path
+
+
+def import_outputs(
+    a: Assessment, card: ScoreCard | None, json_path: Path, document: Path, force: bool
+) -> tuple[list[tuple[Path, str]], str | None]:
+    """What ``drafter import DOCUMENT -o X.json`` writes, and a note when ``X.md`` beside it is left as it was.
+
+    ``X.json`` and ``X.md`` are a draft's pair: an import that rewrote only the JSON would leave the Markdown
+    showing the figures from before the review. So the Markdown is rewritten from the import too (one group with
+    the JSON), when drafter wrote it and it is unedited, or with ``force`` (which keeps it as a backup); an
+    edited one, or the very document imported, is left as it was, and the note says so."""
+    json_path = Path(json_path)
+    files = [(json_path, assessment_json(a))]
+    md = json_path.with_suffix(".md")
+    if json_path.suffix.lower() != ".json" or not md.exists():
+        return files, None
+    if _is_same(md, Path(document)):
+        return files, f"{md} left as it was: it is the document imported"
+    if not (force or written_unchanged(md)):
+        return files, (
+            f"{md} left as it was (edited since drafter wrote it, or not drafter's): it does not show this import; "
+            f"`drafter render {json_path} -o {md} --force` rewrites it from the import, keeping a backup"
+        )
+    return [(md, render_markdown(a, card=card)), *files], None
+
+
+def _is_same(a: Path, b: Path) -> bool:
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

@@ -1,11 +1,16 @@
-"""Malformed user files, one row each, through the real CLI.
+"""Malformed user files and hostile outputs, one row each, through the real CLI.
 
 Every row must end the same way: exit 2, one line on stderr that starts ``error: FILE`` and names the line or
 field where there is one, no traceback, nothing on stdout, and the work folder byte for byte as it was (an
 existing output file included). To cover a new kind of bad input, add a row: a file name, how to make its
 content from the seed or the golden role, which command reads it, and what the error line must say.
 
-Two more tables follow. ``STORE_CASES``: drafter's own database busy (another real process holds it: exit 5
+Rows about outputs (issue 20) name the output file instead (``names``): an output onto an assessor's file or onto
+the command's own input, a full disk (``disk_full``: a real small tmpfs, tests/conditions.py) and another process
+writing the same role (``locked``). A command that prints progress before it writes (``notices``) may print those
+lines first; its error is still one line, the last.
+
+More tables follow. ``STORE_CASES``: drafter's own database busy (another real process holds it: exit 5
 after a short, announced wait) or damaged (not SQLite, or failing PRAGMA quick_check: exit 2), told apart, the
 file left as it was, and the audit trail's commands never suggesting to move it aside. ``COLLECT_CASES``: one
 bad line in a Batch API result file, named by file:line while every good line is collected (exit 4), and
@@ -18,13 +23,15 @@ import contextlib
 import json
 import re
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from . import store_kit
-from .conftest import GOLDEN, SEED
+from .conditions import fill, lock_held, small_tmpfs
+from .conftest import GOLDEN, SECRET, SEED
 
 MINUS = "\u2212"
 
@@ -84,6 +91,17 @@ IMPORT = ("import", "{file}", "-o", "{work}/assessment.json")  # assessment.json
 RENDER = ("render", "{file}", "-o", "{work}/review.md")  # review.md already exists
 DRAFT = ("draft", "{file}", "--offline", "-o", "{work}/drafts")
 BATCH = ("batch", "--codes", "{file}", "--offline", "--include-scored", "-o", "{work}/drafts")
+# the commands and messages of the rows about outputs
+DRAFT_JSON = "drafts/29-2072.00.json"  # a draft in the folder a table reads
+DRAFT_ROLE = ("draft", "29-2072", "--offline", "--notes", "{file}", "-o", "{work}/drafts")
+# (capturing each request body logs instructor's "API call failed … Connection error" on stderr first: notices)
+REQUESTS = ("batch", "--codes", "{file}", "--include-scored", "--base-url", "http://127.0.0.1:9/v1", "--model", "m",
+            "--via", "openai-batch", "-o", "{work}/drafts", "--requests-out")  # fmt: skip
+KEY = (("OPENAI_API_KEY", SECRET),)
+KEPT = ": edited since drafter wrote it, or not a file drafter wrote"
+OWN_INPUT = ": is an input of this command"
+FULL = ": disk full while writing (No space left on device); nothing was replaced"
+BUSY = (": another drafter process (pid ", ") is writing 29-2072.00 in this folder", "nothing was written")
 
 
 @dataclass(frozen=True)
@@ -93,6 +111,11 @@ class Hostile:
     content: Callable[[], str | bytes]
     command: tuple[str, ...]
     says: tuple[str, ...]  # in order, in the one error line after "error: FILE"
+    names: str = "{file}"  # the FILE the error line starts with (an output, for the rows about outputs)
+    env: tuple[tuple[str, str], ...] = ()
+    disk_full: bool = False  # the work folder is a small file system, filled once the inputs are in it
+    locked: str | None = None  # another process holds the writer lock of this path's role
+    notices: bool = False  # the command prints progress on stderr before it writes
 
 
 CASES = [
@@ -169,6 +192,45 @@ CASES = [
             (":line 1: expected an O*NET-SOC code like 29-2072 or 29-2072.00, got '29-20720'",)),
     Hostile("codes-unknown", "codes.txt", lambda: "\ufeff29-2072\n99-9999\n", BATCH, (":line 2: ", "99-9999")),
     Hostile("codes-only-comments", "codes.txt", lambda: "# roles to draft\n\n", BATCH, (": no SOC codes in the file",)),
+    # --- outputs onto an assessor's file (assessment.json and review.md exist, drafter did not write them)
+    Hostile("out-table-csv-over-an-assessors-file", DRAFT_JSON, golden_with(lambda d: None),
+            ("table", "{work}/drafts", "--csv", "{work}/review.md"), (KEPT,), names="{work}/review.md"),
+    Hostile("out-table-html-over-an-assessors-file", DRAFT_JSON, golden_with(lambda d: None),
+            ("table", "{work}/drafts", "--csv", "{work}/new.csv", "--html", "{work}/assessment.json"), (KEPT,),
+            names="{work}/assessment.json"),  # and the CSV, which could be written, is not either
+    Hostile("out-requests-over-an-assessors-file", "codes.txt", lambda: "29-2072\n", (*REQUESTS, "{work}/review.md"),
+            (KEPT,), names="{work}/review.md", env=KEY, notices=True),
+    Hostile("out-import-over-an-assessors-json", "doc.md", seed, IMPORT, (KEPT,), names="{work}/assessment.json"),
+    Hostile("out-render-over-an-assessors-review", "draft.json", golden_with(lambda d: None), RENDER, (KEPT,),
+            names="{work}/review.md"),
+    # --- outputs onto the command's own input
+    Hostile("out-table-csv-onto-its-draft", DRAFT_JSON, golden_with(lambda d: None),
+            ("table", "{work}/drafts", "--csv", "{file}"), (OWN_INPUT,)),
+    Hostile("out-table-html-onto-its-draft-by-another-name", "drafts/29-2072.00.md", seed,
+            ("table", "{work}/drafts", "--html", "{work}/drafts/../drafts/29-2072.00.md"), (OWN_INPUT,),
+            names="{work}/drafts/../drafts/29-2072.00.md"),
+    Hostile("out-requests-onto-its-codes-file", "codes.txt", lambda: "29-2072\n", (*REQUESTS, "{file}"), (OWN_INPUT,),
+            env=KEY, notices=True),
+    Hostile("out-render-json-onto-itself", "draft.json", golden_with(lambda d: None),
+            ("render", "{file}", "-f", "json", "-o", "{file}"), (OWN_INPUT,)),
+    # --- a full disk: nothing half-written, the file and the cause named
+    Hostile("full-disk-draft", "notes.md", lambda: "# Notes\n", DRAFT_ROLE, (FULL,),
+            names="{work}/drafts/29-2072.00.md", disk_full=True, notices=True),
+    Hostile("full-disk-render", "draft.json", golden_with(lambda d: None), ("render", "{file}", "-o", "{work}/new.md"),
+            (FULL,), names="{work}/new.md", disk_full=True),
+    Hostile("full-disk-table", DRAFT_JSON, golden_with(lambda d: None),
+            ("table", "{work}/drafts", "--csv", "{work}/t.csv", "--html", "{work}/t.html"), (FULL,),
+            names="{work}/t.csv", disk_full=True),
+    Hostile("full-disk-requests", "codes.txt", lambda: "29-2072\n", (*REQUESTS, "{work}/requests.jsonl"), (FULL,),
+            names="{work}/requests.jsonl", env=KEY, disk_full=True, notices=True),
+    # --- another process writing the same role's files
+    Hostile("locked-draft", "notes.md", lambda: "# Notes\n", DRAFT_ROLE, BUSY, names="{work}/drafts/29-2072.00.md",
+            locked="{work}/drafts/29-2072.00.json", notices=True),
+    Hostile("locked-import", "doc.md", seed, ("import", "{file}", "-o", "{work}/drafts/29-2072.00.json"), BUSY,
+            names="{work}/drafts/29-2072.00.json", locked="{work}/drafts/29-2072.00.md", notices=True),
+    Hostile("locked-render", "draft.json", golden_with(lambda d: None),
+            ("render", "{file}", "-o", "{work}/drafts/29-2072.00.md"), BUSY, names="{work}/drafts/29-2072.00.md",
+            locked="{work}/drafts/29-2072.00.md"),
 ]  # fmt: skip
 
 
@@ -182,24 +244,51 @@ def test_hostile_input_is_refused_in_one_line_and_changes_nothing(run_cli, tmp_p
         pytest.skip(f"the seed assessment is not at {SEED}")
     work = tmp_path / "work"
     work.mkdir()
+    with ExitStack() as stack:
+        if case.disk_full:
+            stack.enter_context(small_tmpfs(work))
+        path = _inputs(work, case)
+        if case.disk_full:
+            fill(work)
+        env = dict(case.env)
+        if case.locked:
+            env |= {
+                "DRAFTER_LOCK_WAIT": "0.5",
+                "holder": str(stack.enter_context(lock_held(Path(_fmt(case.locked, path, work))))),
+            }
+        before = _snapshot(work)
+
+        r = run_cli(*(_fmt(arg, path, work) for arg in case.command), env=env)
+
+        assert r.returncode == 2, (r.stdout, r.stderr)
+        assert "Traceback" not in r.stderr and r.stdout == ""
+        lines = r.stderr.strip().splitlines()
+        if case.notices:  # progress first, then the one error line
+            assert [line for line in lines if line.startswith("error:")] == lines[-1:], r.stderr
+            lines = lines[-1:]
+        assert len(lines) == 1, r.stderr
+        prefix = f"error: {_fmt(case.names, path, work)}"
+        assert lines[0].startswith(prefix), lines[0]
+        pattern = ".*".join(re.escape(s) for s in case.says)
+        assert re.search(pattern, lines[0][len(prefix) :]), lines[0]
+        if case.locked:
+            assert f"(pid {env['holder']})" in lines[0]
+        assert _snapshot(work) == before
+
+
+def _fmt(template: str, path: Path, work: Path) -> str:
+    return template.format(file=path, work=work)
+
+
+def _inputs(work: Path, case: Hostile) -> Path:
+    """The row's input file, and the two files an assessor has in the folder (no output may replace them)."""
     content = case.content()
     path = work / case.file
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     (work / "assessment.json").write_text("an assessor's earlier import\n", encoding="utf-8")
     (work / "review.md").write_text("an assessor's review in progress\n", encoding="utf-8")
-    before = _snapshot(work)
-
-    r = run_cli(*(arg.format(file=path, work=work) for arg in case.command))
-
-    assert r.returncode == 2, (r.stdout, r.stderr)
-    assert "Traceback" not in r.stderr and r.stdout == ""
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
-    prefix = f"error: {path}"
-    assert lines[0].startswith(prefix), lines[0]
-    pattern = ".*".join(re.escape(s) for s in case.says)
-    assert re.search(pattern, lines[0][len(prefix) :]), lines[0]
-    assert _snapshot(work) == before
+    return path
 
 
 # --- drafter's own database: busy (another process holds it) is not damaged, and the audit trail is never moved

@@ -52,7 +52,9 @@ def test_notes_writes_the_figures_and_never_overwrites_an_assessors_file(run_cli
     assert path.read_text(encoding="utf-8") == "assessor's work\n"
     forced = run_cli("notes", "29-2072", "--force", cwd=tmp_path)
     assert forced.returncode == 0 and path.read_text(encoding="utf-8") == text
-    assert [p.name for p in path.parent.iterdir()] == ["29-2072.md"]  # no temporary file left beside it
+    # --force keeps the assessor's file as a numbered backup, like every output (issue 20); no temporary left
+    assert (path.parent / "29-2072.md.~1~").read_text(encoding="utf-8") == "assessor's work\n"
+    assert sorted(p.name for p in path.parent.iterdir()) == [".drafter-written", "29-2072.md", "29-2072.md.~1~"]
 
 
 def test_offline_draft_states_the_official_figures_with_scores_awaiting_input(run_cli, tmp_path):

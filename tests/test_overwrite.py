@@ -33,7 +33,10 @@ def test_draft_refuses_to_overwrite_an_edited_draft_and_force_keeps_a_backup(run
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "drafts" / f"{CODE}.md.~1~").read_text() == edited
     assert "Assessor: checked" not in md.read_text()
-    assert f"the previous files are kept as drafts/{CODE}.md.~1~" in " ".join(r.stderr.split())
+    # the pair is kept as a pair (issue 20): the unedited JSON too, under the same number
+    assert (tmp_path / "drafts" / f"{CODE}.json.~1~").read_bytes() == json_before
+    said = " ".join(r.stderr.split())
+    assert f"the previous files are kept as drafts/{CODE}.json.~1~ and drafts/{CODE}.md.~1~" in said
 
 
 def test_redrafting_over_an_unedited_draft_needs_no_force(run_cli, tmp_path):

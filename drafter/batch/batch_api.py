@@ -8,23 +8,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-def write_request_file(codes: list[str], endpoint, out: Path, requests_out: Path, calibration=None) -> int:
+def write_request_file(
+    codes: list[str], endpoint, out: Path, requests_out: Path, calibration=None, force: bool = False, inputs=()
+) -> tuple[int, Path | None]:
     """Step (a) of every role as OpenAI Batch API JSONL, under the batch id a live run would use, its prompts
     calibrated on ``calibration`` (a ``CalibrationSet``; default: the shipped roles). The roles are recorded as
-    the batch's requests, so that ``collect`` takes results for them only."""
+    the batch's requests, so that ``collect`` takes results for them only. ``requests_out`` is written like any
+    output a user names (``files.write_owned_files``); returns the requests written and the backup kept."""
     from ..drafting.base import drafter_name
     from ..llm.runlog import RunLog
     from .jsonl import write_requests
     from .state import batch_id_for, record_requests
 
     batch_id = batch_id_for(codes, out, drafter_name(endpoint), calibration.user_key() if calibration else "")
-    n = write_requests(codes, endpoint, requests_out, batch_id, calibration)
+    n, backup = write_requests(codes, endpoint, requests_out, batch_id, calibration, force, inputs)
     log = RunLog()
     try:
         record_requests(log, batch_id, codes)
     finally:
         log.close()
-    return n
+    return n, backup
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any, cast
 import httpx2
 
 from ..errors import DrafterError
-from ..files import atomic_write, read_text
+from ..files import read_text, write_owned
 from ..llm.endpoints import public_url
 
 URL = "/v1/chat/completions"
@@ -116,7 +116,11 @@ def _decompose_requests(catalog, calibration=None):
     return request
 
 
-def write_requests(codes: list[str], endpoint, path: Path, batch_id: str, calibration=None) -> int:
+def write_requests(
+    codes: list[str], endpoint, path: Path, batch_id: str, calibration=None, force: bool = False, inputs=()
+) -> tuple[int, Path | None]:
+    """The requests written to ``path`` through the protected writer (an edited or foreign file, or one of
+    ``inputs``, is refused unless ``force``); returns how many, and the backup kept of the old file."""
     from ..drafting.outputs import Decomposition
     from ..onet.catalog import Catalog
 
@@ -133,8 +137,8 @@ def write_requests(codes: list[str], endpoint, path: Path, batch_id: str, calibr
             raise DrafterError(f"{path}: custom_id {cid} twice")
         seen.add(cid)
         lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
-    atomic_write(path, "\n".join(lines) + "\n")
-    return len(lines)
+    backup = write_owned(path, "\n".join(lines) + "\n", force, "batch-requests", inputs=inputs)
+    return len(lines), backup
 
 
 @dataclass(frozen=True)

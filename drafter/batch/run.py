@@ -72,7 +72,8 @@ def run_batch(
         summary = _summary(state, drafter, runner, len(codes), timing, time.perf_counter() - started)
     finally:
         log.close()
-    summary["portfolio"] = write_batch_portfolio(out)  # a batch ends with its portfolio (docs/review.md)
+    # a batch ends with its portfolio (docs/review.md); an edited portfolio file is kept, and the summary says so
+    summary["portfolio"], summary["portfolio_kept"] = write_batch_portfolio(out, settings.force)
     return summary
 
 
@@ -140,13 +141,20 @@ def _summary(state, drafter, runner, roles: int, timing: dict, wall: float) -> d
     }  # fmt: skip
 
 
-def write_batch_portfolio(out: Path) -> list[str]:
-    """OUT/portfolio/: index.html, portfolio.csv and .json, one row per draft by review priority (none: no drafts)."""
+def write_batch_portfolio(out: Path, force: bool = False) -> tuple[list[str], str | None]:
+    """OUT/portfolio/: index.html, portfolio.csv and .json, one row per draft by review priority (none: no drafts).
+    Written like any file a user may edit (``files.write_owned_files``): an edited one is kept unless ``force``
+    (numbered backups); then no file is written and the second value says why (the drafts are written anyway)."""
+    from ..files import OverwriteRefused
     from ..portfolio.table import build_portfolio, write_portfolio
 
     if not Path(out).is_dir():
-        return []
+        return [], None
     rows, problems = build_portfolio(out)
     if not rows:
-        return []
-    return [str(p) for p in write_portfolio(out, rows, problems, title=f"drafter portfolio — {out}")]
+        return [], None
+    try:
+        paths = write_portfolio(out, rows, problems, title=f"drafter portfolio — {out}", force=force)
+    except OverwriteRefused as e:
+        return [], f"portfolio not rewritten: {e}"
+    return [str(p) for p in paths], None

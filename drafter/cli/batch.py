@@ -91,7 +91,12 @@ def batch_run(
         "batch-requests.jsonl"
     ),
     force: Annotated[
-        bool, typer.Option("--force", help="Replace drafts edited since drafter wrote them (keeps numbered backups).")
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace drafts (and the --requests-out file or portfolio/ files) edited since drafter wrote them "
+            "(keeps numbered backups).",
+        ),
     ] = False,
     calibration: CalibrationOpt = None,
     llm: EndpointOptions = EndpointOptions(),
@@ -116,7 +121,10 @@ def batch_run(
             fail(f"--via: expected openai-batch, got {via!r}")
         if ep is None:
             fail(f"--via openai-batch needs an endpoint {NEEDS_ENDPOINT} to shape the requests")
-        n = write_request_file(selection.codes, ep, out, requests_out, calibration_set(calibration, err))
+        cal = calibration_set(calibration, err)
+        n, backup = write_request_file(selection.codes, ep, out, requests_out, cal, force, [codes] if codes else [])
+        if backup:
+            err.print(f"kept the previous {requests_out} as {backup}", markup=False, soft_wrap=True)
         err.print(
             f"wrote {n} requests to {requests_out}; submit it, then: drafter batch collect RESULTS.jsonl --out {out}"
         )
@@ -204,6 +212,8 @@ def _report(summary: dict, as_json: bool, err: Console) -> None:
     """The summary (a table, or JSON on stdout), and exit 4 with how to retry when roles failed."""
     if summary["portfolio"]:
         err.print(f"portfolio: {', '.join(summary['portfolio'])}")
+    if summary.get("portfolio_kept"):
+        err.print(summary["portfolio_kept"], style="yellow", markup=False, soft_wrap=True)
     if as_json:
         import json
 

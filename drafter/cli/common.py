@@ -68,6 +68,23 @@ def checked(setting: str) -> Callable[..., Any]:
     return check
 
 
+def write_outputs(
+    files: list[tuple[Path, str]], force: bool, origin: str, inputs: list[Path] | tuple[Path, ...] = ()
+) -> list[Path]:
+    """Write a command's output files (its ``-o``/``--csv``/``--html``/``--requests-out``…) as one group through
+    the protected writer (``files.write_owned_files``: an assessor's file or the command's own input is refused,
+    ``--force`` keeps numbered backups, a full disk replaces nothing), then say what was kept and written."""
+    from ..files import write_owned_files
+
+    backups = write_owned_files(files, force, origin, inputs=inputs)
+    err = console(stderr=True)
+    for b in backups:
+        err.print(f"kept the previous {str(b).rsplit('.~', 1)[0]} as {b}", markup=False, soft_wrap=True)
+    for path, _ in files:
+        err.print(f"wrote {path}", markup=False, soft_wrap=True)
+    return backups
+
+
 FileArg = Annotated[
     Path, typer.Argument(help="An assessment: JSON draft or house-format Markdown.", show_default=False)
 ]

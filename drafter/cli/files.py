@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..errors import DrafterError
-from .common import FileArg, console, fail
+from .common import FileArg, console, fail, write_outputs
 
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="Replace a file drafter did not write or that was edited (keeps a backup).")
@@ -81,43 +81,40 @@ def render(
         refuse_same_path(file, output, "json" if is_json(file, read_text(file)) else "md", format)
     text = api.render(a, "md" if format == "md" else "json")
     if output:
-        _write(output, text, force, "render")
+        write_outputs([(output, text)], force, "render", inputs=[file])
     else:
         sys.stdout.write(text)
 
 
 def import_(
     document: Annotated[Path, typer.Argument(help="A house-format document (Markdown or the seed's plain text).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="JSON file to write.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="JSON file to write (and X.md beside it, if drafter wrote that).")
+    ],
     strict: Annotated[
         bool, typer.Option(help="Refuse a document whose written figures differ from the scorer.")
     ] = False,
     force: ForceOpt = False,
 ) -> None:
-    """Import a house-format document as a JSON assessment, with a consistency report."""
-    from ..files import assessment_json, read_text, refuse_same_path
+    """Import a house-format document as a JSON assessment (and its Markdown beside it), with a consistency report."""
+    from ..documents import import_outputs
+    from ..files import check_overwrite, read_text, refuse_inputs, refuse_same_path
     from ..house_format import parse_house_format
     from .display import print_scorecard
 
     refuse_same_path(document, output, "md", "json")
     imported = parse_house_format(read_text(document), source=str(document))
+    refuse_inputs([output], [document])  # refusals in one line, before the scorecard (the writer checks again)
+    check_overwrite([output], force)
     print_scorecard(console(stderr=True), imported.assessment, imported.scorecard, imported.report)
     if strict and not imported.report.ok:
         fail(
             f"{document}: {len(imported.report.disagreements)} written figure(s) differ from the scorer; nothing written"
         )
-    _write(output, assessment_json(imported.assessment), force, "import")
-
-
-def _write(output: Path, text: str, force: bool, origin: str) -> None:
-    """Write a user-named output file, never losing one drafter did not write or that was edited (README)."""
-    from ..files import write_owned
-
-    backup = write_owned(output, text, force, origin)
-    err = console(stderr=True)
-    if backup:
-        err.print(f"kept the previous {output} as {backup}", markup=False, soft_wrap=True)
-    err.print(f"wrote {output}", markup=False, soft_wrap=True)
+    files, note = import_outputs(imported.assessment, imported.scorecard, output, document, force)
+    write_outputs(files, force, "import", inputs=[document])
+    if note:
+        console(stderr=True).print(note, markup=False, soft_wrap=True, style="yellow")
 
 
 def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to check (JSON or house format).")]) -> None:

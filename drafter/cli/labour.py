@@ -53,7 +53,9 @@ def notes(
         Path | None, typer.Option("--output", "-o", help="The notes file (default notes/CODE.md).")
     ] = None,
     title: Annotated[str | None, typer.Option(help="Job title for the heading (default: the O*NET title).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing notes file.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing notes file (keeps a numbered backup).")
+    ] = False,
 ) -> None:
     """Write an evidence-notes file for a role: its dated, cited BLS figures, then empty headings to complete."""
     from ..labour.notes import notes_document, write_notes_file
@@ -62,8 +64,10 @@ def notes(
     occ = Catalog.load_one(occupation)
     path = output or Path("notes") / f"{occ.code.removesuffix('.00')}.md"
     facts = role_facts(occ.code)
-    write_notes_file(path, notes_document(facts, title or occ.title), force=force)
+    backup = write_notes_file(path, notes_document(facts, title or occ.title), force=force)
     err = console(stderr=True)
+    if backup:
+        err.print(f"kept the previous {path} as {backup}", markup=False, soft_wrap=True)
     if facts.role.figures is None:
         err.print(f"[yellow]No BLS figures for {occ.code}: {facts.role.mapping.reason}.[/]", soft_wrap=True)
     err.print(

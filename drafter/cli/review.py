@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from .common import JsonOpt, console
+from .common import JsonOpt, console, write_outputs
 
 review_app = typer.Typer(
     help="Review a draft: what to check first, accept the final (audit trail), history.", no_args_is_help=True
@@ -204,16 +204,25 @@ def table(
         Path | None, typer.Option("--html", help="Also write the portfolio page here (self-contained HTML).")
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes sharing the drafts.")] = 1,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Replace a --csv/--html file drafter did not write or that was edited (keeps a backup)."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """The portfolio: one row per draft — score, zone, interval, what is provisional, what to review first."""
     from rich.progress import Progress
 
     from ..errors import DrafterError
-    from ..files import atomic_write
-    from ..portfolio.table import build_portfolio, by_review_priority, employment_weighted, render_html, to_csv, to_json
+    from ..files import refuse_inputs
+    from ..portfolio.table import build_portfolio, by_review_priority, employment_weighted, to_csv, to_json
 
     err = console(stderr=True)
+    outputs = [p for p in (csv_out, html) if p]
+    inputs = [p for p in directory.glob("*") if p.suffix in (".json", ".md")] if directory.is_dir() else []
+    refuse_inputs(outputs, inputs)  # before the slow part: the table is read from these drafts
     with Progress(console=err, transient=True) as progress:
         bar = progress.add_task(f"reading {directory}", total=None)
         rows, problems = build_portfolio(
@@ -222,20 +231,11 @@ def table(
     if not rows:
         raise DrafterError(f"{directory}: no drafts found (.json or .md assessments)")
     weighted = employment_weighted(rows) if (html or as_json) else None
-    if csv_out:
-        atomic_write(csv_out, to_csv(rows))
-        err.print(f"wrote {csv_out}")
+    files: list[tuple[Path, str]] = [(csv_out, to_csv(rows))] if csv_out else []
     if html:
-        import os
-
-        # links to each draft's Markdown are relative to the folder; rebase them for a page written elsewhere
-        base = os.path.relpath(directory.resolve(), html.resolve().parent)
-        linked = [
-            r.model_copy(update={"markdown": os.path.join(base, r.markdown) if r.markdown else None}) for r in rows
-        ]
-        title = f"drafter portfolio — {directory}"
-        atomic_write(html, render_html(linked, title=title, problems=problems, weighted=weighted))
-        err.print(f"wrote {html}")
+        files.append((html, _page(directory, html, rows, problems, weighted)))
+    if files:  # the CSV and the page as one group: both replaced, or neither
+        write_outputs(files, force, "table", inputs)
     if as_json:
         print(json.dumps(to_json(rows, problems, weighted.data if weighted else None), indent=2, ensure_ascii=False))
         return
@@ -244,6 +244,17 @@ def table(
     print_portfolio(console(), by_review_priority(rows), f"{len(rows)} drafts in {directory}, by review priority")
     for p in problems:
         err.print(f"[yellow]skipped:[/] {p}", soft_wrap=True)
+
+
+def _page(directory: Path, html: Path, rows, problems, weighted) -> str:
+    """The portfolio page, its links to each draft's Markdown rebased from the folder to where the page goes."""
+    import os
+
+    from ..portfolio.table import render_html
+
+    base = os.path.relpath(directory.resolve(), html.resolve().parent)
+    linked = [r.model_copy(update={"markdown": os.path.join(base, r.markdown) if r.markdown else None}) for r in rows]
+    return render_html(linked, title=f"drafter portfolio — {directory}", problems=problems, weighted=weighted)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
-from ..files import atomic_write
+from ..files import write_owned_files
 from ..methodology import load_methodology
 from ..store import open_store
 from .runs import EvalGate, EvalRun, record_run
@@ -98,8 +98,9 @@ def save_run(run: EvalRun, output_dir: Path, gate: dict | None = None) -> tuple[
     json_path = output_dir / f"{run.run_id}.json"
     html_path = output_dir / f"{run.run_id}.html"
     saved = run.model_copy(update={"gate": EvalGate.model_validate(gate) if gate else None})
-    atomic_write(json_path, saved.to_json() + "\n")
-    atomic_write(html_path, render_report(run, gate))
+    # the run and its report as one group (files.write_owned_files): both on disk, or neither, and never over a
+    # file drafter did not write
+    write_owned_files([(json_path, saved.to_json() + "\n"), (html_path, render_report(run, gate))], origin="eval")
     store = open_store()  # the process's store, shared with the run log the drafting used
     try:
         record_run(store, run, str(json_path.resolve()))

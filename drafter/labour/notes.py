@@ -34,16 +34,17 @@ def notes_document(facts: RoleFacts, title: str) -> str:
     )
 
 
-def write_notes_file(path: Path, text: str, force: bool = False) -> None:
-    """Write atomically; an existing file (an assessor's work) is replaced only with ``force``."""
-    from ..files import atomic_write
+def write_notes_file(path: Path, text: str, force: bool = False) -> Path | None:
+    """An existing file (an assessor's work) is replaced only with ``force``, which keeps it as a numbered backup
+    (returned); written like every output a user names (``files.write_owned``: a full disk replaces nothing)."""
+    from ..files import write_owned
 
     path = Path(path)
-    if path.exists() and not force:
-        raise DrafterError(f"{path}: already exists (an assessor's notes are never overwritten); --force replaces it")
     if path.is_dir():
         raise DrafterError(f"{path}: is a folder; expected a notes file path")
-    atomic_write(path, text)
+    if path.exists() and not force:
+        raise DrafterError(f"{path}: already exists (an assessor's notes are never overwritten); --force replaces it")
+    return write_owned(path, text, force=True, origin="notes")
 
 
 @dataclass(frozen=True)

@@ -245,19 +245,25 @@ def render_html(
 PORTFOLIO_DIR = "portfolio"  # where a batch leaves its portfolio: a subfolder, so the drafts folder holds only drafts
 
 
-def write_portfolio(folder: Path, rows: list[PortfolioRow], problems: list[str], title: str) -> list[Path]:
+def write_portfolio(
+    folder: Path, rows: list[PortfolioRow], problems: list[str], title: str, force: bool = False
+) -> list[Path]:
     """``portfolio/index.html``, ``portfolio.csv`` and ``portfolio.json`` under a drafts folder (a subfolder: every
-    ``.json`` and ``.md`` in the drafts folder itself is a draft, as ``drafter eval --drafts`` expects)."""
+    ``.json`` and ``.md`` in the drafts folder itself is a draft, as ``drafter eval --drafts`` expects), written
+    as one group like any file a user may open and edit (``files.write_owned_files``: an edited one is refused,
+    ``files.OverwriteRefused``, unless ``force``, which keeps numbered backups)."""
     import json
 
-    from ..files import atomic_write
+    from ..files import write_owned_files
 
     where = Path(folder) / PORTFOLIO_DIR
-    out = [where / "index.html", where / "portfolio.csv", where / "portfolio.json"]
     linked = [r.model_copy(update={"markdown": f"../{r.markdown}" if r.markdown else None}) for r in rows]
     weighted = employment_weighted(rows)
-    atomic_write(out[0], render_html(linked, title=title, problems=problems, weighted=weighted))
-    atomic_write(out[1], to_csv(rows))
     data = to_json(rows, problems, weighted.data if weighted else None)
-    atomic_write(out[2], json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    return out
+    files = [
+        (where / "index.html", render_html(linked, title=title, problems=problems, weighted=weighted)),
+        (where / "portfolio.csv", to_csv(rows)),
+        (where / "portfolio.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n"),
+    ]
+    write_owned_files(files, force, "portfolio")
+    return [p for p, _ in files]
