@@ -57,8 +57,11 @@ def review(
     assessment: Assessment | Draft | str | Path, methodology: str | Path = "aijri-v1", card: ScoreCard | None = None
 ) -> Review:
     """What ``drafter review first`` shows, computed once: the scorecard, the samples' spread, the zone-flip
-    sensitivity and the review-first list (``.as_json()``: the keys ``drafter score --json`` adds). ``card``
-    is the assessment's scorecard when the caller has it already. A path is read first (``load``)."""
+    sensitivity and the review-first list (``.as_json()``: the keys ``drafter score --json`` adds). ``card`` is
+    the assessment's scorecard when the caller has it already. A path is read first (``load``).
+
+    Called as ``drafter.api.review``: ``drafter.review`` is the review subpackage, so this one name is not
+    re-exported by the package."""
     from .assessment import Assessment
     from .drafting.base import Draft
     from .methodology import load_methodology

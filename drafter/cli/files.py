@@ -89,7 +89,7 @@ def _refresh(file: Path, output: Path | None, force: bool) -> None:
     from .. import api
 
     if output is not None and output.resolve() != file.resolve():
-        fail(f"--refresh rewrites {file} itself; to write the rendered assessment elsewhere use -o alone")
+        fail(f"{file}: --refresh rewrites this file itself; to write the rendered assessment elsewhere use -o alone")
     a, report = api.read(file)
     if report is None or report.ok:
         what = "a JSON assessment has no written figures" if report is None else "its written figures agree"
