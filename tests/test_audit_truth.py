@@ -98,6 +98,8 @@ def test_the_summary_lists_a_pair_of_two_roles_instead_of_counting_it(run_cli, t
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     assert s["pairs"] == 1 and len(s["unreadable"]) == 1 and "47-2111.00" in s["unreadable"][0]
+    meant = json.loads(run_cli("diff", "--summary", str(drafts), str(finals), "--json", "--other-role").stdout)
+    assert meant["pairs"] == 2 and meant["unreadable"] == []
 
 
 def test_a_code_with_or_without_its_suffix_is_one_role_and_a_custom_role_is_its_title(golden):

@@ -43,7 +43,7 @@ def diff(
     if summary:
         from ..portfolio.changes import diff_folders
 
-        _diffs, s = diff_folders(draft, final)
+        _diffs, s = diff_folders(draft, final, other_role=other_role)
         if s.pairs == 0:
             raise DrafterError(
                 f"{draft} and {final}: no draft/final pairs (files are paired by name, e.g. 29-2072.00.json)"
