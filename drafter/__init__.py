@@ -26,7 +26,6 @@ _EXPORTS = {
     "occupation": "drafter.api",
     "read": "drafter.api",
     "render": "drafter.api",
-    "review": "drafter.api",
     "score": "drafter.api",
     "write": "drafter.api",
     "Draft": "drafter.drafting.base",
@@ -56,13 +55,12 @@ __all__ = [
     "occupation",
     "read",
     "render",
-    "review",
     "score",
     "write",
 ]
 
 if TYPE_CHECKING:
-    from .api import draft, endpoint, evaluate, load, occupation, read, render, review, score, write
+    from .api import draft, endpoint, evaluate, load, occupation, read, render, score, write
     from .assessment import Assessment
     from .drafting.base import Draft, Drafter, drafter_for
     from .errors import DrafterError
