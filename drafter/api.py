@@ -19,9 +19,10 @@ if TYPE_CHECKING:
     from .evaluation.gated import EvalOutcome
     from .llm.endpoints import Endpoint
     from .onet.model import Occupation
+    from .review.report import Review
     from .scoring import ScoreCard
 
-__all__ = ["draft", "endpoint", "evaluate", "load", "occupation", "read", "render", "score", "write"]
+__all__ = ["draft", "endpoint", "evaluate", "load", "occupation", "read", "render", "review", "score", "write"]
 
 
 def read(path: str | Path) -> Loaded:
@@ -51,6 +52,27 @@ def score(assessment: Assessment | Draft | str | Path, methodology: str | Path =
     elif not isinstance(assessment, Assessment):
         assessment = load(assessment)
     return compute(assessment, load_methodology(str(methodology)))
+
+
+def review(
+    assessment: Assessment | Draft | str | Path, methodology: str | Path = "aijri-v1", card: ScoreCard | None = None
+) -> Review:
+    """What ``drafter review first`` shows, computed once: the scorecard, the samples' spread, the zone-flip
+    sensitivity and the review-first list (``.as_json()``: the keys ``drafter score --json`` adds). ``card`` is
+    the assessment's scorecard when the caller has it already. A path is read first (``load``).
+
+    Called as ``drafter.api.review``: ``drafter.review`` is the review subpackage, so this one name is not
+    re-exported by the package."""
+    from .assessment import Assessment
+    from .drafting.base import Draft
+    from .methodology import load_methodology
+    from .review.report import review as compute
+
+    if isinstance(assessment, Draft):
+        assessment = assessment.assessment
+    elif not isinstance(assessment, Assessment):
+        assessment = load(assessment)
+    return compute(assessment, load_methodology(str(methodology)), card)
 
 
 def render(assessment: Assessment | Draft, format: Literal["md", "json"] = "md") -> str:

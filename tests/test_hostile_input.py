@@ -86,10 +86,29 @@ def _set(path: str, value: object) -> Callable[[dict], None]:
     return change
 
 
+def _another_role(d: dict) -> None:
+    """The golden role filed as Electricians (47-2111.00): a final that is not of its draft's role."""
+    d["role"].update(job_title="Electricians", soc_code="47-2111")
+    d["provenance"]["onet_code"] = "47-2111.00"
+
+
+def _custom_role_titled(title: str) -> Callable[[dict], None]:
+    def change(d: dict) -> None:
+        d["role"].update(job_title=title, soc_code=None)
+        d["provenance"]["onet_code"] = None
+
+    return change
+
+
+EDITED_SCORE = seed_with("| 30% | 4 | 1.20 |", "| 30% | 5 | 1.20 |")  # a task score edited, its figures not
+
 # the command that reads each kind of file; {file} is the input, {work} the folder it sits in
 IMPORT = ("import", "{file}", "-o", "{work}/assessment.json")  # assessment.json already exists
 RENDER = ("render", "{file}", "-o", "{work}/review.md")  # review.md already exists
 DRAFT = ("draft", "{file}", "--offline", "-o", "{work}/drafts")
+ACCEPT = ("review", "accept", "{file}", "--draft", str(GOLDEN), "--by", "ana")  # {file}: a final of the golden role
+DIFF = ("diff", str(GOLDEN), "{file}")
+VALIDATE = ("validate", "{file}")
 BATCH = ("batch", "--codes", "{file}", "--offline", "--include-scored", "-o", "{work}/drafts")
 # the commands and messages of the rows about outputs
 DRAFT_JSON = "drafts/29-2072.00.json"  # a draft in the folder a table reads
@@ -171,6 +190,27 @@ CASES = [
             (": growth.score: input should be a valid integer",)),
     Hostile("json-newer-schema", "draft.json", golden_with(_set("schema_version", 2)), RENDER,
             (": schema_version: expected schema_version 1, got 2",)),
+    # --- a final against its draft: the same role (O*NET-SOC code, else job title), unless --other-role
+    Hostile("final-of-another-role-accepted", "final.json", golden_with(_another_role), ACCEPT,
+            (": a final of 47-2111.00 (Electricians), but its draft ", " is of 29-2072.00 (Medical Records Specialist)",
+             "--other-role")),
+    Hostile("final-of-another-role-diffed", "final.json", golden_with(_another_role), DIFF,
+            (": a final of 47-2111.00 (Electricians), but its draft ", "29-2072.00", "--other-role")),
+    Hostile("md-final-with-another-soc-code", "final.md", seed_with("(BLS SOC 29-2072)", "(BLS SOC 47-2111)"), ACCEPT,
+            (": a final of 47-2111.00 (Medical Records Specialist), but its draft ", "29-2072.00")),
+    Hostile("custom-final-of-another-title", "final.json", golden_with(_custom_role_titled("Coder")), DIFF,
+            (": a final of 'Coder', but its draft ", "29-2072.00",)),
+    # --- written figures that are not the computed ones (a score edited, its figures not; a figure mistyped)
+    Hostile("md-stale-figures", "final.md", EDITED_SCORE, VALIDATE,
+            (":line 22: 8 written figure(s) differ from the computed ones (line 22 weighted[0], line 29 weighted_total",
+             "JobZone score written 15.1, computed 11.8", "refresh them: drafter render ", " --refresh --force")),
+    Hostile("md-mistyped-jobzone-score", "final.md", seed_with("= 15.1/100", "= 15.7/100"), VALIDATE,
+            (":line 62: 1 written figure(s) differ from the computed ones (line 62 score_line",
+             "JobZone score written 15.7, computed 15.1", " --refresh --force")),
+    Hostile("md-stale-figures-refreshed-without-force", "final.md", EDITED_SCORE, ("render", "{file}", "--refresh"),
+            (": edited since drafter wrote it", "--force replaces it")),
+    Hostile("md-refresh-written-elsewhere", "final.md", EDITED_SCORE, ("render", "{file}", "--refresh", "-o", "{work}/review.md"),
+            (": --refresh rewrites this file itself",)),
     # --- task lists
     Hostile("csv-no-text-column", "tasks.csv", lambda: "id,statement\n1,Assign codes\n", DRAFT,
             (":line 1: missing column(s) text; expected id,text[,type,weight]",)),

@@ -26,48 +26,43 @@ def score(
     from .. import api
 
     a, report = api.read(file)
-    card = api.score(a, methodology)
+    r = api.review(a, methodology)  # the scorecard and its review, computed once
+    card = r.scorecard
     if as_json:
         import json
 
         out = card.model_dump(mode="json")
         if report is not None:
             out["consistency"] = [c.__dict__ | {"agrees": c.agrees} for c in report.checks]
-        print(json.dumps(out | review_json(a, card), indent=2, ensure_ascii=False))
+        print(json.dumps(out | r.as_json(), indent=2, ensure_ascii=False))
         return
-    from .display import print_scorecard
+    from .display import print_review, print_scorecard
 
     print_scorecard(console(), a, card, report)
-    print_review_of(a, card)
-
-
-def review_json(a, card) -> dict:
-    """The spread, zone-flip sensitivity and review-first list that go with a scorecard (docs/review.md)."""
-    from ..review.priority import review_first
-    from ..sensitivity import sensitivity
-
-    sens = sensitivity(a, card=card)
-    return {
-        "uncertainty": a.uncertainty.model_dump(mode="json") if a.uncertainty else None,
-        "sensitivity": sens.model_dump(mode="json"),
-        "review_first": review_first(a, sens=sens, card=card).model_dump(mode="json"),
-    }
+    print_review(console(), a, card, r.review_first, r.sensitivity)
 
 
 def print_review_of(a, card) -> None:
-    """Under a printed scorecard: the spread, the zone flips and what to check first."""
-    from ..review.priority import review_first
-    from ..sensitivity import sensitivity
+    """Under a printed scorecard (``drafter draft``): the spread, the zone flips and what to check first."""
+    from .. import api
     from .display import print_review
 
-    sens = sensitivity(a, card=card)
-    print_review(console(), a, card, review_first(a, sens=sens, card=card), sens)
+    r = api.review(a, card=card)
+    print_review(console(), a, card, r.review_first, r.sensitivity)
 
 
 def render(
     file: FileArg,
     format: Annotated[str, typer.Option("--format", "-f", help="md (house format) or json.")] = "md",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh",
+            help="Rewrite FILE itself, in its own format, with every figure recomputed (an edited document's stale "
+            "written figures); an assessor's file needs --force, which keeps it as FILE.~N~.",
+        ),
+    ] = False,
     force: ForceOpt = False,
 ) -> None:
     """Render an assessment in the house format (Markdown) or as JSON."""
@@ -76,6 +71,9 @@ def render(
 
     if format not in ("md", "json"):
         fail(f"--format: expected md or json, got {format!r}")
+    if refresh:
+        _refresh(file, output, force)
+        return
     a = api.load(file)
     if output:
         refuse_same_path(file, output, "json" if is_json(file, read_text(file)) else "md", format)
@@ -84,6 +82,42 @@ def render(
         write_outputs([(output, text)], force, "render", inputs=[file])
     else:
         sys.stdout.write(text)
+
+
+def _refresh(file: Path, output: Path | None, force: bool) -> None:
+    """``render FILE --refresh``: FILE rewritten in place with the scorer's figures, only when some differ."""
+    from .. import api
+
+    if output is not None and output.resolve() != file.resolve():
+        fail(f"{file}: --refresh rewrites this file itself; to write the rendered assessment elsewhere use -o alone")
+    a, report = api.read(file)
+    if report is None or report.ok:
+        what = "a JSON assessment has no written figures" if report is None else "its written figures agree"
+        console(stderr=True).print(f"{file}: {what}; nothing to refresh", markup=False, soft_wrap=True)
+        return
+    write_outputs([(file, api.render(a, "md"))], force, "render")  # FILE itself: the point of --refresh
+
+
+def stale_figures(path: Path, bad: list) -> str:
+    """One line for a document whose written figures disagree with the scorer's, with the command that
+    rewrites them (docs/review.md): which figures, the composite when it moved, and how to refresh."""
+    import re
+    import shlex
+
+    from ..files import written_unchanged
+
+    where = ", ".join(f"line {c.line} {c.figure}" for c in bad)
+    moved = ""
+    for c in bad:
+        if c.figure == "score_line":
+            w, k = (re.search(r"=\s*(\S+)/100", t) for t in (c.written, c.computed))
+            if w and k:
+                moved = f"; JobZone score written {w.group(1)}, computed {k.group(1)}"
+    force = "" if written_unchanged(path) else " --force (keeps your file as a numbered backup)"
+    return (
+        f"{path}:line {bad[0].line}: {len(bad)} written figure(s) differ from the computed ones ({where}{moved}); "
+        f"refresh them: drafter render {shlex.quote(str(path))} --refresh{force}"
+    )
 
 
 def import_(
@@ -118,31 +152,34 @@ def import_(
 
 
 def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to check (JSON or house format).")]) -> None:
-    """Check hand-edited assessments against the schema and the methodology; exit 2 on any problem."""
+    """Check hand-edited assessments against the schema and the methodology; exit 2 on any problem.
+
+    A document whose written figures disagree with the computed ones (a score edited, the figures not) is a
+    problem too: one line names them and the command that refreshes them."""
     from rich.markup import escape
 
     from .. import api
 
-    out, problems = console(), 0
+    out, err, problems = console(), console(stderr=True), 0
     for f in files:
         try:
             a, report = api.read(f)
         except DrafterError as e:
             problems += 1
             for line in str(e).splitlines():
-                console(stderr=True).print(f"[red]invalid:[/] {line}", soft_wrap=True)
+                err.print(f"error: {line}", markup=False, soft_wrap=True)
             continue
         bad = report.disagreements if report else []
-        for c in bad:
-            out.print(
-                escape(f"{f}:line {c.line}: {c.figure} written {c.written!r}, computed {c.computed!r}"), style="yellow"
-            )
+        if bad:
+            problems += 1
+            err.print(f"error: {stale_figures(f, bad)}", markup=False, soft_wrap=True)
         # what `score` shows beside the figures: label/score mismatches and the document's import warnings
         for w in api.score(a).label_warnings:
             out.print(escape(f"{f}: label check: {w}"), style="yellow", soft_wrap=True)
         for w in report.warnings if report else []:
             out.print(escape(f"{f}: warning: {w}"), style="yellow", soft_wrap=True)
-        out.print(f"[green]ok[/] {escape(str(f))} ({len(a.tasks)} task rows{', figures differ' if bad else ''})")
+        if not bad:
+            out.print(f"[green]ok[/] {escape(str(f))} ({len(a.tasks)} task rows)")
     if problems:
         raise typer.Exit(2)
 

@@ -11,6 +11,11 @@ import typer
 
 from .common import JsonOpt, console, write_outputs
 
+OtherRoleOpt = Annotated[
+    bool,
+    typer.Option("--other-role", help="Compare a final with a draft of another role (O*NET-SOC code) on purpose."),
+]
+
 review_app = typer.Typer(
     help="Review a draft: what to check first, accept the final (audit trail), history.", no_args_is_help=True
 )
@@ -26,6 +31,7 @@ def diff(
     summary: Annotated[
         bool, typer.Option("--summary", help="Compare folders: pair files by name, summarise what assessors changed.")
     ] = False,
+    other_role: OtherRoleOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """What the assessor changed: every field, each row's score, the composite and zone.
@@ -37,7 +43,7 @@ def diff(
     if summary:
         from ..portfolio.changes import diff_folders
 
-        _diffs, s = diff_folders(draft, final)
+        _diffs, s = diff_folders(draft, final, other_role=other_role)
         if s.pairs == 0:
             raise DrafterError(
                 f"{draft} and {final}: no draft/final pairs (files are paired by name, e.g. 29-2072.00.json)"
@@ -57,7 +63,7 @@ def diff(
 
     d_a, _ = load_assessment(draft)
     f_a, _ = load_assessment(final)
-    d = compute(d_a, f_a, draft_name=str(draft), final_name=str(final))
+    d = compute(d_a, f_a, draft_name=str(draft), final_name=str(final), other_role=other_role)
     if as_json:
         print(json.dumps(d.model_dump(mode="json") | {"zone_changed": d.zone_changed}, indent=2, ensure_ascii=False))
         return
@@ -73,14 +79,27 @@ def review_accept(
     by: Annotated[
         str | None, typer.Option(help="Who accepts (default $DRAFTER_ASSESSOR, else the login name).")
     ] = None,
+    other_role: OtherRoleOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Record FINAL against its DRAFT in the audit trail: who, when, and every change (the files are not touched)."""
+    """Record FINAL against its DRAFT in the audit trail: who, when, and every change.
+
+    A final of another role than the draft's is refused unless --other-role. The draft is not touched; a
+    house-format final whose written figures are stale is rewritten with the computed ones first (your file is
+    kept as FINAL.~N~), so the file and the trail show the same figures."""
     from ..portfolio.audit import AuditTrail, accept_files, assessor_name
 
     who = assessor_name(by)
+
+    def refreshed(n: int, backup: Path | None) -> None:
+        kept = f"; kept your file as {backup}" if backup else ""
+        console(stderr=True).print(
+            f"{final}: {n} written figure(s) differed from the computed ones: rewrote them{kept}",
+            markup=False, soft_wrap=True,
+        )  # fmt: skip
+
     with AuditTrail() as trail:
-        acc, d = accept_files(trail, draft, final, who)
+        acc, d = accept_files(trail, draft, final, who, other_role=other_role, on_refreshed=refreshed)
     if as_json:
         from dataclasses import asdict
 
@@ -101,21 +120,16 @@ def review_first_cmd(
 
     Inputs ranked by leverage × (1 + spread) × whether they can flip the zone; model-recalled evidence to verify;
     inputs awaiting input (docs/review.md)."""
-    from ..documents import load_assessment
-    from ..review.priority import review_first
-    from ..scoring import score
-    from ..sensitivity import sensitivity
+    from .. import api
 
-    a, _ = load_assessment(file)
-    card = score(a)
-    sens = sensitivity(a, card=card)
-    rf = review_first(a, sens=sens, card=card)
+    a = api.load(file)
+    r = api.review(a)
     if as_json:
-        print(json.dumps(rf.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        print(json.dumps(r.review_first.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
     from .display import print_review
 
-    print_review(console(), a, card, rf, sens, limit=limit)
+    print_review(console(), a, r.scorecard, r.review_first, r.sensitivity, limit=limit)
 
 
 @review_app.command("sources")
@@ -125,6 +139,7 @@ def review_sources(
         Path | None,
         typer.Option("--draft", "-d", help="For a final: its draft (changed fields become the assessor's)."),
     ] = None,
+    other_role: OtherRoleOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Where every field of a draft or final came from.
@@ -150,7 +165,9 @@ def review_sources(
                 from datetime import UTC, datetime
 
                 who, at = acc.who, datetime.fromtimestamp(acc.ts, UTC).replace(microsecond=0)
-        sources = final_sources(d, a, compute(d, a), who, at)
+        sources = final_sources(
+            d, a, compute(d, a, draft_name=str(draft), final_name=str(file), other_role=other_role), who, at
+        )
     if as_json:
         print(json.dumps({k: v.model_dump(mode="json", exclude_none=True) for k, v in sources.items()}, indent=2))
         return
@@ -169,7 +186,9 @@ def review_sources(
 
 @review_app.command("history")
 def review_history(
-    role: Annotated[str | None, typer.Argument(help="Only this role (O*NET-SOC code, e.g. 29-2072.00).")] = None,
+    role: Annotated[
+        str | None, typer.Argument(help="Only this role: an O*NET-SOC code (29-2072 or 29-2072.00), else a job title.")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many, newest first.")] = 20,
     as_json: JsonOpt = False,
 ) -> None:
@@ -185,6 +204,12 @@ def review_history(
         from dataclasses import asdict
 
         print(json.dumps([asdict(i) | {"when": i.when} for i in items], indent=2))
+        return
+    if not items:
+        from ..review.role import history_keys
+
+        whose = f" of {history_keys(role)[0]}" if role else ""
+        console().print(f"no accepted reviews{whose} in {reviews_path()}", markup=False, soft_wrap=True)
         return
     from rich.table import Table
 

@@ -18,6 +18,7 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from pathlib import Path
 from ..assessment import Assessment
 from ..errors import DrafterError
 from ..review.diff import Diff, diff, final_sources
+from ..review.role import history_keys, role_key
 from ..store import KEEP_AUDIT, Migrations, open_store, runlog_path
 
 MIGRATIONS = Migrations("review")
@@ -103,10 +105,6 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def role_key(a: Assessment) -> str:
-    return a.provenance.onet_code or a.role.soc_code or a.role.job_title
-
-
 class AuditTrail:
     def __init__(self, path: Path | None = None):
         self.store = open_store(path or reviews_path(), advice=KEEP_AUDIT)  # damaged: never "move it aside"
@@ -133,9 +131,13 @@ class AuditTrail:
         final_bytes: bytes,
         who: str,
         now: float | None = None,
+        other_role: bool = False,
     ) -> tuple[Accepted, Diff]:
-        """Record ``final`` as accepted against ``draft``; the same pair (by content) is recorded once."""
-        d = diff(draft, final, draft_name=str(draft_path), final_name=str(final_path))
+        """Record ``final`` as accepted against ``draft``; the same pair (by content) is recorded once.
+
+        A final of another role than the draft's is refused (``review.role.RoleMismatch``) unless
+        ``other_role``."""
+        d = diff(draft, final, draft_name=str(draft_path), final_name=str(final_path), other_role=other_role)
         ds, fs = _sha(draft_bytes), _sha(final_bytes)
         ts = time.time() if now is None else now
         sources = final_sources(draft, final, d, who, datetime.fromtimestamp(ts, UTC).replace(microsecond=0))
@@ -177,7 +179,10 @@ class AuditTrail:
         return replace(Accepted(*r), new=new)
 
     def history(self, role: str | None = None, limit: int = 50) -> list[Accepted]:
-        where, args = ("WHERE role = ?", (role, limit)) if role else ("", (limit,))
+        """Newest first; ``role`` is a code in either form (29-2072, 29-2072.00) or a custom role's title."""
+        keys = history_keys(role) if role else ()
+        where = f"WHERE role IN ({','.join('?' * len(keys))})" if keys else ""
+        args = (*keys, limit)
         rows = (
             self._con()
             .execute(
@@ -218,13 +223,46 @@ def recorded_acceptance(trail: AuditTrail, draft_path: Path, final_path: Path) -
     return None if row is None else trail.get(row[0], new=False)
 
 
-def accept_files(trail: AuditTrail, draft_path: Path, final_path: Path, who: str) -> tuple[Accepted, Diff]:
-    """Read both files (JSON or house format) and record the final against the draft."""
+Refreshed = Callable[[int, Path | None], None]
+"""Told, when a final's written figures were stale and were rewritten, how many differed and the backup kept."""
+
+
+def accept_files(
+    trail: AuditTrail,
+    draft_path: Path,
+    final_path: Path,
+    who: str,
+    *,
+    other_role: bool = False,
+    on_refreshed: Refreshed | None = None,
+) -> tuple[Accepted, Diff]:
+    """Read both files (JSON or house format) and record the final against the draft.
+
+    The trail records figures computed by the scorer; a final whose written figures disagree with them (an
+    edited score in a copied document) is first rewritten with the computed ones, the assessor's file kept as
+    a numbered backup, so the accepted file never prints a figure other than the trail's. The role is checked
+    before anything is written."""
     from ..documents import load_assessment
+    from ..review.role import check_same_role
 
     draft, _ = load_assessment(draft_path)
-    final, _ = load_assessment(final_path)
+    final, report = load_assessment(final_path)
+    if not other_role:
+        check_same_role(draft, final, str(draft_path), str(final_path))
+    if report is not None and not report.ok:
+        backup = _refresh_figures(final_path, final)
+        if on_refreshed is not None:
+            on_refreshed(len(report.disagreements), backup)
     return trail.accept(
         draft, final, draft_path=draft_path, final_path=final_path, draft_bytes=Path(draft_path).read_bytes(),
-        final_bytes=Path(final_path).read_bytes(), who=who,
+        final_bytes=Path(final_path).read_bytes(), who=who, other_role=other_role,
     )  # fmt: skip
+
+
+def _refresh_figures(path: Path, a: Assessment) -> Path | None:
+    """Rewrite a house-format document with the scorer's figures, through the protected writer (the file is
+    the assessor's, so it is kept as a numbered backup, which is returned)."""
+    from ..files import write_owned
+    from ..house_format import render_markdown
+
+    return write_owned(path, render_markdown(a), force=True, origin="accept")

@@ -79,18 +79,22 @@ def pair_files(drafts_dir: Path, finals_dir: Path) -> tuple[list[tuple[str, Path
     return pairs, sorted(drafts - finals), sorted(finals - drafts)
 
 
-def diff_folders(drafts_dir: Path, finals_dir: Path) -> tuple[list[tuple[str, Diff, Counter]], Summary]:
-    """Diff every pair, then summarise. Files that are not assessments are listed as unreadable, not fatal."""
+def diff_folders(
+    drafts_dir: Path, finals_dir: Path, other_role: bool = False
+) -> tuple[list[tuple[str, Diff, Counter]], Summary]:
+    """Diff every pair, then summarise. Files that are not assessments, and a final of another role than its
+    draft's (same name, different O*NET-SOC code; counted with ``other_role``), are listed as unreadable, not
+    fatal."""
     pairs, lone_drafts, lone_finals = pair_files(Path(drafts_dir), Path(finals_dir))
     diffs, unreadable = [], []
     for stem, d_path, f_path in pairs:
         try:
             draft, _ = load_assessment(d_path)
             final, _ = load_assessment(f_path)
+            d = diff(draft, final, draft_name=str(d_path), final_name=str(f_path), other_role=other_role)
         except DrafterError as e:
             unreadable.append(str(e).splitlines()[0])
             continue
-        d = diff(draft, final, draft_name=str(d_path), final_name=str(f_path))
         diffs.append((stem, d, _instances(final)))
     return diffs, summarise(diffs, lone_drafts, lone_finals, unreadable)
 

@@ -20,6 +20,7 @@ from ..scoring import score
 from .align import Component, components, overlaps
 from .fields import ROW_FIELDS, generic, role_level, step_of
 from .provenance import field_sources
+from .role import check_same_role
 
 
 class FieldChange(BaseModel):
@@ -168,8 +169,14 @@ def _commentary_changes(draft: Assessment, final: Assessment, src: dict[str, Fie
 
 
 def diff(draft: Assessment, final: Assessment, *, draft_name: str = "draft", final_name: str = "final",
-         m: Methodology | None = None) -> Diff:  # fmt: skip
-    """Every field the final changes, each row's score change, and the change of composite, zone and sub-label."""
+         m: Methodology | None = None, other_role: bool = False) -> Diff:  # fmt: skip
+    """Every field the final changes, each row's score change, and the change of composite, zone and sub-label.
+
+    A final of another role than the draft's is refused (``role.RoleMismatch``) unless ``other_role``: every
+    caller (diff, the summary over folders, the audit trail, sources) would otherwise report or record a
+    comparison that is not a review."""
+    if not other_role:
+        check_same_role(draft, final, draft_name, final_name)
     m = m or load_methodology()
     src = field_sources(draft)
     before, after = role_level(draft), role_level(final)
