@@ -158,7 +158,7 @@ def _run(
 
         print(json.dumps(summary, indent=2))
     else:
-        from .display import print_batch_summary
+        from .display.runs import print_batch_summary
 
         print_batch_summary(console(), summary)
     if summary["failed"]:
@@ -194,7 +194,7 @@ def batch_status(
 
     from ..batch.state import BatchState, list_batches
     from ..llm.runlog import RunLog, runlog_path
-    from .display import print_batch_status, print_batches
+    from .display.runs import print_batch_status, print_batches
 
     if not runlog_path().exists():
         fail("no batches yet", 1)

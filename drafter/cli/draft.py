@@ -70,7 +70,7 @@ def draft(
 
     from .. import api
     from ..files import read_text
-    from .display import print_scorecard
+    from .display.scorecard import print_scorecard
     from .files import print_review_of
 
     if as_json and not show_prompts:

@@ -35,7 +35,7 @@ def score(
             out["consistency"] = [c.__dict__ | {"agrees": c.agrees} for c in report.checks]
         print(json.dumps(out | review_json(a, card), indent=2, ensure_ascii=False))
         return
-    from .display import print_scorecard
+    from .display.scorecard import print_scorecard
 
     print_scorecard(console(), a, card, report)
     print_review_of(a, card)
@@ -58,7 +58,7 @@ def print_review_of(a, card) -> None:
     """Under a printed scorecard: the spread, the zone flips and what to check first."""
     from ..review.priority import review_first
     from ..sensitivity import sensitivity
-    from .display import print_review
+    from .display.scorecard import print_review
 
     sens = sensitivity(a, card=card)
     print_review(console(), a, card, review_first(a, sens=sens, card=card), sens)
@@ -97,7 +97,7 @@ def import_(
     """Import a house-format document as a JSON assessment, with a consistency report."""
     from ..files import assessment_json, read_text, refuse_same_path
     from ..house_format import parse_house_format
-    from .display import print_scorecard
+    from .display.scorecard import print_scorecard
 
     refuse_same_path(document, output, "md", "json")
     imported = parse_house_format(read_text(document), source=str(document))

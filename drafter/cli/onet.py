@@ -41,7 +41,7 @@ def onet_show(
         print(json.dumps(doc | {"labour": release_facts(occ.code).to_json()}, indent=2))  # BLS figures
         return
     from ..labour.views import figures_line
-    from .display import print_occupation
+    from .display.onet import print_occupation
     from .labour import release_facts
 
     print_occupation(console(), occ, shares, rule, figures_line(release_facts(occ.code)))
@@ -68,7 +68,7 @@ def onet_search(
         return
     if not matches:
         fail(f"no occupation matches {query!r}", 1)
-    from .display import print_search
+    from .display.onet import print_search
 
     print_search(console(), query, matches)
 

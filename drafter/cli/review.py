@@ -45,7 +45,7 @@ def diff(
         if as_json:
             print(json.dumps(s.model_dump(mode="json"), indent=2, ensure_ascii=False))
             return
-        from .display import print_summary
+        from .display.review import print_summary
 
         print_summary(console(), s)
         return
@@ -61,7 +61,7 @@ def diff(
     if as_json:
         print(json.dumps(d.model_dump(mode="json") | {"zone_changed": d.zone_changed}, indent=2, ensure_ascii=False))
         return
-    from .display import print_diff
+    from .display.review import print_diff
 
     print_diff(console(), d)
 
@@ -86,7 +86,7 @@ def review_accept(
 
         print(json.dumps(asdict(acc) | {"when": acc.when, "store": str(trail.path)}, indent=2))
         return
-    from .display import print_accepted
+    from .display.review import print_accepted
 
     print_accepted(console(), acc, d)
 
@@ -113,7 +113,7 @@ def review_first_cmd(
     if as_json:
         print(json.dumps(rf.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
-    from .display import print_review
+    from .display.scorecard import print_review
 
     print_review(console(), a, card, rf, sens, limit=limit)
 
@@ -239,7 +239,7 @@ def table(
     if as_json:
         print(json.dumps(to_json(rows, problems, weighted.data if weighted else None), indent=2, ensure_ascii=False))
         return
-    from .display import print_portfolio
+    from .display.review import print_portfolio
 
     print_portfolio(console(), by_review_priority(rows), f"{len(rows)} drafts in {directory}, by review priority")
     for p in problems:
