@@ -5,11 +5,11 @@ It answers drafter's four drafting steps with valid structured output derived fr
 one request, then the server falls back to ``default``.
 
 Behaviours: valid, invalid (schema-invalid answer), 429 (Retry-After), 500, hang (sleeps past the client's
-timeout), malformed (not JSON), truncated (finish_reason length), no_usage (valid but without usage), and
-answers that break one of drafter's rules at the step they reach: invented_score (the calibration note cites a
-score the calibration table does not list), invented_move (a "where to look next" role not in the table),
-bad_quote (an evidence item marked "notes" quoting words the notes do not contain), uncovered_task (a required
-task neither covered nor excluded).
+timeout), malformed (not JSON), huge (a valid answer padded with ``Script.huge_bytes`` of text), truncated
+(finish_reason length), no_usage (valid but without usage), and answers that break one of drafter's rules at
+the step they reach: invented_score (the calibration note cites a score the calibration table does not list),
+invented_move (a "where to look next" role not in the table), bad_quote (an evidence item marked "notes"
+quoting words the notes do not contain), uncovered_task (a required task neither covered nor excluded).
 
 Valid answers are read from the request like a model would: the task IDs and calibration table from the role's
 context (drafter's second message), the rows from the step's message (its last).
@@ -65,6 +65,7 @@ class Script:
     tpm: float | None = None  # enforce a tokens-per-minute budget (429s and rate-limit headers)
     rpm: float | None = None  # enforce a requests-per-minute budget
     seed: int = 0
+    huge_bytes: int = 5_000_000  # the size of a "huge" answer (a runaway model's padding in an extra field)
     # vary(step model name, request body, valid answer) -> answer: lets a test make answers differ by the
     # request's ``seed`` (a sample) or ``model`` (a panel), as a real model at temperature > 0 would
     vary: Callable[[str, dict, dict], dict] | None = None
@@ -553,6 +554,8 @@ class FakeOpenAI:
                 if behaviour == "invalid":
                     answer = invalid(name, answer)
                 answer = misbehave(behaviour, name, answer)
+                if behaviour == "huge":
+                    answer["padding"] = "x" * server.script.huge_bytes
                 arguments = json.dumps(answer)
                 if behaviour == "malformed":
                     arguments = arguments[: len(arguments) // 2] + " <<not json"

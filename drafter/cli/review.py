@@ -154,17 +154,9 @@ def review_sources(
     if as_json:
         print(json.dumps({k: v.model_dump(mode="json", exclude_none=True) for k, v in sources.items()}, indent=2))
         return
-    from rich.markup import escape
-    from rich.table import Table
+    from .display.review import print_sources
 
-    t = Table(title=f"Where each field of {file} came from", title_justify="left")
-    t.add_column("Field")
-    t.add_column("Source")
-    for path, src in sources.items():
-        t.add_row(escape(path), escape(src.describe()))
-    out = console()
-    out.print(t)
-    out.print("By kind: " + ", ".join(f"{k} {n}" for k, n in count_by_kind(sources).items()))
+    print_sources(console(), file, sources, count_by_kind(sources))
 
 
 @review_app.command("history")
@@ -186,15 +178,9 @@ def review_history(
 
         print(json.dumps([asdict(i) | {"when": i.when} for i in items], indent=2))
         return
-    from rich.table import Table
+    from .display.review import print_history
 
-    t = Table(title=f"Accepted reviews ({reviews_path()})", title_justify="left")
-    for col in ("#", "When", "Who", "Role", "Changes", "Composite", "Zone", "Final"):
-        t.add_column(col)
-    for i in items:
-        t.add_row(str(i.id), i.when, i.who, i.role, str(i.changes), f"{i.score_before} → {i.score_after}",
-                  f"{i.zone_before} → {i.zone_after}", i.final_path)  # fmt: skip
-    console().print(t)
+    print_history(console(), items, reviews_path())
 
 
 def table(

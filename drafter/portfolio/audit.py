@@ -25,6 +25,7 @@ from pathlib import Path
 from ..assessment import Assessment
 from ..errors import DrafterError
 from ..review.diff import Diff, diff, final_sources
+from ..safetext import clean
 from ..store import Migrations, Store, runlog_path
 
 MIGRATIONS = Migrations("review")
@@ -135,6 +136,7 @@ class AuditTrail:
         now: float | None = None,
     ) -> tuple[Accepted, Diff]:
         """Record ``final`` as accepted against ``draft``; the same pair (by content) is recorded once."""
+        who = clean(who)  # a name from --by or the environment is stored without escape sequences (safetext)
         d = diff(draft, final, draft_name=str(draft_path), final_name=str(final_path))
         ds, fs = _sha(draft_bytes), _sha(final_bytes)
         ts = time.time() if now is None else now

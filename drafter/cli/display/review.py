@@ -151,3 +151,24 @@ def print_accepted(console: Console, acc: Accepted, d: Diff) -> None:
         f"recorded #{acc.id}: {shown(acc.final_path)} accepted against {shown(acc.draft_path)} by {shown(acc.who)} at {acc.when}; "
         f"{acc.changes} field change(s), composite {acc.score_before} → {acc.score_after}, zone {acc.zone_before} → {acc.zone_after}"
     )
+
+
+def print_history(console: Console, items: list[Accepted], where: object) -> None:
+    t = Table(title=f"Accepted reviews ({shown(where)})", title_justify="left")
+    for col in ("#", "When", "Who", "Role", "Changes", "Composite", "Zone", "Final"):
+        t.add_column(col, no_wrap=col in ("Role", "Zone"))
+    for i in items:
+        t.add_row(str(i.id), i.when, shown(i.who), shown(i.role), str(i.changes), f"{i.score_before} → {i.score_after}",
+                  f"{shown(i.zone_before)} → {shown(i.zone_after)}", shown(i.final_path))  # fmt: skip
+    console.print(t)
+
+
+def print_sources(console: Console, file: object, sources: dict, by_kind: dict) -> None:
+    """Where each field of ``file`` came from (``review sources``)."""
+    t = Table(title=f"Where each field of {shown(file)} came from", title_justify="left")
+    t.add_column("Field", no_wrap=True)
+    t.add_column("Source")
+    for path, src in sources.items():
+        t.add_row(shown(path), shown(src.describe()))
+    console.print(t)
+    console.print("By kind: " + shown(", ".join(f"{k} {n}" for k, n in by_kind.items())))
