@@ -56,6 +56,8 @@ def onet_search(
     """Find occupations by title, alternate title or task wording (ranked, fuzzy)."""
     from ..onet.catalog import Catalog
 
+    if not query.strip():
+        fail("onet search: give words of a job title, e.g. drafter onet search 'medical coder'")
     matches = Catalog.load().search(query, limit)
     if as_json:
         import json
@@ -67,7 +69,7 @@ def onet_search(
         print(json.dumps(found, indent=2))
         return
     if not matches:
-        fail(f"no occupation matches {query!r}", 1)
+        fail(f"no occupation matches {query!r}; try other words of the title")  # exit 2: 1 is the eval gate's
     from .display.onet import print_search
 
     print_search(console(), query, matches)
