@@ -67,3 +67,16 @@ def test_diff_at_80_columns_keeps_every_field_path_whole(run_cli, tmp_path):
     ):
         assert path in r.stdout
     assert "[after review]" in r.stdout and "Red" in r.stdout
+
+
+def test_diff_summary_at_80_columns_keeps_field_paths_whole(run_cli, tmp_path):
+    drafts, finals = tmp_path / "drafts", tmp_path / "finals"
+    for folder in (drafts, finals):
+        folder.mkdir()
+    (drafts / "29-2072.00.json").write_text(GOLDEN.read_text(encoding="utf-8"), encoding="utf-8")
+    final = _golden(**{"barriers.union_collective_bargaining.score": 1})
+    (finals / "29-2072.00.json").write_text(json.dumps(final), encoding="utf-8")
+    r = run_cli("diff", "--summary", str(drafts), str(finals), env=NARROW)
+    assert r.returncode == 0, r.stderr
+    _fits(r.stdout)
+    assert "barriers.union_collective_bargaining.score" in r.stdout

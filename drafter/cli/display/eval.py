@@ -63,7 +63,7 @@ def print_eval(console: Console, run: EvalRun, gate: dict) -> None:
         cost = f", ${u.cost_usd}" if u.cost_usd is not None else ""
         console.print(f"LLM: {u.requests} requests, {u.cache_hits} cache hits, {u.total_tokens:,} tokens{cost}")
     for note in run.skipped:
-        console.print(f"[dim]skipped: {shown(note)}[/]", soft_wrap=True)
+        console.print(f"[dim]skipped: {shown(note)}[/]")
     if run.labour:  # issue 15: employment-weighted zones (older stored runs have none)
         console.print("Workers covered by the drafts (employment-weighted):")
         for line in run.labour["drafted"]["headline"]:
@@ -108,7 +108,7 @@ def print_label_tier(console: Console, result: dict, backend: str) -> None:
         t.add_row(who, str(e["n"]), pct(d["exact"]), kappa(d["exact"]), pct(e), kappa(e))
     console.print(t)
     for f in result["failed"]:
-        console.print(f"[red]failed:[/] {shown(f)}", soft_wrap=True)
+        console.print(f"[red]failed:[/] {shown(f)}")
 
 
 def print_comparison(console: Console, rows: list[dict], title: str) -> None:

@@ -34,7 +34,7 @@ def print_occupation(console: Console, occ, shares: list[int], rule: str, labour
         f"Priors sum to {sum(shares)}% (rule: {rule}). Labels: E0 none, E1 direct LLM exposure, E2 with LLM-based tools."
     )
     if labour_line:
-        console.print(shown(labour_line), soft_wrap=True)
+        console.print(shown(labour_line))
     console.print(
         "[dim]O*NET task statements © National Center for O*NET Development, CC BY 4.0; labels: GPTs are GPTs (MIT); "
         "employment and wages: U.S. Bureau of Labor Statistics, OEWS (public domain).[/]"

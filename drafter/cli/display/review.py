@@ -67,6 +67,16 @@ def print_diff(console: Console, d: Diff, limit: int | None = None) -> None:
     )
 
 
+FIELD_COLUMNS = (
+    Col("Field", keep=True),
+    Col("Step", drop=2),
+    Col("Changed", "right", keep=True),
+    Col("Of", "right", drop=1),
+    Col("Rate", "right", keep=True),
+    Col("Mean |Δ|", "right", drop=3),
+)
+
+
 def print_summary(console: Console, s: Summary, limit: int = 25) -> None:
     console.print(
         f"{s.pairs} draft/final pair(s); zone changed in {s.zone_changed}"
@@ -90,15 +100,13 @@ def print_summary(console: Console, s: Summary, limit: int = 25) -> None:
             shown(", ".join(f"{k} ×{v}" for k, v in st.prompt_versions.items())),
         )
     console.print(steps)
-    t = Table(title="Fields assessors change most", title_justify="left")
-    for col in ("Field", "Step", "Changed", "Of", "Rate", "Mean |Δ|"):
-        t.add_column(col, justify="left" if col in ("Field", "Step") else "right")
-    for f in s.fields[:limit]:
-        if not f.changed:
-            continue
-        t.add_row(shown(f.field), f.step or "", str(f.changed), str(f.instances), f"{f.change_rate:.0%}",
-                  "" if f.mean_abs_delta is None else f"{f.mean_abs_delta:.3f}")  # fmt: skip
-    console.print(t)
+    cells = [
+        (shown(f.field), shown(f.step or ""), str(f.changed), str(f.instances), f"{f.change_rate:.0%}",
+         "" if f.mean_abs_delta is None else f"{f.mean_abs_delta:.3f}")
+        for f in s.fields[:limit]
+        if f.changed
+    ]  # fmt: skip
+    console.print(fitted_table(console, "Fields assessors change most", FIELD_COLUMNS, cells))
     for what, items in (
         ("unpaired drafts", s.unpaired_drafts),
         ("unpaired finals", s.unpaired_finals),
@@ -106,8 +114,7 @@ def print_summary(console: Console, s: Summary, limit: int = 25) -> None:
     ):
         if items:
             console.print(
-                f"[yellow]{len(items)} {what}:[/] {shown(', '.join(items[:10]))}{' …' if len(items) > 10 else ''}",
-                soft_wrap=True,
+                f"[yellow]{len(items)} {what}:[/] {shown(', '.join(items[:10]))}{' …' if len(items) > 10 else ''}"
             )
 
 

@@ -95,6 +95,5 @@ def print_batch_status(console: Console, batch_id: str, counts: dict, totals: di
                   f"{totals['requests']} requests, {totals['prompt_tokens'] + totals['completion_tokens']:,} tokens")  # fmt: skip
     for f_ in failed:
         console.print(
-            f"  [red]{shown(f_['code'])}[/] {shown(f_['cause'])} after {f_['attempts']} attempt(s): {shown(f_['error'])}",
-            soft_wrap=True,
+            f"  [red]{shown(f_['code'])}[/] {shown(f_['cause'])} after {f_['attempts']} attempt(s): {shown(f_['error'])}"
         )

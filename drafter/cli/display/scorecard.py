@@ -21,7 +21,10 @@ def scorecard_table(a: Assessment, card: ScoreCard) -> Table:
     title = a.role.job_title + (f" (SOC {a.role.soc_code})" if a.role.soc_code else "")
     t = Table(title=f"AIJRI scorecard — {shown(title)}", title_justify="left", show_lines=False)
     t.add_column("Figure")
-    t.add_column("Value", justify="right", no_wrap=True)
+    t.add_column(
+        "Value",
+        justify="right",
+    )
     t.add_column("From", style="dim")
     t.add_row("Weighted total", card.weighted_total.shown, card.weighted_total.formula)
     t.add_row("Task resistance", card.task_resistance.shown + "/5.0", card.task_resistance.formula)
@@ -72,7 +75,7 @@ def print_scorecard(console: Console, a: Assessment, card: ScoreCard, report: Co
         else:
             console.print(f"[green]Consistency: all {len(report.checks)} written figures agree with the scorer.[/]")
         for w in report.warnings:
-            console.print(f"[yellow]Warning:[/] {shown(w)}", soft_wrap=True)
+            console.print(f"[yellow]Warning:[/] {shown(w)}")
 
 
 def print_review(
@@ -82,19 +85,19 @@ def print_review(
     from ...review.text import uncertainty_lines
 
     for line in uncertainty_lines(a):
-        console.print(f"[cyan]Spread:[/] {shown(line)}", soft_wrap=True)
-    console.print(f"[cyan]Sensitivity:[/] {shown(sens.boundary_line())}", soft_wrap=True)
+        console.print(f"[cyan]Spread:[/] {shown(line)}")
+    console.print(f"[cyan]Sensitivity:[/] {shown(sens.boundary_line())}")
     flips = sens.flips()
     for f in flips[:5]:
         assert f.zone_flip is not None
-        console.print(f"  [cyan]zone flip:[/] {shown(f.zone_flip.describe())}", soft_wrap=True)
+        console.print(f"  [cyan]zone flip:[/] {shown(f.zone_flip.describe())}")
     if len(flips) > 5:
         console.print(f"  [dim]… {len(flips) - 5} more inputs can flip the zone (drafter score FILE --json)[/]")
     if not flips:
         console.print("  no single input can change the zone")
     for i in [i for i in sens.inputs if i.sub_label_flip][:3]:
         assert i.sub_label_flip is not None
-        console.print(f"  [cyan]sub-label:[/] {shown(i.sub_label_flip.describe('sub_label'))}", soft_wrap=True)
+        console.print(f"  [cyan]sub-label:[/] {shown(i.sub_label_flip.describe('sub_label'))}")
     if not rf.items:
         console.print(
             "[green]Review first:[/] nothing stands out (no spread, nothing pending, no zone flip within one step)"
