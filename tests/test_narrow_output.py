@@ -80,3 +80,18 @@ def test_diff_summary_at_80_columns_keeps_field_paths_whole(run_cli, tmp_path):
     assert r.returncode == 0, r.stderr
     _fits(r.stdout)
     assert "barriers.union_collective_bargaining.score" in r.stdout
+
+
+def test_the_portfolio_page_labels_every_zone_segment_and_keeps_codes_on_one_line():
+    from drafter.portfolio.charts import zone_bar_svg
+
+    roles = zone_bar_svg({"Red": 30.0, "Yellow": 1.0, "Green": 0.0}, "roles", "zone-chart")
+    assert "Yellow 1 (3%)" in roles.split("</rect>")[-1]  # a sliver too narrow for its own label, named below
+    assert "31 roles" in roles and "total" not in roles
+    shares = zone_bar_svg({"Red": 0.97, "Yellow": 0.03, "Green": 0.0}, "employment", "employment-chart", pct=True)
+    assert "total 1" not in shares and "share of employment" in shares and "Yellow 3%" in shares
+
+    from importlib import resources
+
+    page = (resources.files("drafter.portfolio") / "page.html.j2").read_text(encoding="utf-8")
+    assert '<td class="code">' in page and "td.code" in page and "white-space: nowrap" in page
