@@ -164,3 +164,16 @@ def test_a_huge_answer_is_neither_stored_whole_nor_sent_back(fake_llm, llm_facto
     assert stored[0] < LOGGED_HEAD + 200 and stored[1] == 2
     total = sum(p.stat().st_size for p in tmp_path.glob("runlog.sqlite*"))
     assert total < 2_000_000, total  # was > 5 MB per attempt before the cap
+
+
+def test_file_names_that_look_like_markup_are_printed_literally(run_cli, tmp_path):
+    folder = tmp_path / "drafts [red]"  # (no "/" in a file name: an opening tag alone)
+    folder.mkdir()
+    (folder / "29-2072.00.json").write_text(GOLDEN.read_text(encoding="utf-8"), encoding="utf-8")
+    bad = folder / "[bold]bad.json"
+    bad.write_text("{", encoding="utf-8")
+    r = run_cli("validate", str(bad))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and f"invalid: {bad}" in r.stderr, r.stderr
+    r = run_cli("table", str(folder))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert f"skipped: {bad}" in " ".join(r.stderr.split()) and str(folder) in " ".join(r.stdout.split())

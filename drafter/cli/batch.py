@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..safetext import shown
 from .common import CalibrationOpt, EndpointOptions, JsonOpt, calibration_set, console, endpoint_options, fail
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ def _run(
             cost=f"${p.cost:.2f}" if priced else "cost n/a", failed=p.failed,
         )  # fmt: skip
         if status == "failed":
-            progress.console.print(f"[red]✗[/] {p.events[-1]}", soft_wrap=True)
+            progress.console.print(f"[red]✗[/] {shown(p.events[-1])}", soft_wrap=True)
 
     try:
         summary = run_batch(codes, ep, out, settings, catalog=catalog, on_start=on_start, on_role=on_role)
@@ -243,11 +244,13 @@ def batch_collect(
         f"{len(got.engine_failed)} failed in the batch engine, {len(got.problems)} unreadable lines"
     )
     for code, why in sorted(got.invalid.items()):
-        err.print(f"  [yellow]{code}[/] invalid answer (will be re-asked with the error): {why}", soft_wrap=True)
+        err.print(
+            f"  [yellow]{shown(code)}[/] invalid answer (will be re-asked with the error): {shown(why)}", soft_wrap=True
+        )
     for code, why in sorted(got.engine_failed.items()):
-        err.print(f"  [yellow]{code}[/] {why} (will be drafted live)", soft_wrap=True)
+        err.print(f"  [yellow]{shown(code)}[/] {shown(why)} (will be drafted live)", soft_wrap=True)
     for p in got.problems:
-        err.print(f"  [red]{p}[/]", soft_wrap=True)
+        err.print(f"  [red]{shown(p)}[/]", soft_wrap=True)
     if not got.codes:
         fail(f"{results}: no usable answers")
     _run(got.codes, ep, out, BatchSettings(concurrency=concurrency, calibration=cal), as_json, err)

@@ -94,7 +94,7 @@ def draft(
         d = api.draft(occ, title=title, calibration=calibration_set(calibration, err))
     elif samples > 1 or len(eps) > 1:
         cal = calibration_set(calibration, err)
-        err.print(calibration_notice(occ, title, cal), soft_wrap=True)
+        err.print(calibration_notice(occ, title, cal), markup=False, soft_wrap=True)
         d = _sampled(occ, eps, samples, title, notes_text, str(notes) if notes else None, llm.use_cache, err, cal)
     else:
         err.print(f"Drafting {occ.code} {occ.title} with {ep.describe()}", markup=False, soft_wrap=True)
@@ -103,7 +103,7 @@ def draft(
 
             err.print(notes_notice(occ.code), soft_wrap=True)
         cal = calibration_set(calibration, err)
-        err.print(calibration_notice(occ, title, cal), soft_wrap=True)
+        err.print(calibration_notice(occ, title, cal), markup=False, soft_wrap=True)
         with step_progress(err, ep.prices) as on_step:
             d = api.draft(
                 occ, endpoint=ep, title=title, notes=notes_text, notes_source=str(notes) if notes else None,
@@ -134,7 +134,7 @@ def _sampled(occ, eps, samples, title, notes_text, notes_source, use_cache, err,
     if samples > 1 and all(e.temperature == 0 for e in eps):
         err.print("[yellow]--samples > 1 at temperature 0: samples will rarely differ; pass --temperature 0.7.[/]")
     who = ", ".join(e.describe() for e in eps)
-    err.print(f"Drafting {occ.code} {occ.title}: {samples} sample(s) from each of {who}", soft_wrap=True)
+    err.print(f"Drafting {occ.code} {occ.title}: {samples} sample(s) from each of {who}", markup=False, soft_wrap=True)
     if notes_source is None:
         from .labour import notes_notice
 

@@ -102,7 +102,7 @@ def _golden(
     with drafter or nullcontext(), err.status("drafting and judging…"):
         outcome = api.evaluate(drafter, drafts=drafts, samples=samples, all_files_as_samples=all_files_as_samples,
                                gate=gate, baseline=baseline, output=output,
-                               on_role=lambda key, status: err.print(f"  {key}: {status}"))  # fmt: skip
+                               on_role=lambda key, status: err.print(f"  {key}: {status}", markup=False))  # fmt: skip
     run = outcome.run
     if as_json:
         summary = run.model_dump(mode="json", include={"run_id", "aggregates", "usage"})

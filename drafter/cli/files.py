@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ..errors import DrafterError
+from ..safetext import shown
 from .common import FileArg, console, fail
 
 ForceOpt = Annotated[
@@ -133,7 +134,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to ch
         except DrafterError as e:
             problems += 1
             for line in str(e).splitlines():
-                console(stderr=True).print(f"[red]invalid:[/] {line}", soft_wrap=True)
+                console(stderr=True).print(f"[red]invalid:[/] {shown(line)}", soft_wrap=True)
             continue
         bad = report.disagreements if report else []
         for c in bad:

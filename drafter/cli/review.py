@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from ..safetext import shown
 from .common import JsonOpt, console
 
 review_app = typer.Typer(
@@ -229,7 +230,7 @@ def table(
 
     print_portfolio(console(), by_review_priority(rows), f"{len(rows)} drafts in {directory}, by review priority")
     for p in problems:
-        err.print(f"[yellow]skipped:[/] {p}", soft_wrap=True)
+        err.print(f"[yellow]skipped:[/] {shown(p)}", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
