@@ -149,6 +149,8 @@ CASES = [
             ("eval", "compare", "{file}", "{file}"), (": invalid JSON: nested too deeply",)),
     Hostile("md-nested-metadata", "doc.md", lambda: seed().rstrip("\n") + "\n<!-- drafter:metadata " + "[" * 5000
             + "]" * 5000 + " -->\n", IMPORT, (":line 98: drafter metadata comment: nested too deeply",)),
+    Hostile("gate-toml-nested", "gate.toml", lambda: "x = " + "[" * 5000 + "]" * 5000 + "\n",
+            ("eval", "--drafts", "{work}", "--gate", "{file}"), (": invalid TOML: nested too deeply",)),
     Hostile("tasks-json-nested", "tasks.json", lambda: "[" * 100_000 + "]" * 100_000, DRAFT,
             (": invalid JSON: nested too deeply",)),
     Hostile("tasks-yaml-nested", "tasks.yaml", lambda: "[" * 5000 + "]" * 5000, DRAFT,
