@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_serializer, model_validator
 
 from .codes import SOC_PATTERN, normalise_onet_code  # noqa: F401  (re-exported)
+from .safetext import clean_value
 from .usage import Usage
 
 SCHEMA_VERSION = 1
@@ -36,6 +37,13 @@ NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, v: Any) -> Any:
+        """Text from a user's file, a model's answer or a command-line option is stored without escape
+        sequences or control characters (drafter.safetext): no draft carries them to a terminal later."""
+        return clean_value(v)
 
 
 class TaskLabel(StrEnum):

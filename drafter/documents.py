@@ -48,7 +48,7 @@ def drafted_by(json_path: Path) -> str | None:
 
     try:
         return json.loads(Path(json_path).read_text(encoding="utf-8"))["provenance"]["drafted_by"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
 
 

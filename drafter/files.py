@@ -407,6 +407,14 @@ def loads_json(text: str, source: str, error: type[DrafterError] = DrafterError)
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise error(f"{source}:line {e.lineno}:col {e.colno}: invalid JSON: {e.msg}") from None
+    except RecursionError:  # json's parser recurses once per level: deep nesting is a hostile file, not a bug
+        raise error(too_deep(source, "JSON")) from None
+
+
+def too_deep(source: str, kind: str) -> str:
+    """The one-line error for a file nested deeper than Python's parsers go (JSON or YAML, ~1,000 levels): no
+    file drafter reads is more than a few levels deep, so such a file is refused, not a crash."""
+    return f"{source}: invalid {kind}: nested too deeply (more than ~1,000 levels of arrays or objects)"
 
 
 def assessment_from_json(text: str, source: str) -> Assessment:

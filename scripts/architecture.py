@@ -13,6 +13,7 @@ The same module finds import circles (``import_circles``) for the no-circle test
 from __future__ import annotations
 
 import sys
+import textwrap
 import tomllib
 from pathlib import Path
 
@@ -43,9 +44,15 @@ def llm_may_import(root: Path = ROOT) -> set[str]:
     return top_level_modules(root) - forbidden - {"llm"}
 
 
+MAX_CELLS = 6  # a row of more independent modules (the leaves) is one cell listing them, so the box stays narrow
+
+
 def _cells(layer: str, root: Path) -> list[str]:
     names = [n.strip() for n in layer.replace(":", "|").split("|")]
-    return [f"{n}/" if (root / "drafter" / n).is_dir() else f"{n}.py" for n in names]
+    cells = [f"{n}/" if (root / "drafter" / n).is_dir() else f"{n}.py" for n in names]
+    if len(cells) <= MAX_CELLS:
+        return cells
+    return ["\n".join(textwrap.wrap(" · ".join(cells) + "  (independent of each other)", MIN_WIDTH - 4))]
 
 
 def _splits(n: int, width: int) -> list[int]:
@@ -61,23 +68,29 @@ def _rule(left: str, right: str, above: list[int], below: list[int], width: int)
     return left + "".join(chars) + right
 
 
-def _row(cells: list[str], width: int) -> str:
+def _row(cells: list[str], width: int) -> list[str]:
+    """The row's lines (a cell may hold several lines)."""
     bounds = [0, *_splits(len(cells), width), width]
-    parts = []
-    for i, cell in enumerate(cells):
-        width = bounds[i + 1] - bounds[i] - (1 if i else 0)
-        parts.append(f" {cell}".ljust(width))
-    return "│" + "│".join(parts) + "│"
+    height = max(cell.count("\n") + 1 for cell in cells)
+    lines = []
+    for k in range(height):
+        parts = []
+        for i, cell in enumerate(cells):
+            text = (cell.split("\n") + [""] * height)[k]
+            parts.append(f" {text}".ljust(bounds[i + 1] - bounds[i] - (1 if i else 0)))
+        lines.append("│" + "│".join(parts) + "│")
+    return lines
 
 
 def _box(layers: list[str], root: Path) -> list[str]:
     rows = [_cells(layer, root) for layer in layers]
-    width = max([MIN_WIDTH] + [len(r) * (max(map(len, r)) + 3) for r in rows])  # every name fits its cell
+    longest = [max(len(line) for cell in r for line in cell.split("\n")) for r in rows]
+    width = max([MIN_WIDTH] + [len(r) * (n + 3) for r, n in zip(rows, longest, strict=True)])  # every name fits
     splits = [_splits(len(r), width) for r in rows]
     lines = [_rule("┌", "┐", [], splits[0], width)]
     for i, cells in enumerate(rows):
         last = i + 1 == len(rows)
-        lines.append(_row(cells, width))
+        lines += _row(cells, width)
         lines.append(_rule("└" if last else "├", "┘" if last else "┤", splits[i], [] if last else splits[i + 1], width))
     return lines
 

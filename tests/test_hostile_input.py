@@ -211,6 +211,21 @@ CASES = [
             (": edited since drafter wrote it", "--force replaces it")),
     Hostile("md-refresh-written-elsewhere", "final.md", EDITED_SCORE, ("render", "{file}", "--refresh", "-o", "{work}/review.md"),
             (": --refresh rewrites this file itself",)),
+    # --- nested past Python's parsers (~1,000 levels): one line, never a RecursionError traceback
+    Hostile("json-nested-5000-objects", "draft.json", lambda: '{"a":' * 5000 + "1" + "}" * 5000, RENDER,
+            (": invalid JSON: nested too deeply (more than ~1,000 levels",)),
+    Hostile("json-nested-100000-arrays", "draft.json", lambda: "[" * 100_000 + "]" * 100_000, ("score", "{file}"),
+            (": invalid JSON: nested too deeply",)),
+    Hostile("json-nested-eval-run", "run.json", lambda: "[" * 100_000 + "]" * 100_000,
+            ("eval", "compare", "{file}", "{file}"), (": invalid JSON: nested too deeply",)),
+    Hostile("md-nested-metadata", "doc.md", lambda: seed().rstrip("\n") + "\n<!-- drafter:metadata " + "[" * 5000
+            + "]" * 5000 + " -->\n", IMPORT, (":line 98: drafter metadata comment: nested too deeply",)),
+    Hostile("gate-toml-nested", "gate.toml", lambda: "x = " + "[" * 5000 + "]" * 5000 + "\n",
+            ("eval", "--drafts", "{work}", "--gate", "{file}"), (": invalid TOML: nested too deeply",)),
+    Hostile("tasks-json-nested", "tasks.json", lambda: "[" * 100_000 + "]" * 100_000, DRAFT,
+            (": invalid JSON: nested too deeply",)),
+    Hostile("tasks-yaml-nested", "tasks.yaml", lambda: "[" * 5000 + "]" * 5000, DRAFT,
+            (": invalid YAML: nested too deeply",)),
     # --- task lists
     Hostile("csv-no-text-column", "tasks.csv", lambda: "id,statement\n1,Assign codes\n", DRAFT,
             (":line 1: missing column(s) text; expected id,text[,type,weight]",)),

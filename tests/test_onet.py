@@ -253,3 +253,22 @@ def test_the_bundled_file_read_line_by_line_holds_what_the_whole_document_holds(
         raw = whole["occupations"][o.code]
         assert o.title == raw["title"] and [[t.id, t.statement] for t in o.tasks] == [r[:2] for r in raw["tasks"]]
         assert o.source == whole["release"]
+
+
+def test_onet_search_refuses_an_empty_or_huge_query_as_bad_input_quickly(run_cli):
+    import time
+
+    for query, says in (("", "give words of a job title"), ("   ", "give words of a job title"),
+                        ("clerk " * 20_000, "at most 200 characters"), ("zzqqxx", "no occupation matches")):  # fmt: skip
+        t0 = time.perf_counter()
+        r = run_cli("onet", "search", query)
+        assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+        assert time.perf_counter() - t0 < 10
+
+
+def test_a_mistyped_file_name_is_not_matched_as_a_title(run_cli, tmp_path):
+    for arg in ("../../etc/passwd", "tasks.yaml", "my-roles.csv"):
+        r = run_cli("draft", arg, "--offline", "-o", str(tmp_path / "out"))
+        assert r.returncode == 2 and "no such file" in r.stderr, r.stderr
+        assert "did you mean" not in r.stderr and "Etchers" not in r.stderr

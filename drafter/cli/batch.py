@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..safetext import shown
 from .common import (
     CalibrationOpt,
     EndpointOptions,
@@ -202,7 +203,7 @@ class _ProgressBar:
             tokens=f"{p.tokens:,}", cost=f"${p.cost:.2f}" if self.priced else "cost n/a", failed=p.failed,
         )  # fmt: skip
         if status == "failed":
-            self.progress.console.print(f"[red]✗[/] {p.events[-1]}", soft_wrap=True)
+            self.progress.console.print(f"[red]✗[/] {shown(p.events[-1])}", soft_wrap=True)
 
     def stop(self) -> None:
         self.progress.stop()
@@ -219,7 +220,7 @@ def _report(summary: dict, as_json: bool, err: Console) -> None:
 
         print(json.dumps(summary, indent=2))
     else:
-        from .display import print_batch_summary
+        from .display.runs import print_batch_summary
 
         print_batch_summary(console(), summary)
     if summary["failed"]:
@@ -241,7 +242,7 @@ def batch_status(
     from ..batch.state import BatchState, list_batches
     from ..llm.runlog import RunLog
     from ..store import store_path
-    from .display import print_batch_status, print_batches
+    from .display.runs import print_batch_status, print_batches
 
     if not store_path().exists():
         fail("no batches yet", 1)
@@ -293,11 +294,13 @@ def batch_collect(
         f"{len(got.engine_failed)} failed in the batch engine, {len(got.problems)} unreadable lines"
     )
     for code, why in sorted(got.invalid.items()):
-        err.print(f"  [yellow]{code}[/] invalid answer (will be re-asked with the error): {why}", soft_wrap=True)
+        err.print(
+            f"  [yellow]{shown(code)}[/] invalid answer (will be re-asked with the error): {shown(why)}", soft_wrap=True
+        )
     for code, why in sorted(got.engine_failed.items()):
-        err.print(f"  [yellow]{code}[/] {why} (will be drafted live)", soft_wrap=True)
+        err.print(f"  [yellow]{shown(code)}[/] {shown(why)} (will be drafted live)", soft_wrap=True)
     for p in got.problems:
-        err.print(f"  [red]{p}[/]", soft_wrap=True)
+        err.print(f"  [red]{shown(p)}[/]", soft_wrap=True)
     if not got.codes:
         fail(f"{results}: no usable answers")
     try:

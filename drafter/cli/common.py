@@ -26,23 +26,39 @@ only, and $COLUMNS still wins when set."""
 
 
 def console(stderr: bool = False) -> Console:
+    """A rich console for stdout (or stderr) that never passes a control character through (``_safe_console``)."""
     import os
     import sys
 
-    from rich.console import Console
-
     stream = sys.stderr if stderr else sys.stdout
     piped = not stream.isatty() and "COLUMNS" not in os.environ
-    return Console(stderr=stderr, highlight=False, width=PIPE_WIDTH if piped else None, soft_wrap=piped)
+    return _safe_console()(stderr=stderr, highlight=False, width=PIPE_WIDTH if piped else None, soft_wrap=piped)
+
+
+@functools.cache
+def _safe_console() -> type[Console]:
+    """rich's Console, with every string it renders (printed text, table cells and titles, markup or not)
+    cleaned of escape sequences and control characters first (drafter.safetext.clean): a title, an assessor's
+    name or a model's error reaches the terminal as text, never as a command to it. Markup in user text is the
+    display's to escape (safetext.shown); this is the net under every print."""
+    from rich.console import Console
+
+    from ..safetext import clean
+
+    class SafeConsole(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Any:
+            return super().render_str(clean(text), **kwargs)
+
+    return SafeConsole
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """One red line per line of ``message`` on stderr, then exit ``code`` (2: bad input)."""
-    from rich.markup import escape  # messages quote the user's text, which may look like markup ("[/]")
+    from ..safetext import shown  # messages quote the user's text, which may look like markup ("[/]")
 
     err = console(stderr=True)
     for line in message.splitlines():
-        err.print(f"[red]error:[/] {escape(line)}", soft_wrap=True)
+        err.print(f"[red]error:[/] {shown(line)}", soft_wrap=True)
     raise typer.Exit(code)
 
 

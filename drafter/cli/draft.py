@@ -71,7 +71,7 @@ def draft(
 
     from .. import api
     from ..files import read_text
-    from .display import print_scorecard
+    from .display.scorecard import print_scorecard
     from .files import print_review_of
 
     if as_json and not show_prompts:
@@ -86,7 +86,11 @@ def draft(
     eps = [e for name in names if (e := replace(llm, endpoint=name).resolve()) is not None]
     announce(err, occ, eps, samples, notes, llm.offline)
     cal = calibration_set(calibration, err)
-    on_request = (lambda request: err.print(calibration_notice(request.calibration), soft_wrap=True)) if eps else None
+    on_request = (
+        (lambda request: err.print(calibration_notice(request.calibration), markup=False, soft_wrap=True))
+        if eps
+        else None
+    )
     with step_progress(err, _prices(eps)) if eps else nullcontext(None) as on_step:
         d = api.draft(
             occ, endpoint=eps or None, samples=samples, title=title, notes=notes_text,
@@ -124,7 +128,9 @@ def announce(err: Console, occ, eps: list, samples: int, notes: Path | None, off
         if samples > 1 and all(e.temperature == 0 for e in eps):
             err.print("[yellow]--samples > 1 at temperature 0: samples will rarely differ; pass --temperature 0.7.[/]")
         who = ", ".join(e.describe() for e in eps)
-        err.print(f"Drafting {occ.code} {occ.title}: {samples} sample(s) from each of {who}", soft_wrap=True)
+        err.print(
+            f"Drafting {occ.code} {occ.title}: {samples} sample(s) from each of {who}", markup=False, soft_wrap=True
+        )
     if notes is None:
         from .labour import notes_notice
 

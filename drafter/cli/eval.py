@@ -102,14 +102,14 @@ def _golden(
     with drafter or nullcontext(), err.status("drafting and judging…"):
         outcome = api.evaluate(drafter, drafts=drafts, samples=samples, all_files_as_samples=all_files_as_samples,
                                gate=gate, baseline=baseline, output=output,
-                               on_role=lambda key, status: err.print(f"  {key}: {status}"))  # fmt: skip
+                               on_role=lambda key, status: err.print(f"  {key}: {status}", markup=False))  # fmt: skip
     run = outcome.run
     if as_json:
         summary = run.model_dump(mode="json", include={"run_id", "aggregates", "usage"})
         paths = {"json": str(outcome.json_path), "html": str(outcome.html_path)}
         print(json.dumps(summary | {"gate": outcome.gate} | paths, indent=2))
     else:
-        from .display import print_comparison, print_eval
+        from .display.eval import print_comparison, print_eval
 
         if outcome.baseline is not None:
             title = f"Against the baseline {baseline} (roles: changed metrics only)"
@@ -146,7 +146,7 @@ def _label_tier(
     if as_json:
         print(json.dumps(result, indent=2))
         return
-    from .display import print_label_tier
+    from .display.eval import print_label_tier
 
     print_label_tier(console(), result, name)
 
@@ -166,7 +166,7 @@ def eval_compare(
 
         print(json.dumps(rows, indent=2))
         return
-    from .display import print_comparison
+    from .display.eval import print_comparison
 
     print_comparison(console(), rows, f"{a.name} → {b.name}")
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ..errors import DrafterError
+from ..safetext import clean
 from .common import FileArg, console, fail, write_outputs
 
 ForceOpt = Annotated[
@@ -36,7 +37,7 @@ def score(
             out["consistency"] = [c.__dict__ | {"agrees": c.agrees} for c in report.checks]
         print(json.dumps(out | r.as_json(), indent=2, ensure_ascii=False))
         return
-    from .display import print_review, print_scorecard
+    from .display.scorecard import print_review, print_scorecard
 
     print_scorecard(console(), a, card, report)
     print_review(console(), a, card, r.review_first, r.sensitivity)
@@ -45,7 +46,7 @@ def score(
 def print_review_of(a, card) -> None:
     """Under a printed scorecard (``drafter draft``): the spread, the zone flips and what to check first."""
     from .. import api
-    from .display import print_review
+    from .display.scorecard import print_review
 
     r = api.review(a, card=card)
     print_review(console(), a, card, r.review_first, r.sensitivity)
@@ -134,7 +135,7 @@ def import_(
     from ..documents import import_outputs
     from ..files import check_overwrite, read_text, refuse_inputs, refuse_same_path
     from ..house_format import parse_house_format
-    from .display import print_scorecard
+    from .display.scorecard import print_scorecard
 
     refuse_same_path(document, output, "md", "json")
     imported = parse_house_format(read_text(document), source=str(document))
@@ -167,7 +168,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to ch
         except DrafterError as e:
             problems += 1
             for line in str(e).splitlines():
-                err.print(f"error: {line}", markup=False, soft_wrap=True)
+                err.print(f"error: {clean(line)}", markup=False, soft_wrap=True)
             continue
         bad = report.disagreements if report else []
         if bad:

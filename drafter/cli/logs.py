@@ -55,7 +55,7 @@ def logs(
         calls = [{k: r[k] for k in LOGGED_FIELDS} for r in rows]
         print(json.dumps({"totals": totals, "steps": summaries, "calls": calls}, indent=2))
         return
-    from .display import print_run_log
+    from .display.runs import print_run_log
 
     print_run_log(console(), str(store_path()), rows, totals, summaries)
 

@@ -41,7 +41,7 @@ def onet_show(
         print(json.dumps(doc | {"labour": release_facts(occ.code).to_json()}, indent=2))  # BLS figures
         return
     from ..labour.views import figures_line
-    from .display import print_occupation
+    from .display.onet import print_occupation
     from .labour import release_facts
 
     print_occupation(console(), occ, shares, rule, figures_line(release_facts(occ.code)))
@@ -56,6 +56,8 @@ def onet_search(
     """Find occupations by title, alternate title or task wording (ranked, fuzzy)."""
     from ..onet.catalog import Catalog
 
+    if not query.strip():
+        fail("onet search: give words of a job title, e.g. drafter onet search 'medical coder'")
     matches = Catalog.load().search(query, limit)
     if as_json:
         import json
@@ -67,8 +69,8 @@ def onet_search(
         print(json.dumps(found, indent=2))
         return
     if not matches:
-        fail(f"no occupation matches {query!r}", 1)
-    from .display import print_search
+        fail(f"no occupation matches {query!r}; try other words of the title")  # exit 2: 1 is the eval gate's
+    from .display.onet import print_search
 
     print_search(console(), query, matches)
 

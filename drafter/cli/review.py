@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from ..safetext import shown
 from .common import JsonOpt, console, write_outputs
 
 OtherRoleOpt = Annotated[
@@ -51,7 +52,7 @@ def diff(
         if as_json:
             print(json.dumps(s.model_dump(mode="json"), indent=2, ensure_ascii=False))
             return
-        from .display import print_summary
+        from .display.review import print_summary
 
         print_summary(console(), s)
         return
@@ -67,7 +68,7 @@ def diff(
     if as_json:
         print(json.dumps(d.model_dump(mode="json") | {"zone_changed": d.zone_changed}, indent=2, ensure_ascii=False))
         return
-    from .display import print_diff
+    from .display.review import print_diff
 
     print_diff(console(), d)
 
@@ -105,7 +106,7 @@ def review_accept(
 
         print(json.dumps(asdict(acc) | {"when": acc.when, "store": str(trail.path)}, indent=2))
         return
-    from .display import print_accepted
+    from .display.review import print_accepted
 
     print_accepted(console(), acc, d)
 
@@ -127,7 +128,7 @@ def review_first_cmd(
     if as_json:
         print(json.dumps(r.review_first.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
-    from .display import print_review
+    from .display.scorecard import print_review
 
     print_review(console(), a, r.scorecard, r.review_first, r.sensitivity, limit=limit)
 
@@ -171,17 +172,9 @@ def review_sources(
     if as_json:
         print(json.dumps({k: v.model_dump(mode="json", exclude_none=True) for k, v in sources.items()}, indent=2))
         return
-    from rich.markup import escape
-    from rich.table import Table
+    from .display.review import print_sources
 
-    t = Table(title=f"Where each field of {file} came from", title_justify="left")
-    t.add_column("Field")
-    t.add_column("Source")
-    for path, src in sources.items():
-        t.add_row(escape(path), escape(src.describe()))
-    out = console()
-    out.print(t)
-    out.print("By kind: " + ", ".join(f"{k} {n}" for k, n in count_by_kind(sources).items()))
+    print_sources(console(), file, sources, count_by_kind(sources))
 
 
 @review_app.command("history")
@@ -211,15 +204,9 @@ def review_history(
         whose = f" of {history_keys(role)[0]}" if role else ""
         console().print(f"no accepted reviews{whose} in {reviews_path()}", markup=False, soft_wrap=True)
         return
-    from rich.table import Table
+    from .display.review import print_history
 
-    t = Table(title=f"Accepted reviews ({reviews_path()})", title_justify="left")
-    for col in ("#", "When", "Who", "Role", "Changes", "Composite", "Zone", "Final"):
-        t.add_column(col)
-    for i in items:
-        t.add_row(str(i.id), i.when, i.who, i.role, str(i.changes), f"{i.score_before} → {i.score_after}",
-                  f"{i.zone_before} → {i.zone_after}", i.final_path)  # fmt: skip
-    console().print(t)
+    print_history(console(), items, reviews_path())
 
 
 def table(
@@ -264,11 +251,11 @@ def table(
     if as_json:
         print(json.dumps(to_json(rows, problems, weighted.data if weighted else None), indent=2, ensure_ascii=False))
         return
-    from .display import print_portfolio
+    from .display.review import print_portfolio
 
     print_portfolio(console(), by_review_priority(rows), f"{len(rows)} drafts in {directory}, by review priority")
     for p in problems:
-        err.print(f"[yellow]skipped:[/] {p}", soft_wrap=True)
+        err.print(f"[yellow]skipped:[/] {shown(p)}", soft_wrap=True)
 
 
 def _page(directory: Path, html: Path, rows, problems, weighted) -> str:

@@ -117,7 +117,8 @@ def draft_stem(a: Assessment) -> str:
 
     if a.provenance.onet_code:
         return a.provenance.onet_code
-    return re.sub(r"[^a-z0-9]+", "-", a.role.job_title.lower()).strip("-") or "draft"
+    # at most 80 characters: a long title must still make a file name the file system accepts (255 bytes)
+    return re.sub(r"[^a-z0-9]+", "-", a.role.job_title.lower())[:80].strip("-") or "draft"
 
 
 __all__ = ["Draft", "Drafter", "OnStep", "draft_stem", "drafter_name", "endpoints_of", "soc_code"]

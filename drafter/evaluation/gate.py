@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DrafterError
+from ..files import too_deep
 from ..resources import shipped_dir
 from .runs import EvalRun
 
@@ -51,6 +52,8 @@ def load_gate(path: Path | None = None) -> list[Check]:
         raise DrafterError(f"{path}: no gate file") from None
     except tomllib.TOMLDecodeError as e:
         raise DrafterError(f"{path}: invalid TOML: {e}") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays, as json does
+        raise DrafterError(too_deep(str(path), "TOML")) from None
     checks = []
     for i, c in enumerate(data.get("check", [])):
         where = f"{path}: check[{i}]"

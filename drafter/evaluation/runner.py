@@ -39,8 +39,12 @@ def _calibrated_on_itself(drafts: list[Assessment], key: str, title: str) -> str
     return None
 
 
-def _index_drafts(directory: Path, all_files: bool = False) -> dict[str, list[tuple[Path, Assessment]]]:
-    """Drafts in a folder keyed by O*NET code (or by job title for roles without one).
+def _index_drafts(
+    directory: Path, all_files: bool = False, unreadable: list[str] | None = None
+) -> dict[str, list[tuple[Path, Assessment]]]:
+    """Drafts in a folder keyed by O*NET code (or by job title for roles without one). A file that is not a
+    readable assessment is left out, its one-line reason added to ``unreadable``: one bad file in a folder of
+    hundreds must not stop the judging of the rest.
 
     One file per role unless ``all_files``: the most recently modified, JSON before Markdown on a tie. A
     draft's ``.md`` and ``.json`` are one draft in two formats, and after the review loop (render, edit,
@@ -50,7 +54,12 @@ def _index_drafts(directory: Path, all_files: bool = False) -> dict[str, list[tu
         raise DrafterError(f"{directory}: no such folder of drafts")
     found: dict[str, list[tuple[Path, Assessment]]] = {}
     for path in sorted([*directory.glob("*.json"), *directory.glob("*.md")]):
-        a, _ = load_assessment(path)
+        try:
+            a, _ = load_assessment(path)
+        except DrafterError as e:
+            if unreadable is not None:
+                unreadable.append(f"unreadable: {e}")
+            continue
         keys = []
         if a.provenance.onet_code:
             keys.append(a.provenance.onet_code)
@@ -83,12 +92,12 @@ def run_eval(
         raise DrafterError("eval needs either drafts to judge (--drafts DIR) or a drafter to draft with")
     golden = load_golden_roles(golden_dir)
     points = load_reference_points(golden_dir).points
-    drafts = _index_drafts(Path(drafts_dir), all_files_as_samples) if drafts_dir else {}
+    skipped: list[str] = []
+    drafts = _index_drafts(Path(drafts_dir), all_files_as_samples, skipped) if drafts_dir else {}
     catalog = Catalog.load()
     statements = {t.id: t.statement for o in catalog.by_code.values() for t in o.tasks}
 
     roles: list[EvalRole] = []
-    skipped: list[str] = []
 
     def drafts_for(key: str, title: str) -> list[Draft]:
         if drafts_dir is not None:

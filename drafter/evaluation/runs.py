@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, field_serializer, field_validator
 
 from ..errors import DrafterError, format_validation_error
-from ..files import read_text
+from ..files import loads_json, read_text
 from ..store import Migrations, Store
 from ..usage import Usage
 from .metrics import Aggregate, RoleResult
@@ -132,10 +132,7 @@ def record_run(store: Store, run: EvalRun, json_path: str | None) -> None:
 
 
 def load_run(path: Path) -> EvalRun:
-    try:
-        run = json.loads(read_text(Path(path)))
-    except json.JSONDecodeError as e:
-        raise DrafterError(f"{path}:line {e.lineno}:col {e.colno}: invalid JSON: {e.msg}") from None
+    run = loads_json(read_text(Path(path)), str(path))
     for key in ("run_id", "roles", "aggregates", "config"):
         if not isinstance(run, dict) or key not in run:
             raise DrafterError(f"{path}: not a drafter eval run (missing {key!r})")

@@ -321,6 +321,8 @@ def _metadata(rd: _Reader) -> dict:
         meta = json.loads(line.text[len(f"<!-- {METADATA_TAG}") : line.text.rindex("-->")])
     except ValueError as e:
         raise rd.error(f"drafter metadata comment: expected JSON ({e})", line) from None
+    except RecursionError:
+        raise rd.error("drafter metadata comment: nested too deeply to read", line) from None
     if not isinstance(meta, dict):
         raise rd.error("drafter metadata comment: expected a JSON object", line)
     if (extra := rd.peek()) is not None:

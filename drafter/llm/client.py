@@ -243,6 +243,11 @@ class LLM:
 
         if ctx.not_completion:
             return self._not_completion(step, ctx)
+        if ctx.too_large:
+            from .transport import MAX_ANSWER_BYTES
+
+            msg = f"{step}: the answer was {ctx.too_large:,} bytes, over the limit of {MAX_ANSWER_BYTES:,} ({ctx.attempts} attempts)"
+            return LLMError(ErrorKind.INVALID, msg, ctx)
         cause: BaseException = e
         while cause.__cause__ is not None and not isinstance(cause, openai.APIError | ValidationError):
             cause = cause.__cause__

@@ -228,7 +228,7 @@ class RunLog:
             self.store.reader()
             .execute(
                 "SELECT response_json FROM calls WHERE request_hash = ? AND status BETWEEN 200 AND 299"
-                " AND response_json IS NOT NULL AND cached = 0 ORDER BY id DESC LIMIT 1",
+                " AND response_json IS NOT NULL AND error IS NULL AND cached = 0 ORDER BY id DESC LIMIT 1",
                 (req_hash,),
             )
             .fetchone()

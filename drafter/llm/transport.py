@@ -37,6 +37,19 @@ class CallContext:
     usage_missing: int = 0
     latency_ms: float = 0.0
     not_completion: str | None = None  # what a 2xx answer that was no chat completion looked like (HTML, ...)
+    too_large: int | None = None  # the size in bytes of an answer over MAX_ANSWER_BYTES, refused
+
+
+MAX_ANSWER_BYTES = 2_000_000
+"""The largest answer drafter reads. A step's answer is a few kilobytes (max_tokens bounds an honest one); a
+runaway or hostile server's 50 MB would otherwise be stored in the run log and sent back in every re-ask.
+A larger answer is refused (the call fails as the SDK's retries run out) and only its start is logged."""
+LOGGED_HEAD = 65_536
+"""How much of a refused answer the run log keeps (characters), for whoever looks into it."""
+
+
+class AnswerTooLarge(Exception):
+    """An answer over ``MAX_ANSWER_BYTES``: never handed to the SDK, so never parsed, cached or re-sent."""
 
 
 current_call: ContextVar[CallContext | None] = ContextVar("drafter_call", default=None)
@@ -105,6 +118,12 @@ class _Exchange:
         ctx, limiter = self.ctx, self.owner.limiter
         latency = (time.perf_counter() - self.t0) * 1000
         ctx.latency_ms += latency
+        if len(content) > MAX_ANSWER_BYTES:
+            ctx.too_large = len(content)
+            head = content[:LOGGED_HEAD].decode("utf-8", "replace")
+            why = f"answer of {len(content):,} bytes is over drafter's limit of {MAX_ANSWER_BYTES:,}; not used"
+            self.record(response_json=f"{head}… [{why}]", status=response.status_code, error=why, latency_ms=latency)
+            raise AnswerTooLarge(why)
         text = content.decode("utf-8", "replace")
         usage = total = finish = None
         error = None

@@ -164,6 +164,8 @@ class Catalog:
         try:
             key = normalise_onet_code(code)
         except ValueError as e:
+            if looks_like_a_path(code):  # a mistyped file name: its words matched as a title mislead ("etc")
+                raise UnknownOccupation(f"{code}: no such file, and not an O*NET-SOC code like 29-2072") from None
             matches = self.search(code, limit=5)
             hint = (
                 "; did you mean " + ", ".join(f"{m.occupation.code} {m.occupation.title}" for m in matches)
@@ -202,7 +204,13 @@ class Catalog:
         return sorted({w for _, title, alts, _ in self._index for w in title.union(*alts)})
 
     def search(self, query: str, limit: int = 10) -> list[Match]:
-        """Rank occupations by title, alternate titles, then task statements (fuzzy on word stems)."""
+        """Rank occupations by title, alternate titles, then task statements (fuzzy on word stems). A query
+        longer than ``MAX_QUERY`` characters is refused: no title is that long, and the fuzzy match of every
+        word against the vocabulary would take tens of seconds."""
+        if len(query) > MAX_QUERY:
+            raise UnknownOccupation(
+                f"a search is at most {MAX_QUERY} characters (words of a job title), got {len(query):,}"
+            )
         q = stems(query)
         if not q:
             return []
@@ -231,6 +239,16 @@ class Catalog:
                 results.append(Match(o, round(score, 3), matched))
         results.sort(key=lambda m: (-m.score, m.occupation.code))
         return results[:limit]
+
+
+MAX_QUERY = 200
+"""The longest search query (characters): the longest O*NET title or alternate title is about 150."""
+PATH_SUFFIXES = (".csv", ".yaml", ".yml", ".json", ".md", ".txt")
+
+
+def looks_like_a_path(text: str) -> bool:
+    """Whether ``text``, given where a code or title belongs, is a file name (a folder separator or a suffix)."""
+    return "/" in text or "\\" in text or text.lower().endswith(PATH_SUFFIXES)
 
 
 def _close(s: str, vocabulary: list[str]) -> dict[str, float]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..errors import DrafterError
-from ..files import ascii_minus, loads_json, read_text
+from ..files import ascii_minus, loads_json, read_text, too_deep
 from .model import Occupation, Task
 
 N = TypeVar("N", int, float)
@@ -114,3 +114,5 @@ def _load_structured(path: Path, text: str, suffix: str):
         mark = getattr(e, "problem_mark", None)
         where = f":line {mark.line + 1}:col {mark.column + 1}" if mark else ""
         raise TaskListError(f"{path}{where}: invalid YAML: {getattr(e, 'problem', e)}") from None
+    except RecursionError:  # YAML's composer recurses once per level, as json's parser does
+        raise TaskListError(too_deep(str(path), "YAML")) from None

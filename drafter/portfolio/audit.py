@@ -27,6 +27,7 @@ from ..assessment import Assessment
 from ..errors import DrafterError
 from ..review.diff import Diff, diff, final_sources
 from ..review.role import history_keys, role_key
+from ..safetext import clean
 from ..store import KEEP_AUDIT, Migrations, open_store, runlog_path
 
 MIGRATIONS = Migrations("review")
@@ -137,6 +138,7 @@ class AuditTrail:
 
         A final of another role than the draft's is refused (``review.role.RoleMismatch``) unless
         ``other_role``."""
+        who = clean(who)  # a name from --by or the environment is stored without escape sequences (safetext)
         d = diff(draft, final, draft_name=str(draft_path), final_name=str(final_path), other_role=other_role)
         ds, fs = _sha(draft_bytes), _sha(final_bytes)
         ts = time.time() if now is None else now

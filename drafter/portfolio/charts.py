@@ -17,12 +17,14 @@ def zone_bar_svg(values: dict[str, float], what: str, element_id: str, pct: bool
     parts = [f'<svg id="{element_id}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h}" role="img" '
              f'aria-label="zone distribution by {escape(what)}">']  # fmt: skip
     x = 0.0
+    labels = []
     for zone, v in values.items():
         w = width * v / total
         if w <= 0:
             continue
         share = v / total
         label = f"{zone} {share:.0%}" if pct else f"{zone} {int(v)} ({share:.0%})"
+        labels.append(label)
         parts.append(f'<rect class="zone-{zone}" x="{x:.1f}" y="4" width="{w:.1f}" height="30" fill="{COLOURS[zone]}">'
                      f"<title>{escape(label)}</title></rect>")  # fmt: skip
         if w > 60:
@@ -30,7 +32,9 @@ def zone_bar_svg(values: dict[str, float], what: str, element_id: str, pct: bool
                 f'<text x="{x + w / 2:.1f}" y="24" text-anchor="middle" font-size="12" fill="#fff">{escape(label)}</text>'
             )
         x += w
-    parts.append(f'<text x="0" y="52" font-size="11" fill="#5b6577">by {escape(what)}, total {total:g}</text>')
+    # every segment named below the bar, a sliver too narrow for its own label included; shares have no total
+    legend = " · ".join(labels) + (f" — share of {what}" if pct else f" — {total:g} {what}")
+    parts.append(f'<text x="0" y="52" font-size="11" fill="#5b6577">{escape(legend)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 

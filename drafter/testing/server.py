@@ -10,8 +10,8 @@ arguments (or the message content for ``response_format``). Without a hook it an
 The script queues one behaviour per request, then falls back to ``default`` (or draws from ``faults``
 probabilities). Behaviours the server plays itself: valid, 429 (Retry-After), 500, html (a login page with HTTP
 200), hang (sleeps past the client's timeout), drip (the answer one byte every ``drip_seconds``), echo_401 (a
-401 quoting the request's credentials), malformed (not JSON), truncated (finish_reason length), no_usage (valid
-but without usage). Any other behaviour is a content fault: the server passes the valid answer
+401 quoting the request's credentials), malformed (not JSON), huge (a valid answer padded with ``Script.huge_bytes`` of text), truncated (finish_reason
+length), no_usage (valid but without usage). Any other behaviour is a content fault: the server passes the valid answer
 to ``spoil(behaviour, step, answer)`` (drafter's: invalid, invented_score, invented_move, bad_quote,
 uncovered_task). A queued ``"bad_quote@RoleSections"`` waits for a request of that step.
 
@@ -63,6 +63,7 @@ class Script:
     tpm: float | None = None  # enforce a tokens-per-minute budget (429s and rate-limit headers)
     rpm: float | None = None  # enforce a requests-per-minute budget
     seed: int = 0
+    huge_bytes: int = 5_000_000  # the size of a "huge" answer (a runaway model's padding in an extra field)
     # vary(step model name, request body, valid answer) -> answer: lets a test make answers differ by the
     # request's ``seed`` (a sample) or ``model`` (a panel), as a real model at temperature > 0 would
     vary: Callable[[str, dict, dict], dict] | None = None
@@ -87,9 +88,9 @@ class Script:
 
 
 # what the server plays itself; any other behaviour is a content fault, handed to the spoil hook
-SERVER_BEHAVIOURS = frozenset({"valid", "429", "500", "html", "hang", "malformed", "truncated", "no_usage"}) | set(
-    SERVER_FAULTS
-)
+SERVER_BEHAVIOURS = frozenset(
+    {"valid", "429", "500", "html", "hang", "malformed", "huge", "truncated", "no_usage"}
+) | set(SERVER_FAULTS)
 
 
 def step_name(body: dict) -> str:
@@ -265,6 +266,8 @@ class FakeOpenAI:
                     answer = server.script.vary(name, body, answer)
                 if behaviour not in SERVER_BEHAVIOURS:
                     answer = server.spoil(behaviour, name, answer)
+                if behaviour == "huge":
+                    answer = answer | {"padding": "x" * server.script.huge_bytes}
                 arguments = json.dumps(answer)
                 if behaviour == "malformed":
                     arguments = arguments[: len(arguments) // 2] + " <<not json"
