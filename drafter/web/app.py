@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import DrafterError
 from .edit import apply_form, editable_paths, value_at
@@ -72,7 +72,7 @@ class Guard:
             return await PlainTextResponse("request body too large", 413)(scope, receive, send)
         received = 0
 
-        async def limited() -> dict:
+        async def limited() -> Message:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
@@ -100,7 +100,7 @@ def _with_token_cookie(send: Send, request: Request, token: str | None) -> Send:
     if token is None or request.query_params.get("token") is None:
         return send
 
-    async def wrapped(message: dict) -> None:
+    async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
             cookie = f"{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict".encode()
             message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie)]

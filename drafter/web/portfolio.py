@@ -34,6 +34,7 @@ def _row(path: Path, folder: Path):
     with _lock:
         if key in _cache:
             return _cache[key]
+    row: Any
     try:
         row = portfolio_row(path, folder)
     except DrafterError as e:
@@ -47,7 +48,8 @@ def portfolio_rows(ws: Workspace) -> tuple[list[RoleRow], list[str]]:
     """Every draft's row by review priority, and one line per file that is not an assessment."""
     from ..portfolio.table import by_review_priority
 
-    rows, problems = [], []
+    rows: list[Any] = []
+    problems: list[str] = []
     for stem in ws.stems():
         r = _row(ws.draft_path(stem), ws.drafts)
         (problems if isinstance(r, str) else rows).append(r)
