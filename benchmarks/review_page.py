@@ -56,7 +56,9 @@ def _rescore(url: str, csrf: str, stem: str, a) -> tuple[float, float]:
     with httpx2.Client(base_url=url) as c:
         for k in range(ROUNDS):
             form["tasks[0].score"] = str(1 + k % 5)
-            form["tasks[0].label"] = {1: "NOT INVOLVED", 2: "AUGMENTATION", 3: "AUGMENTATION"}.get(1 + k % 5, "DISPLACEMENT")
+            form["tasks[0].label"] = {1: "NOT INVOLVED", 2: "AUGMENTATION", 3: "AUGMENTATION"}.get(
+                1 + k % 5, "DISPLACEMENT"
+            )
             t = time.perf_counter()
             r = c.post(f"/role/{stem}/rescore", data=form)
             times.append((time.perf_counter() - t) * 1000)

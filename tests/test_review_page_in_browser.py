@@ -18,7 +18,9 @@ import pytest
 from .browser import REQUIRE_ENV, SCREENSHOT_ENV, find_browser
 from .conftest import GOLDEN
 
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency (pip install -e '.[dev]')")
+playwright = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is a dev dependency (pip install -e '.[dev]')"
+)
 
 if find_browser() is None:
     if os.environ.get(REQUIRE_ENV):
@@ -56,7 +58,9 @@ def server(tmp_path):
 @pytest.fixture
 def browser():
     with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=find_browser(), args=["--no-sandbox", "--proxy-server=http://127.0.0.1:9"])
+        b = p.chromium.launch(
+            executable_path=find_browser(), args=["--no-sandbox", "--proxy-server=http://127.0.0.1:9"]
+        )
         yield b
         b.close()
 
@@ -99,7 +103,9 @@ def test_an_assessor_reviews_saves_and_accepts_a_draft_and_a_second_one_gets_the
     assert page.input_value("#f-tasks-1--time_pct") == "55"  # nothing typed is lost
     _shot(page, "review-role-invalid", tmp_path)
     original = page.evaluate("document.querySelector('#f-tasks-2--time_pct').value")
-    page.fill("#f-tasks-1--time_pct", str(int(page.evaluate("document.querySelector('#f-tasks-1--time_pct').defaultValue"))))
+    page.fill(
+        "#f-tasks-1--time_pct", str(int(page.evaluate("document.querySelector('#f-tasks-1--time_pct').defaultValue")))
+    )
     page.wait_for_function("!document.querySelector('#errors')")
     assert original
 
