@@ -14,8 +14,8 @@ import pytest
 from drafter.web.app import Settings, create_app
 
 from .conftest import GOLDEN
-
-HOSTILE = '<script>alert("x")</script> & [bold]Coder'
+from .test_hostile_text import IDS as TITLE_IDS
+from .test_hostile_text import TITLES
 
 
 @pytest.fixture
@@ -219,17 +219,94 @@ def test_a_field_the_page_does_not_offer_cannot_be_set(folders):
     assert "provenance.drafted_by" in r.text and "not a field this page can change" in r.text
 
 
-def test_hostile_text_is_escaped_on_every_page(folders):
+# HTML injections, and the terminal-markup titles of tests/test_hostile_text.py: each goes through every page
+HTML_CORPUS = [
+    '<script>alert("x")</script>',
+    '"><img src=x onerror=alert(1)>',
+    "'><svg onload=alert(1)>",
+    "</textarea><script>steal()</script>",
+    "{{ 7*7 }}{% raw %}",
+    '<a href="javascript:alert(1)">x</a>',
+]
+ACTIVE = re.compile(r"<script>alert|<script>steal|<img src=x|<svg onload|<a href=\"javascript", re.I)
+
+
+@pytest.mark.parametrize(
+    "text", HTML_CORPUS + [t for t, _ in TITLES], ids=[f"html-{i}" for i in range(len(HTML_CORPUS))] + TITLE_IDS
+)
+def test_hostile_text_is_escaped_on_every_page(folders, text):
+    import json
+
     drafts, finals = folders
-    data = GOLDEN.read_text(encoding="utf-8").replace("Medical Records Specialist", HOSTILE.replace('"', '\\"'))
-    (drafts / "29-2072.00.json").write_text(data, encoding="utf-8")
+    data = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    data["role"]["job_title"] = text
+    data["tasks"][0]["rationale"] = text
+    data["evidence"]["wage_trends"]["evidence"] = text
+    (drafts / "29-2072.00.json").write_text(json.dumps(data), encoding="utf-8")
 
     async def go():
         async with _client(drafts, finals) as c:
             pages = [(await c.get("/")).text, (await c.get("/role/29-2072.00")).text]
             form = await _page(c)
-            pages.append((await c.post("/role/29-2072.00/rescore", data=form | {"tasks[0].rationale": HOSTILE})).text)
+            pages.append((await c.post("/role/29-2072.00/rescore", data=form | {"tasks[1].rationale": text})).text)
+            bad = form | {"tasks[1].rationale": text, "tasks[0].time_pct": "1"}
+            pages.append((await c.post("/role/29-2072.00/save", data=bad)).text)
             return pages
 
-    for text in _run(go()):
-        assert "<script>alert" not in text and "&lt;script&gt;alert" in text
+    pages = _run(go())
+    for page in pages:
+        assert not ACTIVE.search(page), ACTIVE.search(page)
+        assert ">49<" not in page  # text is data, never a template
+    if "<" in text:
+        assert "&lt;" in pages[1]
+
+
+def test_the_vendored_script_is_served_and_nothing_else_outside_static(folders):
+    async def go():
+        async with _client(*folders) as c:
+            return [await c.get(p) for p in ("/static/htmx-2.0.4.min.js", "/static/htmx-LICENSE.txt",
+                                             "/static/..%2Fapp.py", "/static/../app.py")]  # fmt: skip
+
+    js, licence, *outside = _run(go())
+    assert js.status_code == 200 and "htmx" in js.text[:2000] and licence.status_code == 200
+    assert all(r.status_code == 404 for r in outside) and not any("create_app" in r.text for r in outside)
+
+
+def test_review_serve_prints_its_url_and_serves_the_folder(folders, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    drafts, _ = folders
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DRAFTER_"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "drafter", "review", "serve", str(drafts), "--port", "0"],
+        stderr=subprocess.PIPE, text=True, env=env | {"DRAFTER_HOME": str(tmp_path / "home")},
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert url, line
+        assert f"finals {drafts.parent / 'finals'}" in line
+        r = httpx2.get(url.group(0) + "role/29-2072.00", timeout=30)
+        assert r.status_code == 200 and 'id="composite">15.1<' in r.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(20)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--host", "0.0.0.0"), "--host 0.0.0.0: serving beyond this machine needs --token"),
+        (("--finals", "{drafts}"), "must not be the drafts folder"),
+        (("--port", "70000"), "--port"),
+    ],
+)
+def test_review_serve_refuses_an_unsafe_or_bad_setting_in_one_line(run_cli, folders, args, says):
+    drafts, _ = folders
+    r = run_cli("review", "serve", str(drafts), *(a.format(drafts=drafts) for a in args))
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert says in r.stderr.strip().splitlines()[-1]

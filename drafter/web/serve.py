@@ -16,6 +16,8 @@ def serve(drafts: Path, finals: Path, host: str, port: int, token: str | None, b
     """Print the URL, then serve until Ctrl-C. Refused: a non-loopback host without ``token``."""
     import uvicorn
 
+    if not 0 <= port <= 65535:
+        raise DrafterError(f"--port: expected 0..65535 (0: any free port), got {port}")
     if host not in LOOPBACK and not token:
         raise DrafterError(
             f"--host {host}: serving beyond this machine needs --token SECRET (every request carries it)"
@@ -25,8 +27,10 @@ def serve(drafts: Path, finals: Path, host: str, port: int, token: str | None, b
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError as e:
-        raise DrafterError(f"--port {port}: cannot listen on {host}:{port} ({e.strerror})") from None
+    except (OSError, OverflowError) as e:
+        raise DrafterError(
+            f"--host {host} --port {port}: cannot listen there ({getattr(e, 'strerror', None) or e})"
+        ) from None
     bound = sock.getsockname()[1]
     query = f"?token={token}" if token else ""
     shown_host = f"[{host}]" if ":" in host else host
