@@ -40,6 +40,22 @@ def _calls(home: Path) -> list[sqlite3.Row]:
         con.close()
 
 
+@pytest.fixture
+def drafter_cli(tmp_path):
+    """The real CLI in a fresh process (as ``run_cli``), with a deadline fit for a model on two cores."""
+    import os
+    import subprocess
+    import sys
+
+    def run(*args: str, limit: float = 900):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DRAFTER_"))}
+        env |= {"DRAFTER_HOME": str(tmp_path / "home"), "COLUMNS": "200", "LOCAL_MODEL_KEY": "none"}
+        return subprocess.run([sys.executable, "-m", "drafter", *args], capture_output=True, text=True, env=env,
+                              timeout=limit)  # fmt: skip
+
+    return run
+
+
 def _one_task(tmp_path: Path) -> Path:
     tasks = tmp_path / "tasks.csv"
     tasks.write_text("id,text\n1,Assign diagnosis codes to patient records\n", encoding="utf-8")
@@ -69,12 +85,12 @@ def _check_log(home: Path) -> list[sqlite3.Row]:
 
 
 @pytest.mark.parametrize("mode", ["tools", "json", "json_schema"])
-def test_a_one_task_draft_ends_cleanly_in_each_mode(local_server, run_cli, tmp_path, mode):
+def test_a_one_task_draft_ends_cleanly_in_each_mode(local_server, drafter_cli, tmp_path, mode):
     url, _ = local_server
     out = tmp_path / "drafts"
     started = time.monotonic()
-    r = run_cli("draft", str(_one_task(tmp_path)), "--title", "Coder", "--endpoint", "local", "--config",
-                str(_endpoints(tmp_path, url)), "--mode", mode, "-o", str(out))  # fmt: skip
+    r = drafter_cli("draft", str(_one_task(tmp_path)), "--title", "Coder", "--endpoint", "local", "--config",
+                    str(_endpoints(tmp_path, url)), "--mode", mode, "-o", str(out))  # fmt: skip
     _check_clean(r, started, 900)
     home = tmp_path / "home"
     calls = _check_log(home)
@@ -86,20 +102,22 @@ def test_a_one_task_draft_ends_cleanly_in_each_mode(local_server, run_cli, tmp_p
         assert len(calls) <= 2, [(c["step"], c["status"]) for c in calls]
 
 
-def test_a_29_2072_draft_a_two_role_batch_and_an_eval_end_cleanly(local_server, run_cli, tmp_path):
+def test_a_29_2072_draft_a_two_role_batch_and_an_eval_end_cleanly(local_server, drafter_cli, tmp_path):
     url, _ = local_server
     config = str(_endpoints(tmp_path, url))
     started = time.monotonic()
-    r = run_cli("draft", "29-2072", "--endpoint", "local", "--config", config, "-o", str(tmp_path / "d"))
+    r = drafter_cli(
+        "draft", "29-2072", "--endpoint", "local", "--config", config, "-o", str(tmp_path / "d"), limit=1800
+    )
     _check_clean(r, started, 1800)
     codes = tmp_path / "codes.txt"
     codes.write_text("43-4051\n15-1252\n", encoding="utf-8")
     started = time.monotonic()
-    b = run_cli("batch", "--codes", str(codes), "--endpoint", "local", "--config", config, "--role-retries", "0",
-                "-o", str(tmp_path / "b"), "--json")  # fmt: skip
+    b = drafter_cli("batch", "--codes", str(codes), "--endpoint", "local", "--config", config, "--role-retries", "0",
+                    "-o", str(tmp_path / "b"), "--json", limit=2400)  # fmt: skip
     assert b.returncode in {0, 4} and "Traceback" not in b.stderr, b.stderr[-2000:]
     assert time.monotonic() - started < 2400
     started = time.monotonic()
-    e = run_cli("eval", "--endpoint", "local", "--config", config, "-o", str(tmp_path / "runs"))
+    e = drafter_cli("eval", "--endpoint", "local", "--config", config, "-o", str(tmp_path / "runs"), limit=1800)
     assert e.returncode in {0, 1, 3} and "Traceback" not in e.stderr, e.stderr[-2000:]
     _check_log(tmp_path / "home")
