@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from drafter.onet.catalog import Catalog, load_bundled  # noqa: E402
-from drafter.taskmodel.fit import (
+from drafter.taskmodel.fit import (  # noqa: E402
     FOLDS,
     HYPER,
     cross_validate,
