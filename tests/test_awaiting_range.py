@@ -89,3 +89,16 @@ def test_the_portfolio_shows_the_range_per_role(run_cli, tmp_path, offline_29_20
     assert (rows["29-2072.json"]["awaiting_low"], rows["29-2072.json"]["awaiting_high"]) == ("7.7", "42.8")
     assert rows["29-2072.json"]["awaiting_zones"] == "Red, Yellow" and rows["golden.json"]["awaiting_low"] == ""
     assert "7.7–42.8 Red, Yellow" in (tmp_path / "p.html").read_text(encoding="utf-8")
+
+
+def test_the_docs_state_the_range_and_the_out_of_fold_figures_the_code_gives(offline_29_2072):
+    from pathlib import Path
+
+    from drafter.taskmodel.model import shipped_figures
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    assert f"# Range: {awaiting_range(offline_29_2072).line()}" in (docs / "review.md").read_text(encoding="utf-8")
+    exact = shipped_figures()["cross_validation"]["all"]["exact"]["agreement"]
+    for page in ("offline.md", "eval.md"):
+        assert f"{exact:.1%}" in (docs / page).read_text(encoding="utf-8")
+    assert "design-set" in (docs / "eval.md").read_text(encoding="utf-8")
