@@ -102,3 +102,24 @@ def test_the_docs_state_the_range_and_the_out_of_fold_figures_the_code_gives(off
     for page in ("offline.md", "eval.md"):
         assert f"{exact:.1%}" in (docs / page).read_text(encoding="utf-8")
     assert "design-set" in (docs / "eval.md").read_text(encoding="utf-8")
+
+
+def test_the_review_page_portfolio_shows_the_range_per_role(tmp_path, offline_29_2072):
+    import asyncio
+
+    import httpx2
+
+    from drafter.web.app import Settings, create_app
+
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    (drafts / "29-2072.00.json").write_text(offline_29_2072.model_dump_json(indent=2), encoding="utf-8")
+    app = create_app(Settings(drafts, tmp_path / "finals", "ana"))
+
+    async def go():
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+            return await c.get("/")
+
+    r = asyncio.run(go())
+    assert r.status_code == 200 and "Until set" in r.text and "<td>7.7–42.8 Red, Yellow</td>" in r.text
