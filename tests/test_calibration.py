@@ -139,7 +139,10 @@ def test_priors_are_the_similarity_weighted_mean_of_the_close_roles(golden, cata
     assert a.growth.score == round((2 * s_o - 2 * s_h) / (s_o + s_h))
     assert "similarity-weighted mean" in a.growth.rationale
     assert a.provenance.priors["growth"] == ["Orderlies", "Home Health Aides"]
-    assert score(a).score.value >= 48  # a close, well-protected scored role makes Green reachable
+    # a close, well-protected scored role lifts the composite (46.7 -> 47.5 with the out-of-fold task estimates,
+    # 0.5 short of Green; the in-sample estimates had put it over 48)
+    alone = draft_offline(catalog.get("31-1131"), catalog=catalog, calibration=CalibrationSet([]))
+    assert score(a).score.value > score(alone).score.value + 0.5
 
 
 def test_a_custom_task_list_is_excluded_by_title_from_its_own_priors(tmp_path, catalog, shipped):
