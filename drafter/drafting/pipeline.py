@@ -46,6 +46,7 @@ from ..assessment import (
     TaskRow,
     Zone,
 )
+from ..labour.occupation import prompt_facts
 from ..methodology import Methodology, load_methodology
 from ..onet.model import Occupation
 from ..onet.priors import prior_basis, priors
@@ -123,6 +124,7 @@ def role_variables(occ: Occupation, title: str, notes: str | None, calibration: 
         "calibration": list(calibration.table),
         "example": calibration.example,
         "notes": notes,
+        **prompt_facts(occ),  # prompts/_facts.j2: observed AI use beside the task list
     }
 
 
