@@ -119,7 +119,7 @@ def test_notes_file_carries_the_dated_sourced_facts(run_cli, tmp_path):
 def test_an_assessors_notes_get_the_facts_appended_once():
     text, source = notes_for_draft("43-6013.00", "my notes", "n.md")
     assert text is not None and text.startswith("my notes\n\n## Occupation facts") and "Job Zone Two" in text
-    assert source == "n.md, with drafter's occupation facts appended"
+    assert source == "n.md"  # the provenance still names the file
     assert notes_for_draft("43-6013.00", text, "n.md") == (text, "n.md")  # a notes file that holds them already
 
 

@@ -41,7 +41,7 @@ def onet_show(
         ]  # fmt: skip
         from .labour import release_facts
 
-        doc = {"code": occ.code, "title": occ.title, "source": occ.source, "prior_rule": rule, "tasks": rows}
+        doc: dict = {"code": occ.code, "title": occ.title, "source": occ.source, "prior_rule": rule, "tasks": rows}
         doc |= {"facts": facts.to_json(), "labour": release_facts(occ.code).to_json()}  # BLS figures
         print(json.dumps(doc, indent=2))
         return

@@ -52,7 +52,7 @@ def cited_figures(assessments: Iterable[tuple[str, Assessment]], tables: LabourT
     ``assessments`` are (where, assessment) pairs; an assessment without an O*NET or SOC code is skipped."""
     out: dict[str, list[DatedFigure]] = {}
     for where, a in assessments:
-        code = a.provenance.onet_code or a.role.soc_code
+        code = a.provenance.onet_code or a.role.soc_code or ""
         soc = tables.soc_for(code).soc_code if code else None
         if soc is None:
             continue

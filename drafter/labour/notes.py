@@ -92,7 +92,8 @@ def notes_for_draft(
     onet_code: str, notes: str | None, notes_source: str | None, occ: Occupation | None = None
 ) -> tuple[str | None, str | None]:
     """The notes a draft's prompts get, and what its provenance records: the assessor's notes (with the occupation
-    facts appended unless they already hold them, as a `drafter notes` file does), else the role's official figures
+    facts appended unless they already hold them, as a `drafter notes` file does; the provenance keeps naming the
+    file, which other commands read back), else the role's official figures
     and facts (so the model cites them instead of recalling them), else none. ``occ`` saves a catalog lookup."""
     from .facts import shared_facts
 
@@ -102,7 +103,7 @@ def notes_for_draft(
             return notes, notes_source
         return (
             f"{notes.rstrip()}\n\n{occupation.document()}",
-            f"{notes_source}, with drafter's occupation facts appended",
+            notes_source,  # a path elsewhere read back,
         )
     official = official_notes(shared_facts().role(onet_code), occupation)
     return (official.text, official.source) if official else (None, notes_source)
