@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -96,8 +97,13 @@ def test_priors_are_called_what_they_are(tmp_path, catalog):
 
     untyped = said(catalog.get("29-2072"))
     assert "time-share prior: equal share" in untyped and "every task has an equal share" in untyped
-    assert "O*NET ratings" not in untyped.replace("No O*NET ratings were imported", "")
-    typed = said(catalog.get("43-6013"))
+    assert "O*NET task ratings" not in untyped.replace("No O*NET task ratings are bundled or imported", "")
+    rated = said(catalog.get("43-6013"))  # 15 of its 16 tasks have O*NET 29.3 ratings
+    assert "time-share prior: share from O*NET task ratings" in rated
+    assert "Shares from O*NET 29.3 task ratings (May 2025): log10(1 + occurrences/yr)" in rated
+    assert "1 unrated task at the mean rated weight" in rated
+    occ = catalog.get("43-6013")
+    typed = said(replace(occ, tasks=tuple(replace(t, ratings=None) for t in occ.tasks)))
     assert "time-share prior: share from task type only" in typed and "Core tasks count twice" in typed
     path = tmp_path / "tasks.yaml"
     path.write_text(

@@ -46,6 +46,7 @@ from ..assessment import (
     TaskRow,
     Zone,
 )
+from ..labour.occupation import prompt_facts
 from ..methodology import Methodology, load_methodology
 from ..onet.model import Occupation
 from ..onet.priors import prior_basis, priors
@@ -74,20 +75,23 @@ def required_task_ids(occ: Occupation) -> tuple[list[int], list[int]]:
 
 
 PRIORS = {
-    # onet.priors.prior_basis -> what the prompt calls the shares, and what it says they are worth
+    # onet.priors.prior_basis -> what the prompt calls the shares, and what it says they are worth ({rule}: the
+    # ratings rule with its release, from onet.priors)
     "explicit": ("weights given in the task list", "Shares from the weights the task list gives."),
     "ratings": (
-        "share from imported O*NET Task Ratings",
-        "Shares from the imported O*NET Task Ratings (frequency, importance, relevance): a heuristic, not time use.",
+        "share from O*NET task ratings",
+        "Shares from {rule}. A starting point from frequency, importance and relevance, not time use: move a share "
+        "where you have a reason, and say it.",
     ),
     "type": (
         "share from task type only",
-        "No O*NET ratings were imported: Core tasks count twice a Supplemental one. Not evidence of time use.",
+        "No O*NET task ratings are bundled or imported for these tasks: Core tasks count twice a Supplemental one. "
+        "Not evidence of time use.",
     ),
     "equal": (
         "equal share",
-        "No O*NET ratings were imported and the tasks are untyped: every task has an equal share. This is no "
-        "evidence of time use; weigh the tasks by what the role actually spends its time on.",
+        "No O*NET task ratings are bundled or imported for these tasks, and they are untyped: every task has an "
+        "equal share. This is no evidence of time use; weigh the tasks by what the role actually spends its time on.",
     ),
 }
 
@@ -103,8 +107,9 @@ def system_variables(m: Methodology) -> dict:
 
 def role_variables(occ: Occupation, title: str, notes: str | None, calibration: Calibration) -> dict:
     """The second message's variables: the same for the four steps of one role."""
-    shares, _rule = priors(occ.tasks)
+    shares, rule = priors(occ.tasks)
     name, note = PRIORS[prior_basis(occ.tasks)]
+    note = note.format(rule=rule)
     return {
         "job_title": title,
         "code": None if occ.code == "custom" else occ.code,
@@ -119,6 +124,7 @@ def role_variables(occ: Occupation, title: str, notes: str | None, calibration: 
         "calibration": list(calibration.table),
         "example": calibration.example,
         "notes": notes,
+        **prompt_facts(occ),  # prompts/_facts.j2: observed AI use beside the task list
     }
 
 
