@@ -54,10 +54,12 @@ class SectionFacts:
 
 @dataclass(frozen=True)
 class CommentaryFacts:
-    """Step (d): the calibration roles (the only ones a move may name), and the role's own score as shown."""
+    """Step (d): the calibration roles (whose scores a text may cite), the role's own score as shown, and the
+    candidates "where to look next" may name (the table's Green roles and Green catalog occupations)."""
 
     calibration: tuple[CalibrationRow, ...]
     own_score: str
+    candidates: tuple[CalibrationRow, ...] = ()  # the only roles "where to look next" may name
 
 
 StepFacts = DecomposeFacts | RowFacts | SectionFacts | CommentaryFacts

@@ -101,7 +101,19 @@ def system_variables(m: Methodology) -> dict:
     }
 
 
-def role_variables(occ: Occupation, title: str, notes: str | None, calibration: Calibration) -> dict:
+def mechanics(m: Methodology) -> dict:
+    """The methodology's arithmetic, as the role's context states it when no scored role is close enough to
+    calibrate on (the model places the role by how the score is made, not by an unrelated neighbour)."""
+    return {k: str(getattr(m, k)) for k in MECHANICS}
+
+
+MECHANICS = ("ceiling", "evidence_per_point", "barrier_per_point", "growth_per_point", "offset", "scale",
+             "green_min", "yellow_min")  # fmt: skip
+
+
+def role_variables(
+    occ: Occupation, title: str, notes: str | None, calibration: Calibration, m: Methodology | None = None
+) -> dict:
     """The second message's variables: the same for the four steps of one role."""
     shares, _rule = priors(occ.tasks)
     name, note = PRIORS[prior_basis(occ.tasks)]
@@ -118,6 +130,10 @@ def role_variables(occ: Occupation, title: str, notes: str | None, calibration: 
         "prior_note": note,
         "calibration": list(calibration.table),
         "example": calibration.example,
+        "floor": calibration.floor,
+        "nearest_below": calibration.nearest_below,
+        "candidates": list(calibration.candidates),
+        "mechanics": mechanics(m or load_methodology()),
         "notes": notes,
     }
 
@@ -141,7 +157,7 @@ class Prompter:
     @classmethod
     def of(cls, request: DraftRequest, m: Methodology) -> Prompter:
         r = request
-        return cls(system_variables(m), role_variables(r.occupation, r.title, r.notes, r.calibration))
+        return cls(system_variables(m), role_variables(r.occupation, r.title, r.notes, r.calibration, m))
 
     def call(self, step: str, template: str, model: type, variables: dict, facts) -> Call:
         return Call(step, template, model, messages(template, self.system, self.role, variables), facts)
@@ -318,10 +334,10 @@ def _evidence_item(item) -> EvidenceItem:
     )
 
 
-def _career_move(move, calibration: tuple[CalibrationRow, ...]) -> CareerMove:
-    """A validated suggestion, with the title, code and score as the calibration table lists them."""
-    c = calibration_match(move, calibration)
-    assert c is not None  # the Commentary validator refused any move not in the table
+def _career_move(move, candidates: tuple[CalibrationRow, ...]) -> CareerMove:
+    """A validated suggestion, with the title, code and score as the candidates list them."""
+    c = calibration_match(move, candidates)
+    assert c is not None  # the Commentary validator refused any move not among the candidates
     return CareerMove(title=c["title"], onet_code=c["code"], score=float(c["score"]), zone=Zone(c["zone"]),
                       why=move.why.strip())  # fmt: skip
 
@@ -360,7 +376,8 @@ def commentary_steps(
     them and the step's record appended to its provenance, its scorecard unchanged (the commentary changes no
     figure). A sampled draft runs it once, for the consensus."""
     a, card, template = draft.assessment, draft.scorecard, "commentary.j2"
-    facts = CommentaryFacts(calibration=request.calibration.table, own_score=card.score.shown)
+    cal = request.calibration
+    facts = CommentaryFacts(calibration=cal.table, own_score=card.score.shown, candidates=cal.candidates)
     prompter = prompter or Prompter.of(request, m)
     call = prompter.call("commentary", template, Commentary, _commentary_variables(a, card), facts)
     parsed, result = yield call
@@ -369,7 +386,7 @@ def commentary_steps(
         update={
             "commentary": parsed.sections,
             "assessor_override": AssessorOverride(note=parsed.calibration_note.strip()),
-            "where_to_look_next": [_career_move(mv, facts.calibration) for mv in parsed.where_to_look_next],
+            "where_to_look_next": [_career_move(mv, facts.candidates) for mv in parsed.where_to_look_next],
             "provenance": a.provenance.model_copy(update={"steps": steps}),
         }
     )

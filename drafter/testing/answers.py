@@ -47,7 +47,7 @@ def _step_text(body: dict) -> str:
 
 
 _CALIBRATION_ROW = re.compile(
-    r"^\| (?P<title>[^|]+?) \| (?P<code>[^|]+?) \|(?:[^|]*\|){4} (?P<score>\d+\.\d) \| (?P<zone>Red|Yellow|Green) \|$",
+    r"^\| (?P<title>[^|]+?) \| (?P<code>[^|]+?) \|(?:[^|]*\|){5} (?P<score>\d+\.\d) \| (?P<zone>Red|Yellow|Green) \|$",
     re.M,
 )
 
@@ -58,6 +58,17 @@ def calibration_table(body: dict) -> list[dict]:
     if "CALIBRATION: HUMAN-SCORED ROLES" not in text:
         return []
     return [m.groupdict() for m in _CALIBRATION_ROW.finditer(text)]
+
+
+_CANDIDATE = re.compile(
+    r"^- (?P<title>[^|]+?) \| (?P<code>[^|]+?) \| AIJRI (?P<score>\d+\.\d) \| (?P<zone>Green) \|", re.M
+)
+
+
+def move_candidates(body: dict) -> list[dict]:
+    """The roles "where to look next" may name, read back from the request's WHERE TO LOOK NEXT list."""
+    text = _role_text(body)
+    return [m.groupdict() for m in _CANDIDATE.finditer(text.split("WHERE TO LOOK NEXT", 1)[-1])]
 
 
 def notes_text(body: dict) -> str | None:
@@ -175,7 +186,7 @@ def commentary(body: dict) -> dict:
     moves = [
         {"title": c["title"], "onet_code": None if c["code"] == "—" else c["code"], "score": float(c["score"]),
          "why": f"Skills in records, rules and review transfer to {c['title']}."}
-        for c in table if c["zone"] == "Green"
+        for c in move_candidates(body)
     ][:3]  # fmt: skip
     return {
         "calibration_note": note,
