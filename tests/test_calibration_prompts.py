@@ -9,8 +9,8 @@ import pytest
 
 from drafter.calibration import CalibrationSet
 from drafter.drafting.calibrate import calibration_for
-from drafter.drafting.neighbours import draft_calibration
 from drafter.drafting.drive import draft_with_llm
+from drafter.drafting.neighbours import draft_calibration
 from drafter.evaluation.golden import load_golden_roles
 from drafter.house_format import render_markdown
 

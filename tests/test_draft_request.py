@@ -7,10 +7,9 @@ import sys
 
 import pytest
 
-from drafter.drafting.neighbours import ESTIMATE_INPUT
-
 from drafter.drafting import drafter_for
 from drafter.drafting.facts import DecomposeFacts, MissingFacts, RowFacts
+from drafter.drafting.neighbours import ESTIMATE_INPUT
 from drafter.drafting.outputs import Commentary, Decomposition, DraftClaim, RowScores
 from drafter.llm.client import LLMError
 from drafter.llm.endpoints import Endpoint

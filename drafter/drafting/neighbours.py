@@ -15,7 +15,6 @@ from ..scoring import score
 from .calibrate import Calibration, Estimator, calibration_for
 from .offline import draft_offline
 
-
 # recorded in an estimate's provenance: another occupation's figures, worked out for a draft's candidates
 ESTIMATE_INPUT = {"purpose": "where-to-look-next estimate"}
 
