@@ -106,3 +106,45 @@ def test_a_move_that_is_not_a_candidate_is_refused(catalog, calibration_set):
         move = {"title": title, "onet_code": code, "score": score, "why": "Some skills would transfer to it."}
         with pytest.raises(ValueError, match=rf"{title}' is not one of the listed candidates; suggest only: "):
             Commentary.model_validate(answer(move), context=facts)
+
+
+# --- issue 22 item 5: the growth check sees the rows --------------------------------------------------------
+
+
+def _step(body: dict) -> str:
+    return body["tool_choice"]["function"]["name"]
+
+
+@pytest.mark.parametrize("code", ["29-2072", "43-6013", "47-2061"])
+def test_the_growth_check_is_drafted_after_the_rows_and_cites_their_share(
+    llm_factory, fake_llm, catalog, calibration_set, code
+):
+    from drafter.scoring import score
+
+    a, _ = _draft(llm_factory, catalog, calibration_set, code)
+    steps = [_step(b) for b in fake_llm.requests]
+    assert steps.index("RoleSections") > max(i for i, s in enumerate(steps) if s == "RowScores")
+    card = score(a)
+    sections = next(b for b in fake_llm.requests if _step(b) == "RoleSections")["messages"][-1]["content"]
+    for row in a.tasks:  # the rows as scored, each with its score and label
+        assert f"- {row.task}: {row.time_pct}% (" in sections and f"score {row.score}, {row.label.value}" in sections
+    assert f"The rows' result: {card.displacement_pct}% of task time is DISPLACEMENT" in sections
+    assert f"{card.displacement_pct}% of this role's task time" in a.growth.check
+
+
+def test_a_growth_check_citing_a_share_the_rows_do_not_give_is_refused(golden):
+    from drafter.drafting.facts import RowShares, SectionFacts
+    from drafter.drafting.outputs import RoleSections
+    from drafter.testing import answers
+
+    body = {"messages": [{"role": "user", "content": "role"}, {"role": "user", "content": "step"}]}
+    answer = answers.role_sections(body)  # the seed's sections: "85% of this role's task time"
+    rows = RowShares(displacement=40, augmentation=55, not_involved=5, high=70)
+    facts = SectionFacts(notes=None, calibration=(), shares=rows)
+    with pytest.raises(ValueError, match=r"growth.check must cite the scored rows' displacement share as \"40% of"):
+        RoleSections.model_validate(answer, context=facts)
+    answer["growth"]["check"] = answer["growth"]["check"].replace("85% of", "40% of")
+    RoleSections.model_validate(answer, context=facts)
+    answer["reinstatement"]["text"] += " The new work is 30% of the role's task time."
+    with pytest.raises(ValueError, match=r"reinstatement.text cites 30% of task time; the rows give: 40% DISPLACEMENT"):
+        RoleSections.model_validate(answer, context=facts)

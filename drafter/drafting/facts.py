@@ -46,10 +46,25 @@ class RowFacts:
 
 @dataclass(frozen=True)
 class SectionFacts:
-    """Step (c): the evidence notes a claim may quote, and the calibration roles whose scores a text may cite."""
+    """Step (c): the evidence notes a claim may quote, the calibration roles whose scores a text may cite, and the
+    scored rows' shares of task time (``RowShares``) the growth and reinstatement checks cite."""
 
     notes: str | None
     calibration: tuple[CalibrationRow, ...]
+    shares: RowShares | None = None
+
+
+@dataclass(frozen=True)
+class RowShares:
+    """The scored rows' result as whole percents of task time: what the growth check must cite."""
+
+    displacement: int
+    augmentation: int
+    not_involved: int
+    high: int  # scoring 3+ (the methodology's high_score_threshold)
+
+    def cited(self) -> set[int]:
+        return {self.displacement, self.augmentation, self.not_involved, self.high}
 
 
 @dataclass(frozen=True)

@@ -247,12 +247,39 @@ class RoleSections(_Out):
             problems.append(f"every score is required in a draft; missing: {missing}")
         if not self.growth.check or len(self.growth.check) < 80:
             problems.append("growth.check is required: a paragraph confirming the score and contrasting another role")
-        calibration = facts_for(info, SectionFacts, "RoleSections").calibration
-        if bad := _uncited(self.role.what_this_role_is_not, calibration, "what_this_role_is_not"):
+        facts = facts_for(info, SectionFacts, "RoleSections")
+        if bad := _uncited(self.role.what_this_role_is_not, facts.calibration, "what_this_role_is_not"):
             problems.append(bad)
+        problems += share_problems(self, facts)
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+# A share of task time as a text cites one: "85% of this role's task time", "40% of the time".
+_SHARE = re.compile(r"(\d{1,3}(?:\.\d+)?)\s?%\s+of\s+(?:[\w'’-]+\s+){0,3}?(?:task\s+|working\s+)?time\b", re.I)
+
+
+def share_problems(sections: RoleSections, facts: SectionFacts) -> list[str]:
+    """The growth check and the reinstatement check are written with the scored rows in view: the growth check
+    cites the rows' displacement share, and any share of task time either text cites is one of the rows' figures
+    (not the seed's 85%, nor a figure the model recalls). No shares in the facts (rows not yet scored): unchecked."""
+    shares = facts.shares
+    if shares is None:
+        return []
+    figures = (f"{shares.displacement}% DISPLACEMENT, {shares.augmentation}% AUGMENTATION, "
+               f"{shares.not_involved}% NOT INVOLVED, {shares.high}% scoring 3+")  # fmt: skip
+    problems = []
+    check = sections.growth.check or ""
+    if not any(float(m) == shares.displacement for m in _SHARE.findall(check)):
+        problems.append(
+            f"growth.check must cite the scored rows' displacement share as "
+            f'"{shares.displacement}% of this role\'s task time" (the rows: {figures})'
+        )
+    for where, text in (("growth.check", check), ("reinstatement.text", sections.reinstatement.text)):
+        if bad := sorted({m for m in _SHARE.findall(text) if float(m) not in shares.cited()}):
+            problems.append(f"{where} cites {', '.join(b + '%' for b in bad)} of task time; the rows give: {figures}")
+    return problems
 
 
 # --- step 4 ------------------------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
-"""The LLM drafting pipeline: decompose -> (score rows | role sections) -> scorer -> commentary.
+"""The LLM drafting pipeline: decompose -> score rows -> role sections -> scorer -> commentary.
 
 Each step is a structured call whose answer is validated against the step's facts; the composite is computed by
 ``drafter.scoring`` before the commentary, which is told the figures, never asked for them.
 
-Three rounds of calls, not four sequential ones (issue 14): the rows are scored while the role-level sections are
-drafted (those need the rows, their O*NET tasks and time shares, not their scores), and a large task list (more
-than ``LARGE_TASK_LIST`` O*NET tasks) has its rows scored by several calls at once, at most ``ROWS_PER_CALL`` rows
-each, so that no single answer is long. A round is a tuple of calls the drivers (``drive``) make concurrently.
+Four rounds of calls. Issue 14 drafted the role-level sections while the rows were scored; issue 22 puts them
+after, because the AI growth correlation and the reinstatement check weigh the share of task time the rows give
+to displacement, and cite it (the seed's "85% of this role's task time"): the sections' prompt shows the scored
+rows and their shares, and the validator checks the cited share against them. A large task list (more than
+``LARGE_TASK_LIST`` O*NET tasks) still has its rows scored by several calls at once, at most ``ROWS_PER_CALL``
+rows each, so that no single answer is long. A round is a tuple of calls the drivers (``drive``) make concurrently.
 
 Every request has the same three messages, longest-shared first, so that an endpoint's prompt cache can reuse
 the longest prefix: the system prompt with the rubric (identical for every step of every role), then the role's
@@ -43,6 +45,7 @@ from ..assessment import (
     Reinstatement,
     RoleDefinition,
     StepRecord,
+    TaskLabel,
     TaskRow,
     Zone,
 )
@@ -52,7 +55,7 @@ from ..onet.priors import prior_basis, priors
 from ..scoring import ScoreCard, score
 from . import prompts
 from .calibrate import NO_CALIBRATION, Calibration, CalibrationRow
-from .facts import CommentaryFacts, DecomposeFacts, RowFacts, SectionFacts
+from .facts import CommentaryFacts, DecomposeFacts, RowFacts, RowShares, SectionFacts
 from .outputs import Commentary, Decomposition, RoleSections, RowScores, calibration_match
 from .request import Call, Draft, DraftRequest, ModelRef, Yielded, soc_code
 
@@ -198,19 +201,43 @@ def decompose_request(
     return call.messages, call.facts
 
 
-def second_round(request: DraftRequest, prompter: Prompter, rows: list[dict], seniority: str, m: Methodology):
-    """Round 2: the rows scored (in parallel groups for a large task list) while the role sections are drafted."""
+def scoring_round(request: DraftRequest, prompter: Prompter, rows: list[dict], seniority: str, m: Methodology):
+    """Round 2: the rows scored, in parallel groups for a large task list."""
     labels = {s: tuple(v) for s, v in m.labels_by_score.items()}
-    scoring = tuple(
+    return tuple(
         prompter.call("score_rows", "score_rows.j2", RowScores, {"rows": chunk, "seniority_level": seniority},
                       RowFacts(row_names=tuple(r["task"] for r in chunk), labels_by_score=labels))
         for chunk in row_chunks(rows, len(request.occupation.tasks))
     )  # fmt: skip
-    sections = prompter.call(
-        "role_sections", "role_sections.j2", RoleSections, {"rows": rows, "seniority_level": seniority},
-        SectionFacts(notes=request.notes, calibration=request.calibration.table),
+
+
+def row_shares(rows: list[TaskRow], m: Methodology) -> RowShares:
+    """The scored rows' shares of task time, as the scorer counts them (whole percents)."""
+
+    def pct(pred) -> int:
+        return sum(r.time_pct for r in rows if pred(r))
+
+    return RowShares(
+        displacement=pct(lambda r: r.label is TaskLabel.DISPLACEMENT),
+        augmentation=pct(lambda r: r.label is TaskLabel.AUGMENTATION),
+        not_involved=pct(lambda r: r.label is TaskLabel.NOT_INVOLVED),
+        high=pct(lambda r: r.score >= m.high_score_threshold),
+    )
+
+
+def sections_call(request: DraftRequest, prompter: Prompter, rows: list[TaskRow], seniority: str, m: Methodology):
+    """Round 3: the role-level sections, drafted with the scored rows in view, so that the growth correlation and
+    the reinstatement check weigh (and cite) the share of task time the rows give to displacement (issue 22)."""
+    shares = row_shares(rows, m)
+    shown = [
+        {"task": r.task, "time_pct": r.time_pct, "ids": r.onet_task_ids, "score": r.score, "label": r.label.value}
+        for r in rows
+    ]
+    return prompter.call(
+        "role_sections", "role_sections.j2", RoleSections,
+        {"rows": shown, "seniority_level": seniority, "shares": shares},
+        SectionFacts(notes=request.notes, calibration=request.calibration.table, shares=shares),
     )  # fmt: skip
-    return (*scoring, sections)
 
 
 def _asked(calls: tuple[Call, ...], records: list[StepRecord]) -> Generator[Yielded, Any, list]:
@@ -234,13 +261,14 @@ def steps(
     decomposition: Decomposition = (yield from _asked((decompose_call(request, prompter),), records))[0]
     seniority = decomposition.seniority_level.strip()
     rows = _rows(decomposition, request.occupation)
-    *scored, sections = yield from _asked(second_round(request, prompter, rows, seniority, m), records)
+    scored = yield from _asked(scoring_round(request, prompter, rows, seniority, m), records)
     by_name = {s.task: s for part in scored for s in part.scores}
     task_rows = [
         TaskRow(task=r["task"], time_pct=r["time_pct"], score=by_name[r["task"]].score, label=by_name[r["task"]].label,
                 rationale=by_name[r["task"]].rationale, onet_task_ids=r["ids"])
         for r in rows
     ]  # fmt: skip
+    sections = (yield from _asked((sections_call(request, prompter, task_rows, seniority, m),), records))[0]
     assessment = _assessment(request, model, m, decomposition, task_rows, sections, records)
     draft = Draft(assessment, score(assessment, m))
     if commentary:

@@ -163,10 +163,15 @@ def role_sections(body: dict) -> dict:
             item = {"claim": f"The notes say: {quote}", "figure": None, "as_of": None, "source": "notes",
                     "citation": "assessor's notes", "quote": quote}  # fmt: skip
         evidence[k] = {"score": v["score"], "evidence": v["evidence"], "items": [item]}
+    shown = re.search(r"The rows' result: (\d+)% of task time is DISPLACEMENT", _step_text(body))
+    growth = g["growth"]
+    if shown:  # the seed's check cites its own rows' share; cite the share this request shows instead
+        growth["check"] = re.sub(r"\d+% of this role's task time", f"{shown.group(1)}% of this role's task time",
+                                 growth["check"])  # fmt: skip
     return {
         "role": role,
         "protective_principles": g["protective_principles"],
-        "growth": g["growth"],
+        "growth": growth,
         "reinstatement": {"size": "moderate", "offsets_displacement": False, "text": g["reinstatement_check"]},
         "evidence": evidence,
         "barriers": g["barriers"],
