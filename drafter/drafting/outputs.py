@@ -274,7 +274,7 @@ def share_problems(sections: RoleSections, facts: SectionFacts) -> list[str]:
     if not any(float(m) == shares.displacement for m in _SHARE.findall(check)):
         problems.append(
             f"growth.check must cite the scored rows' displacement share as "
-            f'"{shares.displacement}% of this role\'s task time" (the rows: {figures})'
+            f'"{shares.displacement}% of task time" (the rows: {figures})'
         )
     for where, text in (("growth.check", check), ("reinstatement.text", sections.reinstatement.text)):
         if bad := sorted({m for m in _SHARE.findall(text) if float(m) not in shares.cited()}):
