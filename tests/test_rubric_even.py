@@ -87,3 +87,19 @@ def test_the_rubric_names_the_golden_roles_it_was_derived_from():
     r = load_methodology().rubric
     assert r.derived_from == ("29-2072.00",) and r.seed_levels() == 21
     assert Path(prompts_dir() / "README.md").read_text(encoding="utf-8").count("29-2072") >= 1
+
+
+def test_eval_states_which_golden_roles_the_prompt_text_was_derived_from(run_cli, tmp_path):
+    r = run_cli("eval", "--output", str(tmp_path / "out"), "--json")
+    run = json.loads(Path(json.loads(r.stdout)["json"]).read_text(encoding="utf-8"))
+    derived = run["config"]["derived_from"]
+    assert list(derived) == ["29-2072.00"]
+    assert (
+        derived["29-2072.00"][0]
+        == "rubric wording: 21 of 61 levels (basis = seed, methodology aijri-v1) in every prompt"
+    )
+    assert derived["29-2072.00"][1].startswith("reference points: 5 figures quoted in its text, never shown")
+    html = next((tmp_path / "out").glob("*.html")).read_text(encoding="utf-8")
+    assert "Prompt text derived from golden roles" in html and "29-2072.00: rubric wording: 21 of 61" in html
+    text = run_cli("eval", "--output", str(tmp_path / "out2"))
+    assert "Prompt text derived from 29-2072.00" in " ".join(text.stdout.split())
