@@ -21,13 +21,13 @@ from drafter.taskmodel.light import bundled_table
 
 
 @pytest.fixture(scope="module")
-def calibration_set():
+def shipped_roles():
     return CalibrationSet.load(None)
 
 
-def _draft(llm_factory, catalog, calibration_set, code):
+def _draft(llm_factory, catalog, shipped_roles, code):
     occ = catalog.get(code)
-    cal = draft_calibration(occ, occ.title, calibration_set, catalog)
+    cal = draft_calibration(occ, occ.title, shipped_roles, catalog)
     return draft_with_llm(occ, llm_factory(), calibration=cal).assessment, cal
 
 
@@ -35,11 +35,11 @@ def _role_context(fake_llm) -> str:
     return fake_llm.requests[0]["messages"][1]["content"]
 
 
-def test_the_floor_is_the_95th_percentile_of_scored_roles_against_the_catalog(catalog, calibration_set):
+def test_the_floor_is_the_95th_percentile_of_scored_roles_against_the_catalog(catalog, shipped_roles):
     model = bundled_table()
     vectors = {c: [model.statement_vector(t.statement) for t in o.tasks] for c, o in catalog.by_code.items()}
     sims = []
-    for r in calibration_set.roles:
+    for r in shipped_roles.roles:
         if not r.onet_code:  # a role known by its title alone has no task list to compare
             continue
         mine = [model.statement_vector(s) for s in role_statements(r, catalog)]
@@ -49,8 +49,8 @@ def test_the_floor_is_the_95th_percentile_of_scored_roles_against_the_catalog(ca
 
 
 @pytest.mark.parametrize("code", ["29-2072", "43-6013", "47-2061"])
-def test_every_role_shown_carries_its_similarity(llm_factory, fake_llm, catalog, calibration_set, code):
-    a, cal = _draft(llm_factory, catalog, calibration_set, code)
+def test_every_role_shown_carries_its_similarity(llm_factory, fake_llm, catalog, shipped_roles, code):
+    a, cal = _draft(llm_factory, catalog, shipped_roles, code)
     text = _role_context(fake_llm)
     assert all(b["messages"][1]["content"] == text for b in fake_llm.requests)
     for c in cal.table:
@@ -67,8 +67,8 @@ def test_every_role_shown_carries_its_similarity(llm_factory, fake_llm, catalog,
     assert {(c["title"], round(c["similarity"], 4)) for c in (*cal.table, *cal.candidates)} == recorded
 
 
-def test_construction_laborers_are_told_no_scored_role_is_close(llm_factory, fake_llm, catalog, calibration_set):
-    a, cal = _draft(llm_factory, catalog, calibration_set, "47-2061")
+def test_construction_laborers_are_told_no_scored_role_is_close(llm_factory, fake_llm, catalog, shipped_roles):
+    a, cal = _draft(llm_factory, catalog, shipped_roles, "47-2061")
     text = _role_context(fake_llm)
     assert "CALIBRATION: NO HUMAN-SCORED ROLE IS CLOSE TO THIS ONE" in text
     assert "The nearest, Data Protection Officer, has a task\nsimilarity of 0.11, under the floor of 0.15" in text
@@ -82,9 +82,9 @@ def test_construction_laborers_are_told_no_scored_role_is_close(llm_factory, fak
     assert [m.title for m in a.where_to_look_next] == [c["title"] for c in cal.candidates][:3]
 
 
-def test_a_move_that_is_not_a_candidate_is_refused(catalog, calibration_set):
+def test_a_move_that_is_not_a_candidate_is_refused(catalog, shipped_roles):
     occ = catalog.get("47-2061")
-    cal = draft_calibration(occ, occ.title, calibration_set, catalog)
+    cal = draft_calibration(occ, occ.title, shipped_roles, catalog)
     facts = CommentaryFacts(calibration=cal.table, own_score="51.5", candidates=cal.candidates)
     first = cal.candidates[0]
     body = {"heading": "x", "body": "A substantive section body of more than forty characters."}
@@ -117,11 +117,11 @@ def _step(body: dict) -> str:
 
 @pytest.mark.parametrize("code", ["29-2072", "43-6013", "47-2061"])
 def test_the_growth_check_is_drafted_after_the_rows_and_cites_their_share(
-    llm_factory, fake_llm, catalog, calibration_set, code
+    llm_factory, fake_llm, catalog, shipped_roles, code
 ):
     from drafter.scoring import score
 
-    a, _ = _draft(llm_factory, catalog, calibration_set, code)
+    a, _ = _draft(llm_factory, catalog, shipped_roles, code)
     steps = [_step(b) for b in fake_llm.requests]
     assert steps.index("RoleSections") > max(i for i, s in enumerate(steps) if s == "RowScores")
     card = score(a)
