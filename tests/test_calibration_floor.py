@@ -145,6 +145,8 @@ def test_a_growth_check_citing_a_share_the_rows_do_not_give_is_refused(golden):
         RoleSections.model_validate(answer, context=facts)
     answer["growth"]["check"] = answer["growth"]["check"].replace("85% of", "40% of")
     RoleSections.model_validate(answer, context=facts)
+    answer["reinstatement"]["text"] += " Validation catches errors 90% of the time."  # a frequency, not a share
+    RoleSections.model_validate(answer, context=facts)
     answer["reinstatement"]["text"] += " The new work is 30% of the role's task time."
     with pytest.raises(ValueError, match=r"reinstatement.text cites 30% of task time; the rows give: 40% DISPLACEMENT"):
         RoleSections.model_validate(answer, context=facts)

@@ -256,8 +256,9 @@ class RoleSections(_Out):
         return self
 
 
-# A share of task time as a text cites one: "85% of this role's task time", "40% of the time".
-_SHARE = re.compile(r"(\d{1,3}(?:\.\d+)?)\s?%\s+of\s+(?:[\w'’-]+\s+){0,3}?(?:task\s+|working\s+)?time\b", re.I)
+# A share of task time as a text cites one: "85% of this role's task time", "40% of working time" (not "90% of the
+# time", which is a frequency, nor "a 7% rise").
+_SHARE = re.compile(r"(\d{1,3}(?:\.\d+)?)\s?%\s+of\s+(?:[\w'’-]+\s+){0,3}?(?:task|working)\s+time\b", re.I)
 
 
 def share_problems(sections: RoleSections, facts: SectionFacts) -> list[str]:
