@@ -63,7 +63,7 @@ def test_golden_roles_and_reference_points_are_typed_records(shipped):
 def test_the_role_itself_is_never_its_own_neighbour(shipped, catalog):
     tasks = _statements(catalog, "29-2072")
     titles = {m.role.title for m in shipped.nearest(onet_code="29-2072.00", title="x", statements=tasks)}
-    assert "Medical Records Specialist" not in titles and "Medical Secretaries" in titles
+    assert "Medical Records Specialist" not in titles and "Medical Secretaries" not in titles  # taken from its text
     # the six-digit SOC code alone, and the title alone (any case, plural or singular), exclude it too
     assert "Medical Records Specialist" not in {
         m.role.title for m in shipped.nearest(onet_code="29-2072.01", title="x", statements=tasks)
@@ -71,9 +71,8 @@ def test_the_role_itself_is_never_its_own_neighbour(shipped, catalog):
     for title in ("MEDICAL RECORDS SPECIALISTS", "medical records specialist"):
         near = shipped.nearest(onet_code=None, title=title, statements=tasks)
         assert "Medical Records Specialist" not in {m.role.title for m in near}
-    assert "Medical Records Specialist" in {
-        m.role.title for m in shipped.nearest(onet_code="29-9021.00", title="x", statements=tasks)
-    }
+    other = {m.role.title for m in shipped.nearest(onet_code="29-9021.00", title="x", statements=tasks)}
+    assert {"Medical Records Specialist", "Medical Secretaries"} <= other  # another role is calibrated by both
 
 
 def test_same_role_compares_code_six_digit_soc_and_normalised_title():

@@ -104,14 +104,14 @@ def _decompose_requests(catalog, calibration=None):
     the shipped roles, unless the batch names its own), so that ``collect`` finds each answer under the request the
     live pipeline makes."""
     from ..calibration import CalibrationSet
-    from ..drafting.calibrate import calibration_for
+    from ..drafting.neighbours import draft_calibration
     from ..drafting.pipeline import decompose_request
 
     calibration = CalibrationSet.load() if calibration is None else calibration
 
     def request(code: str):
         occ = catalog.get(code)
-        return decompose_request(occ, calibration=calibration_for(occ, occ.title, calibration, catalog))
+        return decompose_request(occ, calibration=draft_calibration(occ, occ.title, calibration, catalog))
 
     return request
 

@@ -13,8 +13,9 @@ from ..llm.client import LLM
 from ..llm.runlog import RunTotals
 from ..usage import Usage
 from .base import Draft, Drafter, drafter_name
-from .calibrate import Calibration, calibration_for
+from .calibrate import Calibration
 from .drive import arun_request, run_request
+from .neighbours import draft_calibration
 from .request import DraftOptions, DraftRequest, OnStep
 from .steps import STEPS
 
@@ -70,7 +71,7 @@ class LLMDrafter(Drafter):
 
     def calibration_for(self, occ: Occupation, job_title: str | None = None) -> Calibration:
         """What the prompts of ``occ`` show: its nearest scored roles and a worked example, never itself."""
-        return calibration_for(occ, job_title or occ.title, self.calibration)
+        return draft_calibration(occ, job_title or occ.title, self.calibration)
 
     def request(self, occ: Occupation, options: DraftOptions) -> DraftRequest:
         """The calibration set ranked for this draft, once; the run id defaults to the client's."""
