@@ -26,7 +26,7 @@ from ..usage import Usage
 from . import instructor_patch
 from .endpoints import Endpoint
 from .limiter import RateLimiter, RequestSlots
-from .runlog import RunLog
+from .runlog import Failure, RunLog
 from .transport import CallContext, LoggingTransport, current_call
 
 T = TypeVar("T", bound=BaseModel)
@@ -111,6 +111,7 @@ class LLM:
         guard_third_party_logs()
         key = endpoint.api_key
         self.secrets = endpoint.secrets
+        self._owns_log = log is None
         self.log = log or RunLog(secrets=self.secrets)
         self.log.secrets = tuple(set(self.log.secrets) | set(self.secrets))
         # the URL without its user:password and query, which travel as a header and parameters instead: what is
@@ -127,6 +128,7 @@ class LLM:
         )  # fmt: skip
         mode = getattr(instructor.Mode, self.MODES[endpoint.instructor_mode])
         self._client = instructor.from_openai(self._openai, mode=mode)
+        self._client.on("parse:error", self._mark_invalid)
         self._async_openai = None
         self._async_client = None
         instructor_patch.apply()
@@ -164,10 +166,27 @@ class LLM:
             )  # fmt: skip
             mode = getattr(instructor.Mode, self.MODES[self.endpoint.instructor_mode])
             self._async_client = instructor.from_openai(self._async_openai, mode=mode)
+            self._async_client.on("parse:error", self._mark_invalid)
         return self._async_client
 
+    def _mark_invalid(self, error: Exception) -> None:
+        """instructor's hook for an answer it could not parse or validate: that attempt's log record is marked
+        failed, so failures are counted per step (the re-ask that follows is a request of its own)."""
+        ctx = current_call.get()
+        if ctx is not None and ctx.last is not None:
+            said = " ".join(str(error).split())
+            self.log.mark_failed(Failure(*ctx.last, f"invalid answer: {said[:200]}"))
+
     def close(self) -> None:
-        self._openai.close()
+        """Close the HTTP client and flush the run log (closing it when this client opened it): the records of
+        a failed call, the ones that explain the failure, are written before the process exits."""
+        try:
+            self._openai.close()
+        finally:
+            if self._owns_log:
+                self.log.close()
+            else:
+                self.log.flush()
 
     async def aclose(self) -> None:
         if self._async_openai is not None:
@@ -180,7 +199,7 @@ class LLM:
         ep = self.endpoint
         extra = {} if seed is None else {"seed": seed}
         return dict(
-            model=ep.model, messages=messages, response_model=response_model, max_retries=ep.validation_retries,
+            model=ep.model, messages=alternating(messages), response_model=response_model, max_retries=ep.validation_retries,
             strict=False, temperature=ep.temperature, max_tokens=ep.max_tokens, **extra,
         )  # fmt: skip
 
@@ -225,7 +244,7 @@ class LLM:
         except IncompleteOutputException:
             raise LLMError(
                 ErrorKind.TRUNCATED,
-                f"{step}: the answer was cut off (finish_reason=length) at max_tokens={self.endpoint.max_tokens}; "
+                f"{step}: the answer was cut off ({ctx.cut_off or f'max_tokens={self.endpoint.max_tokens}'}); "
                 "raise --max-tokens or use a model with a longer output",
                 ctx,
             ) from None
@@ -248,6 +267,8 @@ class LLM:
 
             msg = f"{step}: the answer was {ctx.too_large:,} bytes, over the limit of {MAX_ANSWER_BYTES:,} ({ctx.attempts} attempts)"
             return LLMError(ErrorKind.INVALID, msg, ctx)
+        if ctx.refused_mode:
+            return self._refused(step, ctx)
         cause: BaseException = e
         while cause.__cause__ is not None and not isinstance(cause, openai.APIError | ValidationError):
             cause = cause.__cause__
@@ -277,6 +298,16 @@ class LLM:
             kind, msg = ErrorKind.INVALID, f"answer could not be used after {n} attempts: {str(cause)[:300]}"
         return LLMError(kind, redact(f"{step}: {msg}", self.secrets) or "", ctx)
 
+    def _refused(self, step: str, ctx: CallContext) -> LLMError:
+        """The server refused the structured-output mode itself: no retry can help, another mode can."""
+        mode = self.endpoint.instructor_mode
+        other = "tools" if mode != "tools" else "json"
+        msg = (
+            f"{step}: the server refused --mode {mode}: {ctx.refused_mode}; use --mode {other} "
+            f'(or mode = "{other}" in the endpoint\'s config)'
+        )
+        return LLMError(ErrorKind.HTTP_ERROR, redact(msg, self.secrets) or "", ctx)
+
     def _not_completion(self, step: str, ctx: CallContext) -> LLMError:
         """An HTTP 200 that is no chat completion (a proxy's or login page): say so, with the URL asked."""
         url = self.public_url.rstrip("/") + "/chat/completions"
@@ -290,6 +321,22 @@ class LLM:
             or "",
             ctx,
         )
+
+
+def alternating(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``messages`` with consecutive plain-text messages of one role merged (blank line between): chat templates
+    that require strict user/assistant alternation (Gemma, Mistral) reject system, user, user."""
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        prev = out[-1] if out else None
+        if (
+            prev is not None and prev.get("role") == m.get("role") and set(prev) == set(m) == {"role", "content"}
+            and isinstance(prev["content"], str) and isinstance(m["content"], str)
+        ):  # fmt: skip
+            out[-1] = {"role": m["role"], "content": prev["content"] + "\n\n" + m["content"]}
+        else:
+            out.append(m)
+    return out
 
 
 def _result(step: str, ctx: CallContext) -> StepResult:

@@ -30,8 +30,8 @@ DEFAULT_MODE = {
     "azure": "tools",
     "vllm": "json_schema",
     "ollama": "json_schema",
-    "llamacpp": "json_schema",
-    "llama-cpp-python": "json",
+    "llamacpp": "tools",  # the server turns the forced tool's schema into a grammar (docs/local-models.md)
+    "llama-cpp-python": "tools",  # it refuses response_format json_schema; json is an unconstrained grammar
     "other": "tools",
 }
 MODES = ("tools", "json_schema", "json")
@@ -204,5 +204,7 @@ def resolve_endpoint(
     ep = replace(ep, **overrides)
     if not ep.prices and ep.model in prices:
         ep = replace(ep, prices=prices[ep.model])
-    _check(ep, "--mode" if mode else ep.name)
+    if mode is not None and mode not in MODES:
+        raise DrafterError(f"--mode: expected one of {', '.join(MODES)}, got {mode!r}")
+    _check(ep, ep.name)
     return ep
