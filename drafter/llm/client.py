@@ -193,14 +193,16 @@ class LLM:
             await self._async_openai.close()
             self._async_openai = self._async_client = None
 
-    def _request(self, messages, response_model, seed: int | None = None) -> dict:
+    def _request(self, messages, response_model, seed: int | None = None, max_tokens: int | None = None) -> dict:
         """``seed`` names a sample (drafter.drafting.sampling): it goes into the request, so sample k is its own
-        request, answered from the run log when repeated (the transport caches seeded requests at any temperature)."""
+        request, answered from the run log when repeated (the transport caches seeded requests at any temperature).
+        ``max_tokens``: the step's own allowance (sized from its expected output), capped by the endpoint's."""
         ep = self.endpoint
         extra = {} if seed is None else {"seed": seed}
+        limit = ep.max_tokens if max_tokens is None else min(max_tokens, ep.max_tokens)
         return dict(
             model=ep.model, messages=alternating(messages), response_model=response_model, max_retries=ep.validation_retries,
-            strict=False, temperature=ep.temperature, max_tokens=ep.max_tokens, **extra,
+            strict=False, temperature=ep.temperature, max_tokens=limit, **extra,
         )  # fmt: skip
 
     def structured(
@@ -210,9 +212,10 @@ class LLM:
         messages: list[dict[str, str]],
         *,
         seed: int | None = None,
+        max_tokens: int | None = None,
     ) -> tuple[T, StepResult]:
         with self._call(step) as ctx:
-            request = self._request(messages, response_model, seed)
+            request = self._request(messages, response_model, seed, max_tokens)
             parsed, _ = self._client.chat.completions.create_with_completion(**request)
         return parsed, _result(step, ctx)
 
@@ -223,10 +226,11 @@ class LLM:
         messages: list[dict[str, str]],
         *,
         seed: int | None = None,
+        max_tokens: int | None = None,
     ) -> tuple[T, StepResult]:
         client = self._async()
         with self._call(step) as ctx:
-            request = self._request(messages, response_model, seed)
+            request = self._request(messages, response_model, seed, max_tokens)
             parsed, _ = await client.chat.completions.create_with_completion(**request)
         return parsed, _result(step, ctx)
 
@@ -293,9 +297,12 @@ class LLM:
             kind, msg = ErrorKind.HTTP_ERROR, f"HTTP {cause.status_code}: {str(cause.message)[:200]}"
         elif isinstance(cause, ValidationError):
             problems = format_validation_error(cause).replace("\n", "; ")
-            kind, msg = ErrorKind.INVALID, f"answer failed validation on all {n} attempts; last errors: {problems}"
+            kind, msg = (
+                ErrorKind.INVALID,
+                f"answer failed validation on all {n} attempts; last errors: {clip(problems)}",
+            )
         else:
-            kind, msg = ErrorKind.INVALID, f"answer could not be used after {n} attempts: {str(cause)[:300]}"
+            kind, msg = ErrorKind.INVALID, f"answer could not be used after {n} attempts: {clip(str(cause))}"
         return LLMError(kind, redact(f"{step}: {msg}", self.secrets) or "", ctx)
 
     def _refused(self, step: str, ctx: CallContext) -> LLMError:
@@ -321,6 +328,17 @@ class LLM:
             or "",
             ctx,
         )
+
+
+QUOTED = 200
+"""The most of a model's answer (or of what is said about it) an error message quotes, in characters: enough to
+recognise it; the whole answer is in the run log (``drafter logs``)."""
+
+
+def clip(text: str, limit: int = QUOTED) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis (and a pointer to the full text)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "… (all of it: drafter logs)"
 
 
 def alternating(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -35,6 +35,9 @@ DEFAULT_MODE = {
     "other": "tools",
 }
 MODES = ("tools", "json_schema", "json")
+LOCAL_KINDS = frozenset({"llamacpp", "llama-cpp-python", "ollama"})
+"""Servers that usually answer one request at a time (one slot): requests sent together wait in their queue and
+spend their timeout there, so their ``concurrency`` defaults to 1 (docs/local-models.md)."""
 DEFAULT_MODEL = "gpt-4.1-mini"
 
 
@@ -54,6 +57,15 @@ class Endpoint:
     prices: Prices | None = None  # None: unknown, so costs are reported as n/a
     rpm: float | None = None  # the provider's requests-per-minute budget for this key (None: none known)
     tpm: float | None = None  # its tokens-per-minute budget (prompt + completion tokens)
+    concurrency: int | None = None  # requests the server answers at once (None: by kind, see max_in_flight)
+
+    @property
+    def max_in_flight(self) -> int | None:
+        """Requests to send at once: the configured ``concurrency``, else 1 for a local kind (a one-slot server
+        queues the rest), else None (no limit of the server's own known; a batch's --concurrency applies)."""
+        if self.concurrency is not None:
+            return self.concurrency
+        return 1 if self.kind in LOCAL_KINDS else None
 
     @property
     def instructor_mode(self) -> str:
@@ -148,7 +160,16 @@ def _check(ep: Endpoint, where: str) -> None:
         raise DrafterError(f"{where}.kind: expected one of {', '.join(DEFAULT_MODE)}, got {ep.kind!r}")
     if ep.mode is not None and ep.mode not in MODES:
         raise DrafterError(f"{where}.mode: expected one of {', '.join(MODES)}, got {ep.mode!r}")
-    for key in ("timeout", "max_tokens", "temperature", "http_retries", "validation_retries", "rpm", "tpm"):
+    for key in (
+        "timeout",
+        "max_tokens",
+        "temperature",
+        "http_retries",
+        "validation_retries",
+        "rpm",
+        "tpm",
+        "concurrency",
+    ):
         value = getattr(ep, key)
         if value is not None and (problem := SETTINGS[key].problem(value)) is not None:
             raise DrafterError(f"{where}.{key}: {problem}")
