@@ -321,3 +321,35 @@ def test_answers_that_fail_validation_are_counted_as_failed_calls(llm_factory, f
     assert llm.log.totals()["errors"] == 2
     (step,) = llm.log.by_step()
     assert step.errors == 2 and step.requests == 3
+
+
+@pytest.mark.parametrize("kind", ["llama-cpp-python", "llamacpp", "ollama"])
+def test_a_timed_out_request_to_a_one_slot_local_server_is_not_re_sent(llm_factory, fake_llm, kind):
+    """llama-cpp-python keeps working on a request whose client hung up: a re-sent copy would queue behind it."""
+    fake_llm.script.default = "hang"
+    fake_llm.script.hang_seconds = 2.0
+    llm = llm_factory(kind=kind, timeout=0.5, http_retries=3)
+    with pytest.raises(LLMError) as e:
+        llm.structured("decompose", Decomposition, MESSAGES)
+    assert e.value.kind == "timeout" and "not re-sent" in str(e.value) and "0.5 s deadline" in str(e.value)
+    assert fake_llm.count == 1
+    (row,) = _log_rows(llm)
+    assert "Timeout" in row["error"]
+
+
+def test_a_timed_out_async_request_to_a_local_server_is_not_re_sent(llm_factory, fake_llm):
+    import asyncio
+
+    fake_llm.script.default = "hang"
+    fake_llm.script.hang_seconds = 2.0
+    llm = llm_factory(kind="llama-cpp-python", timeout=0.5, http_retries=3)
+
+    async def call():
+        try:
+            return await llm.structured_async("decompose", Decomposition, MESSAGES)
+        finally:
+            await llm.aclose()
+
+    with pytest.raises(LLMError) as e:
+        asyncio.run(call())
+    assert e.value.kind == "timeout" and "not re-sent" in str(e.value) and fake_llm.count == 1

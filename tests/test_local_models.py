@@ -27,6 +27,8 @@ def test_draft_in_a_mode_the_server_refuses_exits_at_once_with_the_reason_and_on
     r = run_cli("draft", "29-2072", "--base-url", fake_llm.base_url, "--model", "m", "--mode", "json_schema",
                 "-o", str(tmp_path / "d"), env={"OPENAI_API_KEY": "x"})  # fmt: skip
     assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "Max retries" not in r.stderr and "instructor" not in r.stderr  # drafter's one line, no library's
+    assert r.stderr.count("error:") == 1
     assert "Only 'text' or 'json_object'" in r.stderr and "use --mode tools" in r.stderr
     assert fake_llm.count <= 2  # one per step of the first round, never five retries each
     assert not (tmp_path / "d").exists() or not any((tmp_path / "d").iterdir())

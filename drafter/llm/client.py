@@ -120,7 +120,14 @@ class LLM:
         self.public_url = self.base_url = self.url.public
         inner = inner_transport or httpx2.HTTPTransport(limits=self._limits())
         transport = LoggingTransport(
-            inner, self.log, endpoint.name, self.public_url, use_cache, self.limiter, deadline=endpoint.timeout
+            inner,
+            self.log,
+            endpoint.name,
+            self.public_url,
+            use_cache,
+            self.limiter,
+            deadline=endpoint.timeout,
+            retry_timeouts=endpoint.max_in_flight != 1,
         )
         self._openai = openai.OpenAI(
             api_key=key or "no-key-configured", http_client=httpx2.Client(transport=transport, timeout=endpoint.timeout),
@@ -158,6 +165,7 @@ class LLM:
             transport = AsyncLoggingTransport(
                 httpx2.AsyncHTTPTransport(limits=self._limits()), self.log, self.endpoint.name, self.public_url,
                 self.use_cache, self.limiter, self.slots, deadline=self.endpoint.timeout,
+                retry_timeouts=self.endpoint.max_in_flight != 1,
             )  # fmt: skip
             self._async_openai = openai.AsyncOpenAI(
                 api_key=self.endpoint.api_key or "no-key-configured",
@@ -273,6 +281,13 @@ class LLM:
             return LLMError(ErrorKind.INVALID, msg, ctx)
         if ctx.refused_mode:
             return self._refused(step, ctx)
+        if ctx.timed_out:
+            msg = (
+                f"{step}: no complete answer from {self.public_url} within the {self.endpoint.timeout:g} s deadline "
+                "(--timeout); not re-sent, as a one-slot local server keeps working on an abandoned request: "
+                "raise --timeout, or lower --max-tokens"
+            )
+            return LLMError(ErrorKind.TIMEOUT, redact(msg, self.secrets) or "", ctx)
         cause: BaseException = e
         while cause.__cause__ is not None and not isinstance(cause, openai.APIError | ValidationError):
             cause = cause.__cause__

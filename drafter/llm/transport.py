@@ -40,6 +40,7 @@ class CallContext:
     too_large: int | None = None  # the size in bytes of an answer over MAX_ANSWER_BYTES, refused
     refused_mode: str | None = None  # the server's reason for refusing the request's structured-output mode
     last: tuple[str, int] | None = None  # the request hash and attempt number of the last answer logged
+    timed_out: str | None = None  # a timeout not re-sent (a one-slot server keeps working on it): what it said
     cut_off: str | None = None  # how the last cut-off answer ended ("finish_reason=tool_calls, 50 of max_tokens=50")
 
 
@@ -263,6 +264,7 @@ class _LoggingCore:
         limiter: RateLimiter | None = None,
         slots: RequestSlots | None = None,
         deadline: float | None = None,
+        retry_timeouts: bool = True,
     ):
         self.inner = inner
         self.log = log
@@ -272,6 +274,16 @@ class _LoggingCore:
         self.limiter = limiter
         self.slots = slots  # async only: at most that many requests in flight, shared by a batch
         self.deadline = deadline  # seconds for one request's whole answer (None: httpx's per-read timeout only)
+        # False for a server that keeps working on a request whose client hung up (llama-cpp-python does not cancel
+        # a non-streaming request): a re-sent request would queue behind the abandoned one, so it is not re-sent
+        self.retry_timeouts = retry_timeouts
+
+    def gave_up(self, ex: _Exchange, e: Exception) -> httpx2.Response:
+        """A timed-out request answered as a final HTTP 504 the SDK does not retry (``x-should-retry: false``)."""
+        ex.ctx.timed_out = str(e)
+        message = f"{e}; not re-sent: the server keeps working on a request whose client hung up"
+        body = json.dumps({"error": {"message": message, "type": "timeout"}}).encode()
+        return httpx2.Response(504, headers={"x-should-retry": "false"}, content=body, request=ex.request)
 
 
 class LoggingTransport(_LoggingCore, httpx2.BaseTransport):
@@ -287,6 +299,8 @@ class LoggingTransport(_LoggingCore, httpx2.BaseTransport):
             response = deadline.read(self.inner.handle_request(request))
         except Exception as e:
             ex.failed(e)
+            if isinstance(e, httpx2.TimeoutException) and not self.retry_timeouts:
+                return self.gave_up(ex, e)
             raise
         return ex.answered(response, response.content)
 
@@ -308,9 +322,13 @@ class AsyncLoggingTransport(_LoggingCore, httpx2.AsyncBaseTransport):
                     response = await deadline.aread(await self.inner.handle_async_request(request))
             except TimeoutError:
                 ex.failed(error := deadline.expired())
+                if not self.retry_timeouts:
+                    return self.gave_up(ex, error)
                 raise error from None
             except Exception as e:
                 ex.failed(e)
+                if isinstance(e, httpx2.TimeoutException) and not self.retry_timeouts:
+                    return self.gave_up(ex, e)
                 raise
         finally:
             if self.slots is not None:
