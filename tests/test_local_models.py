@@ -117,3 +117,14 @@ def test_an_invalid_answer_error_quotes_at_most_about_200_characters_of_it(llm_f
     with bound(DecomposeFacts(known_ids=ids, required_ids=ids)), pytest.raises(LLMError) as e:
         llm_factory(validation_retries=0).structured("decompose", Decomposition, [{"role": "user", "content": tasks}])
     assert e.value.kind == "invalid" and len(str(e.value)) < 400, str(e.value)
+
+
+def test_eval_counts_the_requests_of_drafts_that_failed(run_cli, tmp_path, fake_llm):
+    """An eval whose drafts all failed validation says how many requests it sent, not "0 requests"."""
+    fake_llm.script.default = "invalid"
+    r = run_cli("eval", "--base-url", fake_llm.base_url, "--model", "m", "--output", str(tmp_path / "runs"),
+                env={"OPENAI_API_KEY": "x"})  # fmt: skip
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert fake_llm.count > 0 and f"LLM: {fake_llm.count} requests" in r.stdout
+    (run,) = (tmp_path / "runs").glob("*.json")
+    assert json.loads(run.read_text(encoding="utf-8"))["usage"]["requests"] == fake_llm.count
