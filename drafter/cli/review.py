@@ -18,7 +18,8 @@ OtherRoleOpt = Annotated[
 ]
 
 review_app = typer.Typer(
-    help="Review a draft: what to check first, accept the final (audit trail), history.", no_args_is_help=True
+    help="Review a draft: what to check first, accept the final (audit trail), history, the review page (serve).",
+    no_args_is_help=True,
 )
 
 
@@ -207,6 +208,33 @@ def review_history(
     from .display.review import print_history
 
     print_history(console(), items, reviews_path())
+
+
+@review_app.command("serve")
+def review_serve(
+    directory: Annotated[
+        Path, typer.Argument(help="The folder of drafts (e.g. drafts/ as `make draft` wrote it).")
+    ] = Path("drafts"),
+    finals: Annotated[
+        Path | None, typer.Option("--finals", help="Where finals are saved (default: finals/ beside DIRECTORY).")
+    ] = None,
+    port: Annotated[int, typer.Option("--port", help="Port to listen on (0: any free port).")] = 8765,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; anything but 127.0.0.1/localhost needs --token.")
+    ] = "127.0.0.1",
+    token: Annotated[
+        str | None,
+        typer.Option("--token", help="A secret every request must carry (printed in the URL); required off localhost."),
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who accepts (default $DRAFTER_ASSESSOR or the login).")
+    ] = None,
+) -> None:
+    """Serve the review page: the portfolio, each role as an editable form re-scored live, save and accept."""
+    from ..portfolio.audit import assessor_name
+    from ..web.serve import serve
+
+    serve(directory, finals or directory.resolve().parent / "finals", host, port, token, assessor_name(by))
 
 
 def table(
