@@ -204,6 +204,7 @@ def _result_line(n: int, where: str, raw: str) -> ResultLine:
 
 def check_answers(answers: dict[str, dict], endpoint, log, calibration=None) -> dict[str, str]:
     """Store each answer under its request and validate it by replay; returns {code: problem} for invalid ones."""
+    from ..drafting.constraints import shaped
     from ..drafting.facts import bound
     from ..drafting.outputs import Decomposition
     from ..llm.client import LLM, LLMError
@@ -219,9 +220,10 @@ def check_answers(answers: dict[str, dict], endpoint, log, calibration=None) -> 
             messages, facts = request(code)
             body = capture_body(endpoint, "decompose", Decomposition, messages, facts)
             log.seed_cache(base_url, endpoint.name, body, json.dumps(completion), None, "batch-import")
+            model, max_tokens = shaped(Decomposition, facts)  # the request the live call makes
             try:
                 with bound(facts):
-                    replay.structured("decompose", Decomposition, messages)
+                    replay.structured("decompose", model, messages, max_tokens=max_tokens)
             except LLMError as e:
                 invalid[code] = str(e).removeprefix("decompose: ")
     finally:
