@@ -353,3 +353,14 @@ def test_a_timed_out_async_request_to_a_local_server_is_not_re_sent(llm_factory,
     with pytest.raises(LLMError) as e:
         asyncio.run(call())
     assert e.value.kind == "timeout" and "not re-sent" in str(e.value) and fake_llm.count == 1
+
+
+def test_only_an_error_naming_the_mode_counts_as_a_refusal():
+    from drafter.llm.transport import refusal_reason
+
+    body = '{"error": {"message": "Only \'text\' or \'json_object\' response_format types are supported"}}'
+    assert refusal_reason(500, body) == "Only 'text' or 'json_object' response_format types are supported"
+    assert refusal_reason(400, '{"error": "tools are not supported by this model"}') is not None
+    assert refusal_reason(500, '{"error": {"message": "The server had an error"}}') is None
+    assert refusal_reason(429, '{"error": {"message": "too many tools requests"}}') is None
+    assert refusal_reason(200, body) is None

@@ -67,7 +67,7 @@ same way on every retry, so the SDK is told not to retry it (``x-should-retry: f
 
 def refusal_reason(status: int, text: str) -> str | None:
     """The server's own message when an HTTP 4xx/5xx answer refuses the request's mode, else None."""
-    if status < 400 or not any(w in text for w in MODE_WORDS):
+    if status < 400 or status in (408, 429) or not any(w in text for w in MODE_WORDS):  # busy is no refusal
         return None
     try:
         error = json.loads(text).get("error")
