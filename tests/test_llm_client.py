@@ -277,9 +277,10 @@ def test_an_ordinary_server_error_is_still_retried(llm_factory, fake_llm):
     assert fake_llm.count == 2 and result.requests == 2
 
 
-def test_consecutive_user_messages_are_merged_so_roles_alternate(llm_factory, fake_llm):
+@pytest.mark.parametrize("kind", ["llama-cpp-python", "llamacpp", "vllm", "ollama", "other"])
+def test_consecutive_user_messages_are_merged_so_roles_alternate(llm_factory, fake_llm, kind):
     messages = [*MESSAGES, {"role": "user", "content": "and one more thing"}]
-    llm_factory().structured("decompose", Decomposition, messages)
+    llm_factory(kind=kind).structured("decompose", Decomposition, messages)
     sent = [m for m in fake_llm.requests[0]["messages"]]
     assert [m["role"] for m in sent] == ["system", "user"]
     assert sent[1]["content"].endswith("\n\nand one more thing") and sent[1]["content"].startswith("Tasks:")

@@ -52,7 +52,10 @@ def test_the_schema_a_draft_sends_carries_task_ids_row_names_and_scores_as_enums
     by_step = {_tool(b)["name"]: b for b in fake_llm.requests}
     decompose = by_step["Decomposition"]
     ids = _defs(decompose)["ActivityRow"]["properties"]["onet_task_ids"]
-    asked = {int(x) for x in __import__("re").findall(r"\[(\d{4,6})\]", decompose["messages"][-1]["content"])}
+    asked = {
+        int(x)
+        for x in __import__("re").findall(r"\[(\d{4,6})\]", " ".join(m["content"] for m in decompose["messages"][1:]))
+    }
     assert asked and set(ids["items"]["enum"]) == asked and ids["uniqueItems"] is True
     assert set(_defs(decompose)["ExcludedTask"]["properties"]["onet_task_id"]["enum"]) == asked
     rows = _defs(by_step["RowScores"])["RowScore"]["properties"]

@@ -59,6 +59,7 @@ class LLMDrafter(Drafter):
         self.prices = endpoint.prices
         self.totals = RunTotals()  # over the successful drafts (their steps' figures)
         self._run_ids: dict[str, None] = {}  # every run drafted here, failed ones included (for usage())
+        self._closed: RunTotals | None = None
         self._calibration = calibration
 
     @property
@@ -115,6 +116,8 @@ class LLMDrafter(Drafter):
         not 0): from the run log, by run id; priced with ``self.prices``."""
         if not self._run_ids:
             return self.totals
+        if self._closed is not None:  # the client closed its run log: the totals as they were then
+            return self._closed
         runs = [self.llm.log.usage_for_run(run_id) for run_id in self._run_ids]
         return RunTotals(
             requests=sum(r.requests for r in runs), cache_hits=sum(r.cache_hits for r in runs),
@@ -129,6 +132,8 @@ class LLMDrafter(Drafter):
         return self.llm.log.usage_for_run(run_id)
 
     def close(self) -> None:
+        if self._closed is None:
+            self._closed = self.usage()
         self.llm.close()
 
     async def aclose(self) -> None:

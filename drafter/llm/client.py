@@ -209,7 +209,7 @@ class LLM:
         extra = {} if seed is None else {"seed": seed}
         limit = ep.max_tokens if max_tokens is None else min(max_tokens, ep.max_tokens)
         return dict(
-            model=ep.model, messages=alternating(messages), response_model=response_model, max_retries=ep.validation_retries,
+            model=ep.model, messages=alternating(messages) if ep.alternate_roles else messages, response_model=response_model, max_retries=ep.validation_retries,
             strict=False, temperature=ep.temperature, max_tokens=limit, **extra,
         )  # fmt: skip
 

@@ -60,6 +60,12 @@ class Endpoint:
     concurrency: int | None = None  # requests the server answers at once (None: by kind, see max_in_flight)
 
     @property
+    def alternate_roles(self) -> bool:
+        """Whether requests merge consecutive messages of one role: the chat templates of models served locally
+        (Gemma, Mistral) require strict alternation; OpenAI and Azure accept system, user, user as drafter sends it."""
+        return self.kind not in ("openai", "azure")
+
+    @property
     def max_in_flight(self) -> int | None:
         """Requests to send at once: the configured ``concurrency``, else 1 for a local kind (a one-slot server
         queues the rest), else None (no limit of the server's own known; a batch's --concurrency applies)."""
