@@ -10,6 +10,7 @@ what the re-ask sends back to the model.
 from __future__ import annotations
 
 import re
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
@@ -31,6 +32,15 @@ from .facts import CommentaryFacts, DecomposeFacts, RowFacts, SectionFacts, fact
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="ignore")
+    # the step's facts as schema bounds (drafting/constraints.py: set on a subclass by ``constrained``)
+    schema_constraints: ClassVar[dict[str, dict[str, Any]]] = {}
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """pydantic's schema with every bound a grammar can enforce (drafting/constraints.py): what the server sees."""
+        from .constraints import tighten
+
+        return tighten(super().model_json_schema(*args, **kwargs), cls.schema_constraints)
 
 
 class ActivityRow(_Out):
