@@ -91,7 +91,7 @@ def test_a_calibrated_draft_places_itself_and_points_to_listed_green_roles(
     )
     assert [(m.title, m.score, m.zone.value) for m in a.where_to_look_next] == [
         ("Nursing Assistants", 67.4, "Green"),
-        ("Medical Equipment Preparers (not yet scored)", 49.1, "Green"),
+        ("Medical Equipment Preparers (not yet scored)", 48.7, "Green"),
     ]  # fmt: skip  (Compliance Managers, 0.09 alike, and Data Protection Officer, 0.06, are under the floor)
     md = render_markdown(a)
     assert "| Nursing Assistants | 31-1131.00 | 67.4 | Green | Skills in records" in md

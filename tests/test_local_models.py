@@ -8,6 +8,7 @@ import pytest
 
 from drafter.errors import DrafterError
 from drafter.llm.endpoints import Endpoint, resolve_endpoint
+from drafter.testing.answers import requests_per_draft
 
 
 @pytest.mark.parametrize("kind", ["llama-cpp-python", "llamacpp"])
@@ -76,13 +77,15 @@ def _answer(fake_llm, step: str) -> str:
 
 @pytest.mark.parametrize(("kind", "peak"), [("llama-cpp-python", 1), ("openai", 2)])
 def test_a_local_kind_runs_a_drafts_rounds_one_call_at_a_time(run_cli, tmp_path, fake_llm, kind, peak):
-    """On a one-slot server, calls sent together wait in its queue and spend their timeout there."""
+    """On a one-slot server, calls sent together wait in its queue and spend their timeout there. A large task
+    list (25-2057, 40 tasks) is the draft whose scoring round has several calls."""
     fake_llm.script.latency = 0.3  # a round's calls overlap whenever they are sent together
     config = tmp_path / "endpoints.toml"
     config.write_text(f'[endpoints.local]\nkind = "{kind}"\nbase_url = "{fake_llm.base_url}"\nmodel = "m"\n')
-    r = run_cli("draft", "29-2072", "--endpoint", "local", "--config", str(config), "-o", str(tmp_path / "d"),
+    r = run_cli("draft", "25-2057", "--endpoint", "local", "--config", str(config), "-o", str(tmp_path / "d"),
                 env={"OPENAI_API_KEY": "x"})  # fmt: skip
     assert r.returncode == 0, r.stderr
+    assert len(fake_llm.requests) == requests_per_draft("25-2057") > 4  # a round of several scoring calls
     assert fake_llm.peak_in_flight == peak
 
 
