@@ -62,6 +62,8 @@ class ReferencePoint(BaseModel):
 class ReferencePoints(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str
+    # the golden roles whose text these figures were taken from: never shown when drafting those roles
+    derived_from: list[str] = Field(default_factory=list)
     points: list[ReferencePoint]
 
 
@@ -103,6 +105,7 @@ class ScoredRole:
     barrier_modifier: float | None = None
     growth_modifier: float | None = None
     assessment: Assessment | None = None  # when complete
+    derived_from: tuple[str, ...] = ()  # golden roles (O*NET codes) whose text this role's figures come from
 
     @classmethod
     def from_assessment(cls, a: Assessment, source: str) -> ScoredRole:
@@ -115,10 +118,16 @@ class ScoredRole:
         )  # fmt: skip
 
     @classmethod
-    def from_point(cls, p: ReferencePoint, source: str) -> ScoredRole:
+    def from_point(cls, p: ReferencePoint, source: str, derived_from: list[str] | tuple[str, ...] = ()) -> ScoredRole:
         m = load_methodology()
         barrier = None if p.barrier_total is None else float(1 + p.barrier_total * m.barrier_per_point)
-        return cls(p.title, p.onet_code, p.score, p.zone, False, source, p.task_resistance, None, barrier, None)
+        return cls(p.title, p.onet_code, p.score, p.zone, False, source, p.task_resistance, None, barrier, None,
+                   derived_from=tuple(derived_from))  # fmt: skip
+
+    def taken_from(self, onet_code: str | None, title: str) -> bool:
+        """Whether this role's figures were taken from the text of the role ``onet_code``/``title``: such a
+        role never calibrates that role's draft (its own answers would reach its own prompt)."""
+        return any(same_role(code, "", onet_code, title) for code in self.derived_from)
 
 
 @dataclass(frozen=True)
@@ -168,6 +177,8 @@ class CalibrationSet:
     roles: list[ScoredRole]
     skipped: list[str] = field(default_factory=list)  # user files that are not scored assessments, with why
     _vectors: dict[int, list[dict[int, float]]] = field(default_factory=dict, repr=False)
+    _catalog_vectors: dict[str, list[dict[int, float]]] = field(default_factory=dict, repr=False)
+    estimates: dict[str, tuple[float, str]] = field(default_factory=dict, repr=False)  # offline, by O*NET code
 
     @classmethod
     def load(cls, user_dir: Path | None = None, *, golden: Path | None = None, shipped: bool = True) -> CalibrationSet:
@@ -175,7 +186,8 @@ class CalibrationSet:
         roles: list[ScoredRole] = []
         if shipped:
             roles += [ScoredRole.from_assessment(a, "golden") for a in load_golden_roles(golden).values()]
-            roles += [ScoredRole.from_point(p, "reference point") for p in load_reference_points(golden).points]
+            points = load_reference_points(golden)
+            roles += [ScoredRole.from_point(p, "reference point", points.derived_from) for p in points.points]
         skipped: list[str] = []
         if user_dir is not None:
             mine, skipped = load_user_roles(user_dir)
@@ -199,7 +211,8 @@ class CalibrationSet:
     def nearest(
         self, *, onet_code: str | None, title: str, statements: list[str], limit: int | None = None, catalog=None
     ) -> list[CalibrationMatch]:
-        """Scored roles by similarity to the role (most similar first, ties by title); never the role itself.
+        """Scored roles by similarity to the role (most similar first, ties by title); never the role itself,
+        nor a reference point taken from that role's own text (``ScoredRole.taken_from``).
 
         ``catalog``: where scored roles' O*NET task statements are looked up (default: ``Catalog.load()``).
         """
@@ -210,7 +223,7 @@ class CalibrationSet:
         mine = [model.statement_vector(s) for s in statements]
         out = []
         for i, r in enumerate(self.roles):
-            if same_role(onet_code, title, r.onet_code, r.title):
+            if same_role(onet_code, title, r.onet_code, r.title) or r.taken_from(onet_code, title):
                 continue
             if i not in self._vectors:
                 catalog = catalog or Catalog.load()
@@ -218,6 +231,33 @@ class CalibrationSet:
             out.append(CalibrationMatch(r, round(role_similarity(mine, self._vectors[i]), 4)))
         out.sort(key=lambda m: (-m.similarity, m.role.title))
         return out[:limit] if limit is not None else out
+
+    def similar_occupations(
+        self, *, onet_code: str | None, title: str, statements: list[str], catalog=None, floor: float = 0.0
+    ) -> list[tuple[float, object]]:
+        """Catalog occupations by task similarity to the role (most similar first, at least ``floor``), without
+        the role itself and without the roles this set has scored (those are ranked by ``nearest``): where an
+        occupation not yet scored by anyone may still be a move worth naming ("where to look next")."""
+        from .onet.catalog import Catalog
+        from .taskmodel.light import bundled_table
+
+        catalog = catalog or Catalog.load()
+        model = bundled_table()
+        if not self._catalog_vectors:
+            self._catalog_vectors.update(
+                {c: [model.statement_vector(t.statement) for t in o.tasks] for c, o in catalog.by_code.items()}
+            )
+        mine = [model.statement_vector(s) for s in statements]
+        out = []
+        for code, occ in catalog.by_code.items():
+            scored = any(same_role(r.onet_code, r.title, code, occ.title) for r in self.roles)
+            if scored or same_role(onet_code, title, code, occ.title) or code not in self._catalog_vectors:
+                continue
+            sim = round(role_similarity(mine, self._catalog_vectors[code]), 4)
+            if sim >= floor:
+                out.append((sim, occ))
+        out.sort(key=lambda m: (-m[0], m[1].code))
+        return out
 
 
 def role_statements(r: ScoredRole, catalog) -> list[str]:
@@ -259,7 +299,8 @@ def load_user_roles(directory: Path) -> tuple[list[ScoredRole], list[str]]:
     skipped: list[str] = []
     for path in sorted(p for p in directory.iterdir() if p.suffix.lower() in (".json", ".md", ".txt")):
         if path.name == REFERENCE_FILE:
-            roles += [ScoredRole.from_point(p, str(path)) for p in load_reference_points(directory).points]
+            points = load_reference_points(directory)
+            roles += [ScoredRole.from_point(p, str(path), points.derived_from) for p in points.points]
             continue
         try:
             a, _ = load_assessment(path)

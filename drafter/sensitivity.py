@@ -67,6 +67,7 @@ class Sensitivity(BaseModel):
     nearest_boundary: str  # e.g. "Yellow ≥ 25.0"
     boundary_distance: float  # |printed score - that boundary|
     inputs: list[InputSensitivity]
+    awaiting_range: AwaitingRange | None = None  # the composite over the awaiting inputs' scales (none await: None)
 
     def flips(self) -> list[InputSensitivity]:
         """Inputs that can flip the zone, smallest change first."""
@@ -172,4 +173,121 @@ def _sensitivity(a: Assessment, m: Methodology, card: ScoreCard | None) -> Sensi
         nearest_boundary=name,
         boundary_distance=float(distance),
         inputs=[input_sensitivity(a, inp, base, m, scorer) for inp in all_inputs(a)],
+        awaiting_range=awaiting_range(a, m),
     )
+
+
+# --- what is unknown: the composite over the awaiting inputs' whole scales --------------------------------------
+
+
+class AwaitingRange(BaseModel):
+    """The composite's range while role-level inputs await assessor input: each end is the score of an actual
+    setting of those inputs (``low_settings`` / ``high_settings``, scored by ``drafter.scoring.score``)."""
+
+    awaiting: list[str]  # the inputs' paths (tasks[i].score never awaits)
+    score: str  # now, with the awaiting inputs counted as neutral
+    low: str
+    high: str
+    zones: list[Zone]  # every zone the range spans, lowest first
+    low_settings: dict[str, int]
+    high_settings: dict[str, int]
+    method: str  # "corners" (proved monotone) or "grid" (every reachable combination of section totals)
+
+    def line(self) -> str:
+        """e.g. '20.1 now; 9.8–52.3 until the 14 awaiting inputs are set (spans Red, Yellow, Green)'."""
+        n = len(self.awaiting)
+        spans = ", ".join(z.value for z in self.zones)
+        what = "spans" if len(self.zones) > 1 else "stays"
+        return f"{self.score} now; {self.low}–{self.high} until the {n} awaiting input(s) are set ({what} {spans})"
+
+
+Sensitivity.model_rebuild()
+
+_SECTION_STEP = {"evidence": "evidence_per_point", "barriers": "barrier_per_point", "growth": "growth_per_point"}
+
+
+def awaiting_range(a: Assessment, m: Methodology | None = None) -> AwaitingRange | None:
+    """The lowest and highest composite over every setting of the inputs awaiting assessor input (None: none await).
+
+    Why the two corners are exact: the composite depends on the role-level inputs only through the evidence,
+    barrier and growth totals (protective principles move only the quick screen and sub-labels); each enters as a
+    modifier ``1 + total × per_point`` multiplied into a positive task resistance, and half-up rounding and the
+    clamp keep order. So when every modifier stays positive over the whole scales the composite is monotone in
+    each input (rising when its per-point step is positive), and the all-low and all-high corners are its minimum
+    and maximum. When a methodology lets a modifier reach zero or below, monotonicity fails and every reachable
+    combination of the three section totals is scored instead (at most 21 × 11 × 5 for aijri-v1).
+    """
+    m = m or load_methodology()
+    awaiting = [i for i in all_inputs(a) if i.value is None]
+    if not awaiting:
+        return None
+    base = score(a, m)
+    if _monotone(a, m):
+        low, high = (_corner(awaiting, m, rising) for rising in (False, True))
+        method = "corners"
+    else:
+        settings = list(_grid(awaiting))
+        cards = [(score(_apply(a, s), m).score.value, s) for s in settings]
+        low, high = min(cards, key=lambda c: c[0])[1], max(cards, key=lambda c: c[0])[1]
+        method = "grid"
+    lo_card, hi_card = score(_apply(a, low), m), score(_apply(a, high), m)
+    order = [Zone.RED, Zone.YELLOW, Zone.GREEN]
+    zones = order[order.index(lo_card.zone) : order.index(hi_card.zone) + 1]
+    return AwaitingRange(
+        awaiting=[i.path for i in awaiting], score=base.score.shown, low=lo_card.score.shown,
+        high=hi_card.score.shown, zones=zones, low_settings=low, high_settings=high, method=method,
+    )  # fmt: skip
+
+
+def _section(inp: Input) -> str:
+    return "growth" if inp.kind == "growth" else inp.kind
+
+
+def _monotone(a: Assessment, m: Methodology) -> bool:
+    """Every modifier positive at both ends of its section's reachable totals (so positive throughout)."""
+    for section, step in _SECTION_STEP.items():
+        per_point = getattr(m, step)
+        inputs = [i for i in all_inputs(a) if _section(i) == section]
+        fixed = sum(i.value for i in inputs if i.value is not None)
+        free = [i for i in inputs if i.value is None]
+        for total in (fixed + sum(i.lo for i in free), fixed + sum(i.hi for i in free)):
+            if 1 + total * per_point <= 0:
+                return False
+    return True
+
+
+def _corner(awaiting: list[Input], m: Methodology, rising: bool) -> dict[str, int]:
+    """Each awaiting input at the end of its scale that moves the composite the asked way."""
+    out = {}
+    for i in awaiting:
+        section = _section(i)
+        step = getattr(m, _SECTION_STEP[section]) if section in _SECTION_STEP else Decimal(1)
+        out[i.path] = i.hi if (step >= 0) == rising else i.lo
+    return out
+
+
+def _grid(awaiting: list[Input]):
+    """One setting per reachable combination of the evidence / barrier / growth totals of the awaiting inputs
+    (each total filled greedily from the low end); protective principles, which the composite ignores, at 0 or lo."""
+    from itertools import product
+
+    by_section: dict[str, list[Input]] = {}
+    for i in awaiting:
+        by_section.setdefault(_section(i), []).append(i)
+    moving = [s for s in _SECTION_STEP if s in by_section]
+    spans = [range(sum(i.lo for i in by_section[s]), sum(i.hi for i in by_section[s]) + 1) for s in moving]
+    rest = {i.path: max(i.lo, min(0, i.hi)) for s, ins in by_section.items() if s not in moving for i in ins}
+    for totals in product(*spans):
+        setting = dict(rest)
+        for s, total in zip(moving, totals, strict=True):
+            left = total - sum(i.lo for i in by_section[s])
+            for i in by_section[s]:
+                add = min(left, i.hi - i.lo)
+                setting[i.path], left = i.lo + add, left - add
+        yield setting
+
+
+def _apply(a: Assessment, setting: dict[str, int]) -> Assessment:
+    for path, value in setting.items():
+        a = with_value(a, path, value)
+    return a

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -52,7 +53,7 @@ def test_every_request_states_every_rubric_level_and_no_middle_preference(llm_fa
         assert "middle" not in _text(body)
     tool_maturity = m.rubric["evidence"].level("-1", "AI Tool Maturity")
     assert tool_maturity and tool_maturity.meaning.startswith(
-        "Production tools do 50-80% of the work with human oversight"
+        "Production with oversight: production tools do 50-80% of the role's work with human oversight"
     )
 
 
@@ -96,8 +97,13 @@ def test_priors_are_called_what_they_are(tmp_path, catalog):
 
     untyped = said(catalog.get("29-2072"))
     assert "time-share prior: equal share" in untyped and "every task has an equal share" in untyped
-    assert "O*NET ratings" not in untyped.replace("No O*NET ratings were imported", "")
-    typed = said(catalog.get("43-6013"))
+    assert "O*NET task ratings" not in untyped.replace("No O*NET task ratings are bundled or imported", "")
+    rated = said(catalog.get("43-6013"))  # 15 of its 16 tasks have O*NET 29.3 ratings
+    assert "time-share prior: share from O*NET task ratings" in rated
+    assert "Shares from O*NET 29.3 task ratings (May 2025): log10(1 + occurrences/yr)" in rated
+    assert "1 unrated task at the mean rated weight" in rated
+    occ = catalog.get("43-6013")
+    typed = said(replace(occ, tasks=tuple(replace(t, ratings=None) for t in occ.tasks)))
     assert "time-share prior: share from task type only" in typed and "Core tasks count twice" in typed
     path = tmp_path / "tasks.yaml"
     path.write_text(
@@ -217,7 +223,8 @@ def test_the_calibration_note_may_cite_only_listed_scores():
 
 
 def test_where_to_look_next_accepts_listed_green_roles_only():
-    ctx = CommentaryFacts(calibration=tuple(CAL), own_score="15.1")
+    greens = tuple(c for c in CAL if c["zone"] == "Green")
+    ctx = CommentaryFacts(calibration=tuple(CAL), own_score="15.1", candidates=greens)
     good = {
         "title": "Compliance Managers",
         "onet_code": "11-9199.02",
@@ -226,9 +233,9 @@ def test_where_to_look_next_accepts_listed_green_roles_only():
     }
     Commentary.model_validate(_commentary("Placed below Medical Secretaries (19.4).", [good]), context=ctx)
     for move, message in (
-        (good | {"title": "Data Scientists", "onet_code": None}, "is not in the calibration table"),
-        (good | {"score": 52.0}, "gives AIJRI 52.0; the calibration table lists 48.2"),
-        (good | {"title": "Medical Secretaries", "onet_code": "43-6013", "score": 19.4}, "is Red, not Green"),
+        (good | {"title": "Data Scientists", "onet_code": None}, "is not one of the listed candidates"),
+        (good | {"score": 52.0}, "gives AIJRI 52.0; the candidates list 48.2"),
+        (good | {"title": "Medical Secretaries", "onet_code": "43-6013", "score": 19.4}, "not one of the listed"),
         (good | {"why": "It pays like Data Scientists (71.3)."}, r"where_to_look_next\[0\].why cites AIJRI score"),
     ):
         with pytest.raises(ValueError, match=message):

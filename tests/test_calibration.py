@@ -63,7 +63,7 @@ def test_golden_roles_and_reference_points_are_typed_records(shipped):
 def test_the_role_itself_is_never_its_own_neighbour(shipped, catalog):
     tasks = _statements(catalog, "29-2072")
     titles = {m.role.title for m in shipped.nearest(onet_code="29-2072.00", title="x", statements=tasks)}
-    assert "Medical Records Specialist" not in titles and "Medical Secretaries" in titles
+    assert "Medical Records Specialist" not in titles and "Medical Secretaries" not in titles  # taken from its text
     # the six-digit SOC code alone, and the title alone (any case, plural or singular), exclude it too
     assert "Medical Records Specialist" not in {
         m.role.title for m in shipped.nearest(onet_code="29-2072.01", title="x", statements=tasks)
@@ -71,9 +71,8 @@ def test_the_role_itself_is_never_its_own_neighbour(shipped, catalog):
     for title in ("MEDICAL RECORDS SPECIALISTS", "medical records specialist"):
         near = shipped.nearest(onet_code=None, title=title, statements=tasks)
         assert "Medical Records Specialist" not in {m.role.title for m in near}
-    assert "Medical Records Specialist" in {
-        m.role.title for m in shipped.nearest(onet_code="29-9021.00", title="x", statements=tasks)
-    }
+    other = {m.role.title for m in shipped.nearest(onet_code="29-9021.00", title="x", statements=tasks)}
+    assert {"Medical Records Specialist", "Medical Secretaries"} <= other  # another role is calibrated by both
 
 
 def test_same_role_compares_code_six_digit_soc_and_normalised_title():
@@ -139,7 +138,10 @@ def test_priors_are_the_similarity_weighted_mean_of_the_close_roles(golden, cata
     assert a.growth.score == round((2 * s_o - 2 * s_h) / (s_o + s_h))
     assert "similarity-weighted mean" in a.growth.rationale
     assert a.provenance.priors["growth"] == ["Orderlies", "Home Health Aides"]
-    assert score(a).score.value >= 48  # a close, well-protected scored role makes Green reachable
+    # a close, well-protected scored role lifts the composite (46.7 -> 47.5 with the out-of-fold task estimates,
+    # 0.5 short of Green; the in-sample estimates had put it over 48)
+    alone = draft_offline(catalog.get("31-1131"), catalog=catalog, calibration=CalibrationSet([]))
+    assert score(a).score.value > score(alone).score.value + 0.5
 
 
 def test_a_custom_task_list_is_excluded_by_title_from_its_own_priors(tmp_path, catalog, shipped):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -235,7 +236,10 @@ def test_figures_cited_by_a_scored_assessment_are_earlier_figures(golden):
     cited = cited_figures([("the seed", golden)], tables)
     (median,) = cited["29-2072"]
     assert (median.measure, median.value, median.year) == ("annual_median_wage", Decimal("47190"), 2022)
-    evidence = official_evidence("29-2072.00", LabourFacts(tables, cited))
+    assert median.cited_by == "29-2072.00"  # the seed's own figure is never attached to the seed's role (issue 22)
+    assert "47,190" not in official_evidence("29-2072.00", LabourFacts(tables, cited))["wage_trends"]
+    cited = {soc: [replace(d, cited_by="43-6013.00") for d in ds] for soc, ds in cited.items()}  # as if another
+    evidence = official_evidence("29-2072.00", LabourFacts(tables, cited))  # role's assessment had cited it
     wage = evidence["wage_trends"]
     assert "$51,140 (BLS OEWS, May 2025, SOC 29-2072)" in wage and "$24.59" in wage
     assert "+$3,950 (+8.4%) from $47,190 in May 2022" in wage and "May 2022 to May 2025, 3 years, nominal" in wage
@@ -267,8 +271,13 @@ def test_the_notes_file_for_29_2072_states_the_dated_figures_and_the_empty_headi
 def test_a_draft_given_no_notes_gets_the_official_figures_and_given_notes_keeps_them():
     text, source = notes_for_draft("29-2072.00", None, None)
     assert text is not None and "194,720" in text and "$51,140" in text and "May 2025" in text
-    assert source == "official figures only (BLS OEWS, May 2025, SOC 29-2072); no notes file given"
-    assert notes_for_draft("29-2072.00", "my notes", "n.md") == ("my notes", "n.md")
+    assert source == (
+        "official figures and occupation facts only (BLS OEWS, May 2025, SOC 29-2072; occupation facts: O*NET 29.3, "
+        "Anthropic Economic Index); no notes file given"
+    )
+    given, given_source = notes_for_draft("29-2072.00", "my notes", "n.md")  # kept, the facts appended (issue 22)
+    assert given is not None and given.startswith("my notes\n\n## Occupation facts")
+    assert given_source == "n.md"
     assert notes_for_draft("custom", None, None) == (None, None)
 
 
@@ -329,7 +338,10 @@ def test_cited_figures_are_read_in_the_house_styles_and_dated(golden):
         ("employment", Decimal("186400"), 2023),
         ("hourly_median_wage", Decimal("22.10"), 2020),
     }  # an undated figure ("in 2019", no BLS release) is not a citation
-    role = LabourFacts(_tables(), cited_figures([("x", a)], _tables())).role("29-2072")
+    other = {
+        soc: [replace(d, cited_by="43-6013.00") for d in ds] for soc, ds in cited_figures([("x", a)], _tables()).items()
+    }
+    role = LabourFacts(_tables(), other).role("29-2072")  # figures cited by another role's assessment
     assert role.change("employment").startswith("+8,320 (+4.5%) from 186,400 in May 2023")
 
 

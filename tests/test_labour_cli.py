@@ -64,7 +64,8 @@ def test_offline_draft_states_the_official_figures_with_scores_awaiting_input(ru
     wage, posting = a.evidence.wage_trends, a.evidence.job_posting_trends
     assert wage.score is None and posting.score is None
     assert "Median annual wage $51,140 (BLS OEWS, May 2025, SOC 29-2072)" in wage.evidence
-    assert "+$3,950 (+8.4%) from $47,190 in May 2022" in wage.evidence  # the seed's May 2022 median
+    assert "47,190" not in wage.evidence  # the seed's own May 2022 median is never quoted back to it (issue 22)
+    assert "no earlier figure known" in wage.evidence
     assert posting.evidence.startswith("194,720 employed (BLS OEWS, May 2025, SOC 29-2072;")
     assert a.evidence.company_actions.evidence.startswith("Awaiting assessor input")
     md = (tmp_path / "d" / "29-2072.00.md").read_text(encoding="utf-8")
@@ -97,7 +98,8 @@ def test_an_llm_draft_with_no_notes_sends_the_official_figures_as_notes_and_says
     )
     a = _load(tmp_path / "d" / "29-2072.00.json")
     assert (
-        a.provenance.inputs["notes"] == "official figures only (BLS OEWS, May 2025, SOC 29-2072); no notes file given"
+        a.provenance.inputs["notes"] == "official figures and occupation facts only (BLS OEWS, May 2025, SOC 29-2072; "
+        "occupation facts: O*NET 29.3, Anthropic Economic Index); no notes file given"
     )
     assert a.evidence.wage_trends.source.value == "notes"
 

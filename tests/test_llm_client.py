@@ -243,3 +243,125 @@ def test_every_remembered_secret_is_redacted_in_third_party_log_records(caplog):
         logging.getLogger("drafter.other").warning("not ours: sk-remembered-0123456789")
     assert caplog.records[0].getMessage() == "body key [REDACTED] echoed"
     assert "sk-remembered" in caplog.records[1].getMessage()  # only the libraries' records are rewritten
+
+
+def test_a_tool_call_cut_at_max_tokens_is_reported_cut_off_not_invalid(llm_factory, fake_llm):
+    """llama-cpp-python says finish_reason "tool_calls" for a tool call cut at max_tokens: completion tokens
+    reaching max_tokens is the tell, so the broken JSON is not re-asked and batch records "cut off"."""
+    fake_llm.queue("cut_tool_call")
+    llm = llm_factory(max_tokens=50)
+    with pytest.raises(LLMError) as e:
+        llm.structured("decompose", Decomposition, MESSAGES)
+    assert e.value.kind == "truncated" and not e.value.kind.retryable
+    assert "finish_reason=tool_calls, 50 of max_tokens=50" in str(e.value)
+    assert fake_llm.count == 1  # no re-ask of the broken JSON
+    (row,) = _log_rows(llm)
+    assert row["finish_reason"] == "tool_calls" and row["error"].startswith("cut off")  # counted as a failure
+
+
+def test_a_refused_json_schema_mode_fails_at_once_with_the_servers_reason_and_the_mode_to_use(llm_factory, fake_llm):
+    fake_llm.script.refuse_json_schema = True
+    llm = llm_factory(mode="json_schema", http_retries=4)
+    with pytest.raises(LLMError) as e:
+        llm.structured("decompose", Decomposition, MESSAGES)
+    assert fake_llm.count == 1  # not five blind retries
+    msg = str(e.value)
+    assert e.value.kind == "http_error" and "Only 'text' or 'json_object'" in msg and "use --mode tools" in msg
+    (row,) = _log_rows(llm)
+    assert "json_object" in row["response_json"] and "mode refused" in row["error"]
+
+
+def test_an_ordinary_server_error_is_still_retried(llm_factory, fake_llm):
+    fake_llm.queue("500")
+    _, result = llm_factory(http_retries=2).structured("decompose", Decomposition, MESSAGES)
+    assert fake_llm.count == 2 and result.requests == 2
+
+
+@pytest.mark.parametrize("kind", ["llama-cpp-python", "llamacpp", "vllm", "ollama", "other"])
+def test_consecutive_user_messages_are_merged_so_roles_alternate(llm_factory, fake_llm, kind):
+    messages = [*MESSAGES, {"role": "user", "content": "and one more thing"}]
+    llm_factory(kind=kind).structured("decompose", Decomposition, messages)
+    sent = [m for m in fake_llm.requests[0]["messages"]]
+    assert [m["role"] for m in sent] == ["system", "user"]
+    assert sent[1]["content"].endswith("\n\nand one more thing") and sent[1]["content"].startswith("Tasks:")
+
+
+def test_closing_the_client_writes_every_queued_record(tmp_path, fake_llm, monkeypatch):
+    """A failed draft's last records (the ones that explain it) reach the log file when the client closes."""
+    from drafter.llm.client import LLM
+    from drafter.llm.endpoints import Endpoint
+    from drafter.llm.runlog import RunLog
+
+    log = RunLog(tmp_path / "log.sqlite")
+    transaction = log.store.transaction
+
+    def slow_transaction():  # a busy disk: the writer thread lags behind the calls
+        time.sleep(0.5)
+        return transaction()
+
+    monkeypatch.setattr(log.store, "transaction", slow_transaction)
+    fake_llm.queue("invalid", "invalid", "invalid")
+    llm = LLM(Endpoint(base_url=fake_llm.base_url, model="m", validation_retries=2), log)
+    with pytest.raises(LLMError):
+        llm.structured("decompose", Decomposition, MESSAGES)
+    llm.close()  # no flush() by the test: close must do it
+    con = sqlite3.connect(tmp_path / "log.sqlite")
+    assert con.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 3
+    log.close()
+
+
+def test_answers_that_fail_validation_are_counted_as_failed_calls(llm_factory, fake_llm):
+    """Every re-asked or final invalid answer is a failed call in the log (drafter logs, batch, eval count them);
+    and an answer found invalid is never served from the cache again."""
+    fake_llm.queue("invalid", "invalid")
+    llm = llm_factory()
+    llm.structured("decompose", Decomposition, MESSAGES)  # two invalid answers, then a valid one
+    rows = _log_rows(llm)
+    assert [r["error"] is not None for r in rows] == [True, True, False]
+    assert rows[0]["error"].startswith("invalid answer: ")
+    assert llm.log.totals()["errors"] == 2
+    (step,) = llm.log.by_step()
+    assert step.errors == 2 and step.requests == 3
+
+
+@pytest.mark.parametrize("kind", ["llama-cpp-python", "llamacpp", "ollama"])
+def test_a_timed_out_request_to_a_one_slot_local_server_is_not_re_sent(llm_factory, fake_llm, kind):
+    """llama-cpp-python keeps working on a request whose client hung up: a re-sent copy would queue behind it."""
+    fake_llm.script.default = "hang"
+    fake_llm.script.hang_seconds = 2.0
+    llm = llm_factory(kind=kind, timeout=0.5, http_retries=3)
+    with pytest.raises(LLMError) as e:
+        llm.structured("decompose", Decomposition, MESSAGES)
+    assert e.value.kind == "timeout" and "not re-sent" in str(e.value) and "0.5 s deadline" in str(e.value)
+    assert fake_llm.count == 1
+    (row,) = _log_rows(llm)
+    assert "Timeout" in row["error"]
+
+
+def test_a_timed_out_async_request_to_a_local_server_is_not_re_sent(llm_factory, fake_llm):
+    import asyncio
+
+    fake_llm.script.default = "hang"
+    fake_llm.script.hang_seconds = 2.0
+    llm = llm_factory(kind="llama-cpp-python", timeout=0.5, http_retries=3)
+
+    async def call():
+        try:
+            return await llm.structured_async("decompose", Decomposition, MESSAGES)
+        finally:
+            await llm.aclose()
+
+    with pytest.raises(LLMError) as e:
+        asyncio.run(call())
+    assert e.value.kind == "timeout" and "not re-sent" in str(e.value) and fake_llm.count == 1
+
+
+def test_only_an_error_naming_the_mode_counts_as_a_refusal():
+    from drafter.llm.transport import refusal_reason
+
+    body = '{"error": {"message": "Only \'text\' or \'json_object\' response_format types are supported"}}'
+    assert refusal_reason(500, body) == "Only 'text' or 'json_object' response_format types are supported"
+    assert refusal_reason(400, '{"error": "tools are not supported by this model"}') is not None
+    assert refusal_reason(500, '{"error": {"message": "The server had an error"}}') is None
+    assert refusal_reason(429, '{"error": {"message": "too many tools requests"}}') is None
+    assert refusal_reason(200, body) is None

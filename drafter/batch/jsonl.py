@@ -59,9 +59,16 @@ class _NullLog:
     def cached_response(self, req_hash: str) -> None:
         return None
 
+    def mark_failed(self, failure) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
 
 def capture_body(endpoint, step: str, response_model, messages: list[dict], facts) -> bytes:
     """The exact JSON body the live client would POST for this step (``facts``: the step's, drafting/facts.py)."""
+    from ..drafting.constraints import shaped
     from ..drafting.facts import bound
     from ..llm.client import LLM, LLMError
 
@@ -70,8 +77,9 @@ def capture_body(endpoint, step: str, response_model, messages: list[dict], fact
         inner_transport=_CaptureTransport(),
     )  # fmt: skip
     try:
+        model, max_tokens = shaped(response_model, facts)
         with bound(facts):
-            llm.structured(step, response_model, messages)
+            llm.structured(step, model, messages, max_tokens=max_tokens)
     except LLMError as e:
         captured = _find(e.__cause__ or e.__context__, _Captured)
         if captured is None:
@@ -104,14 +112,14 @@ def _decompose_requests(catalog, calibration=None):
     the shipped roles, unless the batch names its own), so that ``collect`` finds each answer under the request the
     live pipeline makes."""
     from ..calibration import CalibrationSet
-    from ..drafting.calibrate import calibration_for
+    from ..drafting.neighbours import draft_calibration
     from ..drafting.pipeline import decompose_request
 
     calibration = CalibrationSet.load() if calibration is None else calibration
 
     def request(code: str):
         occ = catalog.get(code)
-        return decompose_request(occ, calibration=calibration_for(occ, occ.title, calibration, catalog))
+        return decompose_request(occ, calibration=draft_calibration(occ, occ.title, calibration, catalog))
 
     return request
 
@@ -196,6 +204,7 @@ def _result_line(n: int, where: str, raw: str) -> ResultLine:
 
 def check_answers(answers: dict[str, dict], endpoint, log, calibration=None) -> dict[str, str]:
     """Store each answer under its request and validate it by replay; returns {code: problem} for invalid ones."""
+    from ..drafting.constraints import shaped
     from ..drafting.facts import bound
     from ..drafting.outputs import Decomposition
     from ..llm.client import LLM, LLMError
@@ -211,9 +220,10 @@ def check_answers(answers: dict[str, dict], endpoint, log, calibration=None) -> 
             messages, facts = request(code)
             body = capture_body(endpoint, "decompose", Decomposition, messages, facts)
             log.seed_cache(base_url, endpoint.name, body, json.dumps(completion), None, "batch-import")
+            model, max_tokens = shaped(Decomposition, facts)  # the request the live call makes
             try:
                 with bound(facts):
-                    replay.structured("decompose", Decomposition, messages)
+                    replay.structured("decompose", model, messages, max_tokens=max_tokens)
             except LLMError as e:
                 invalid[code] = str(e).removeprefix("decompose: ")
     finally:

@@ -42,12 +42,13 @@ def batch_run(
     all_: Annotated[bool, typer.Option("--all", help="Every O*NET occupation.")] = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the drafts.")] = Path("drafts"),
     concurrency: Annotated[
-        int,
+        int | None,
         typer.Option(
-            help="LLM requests in flight at once (roles in flight: half as many again).",
+            help="LLM requests in flight at once (roles in flight: half as many again) [default: the endpoint's "
+            "concurrency; 1 for local kinds (docs/local-models.md); else 8].",
             callback=checked("concurrency"),
         ),
-    ] = 8,
+    ] = None,
     processes: Annotated[
         int,
         typer.Option(
@@ -68,8 +69,19 @@ def batch_run(
     max_tokens_total: Annotated[
         int | None,
         typer.Option(
-            "--max-tokens", help="Stop before using more tokens than this.", callback=checked("max_tokens_total")
+            "--max-total-tokens",
+            help="Stop before the batch uses more tokens than this, all calls together.",
+            callback=checked("max_tokens_total"),
         ),
+    ] = None,
+    max_tokens_deprecated: Annotated[
+        int | None,
+        typer.Option(
+            "--max-tokens",
+            hidden=True,
+            callback=checked("max_tokens_total"),
+            help="Deprecated name of --max-total-tokens (draft's --max-tokens is per call).",
+        ),  # fmt: skip
     ] = None,
     role_retries: Annotated[
         int, typer.Option(help="Re-drafts of a role after a retryable failure.", callback=checked("role_retries"))
@@ -113,6 +125,12 @@ def batch_run(
     selection = select_roles(catalog, codes, group, all_, include_scored)
     ep = llm.resolve()
     err = console(stderr=True)
+    if max_tokens_deprecated is not None:
+        err.print(
+            "warning: batch --max-tokens is deprecated: it is the batch's total token budget, now --max-total-tokens "
+            "(draft's --max-tokens is a limit per call)", markup=False, soft_wrap=True,
+        )  # fmt: skip
+        max_tokens_total = max_tokens_total if max_tokens_total is not None else max_tokens_deprecated
     if skipped := selection.skipped_scored:
         err.print(
             f"Skipping {len(skipped)} role(s) already scored by humans ({', '.join(skipped)}); --include-scored drafts them."
@@ -130,6 +148,8 @@ def batch_run(
             f"wrote {n} requests to {requests_out}; submit it, then: drafter batch collect RESULTS.jsonl --out {out}"
         )
         return
+    if concurrency is None:
+        concurrency = (ep.max_in_flight if ep is not None else None) or 8
     settings = BatchSettings(
         concurrency=concurrency, rpm=rpm, tpm=tpm, max_cost=max_cost, max_tokens=max_tokens_total,
         role_retries=role_retries, retry_failed=retry_failed, use_cache=llm.use_cache, processes=processes,

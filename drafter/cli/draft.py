@@ -166,11 +166,11 @@ def print_prompts(occ, title, notes_text, cal, as_json: bool) -> None:
     import json
     import sys
 
-    from ..drafting.calibrate import calibration_for
+    from ..drafting.neighbours import draft_calibration
     from ..drafting.preview import preview_prompts, preview_text
 
     steps = preview_prompts(
-        occ, job_title=title, notes=notes_text, calibration=calibration_for(occ, title or occ.title, cal)
+        occ, job_title=title, notes=notes_text, calibration=draft_calibration(occ, title or occ.title, cal)
     )
     if as_json:
         out = [{"step": s.step, "response_model": s.response_model, "messages": s.messages} for s in steps]

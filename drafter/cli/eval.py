@@ -24,7 +24,17 @@ LABELLERS = ("offline", "gpt4-labels", "llm")
 
 @eval_app.callback()
 @endpoint_options(
-    "offline", "endpoint", "base_url", "model", "api_key_env", "mode", "temperature", "no_cache", "config"
+    "offline",
+    "endpoint",
+    "base_url",
+    "model",
+    "api_key_env",
+    "mode",
+    "timeout",
+    "max_tokens",
+    "temperature",
+    "no_cache",
+    "config",
 )
 def eval_run(
     ctx: typer.Context,

@@ -57,14 +57,18 @@ def notes(
         bool, typer.Option("--force", help="Replace an existing notes file (keeps a numbered backup).")
     ] = False,
 ) -> None:
-    """Write an evidence-notes file for a role: its dated, cited BLS figures, then empty headings to complete."""
+    """Write an evidence-notes file for a role: its dated, cited BLS figures and occupation facts (O*NET 29.3,
+    Anthropic Economic Index), then empty headings to complete."""
     from ..labour.notes import notes_document, write_notes_file
     from ..onet.catalog import Catalog
 
     occ = Catalog.load_one(occupation)
     path = output or Path("notes") / f"{occ.code.removesuffix('.00')}.md"
     facts = role_facts(occ.code)
-    backup = write_notes_file(path, notes_document(facts, title or occ.title), force=force)
+    from ..labour.occupation import occupation_facts
+
+    document = notes_document(facts, title or occ.title, occupation_facts(occ))
+    backup = write_notes_file(path, document, force=force)
     err = console(stderr=True)
     if backup:
         err.print(f"kept the previous {path} as {backup}", markup=False, soft_wrap=True)

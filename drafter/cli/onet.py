@@ -21,30 +21,35 @@ def onet_show(
     ],
     as_json: JsonOpt = False,
 ) -> None:
-    """List an occupation's tasks with type, time-share prior and the published exposure labels."""
+    """List an occupation's tasks with type, time-share prior, the published exposure labels and observed AI use,
+    then its facts: official description, Job Zone, work context, BLS figures (each dated and sourced)."""
     from .. import api
+    from ..labour.occupation import occupation_facts
     from ..onet.priors import priors
 
     occ = api.occupation(occupation)
     shares, rule = priors(occ.tasks)
+    facts = occupation_facts(occ)
     if as_json:
         import json
 
         rows = [
             {"id": t.id, "statement": t.statement, "type": t.type, "prior_pct": p, "human": t.human_label,
-             "gpt4": t.gpt4_label, "gpt4_automation": t.gpt4_automation}
+             "gpt4": t.gpt4_label, "gpt4_automation": t.gpt4_automation,
+             "observed_ai_use": facts.use_of(t.id).to_json() if facts.observed else None}
             for t, p in zip(occ.tasks, shares, strict=True)
         ]  # fmt: skip
         from .labour import release_facts
 
-        doc = {"code": occ.code, "title": occ.title, "source": occ.source, "prior_rule": rule, "tasks": rows}
-        print(json.dumps(doc | {"labour": release_facts(occ.code).to_json()}, indent=2))  # BLS figures
+        doc: dict = {"code": occ.code, "title": occ.title, "source": occ.source, "prior_rule": rule, "tasks": rows}
+        doc |= {"facts": facts.to_json(), "labour": release_facts(occ.code).to_json()}  # BLS figures
+        print(json.dumps(doc, indent=2))
         return
     from ..labour.views import figures_line
     from .display.onet import print_occupation
     from .labour import release_facts
 
-    print_occupation(console(), occ, shares, rule, figures_line(release_facts(occ.code)))
+    print_occupation(console(), occ, shares, rule, figures_line(release_facts(occ.code)), facts)
 
 
 @onet_app.command("search")

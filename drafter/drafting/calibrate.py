@@ -1,16 +1,21 @@
-"""From the calibration set (``drafter.calibration``) to what the prompts show: a table and a worked example.
+"""From the calibration set (``drafter.calibration``) to what the prompts show: a table, a worked example and the
+roles "where to look next" may name.
 
 The calibration set ranks the human-scored roles drafter knows by task-text similarity and never returns the
-role being drafted (not by O*NET code, six-digit SOC code or normalised title). Here the nearest are laid out
-for the model: a table of the closest roles (title, code, task resistance, modifiers where known, score, zone),
-topped up with the nearest Green roles so that "where to look next" has somewhere to point, and one worked
-example: the nearest *complete* role's rows with their scores, labels and rationales.
+role being drafted (not by O*NET code, six-digit SOC code or normalised title), nor a reference point taken from
+that role's own text. Only roles at or above ``SIMILARITY_FLOOR`` calibrate: a role further away than that is no
+closer than most of the catalog is (the floor is the 95th percentile of the similarity between a scored role
+and every catalog occupation: docs/drafting.md), so it would anchor the draft on unrelated work. Above the
+floor the model sees a table of the closest roles (each with its similarity) and one worked example (the nearest
+*complete* role's rows); below it, no table, no worked example, and the plain statement that no scored role is
+close. "Where to look next" may name the table's Green roles and, marked "(not yet scored)", the catalog
+occupations with the most similar tasks whose offline estimate is Green (``candidates``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, TypedDict
 
 from ..assessment import CalibrationRef
@@ -18,6 +23,14 @@ from ..onet.model import Occupation
 
 NEAREST = 5  # roles in the table by similarity alone
 GREEN = 3  # nearest Green roles added when the table has fewer
+# The similarity a scored role needs to calibrate a draft: the 95th percentile (0.156) of the similarity between
+# each shipped scored role with an O*NET code (29-2072, 43-6013, 29-2052, 11-9199.02, 31-1131) and the 922 other
+# catalog occupations, rounded down: a role under it is no closer than 19 in 20 unrelated occupations are. A test
+# recomputes it (tests/test_calibration_floor.py); docs/drafting.md gives the distribution.
+SIMILARITY_FLOOR = 0.15
+CATALOG_LOOKED_AT = 30  # the most similar unscored catalog occupations whose offline estimate is read
+CATALOG_CANDIDATES = 3  # at most this many of them, Green, offered as "where to look next"
+NOT_YET_SCORED = " (not yet scored)"
 
 
 class CalibrationRow(TypedDict):
@@ -45,6 +58,7 @@ class WorkedExample(TypedDict):
     seniority: str
     score: str
     zone: str
+    similarity: float
     rows: list[dict]
     excluded: list[str]
 
@@ -57,15 +71,20 @@ class Calibration:
 
     table: tuple[CalibrationRow, ...] = ()
     example: WorkedExample | None = None
+    candidates: tuple[CalibrationRow, ...] = ()  # the only roles "where to look next" may name
+    floor: float = SIMILARITY_FLOOR
+    nearest_below: CalibrationRow | None = None  # the closest role under the floor, named when nothing passes
 
     @property
     def used(self) -> list[CalibrationRef]:
-        """What the draft's provenance records: every role of the table, the worked example marked."""
+        """What the draft's provenance records: every role of the table (the worked example marked), then the
+        catalog occupations offered as moves."""
         example = (self.example["title"], self.example["code"]) if self.example else None
+        shown = [*self.table, *(c for c in self.candidates if c not in self.table)]
         return [
             CalibrationRef(title=c["title"], onet_code=c["code"], source=c["source"], similarity=c["similarity"],
                            complete=c["complete"], worked_example=(c["title"], c["code"]) == example)
-            for c in self.table
+            for c in shown
         ]  # fmt: skip
 
 
@@ -93,7 +112,7 @@ def table_row(role: Any, similarity: float = 0.0) -> CalibrationRow:
     }
 
 
-def worked_example(role: Any) -> WorkedExample:
+def worked_example(role: Any, similarity: float = 0.0) -> WorkedExample:
     """A complete scored role's rows, as the prompt's worked example."""
     a = role.assessment
     return {
@@ -102,6 +121,7 @@ def worked_example(role: Any) -> WorkedExample:
         "seniority": a.role.seniority_level,
         "score": f"{role.score:.1f}",
         "zone": role.zone.value,
+        "similarity": similarity,
         "rows": [
             {"task": r.task, "time_pct": r.time_pct, "score": r.score, "label": r.label.value, "rationale": r.rationale}
             for r in a.tasks
@@ -110,26 +130,67 @@ def worked_example(role: Any) -> WorkedExample:
     }
 
 
-def from_matches(matches: Sequence[Any], nearest: int = NEAREST, green: int = GREEN) -> Calibration:
-    """The table and worked example from ``CalibrationSet.nearest`` results (most similar first)."""
-    chosen = list(matches[:nearest])
-    greens = [m for m in matches[nearest:] if m.role.zone.value == "Green"]
+def from_matches(
+    matches: Sequence[Any], nearest: int = NEAREST, green: int = GREEN, floor: float = SIMILARITY_FLOOR
+) -> Calibration:
+    """The table and worked example from ``CalibrationSet.nearest`` results (most similar first): only roles at or
+    above ``floor``; none of them, and the table is empty, with the closest role under the floor kept to name."""
+    close = [m for m in matches if m.similarity >= floor]
+    chosen = list(close[:nearest])
+    greens = [m for m in close[nearest:] if m.role.zone.value == "Green"]
     have = sum(m.role.zone.value == "Green" for m in chosen)
     chosen += greens[: max(0, green - have)]
-    example = next((m for m in matches if m.role.complete and m.role.assessment is not None), None)
+    example = next((m for m in close if m.role.complete and m.role.assessment is not None), None)
     if example is not None and example not in chosen:
         chosen.append(example)  # its score is quoted with its rows, so the table lists it too
+    table = tuple(table_row(m.role, m.similarity) for m in chosen)
     return Calibration(
-        table=tuple(table_row(m.role, m.similarity) for m in chosen),
-        example=worked_example(example.role) if example is not None else None,
+        table=table,
+        example=worked_example(example.role, example.similarity) if example is not None else None,
+        candidates=tuple(c for c in table if c["zone"] == "Green"),
+        floor=floor,
+        nearest_below=table_row(matches[0].role, matches[0].similarity) if matches and not close else None,
     )
 
 
-def calibration_for(occ: Occupation, title: str, calibration_set: Any, catalog: Any = None) -> Calibration:
+# An offline estimate of an occupation: its AIJRI score and zone (drafting/offline.py ``offline_estimate``).
+Estimator = Callable[[Occupation], tuple[float, str]]
+
+
+def catalog_candidates(similar: Sequence[tuple[float, Occupation]], estimate: Estimator) -> tuple[CalibrationRow, ...]:
+    """The most similar catalog occupations nobody has scored whose offline estimate is Green, as "where to look
+    next" may name them: marked "(not yet scored)", the estimate's score and zone, the source saying so."""
+    out: list[CalibrationRow] = []
+    for similarity, occ in similar[:CATALOG_LOOKED_AT]:
+        score, zone = estimate(occ)
+        if zone != "Green":
+            continue
+        out.append({
+            "title": occ.title + NOT_YET_SCORED, "code": occ.code, "task_resistance": None, "evidence_modifier": None,
+            "barrier_modifier": None, "growth_modifier": None, "score": f"{score:.1f}", "zone": zone,
+            "source": "offline estimate", "complete": False, "similarity": similarity,
+        })  # fmt: skip
+        if len(out) == CATALOG_CANDIDATES:
+            break
+    return tuple(out)
+
+
+def calibration_for(
+    occ: Occupation, title: str, calibration_set: Any, catalog: Any = None, *, estimate: Estimator | None = None
+) -> Calibration:
     """What the prompts of one role show, from a loaded ``CalibrationSet`` (never the role itself). The one place
-    a draft's calibration set is ranked: a drafter calls it once, when it resolves the draft's request."""
+    a draft's calibration set is ranked: a drafter calls it once, when it resolves the draft's request.
+
+    ``estimate``: how an unscored catalog occupation is estimated (``offline.offline_estimate``), so that "where
+    to look next" can name one; ``None`` offers only the calibration set's own Green roles."""
     code = None if occ.code == "custom" else occ.code
-    matches = calibration_set.nearest(
-        onet_code=code, title=title, statements=[t.statement for t in occ.tasks], catalog=catalog
+    statements = [t.statement for t in occ.tasks]
+    matches = calibration_set.nearest(onet_code=code, title=title, statements=statements, catalog=catalog)
+    calibration = from_matches(matches)
+    if estimate is None:
+        return calibration
+    similar = calibration_set.similar_occupations(
+        onet_code=code, title=title, statements=statements, catalog=catalog, floor=calibration.floor
     )
-    return from_matches(matches)
+    extra = catalog_candidates(similar, estimate)
+    return replace(calibration, candidates=calibration.candidates + extra)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 from ..llm.client import LLM, StepResult, current_run
 from ..methodology import Methodology, load_methodology
 from .calibrate import NO_CALIBRATION, Calibration
+from .constraints import shaped
 from .facts import bound
 from .pipeline import steps
 from .request import Call, Draft, DraftOptions, DraftRequest, ModelRef, OnStep, Yielded, calls_of, no_step
@@ -42,8 +43,9 @@ def answers_from(llm: LLM, seed: int | None = None) -> Callable[[Call], Answer]:
     """Calls answered by ``llm``, each with its step's facts bound; ``seed`` names a sample (drafting/sampling.py)."""
 
     def answer(c: Call) -> Answer:
+        model, max_tokens = shaped(c.response_model, c.facts)
         with bound(c.facts):
-            return llm.structured(c.step, c.response_model, c.messages, seed=seed)
+            return llm.structured(c.step, model, c.messages, seed=seed, max_tokens=max_tokens)
 
     return answer
 
@@ -52,8 +54,9 @@ def async_answers_from(llm: LLM, seed: int | None = None) -> Callable[[Call], Aw
     """The same on the async client."""
 
     async def answer(c: Call) -> Answer:
+        model, max_tokens = shaped(c.response_model, c.facts)
         with bound(c.facts):
-            return await llm.structured_async(c.step, c.response_model, c.messages, seed=seed)
+            return await llm.structured_async(c.step, model, c.messages, seed=seed, max_tokens=max_tokens)
 
     return answer
 
@@ -72,7 +75,7 @@ def run_request(
     token = current_run.set(request.run_id)
     try:
         gen = steps(request, methodology or load_methodology(), ModelRef.of(llm))
-        return drive(gen, answers_from(llm), on_step)
+        return drive(gen, answers_from(llm), on_step, serial=llm.endpoint.max_in_flight == 1)
     finally:
         current_run.reset(token)
 
@@ -84,7 +87,7 @@ async def arun_request(
     token = current_run.set(request.run_id)
     try:
         gen = steps(request, methodology or load_methodology(), ModelRef.of(llm))
-        return await drive_async(gen, async_answers_from(llm), on_step)
+        return await drive_async(gen, async_answers_from(llm), on_step, serial=llm.endpoint.max_in_flight == 1)
     finally:
         current_run.reset(token)
 
@@ -116,20 +119,26 @@ async def draft_with_llm_async(
     return await arun_request(request, llm, methodology, options.get("on_step") or no_step)
 
 
-def drive(gen: Generator[Yielded, Any, R], answer: Callable[[Call], Answer], on_step: OnStep = no_step) -> R:
+def drive(
+    gen: Generator[Yielded, Any, R], answer: Callable[[Call], Answer], on_step: OnStep = no_step, serial: bool = False
+) -> R:
     """Run the pipeline synchronously: one call in this thread, a round's calls in threads of their own (each in a
     copy of this thread's context, so the run id and the like follow them). ``on_step`` is called in this thread,
-    with None when a call starts and with its result when it ends."""
+    with None when a call starts and with its result when it ends. ``serial``: a round's calls one at a time (a
+    one-slot server would queue them, and each would spend its timeout waiting for the others)."""
     try:
         yielded = next(gen)
         while True:
             calls = calls_of(yielded)
-            for c in calls:
-                on_step(c.step, None)
-            if len(calls) == 1:
-                answers = [answer(calls[0])]
-                on_step(calls[0].step, answers[0][1])
+            if len(calls) == 1 or serial:
+                answers = []
+                for c in calls:
+                    on_step(c.step, None)
+                    answers.append(answer(c))
+                    on_step(c.step, answers[-1][1])
             else:
+                for c in calls:
+                    on_step(c.step, None)
                 answers = _round(calls, answer, on_step)
             yielded = gen.send(answers if isinstance(yielded, tuple) else answers[0])
     except StopIteration as done:
@@ -160,9 +169,13 @@ def _round(calls: tuple[Call, ...], answer, on_step) -> list[Answer]:
 
 
 async def drive_async(
-    gen: Generator[Yielded, Any, R], answer: Callable[[Call], Awaitable[Answer]], on_step: OnStep = no_step
+    gen: Generator[Yielded, Any, R],
+    answer: Callable[[Call], Awaitable[Answer]],
+    on_step: OnStep = no_step,
+    serial: bool = False,
 ) -> R:
-    """Run the pipeline on an event loop: a round's calls are gathered (each a task in a copy of this context)."""
+    """Run the pipeline on an event loop: a round's calls are gathered (each a task in a copy of this context);
+    ``serial``: one at a time, as ``drive``."""
 
     async def told(call: Call) -> Answer:
         on_step(call.step, None)
@@ -174,8 +187,8 @@ async def drive_async(
         yielded = next(gen)
         while True:
             calls = calls_of(yielded)
-            if len(calls) == 1:
-                answers = [await told(calls[0])]
+            if len(calls) == 1 or serial:
+                answers = [await told(c) for c in calls]
             else:
                 answers = await _gather([told(c) for c in calls])
             yielded = gen.send(answers if isinstance(yielded, tuple) else answers[0])

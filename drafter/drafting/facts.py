@@ -46,18 +46,35 @@ class RowFacts:
 
 @dataclass(frozen=True)
 class SectionFacts:
-    """Step (c): the evidence notes a claim may quote, and the calibration roles whose scores a text may cite."""
+    """Step (c): the evidence notes a claim may quote, the calibration roles whose scores a text may cite, and the
+    scored rows' shares of task time (``RowShares``) the growth and reinstatement checks cite."""
 
     notes: str | None
     calibration: tuple[CalibrationRow, ...]
+    shares: RowShares | None = None
+
+
+@dataclass(frozen=True)
+class RowShares:
+    """The scored rows' result as whole percents of task time: what the growth check must cite."""
+
+    displacement: int
+    augmentation: int
+    not_involved: int
+    high: int  # scoring 3+ (the methodology's high_score_threshold)
+
+    def cited(self) -> set[int]:
+        return {self.displacement, self.augmentation, self.not_involved, self.high}
 
 
 @dataclass(frozen=True)
 class CommentaryFacts:
-    """Step (d): the calibration roles (the only ones a move may name), and the role's own score as shown."""
+    """Step (d): the calibration roles (whose scores a text may cite), the role's own score as shown, and the
+    candidates "where to look next" may name (the table's Green roles and Green catalog occupations)."""
 
     calibration: tuple[CalibrationRow, ...]
     own_score: str
+    candidates: tuple[CalibrationRow, ...] = ()  # the only roles "where to look next" may name
 
 
 StepFacts = DecomposeFacts | RowFacts | SectionFacts | CommentaryFacts

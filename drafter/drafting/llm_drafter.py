@@ -13,8 +13,9 @@ from ..llm.client import LLM
 from ..llm.runlog import RunTotals
 from ..usage import Usage
 from .base import Draft, Drafter, drafter_name
-from .calibrate import Calibration, calibration_for
+from .calibrate import Calibration
 from .drive import arun_request, run_request
+from .neighbours import draft_calibration
 from .request import DraftOptions, DraftRequest, OnStep
 from .steps import STEPS
 
@@ -58,6 +59,8 @@ class LLMDrafter(Drafter):
         self.name = drafter_name(endpoint)
         self.prices = endpoint.prices
         self.totals = RunTotals()  # over the successful drafts (their steps' figures)
+        self._run_ids: dict[str, None] = {}  # every run drafted here, failed ones included (for usage())
+        self._closed: RunTotals | None = None
         self._calibration = calibration
 
     @property
@@ -70,7 +73,7 @@ class LLMDrafter(Drafter):
 
     def calibration_for(self, occ: Occupation, job_title: str | None = None) -> Calibration:
         """What the prompts of ``occ`` show: its nearest scored roles and a worked example, never itself."""
-        return calibration_for(occ, job_title or occ.title, self.calibration)
+        return draft_calibration(occ, job_title or occ.title, self.calibration)
 
     def request(self, occ: Occupation, options: DraftOptions) -> DraftRequest:
         """The calibration set ranked for this draft, once; the run id defaults to the client's."""
@@ -78,9 +81,11 @@ class LLMDrafter(Drafter):
         return DraftRequest.resolve(occ, options, run_id=self.llm.run_id, calibration=calibration)
 
     def draft_request(self, request: DraftRequest, on_step: OnStep) -> Draft:
+        self._run_ids[request.run_id] = None
         return self._counted(run_request(request, self.llm, on_step=on_step))
 
     async def adraft_request(self, request: DraftRequest, on_step: OnStep) -> Draft:
+        self._run_ids[request.run_id] = None
         return self._counted(await arun_request(request, self.llm, on_step=on_step))
 
     def _counted(self, d: Draft) -> Draft:
@@ -108,8 +113,17 @@ class LLMDrafter(Drafter):
         }
 
     def usage(self) -> RunTotals:
-        """Totals over the successful drafts (their steps' figures); priced with ``self.prices``."""
-        return self.totals
+        """Totals over every draft run here, failed ones included (an eval that sent 5 requests and failed says 5,
+        not 0): from the run log, by run id; priced with ``self.prices``."""
+        if not self._run_ids:
+            return self.totals
+        if self._closed is not None:  # the client closed its run log: the totals as they were then
+            return self._closed
+        runs = [self.llm.log.usage_for_run(run_id) for run_id in self._run_ids]
+        return RunTotals(
+            requests=sum(r.requests for r in runs), cache_hits=sum(r.cache_hits for r in runs),
+            usage=sum((r.usage for r in runs), Usage()),
+        )  # fmt: skip
 
     def budget(self) -> dict[str, float | None]:
         limiter = self.llm.limiter
@@ -119,6 +133,8 @@ class LLMDrafter(Drafter):
         return self.llm.log.usage_for_run(run_id)
 
     def close(self) -> None:
+        if self._closed is None:
+            self._closed = self.usage()
         self.llm.close()
 
     async def aclose(self) -> None:

@@ -91,11 +91,13 @@ def draft_offline(
     calibration = CalibrationSet.load() if calibration is None else calibration
     matches, lenders = _lenders(occ, code, title, calibration, catalog)
     sections, borrowed = role_priors(lenders)
-    sections["evidence"] = _with_official_figures(sections["evidence"], official_evidence(occ.code))
+    stated = official_evidence(occ.code) | observed_evidence(occ)
+    sections["evidence"] = _with_official_figures(sections["evidence"], stated)
     n_model = sum(e.published is None for e in task_estimates.values())
     inputs = {
         "onet_source": occ.source,
         "prior_rule": rule,
+        "occupation_facts": "observed AI use: Anthropic Economic Index, Mar 2025; prior: " + rule.split(":")[0],
         "labels": "GPTs-are-GPTs human_exposure_agg" + (" (held out)" if hold_out else ""),
         "task_model": model_name,
         "task_scale": scale_id,
@@ -323,14 +325,33 @@ def role_priors(lenders: list[CalibrationMatch]) -> tuple[dict, dict[str, list[s
     }, borrowed
 
 
+def observed_evidence(occ: Occupation) -> dict[str, str]:
+    """AI Tool Maturity's dated fact: how many of the role's tasks the Anthropic Economic Index observed in AI use,
+    and the leading interaction mode (issue 22). Empty for a custom task list or an occupation without the data."""
+    from ..labour.occupation import occupation_facts
+
+    facts = occupation_facts(occ) if occ.code != "custom" else None
+    if facts is None or not facts.observed:
+        return {}
+    summary = facts.observed_summary()
+    return {"ai_tool_maturity": f"{summary[0].upper()}{summary[1:]}. Observed use is current use, not capability."}
+
+
+_PREFIX = {"ai_tool_maturity": ""}  # evidence name -> what introduces a stated fact after a borrowed prior's text
+_AWAITING_TAIL = {"ai_tool_maturity": " Score awaiting assessor input: name the production tools and their reach."}
+
+
 def _with_official_figures(evidence: Evidence, stated: dict[str, str]) -> Evidence:
-    """The official BLS figures (issue 15) as dated evidence text: the text of an item still awaiting input, or
-    appended to a borrowed prior's. Scores are never set from them: one level is not a trend."""
+    """The official BLS figures (issue 15) and observed AI use (issue 22) as dated evidence text: the text of an
+    item still awaiting input, or appended to a borrowed prior's. Scores are never set from them: one level is not
+    a trend, and observed use is not capability."""
     items = {}
     for name in Evidence.model_fields:
         item: EvidenceItem = getattr(evidence, name)
         if name in stated:
-            text = stated[name] if item.score is None else f"{item.evidence} Official figures: {stated[name]}"
+            prefix = _PREFIX.get(name, "Official figures: ")
+            awaiting = stated[name] + _AWAITING_TAIL.get(name, "")
+            text = awaiting if item.score is None else f"{item.evidence} {prefix}{stated[name]}"
             item = item.model_copy(update={"evidence": text})
         items[name] = item
     return Evidence(**items)

@@ -10,6 +10,7 @@ what the re-ask sends back to the model.
 from __future__ import annotations
 
 import re
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
@@ -25,12 +26,21 @@ from ..assessment import (
     Zone,
 )
 from ..calibration import normalised_title
-from .calibrate import CalibrationRow
+from .calibrate import NOT_YET_SCORED, CalibrationRow
 from .facts import CommentaryFacts, DecomposeFacts, RowFacts, SectionFacts, facts_for
 
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="ignore")
+    # the step's facts as schema bounds (drafting/constraints.py: set on a subclass by ``constrained``)
+    schema_constraints: ClassVar[dict[str, dict[str, Any]]] = {}
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """pydantic's schema with every bound a grammar can enforce (drafting/constraints.py): what the server sees."""
+        from .constraints import tighten
+
+        return tighten(super().model_json_schema(*args, **kwargs), cls.schema_constraints)
 
 
 class ActivityRow(_Out):
@@ -247,31 +257,89 @@ class RoleSections(_Out):
             problems.append(f"every score is required in a draft; missing: {missing}")
         if not self.growth.check or len(self.growth.check) < 80:
             problems.append("growth.check is required: a paragraph confirming the score and contrasting another role")
-        calibration = facts_for(info, SectionFacts, "RoleSections").calibration
-        if bad := _uncited(self.role.what_this_role_is_not, calibration, "what_this_role_is_not"):
+        facts = facts_for(info, SectionFacts, "RoleSections")
+        if bad := _uncited(self.role.what_this_role_is_not, facts.calibration, "what_this_role_is_not"):
             problems.append(bad)
+        problems += share_problems(self, facts)
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+# A share of task time as a text cites one: "85% of this role's task time", "40% of working time" (not "90% of the
+# time", which is a frequency, nor "a 7% rise").
+_SHARE = re.compile(r"(\d{1,3}(?:\.\d+)?)\s?%\s+of\s+(?:[\w'’-]+\s+){0,3}?(?:task|working)\s+time\b", re.I)
+
+
+def share_problems(sections: RoleSections, facts: SectionFacts) -> list[str]:
+    """The growth check and the reinstatement check are written with the scored rows in view: the growth check
+    cites the rows' displacement share, and any share of task time either text cites is one of the rows' figures
+    (not the seed's 85%, nor a figure the model recalls). No shares in the facts (rows not yet scored): unchecked."""
+    shares = facts.shares
+    if shares is None:
+        return []
+    figures = (f"{shares.displacement}% DISPLACEMENT, {shares.augmentation}% AUGMENTATION, "
+               f"{shares.not_involved}% NOT INVOLVED, {shares.high}% scoring 3+")  # fmt: skip
+    problems = []
+    check = sections.growth.check or ""
+    if not any(float(m) == shares.displacement for m in _SHARE.findall(check)):
+        problems.append(
+            f"growth.check must cite the scored rows' displacement share as "
+            f'"{shares.displacement}% of task time" (the rows: {figures})'
+        )
+    for where, text in (("growth.check", check), ("reinstatement.text", sections.reinstatement.text)):
+        if bad := sorted({m for m in _SHARE.findall(text) if float(m) not in shares.cited()}):
+            problems.append(f"{where} cites {', '.join(b + '%' for b in bad)} of task time; the rows give: {figures}")
+    return problems
 
 
 # --- step 4 ------------------------------------------------------------------------------------------------
 
 
 class DraftCareerMove(_Out):
-    title: str = Field(min_length=3, description="As the calibration table lists it.")
-    onet_code: str | None = Field(default=None, description="As the calibration table lists it.")
-    score: float = Field(ge=0, le=100, description="Its AIJRI score, as the calibration table lists it.")
+    title: str = Field(min_length=3, description="As the WHERE TO LOOK NEXT candidates list it.")
+    onet_code: str | None = Field(default=None, description="As the candidates list it.")
+    score: float = Field(ge=0, le=100, description="Its AIJRI score, as the candidates list it.")
     why: str = Field(min_length=20, description="Which skills transfer, and what the move takes.")
 
 
-def calibration_match(move: DraftCareerMove, calibration: tuple[CalibrationRow, ...]) -> CalibrationRow | None:
-    """The calibration role a suggested move names: by O*NET code if it gives one, else by title."""
+def _bare(title: str) -> str:
+    """A title without the "(not yet scored)" mark, normalised: the model may drop or keep the mark."""
+    return normalised_title(title.replace(NOT_YET_SCORED.strip(), ""))
+
+
+def calibration_match(move: DraftCareerMove, candidates: tuple[CalibrationRow, ...]) -> CalibrationRow | None:
+    """The candidate role a suggested move names: by O*NET code if it gives one, else by title."""
     code = (move.onet_code or "").removesuffix(".00")
-    for c in calibration:
+    for c in candidates:
         if code and c["code"] and c["code"].removesuffix(".00") == code:
             return c
-    return next((c for c in calibration if normalised_title(c["title"]) == normalised_title(move.title)), None)
+    return next((c for c in candidates if _bare(c["title"]) == _bare(move.title)), None)
+
+
+def move_problems(moves: list[DraftCareerMove], facts: CommentaryFacts) -> list[str]:
+    """Every "where to look next" role must be one of the candidates the prompt listed (the calibration table's
+    Green roles above the similarity floor, and the Green catalog occupations marked "(not yet scored)"), with
+    the score listed for it: a role that is not a candidate, or does not exist, is refused by name."""
+    candidates = facts.candidates
+    listed = ", ".join(f"{c['title']} ({c['code'] or 'no code'}, {c['score']})" for c in candidates) or "none"
+    citable = facts.calibration + candidates
+    problems = []
+    for n, move in enumerate(moves):
+        c = calibration_match(move, candidates)
+        if c is None:
+            problems.append(
+                f"where_to_look_next[{n}] {move.title!r} is not one of the listed candidates; suggest only: {listed}"
+            )
+        elif c["zone"] != Zone.GREEN.value:
+            problems.append(f"where_to_look_next[{n}] {move.title!r} is {c['zone']}, not Green; candidates: {listed}")
+        elif f"{move.score:.1f}" != c["score"]:
+            problems.append(
+                f"where_to_look_next[{n}] {move.title!r} gives AIJRI {move.score:.1f}; the candidates list {c['score']}"
+            )
+        if bad := _uncited(move.why, citable, f"where_to_look_next[{n}].why", facts.own_score):
+            problems.append(bad)
+    return problems
 
 
 class Commentary(_Out):
@@ -292,27 +360,7 @@ class Commentary(_Out):
             problems.append("every section needs a substantive body (40+ characters)")
         if bad := _uncited(self.calibration_note, facts.calibration, "calibration_note", facts.own_score):
             problems.append(bad)
-        calibration = facts.calibration
-        greens = [c for c in calibration if c["zone"] == Zone.GREEN.value]
-        listed = ", ".join(f"{c['title']} ({c['code'] or 'no code'}, {c['score']})" for c in greens) or "none"
-        for n, move in enumerate(self.where_to_look_next):
-            c = calibration_match(move, calibration)
-            if c is None:
-                problems.append(
-                    f"where_to_look_next[{n}] {move.title!r} is not in the calibration table; "
-                    f"suggest only its Green roles: {listed}"
-                )
-            elif c["zone"] != Zone.GREEN.value:
-                problems.append(
-                    f"where_to_look_next[{n}] {move.title!r} is {c['zone']}, not Green; Green roles: {listed}"
-                )
-            elif f"{move.score:.1f}" != c["score"]:
-                problems.append(
-                    f"where_to_look_next[{n}] {move.title!r} gives AIJRI {move.score:.1f}; the calibration table "
-                    f"lists {c['score']}"
-                )
-            if bad := _uncited(move.why, calibration, f"where_to_look_next[{n}].why", facts.own_score):
-                problems.append(bad)
+        problems += move_problems(self.where_to_look_next, facts)
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -1,12 +1,14 @@
-"""The LLM drafting pipeline: decompose -> (score rows | role sections) -> scorer -> commentary.
+"""The LLM drafting pipeline: decompose -> score rows -> role sections -> scorer -> commentary.
 
 Each step is a structured call whose answer is validated against the step's facts; the composite is computed by
 ``drafter.scoring`` before the commentary, which is told the figures, never asked for them.
 
-Three rounds of calls, not four sequential ones (issue 14): the rows are scored while the role-level sections are
-drafted (those need the rows, their O*NET tasks and time shares, not their scores), and a large task list (more
-than ``LARGE_TASK_LIST`` O*NET tasks) has its rows scored by several calls at once, at most ``ROWS_PER_CALL`` rows
-each, so that no single answer is long. A round is a tuple of calls the drivers (``drive``) make concurrently.
+Four rounds of calls. Issue 14 drafted the role-level sections while the rows were scored; issue 22 puts them
+after, because the AI growth correlation and the reinstatement check weigh the share of task time the rows give
+to displacement, and cite it (the seed's "85% of this role's task time"): the sections' prompt shows the scored
+rows and their shares, and the validator checks the cited share against them. A large task list (more than
+``LARGE_TASK_LIST`` O*NET tasks) still has its rows scored by several calls at once, at most ``ROWS_PER_CALL``
+rows each, so that no single answer is long. A round is a tuple of calls the drivers (``drive``) make concurrently.
 
 Every request has the same three messages, longest-shared first, so that an endpoint's prompt cache can reuse
 the longest prefix: the system prompt with the rubric (identical for every step of every role), then the role's
@@ -43,16 +45,18 @@ from ..assessment import (
     Reinstatement,
     RoleDefinition,
     StepRecord,
+    TaskLabel,
     TaskRow,
     Zone,
 )
+from ..labour.occupation import prompt_facts
 from ..methodology import Methodology, load_methodology
 from ..onet.model import Occupation
 from ..onet.priors import prior_basis, priors
 from ..scoring import ScoreCard, score
 from . import prompts
 from .calibrate import NO_CALIBRATION, Calibration, CalibrationRow
-from .facts import CommentaryFacts, DecomposeFacts, RowFacts, SectionFacts
+from .facts import CommentaryFacts, DecomposeFacts, RowFacts, RowShares, SectionFacts
 from .outputs import Commentary, Decomposition, RoleSections, RowScores, calibration_match
 from .request import Call, Draft, DraftRequest, ModelRef, Yielded, soc_code
 
@@ -74,20 +78,23 @@ def required_task_ids(occ: Occupation) -> tuple[list[int], list[int]]:
 
 
 PRIORS = {
-    # onet.priors.prior_basis -> what the prompt calls the shares, and what it says they are worth
+    # onet.priors.prior_basis -> what the prompt calls the shares, and what it says they are worth ({rule}: the
+    # ratings rule with its release, from onet.priors)
     "explicit": ("weights given in the task list", "Shares from the weights the task list gives."),
     "ratings": (
-        "share from imported O*NET Task Ratings",
-        "Shares from the imported O*NET Task Ratings (frequency, importance, relevance): a heuristic, not time use.",
+        "share from O*NET task ratings",
+        "Shares from {rule}. A starting point from frequency, importance and relevance, not time use: move a share "
+        "where you have a reason, and say it.",
     ),
     "type": (
         "share from task type only",
-        "No O*NET ratings were imported: Core tasks count twice a Supplemental one. Not evidence of time use.",
+        "No O*NET task ratings are bundled or imported for these tasks: Core tasks count twice a Supplemental one. "
+        "Not evidence of time use.",
     ),
     "equal": (
         "equal share",
-        "No O*NET ratings were imported and the tasks are untyped: every task has an equal share. This is no "
-        "evidence of time use; weigh the tasks by what the role actually spends its time on.",
+        "No O*NET task ratings are bundled or imported for these tasks, and they are untyped: every task has an "
+        "equal share. This is no evidence of time use; weigh the tasks by what the role actually spends its time on.",
     ),
 }
 
@@ -101,10 +108,23 @@ def system_variables(m: Methodology) -> dict:
     }
 
 
-def role_variables(occ: Occupation, title: str, notes: str | None, calibration: Calibration) -> dict:
+def mechanics(m: Methodology) -> dict:
+    """The methodology's arithmetic, as the role's context states it when no scored role is close enough to
+    calibrate on (the model places the role by how the score is made, not by an unrelated neighbour)."""
+    return {k: str(getattr(m, k)) for k in MECHANICS}
+
+
+MECHANICS = ("ceiling", "evidence_per_point", "barrier_per_point", "growth_per_point", "offset", "scale",
+             "green_min", "yellow_min")  # fmt: skip
+
+
+def role_variables(
+    occ: Occupation, title: str, notes: str | None, calibration: Calibration, m: Methodology | None = None
+) -> dict:
     """The second message's variables: the same for the four steps of one role."""
-    shares, _rule = priors(occ.tasks)
+    shares, rule = priors(occ.tasks)
     name, note = PRIORS[prior_basis(occ.tasks)]
+    note = note.format(rule=rule)
     return {
         "job_title": title,
         "code": None if occ.code == "custom" else occ.code,
@@ -118,7 +138,12 @@ def role_variables(occ: Occupation, title: str, notes: str | None, calibration: 
         "prior_note": note,
         "calibration": list(calibration.table),
         "example": calibration.example,
+        "floor": calibration.floor,
+        "nearest_below": calibration.nearest_below,
+        "candidates": list(calibration.candidates),
+        "mechanics": mechanics(m or load_methodology()),
         "notes": notes,
+        **prompt_facts(occ),  # prompts/_facts.j2: observed AI use beside the task list
     }
 
 
@@ -141,7 +166,7 @@ class Prompter:
     @classmethod
     def of(cls, request: DraftRequest, m: Methodology) -> Prompter:
         r = request
-        return cls(system_variables(m), role_variables(r.occupation, r.title, r.notes, r.calibration))
+        return cls(system_variables(m), role_variables(r.occupation, r.title, r.notes, r.calibration, m))
 
     def call(self, step: str, template: str, model: type, variables: dict, facts) -> Call:
         return Call(step, template, model, messages(template, self.system, self.role, variables), facts)
@@ -182,19 +207,43 @@ def decompose_request(
     return call.messages, call.facts
 
 
-def second_round(request: DraftRequest, prompter: Prompter, rows: list[dict], seniority: str, m: Methodology):
-    """Round 2: the rows scored (in parallel groups for a large task list) while the role sections are drafted."""
+def scoring_round(request: DraftRequest, prompter: Prompter, rows: list[dict], seniority: str, m: Methodology):
+    """Round 2: the rows scored, in parallel groups for a large task list."""
     labels = {s: tuple(v) for s, v in m.labels_by_score.items()}
-    scoring = tuple(
+    return tuple(
         prompter.call("score_rows", "score_rows.j2", RowScores, {"rows": chunk, "seniority_level": seniority},
                       RowFacts(row_names=tuple(r["task"] for r in chunk), labels_by_score=labels))
         for chunk in row_chunks(rows, len(request.occupation.tasks))
     )  # fmt: skip
-    sections = prompter.call(
-        "role_sections", "role_sections.j2", RoleSections, {"rows": rows, "seniority_level": seniority},
-        SectionFacts(notes=request.notes, calibration=request.calibration.table),
+
+
+def row_shares(rows: list[TaskRow], m: Methodology) -> RowShares:
+    """The scored rows' shares of task time, as the scorer counts them (whole percents)."""
+
+    def pct(pred) -> int:
+        return sum(r.time_pct for r in rows if pred(r))
+
+    return RowShares(
+        displacement=pct(lambda r: r.label is TaskLabel.DISPLACEMENT),
+        augmentation=pct(lambda r: r.label is TaskLabel.AUGMENTATION),
+        not_involved=pct(lambda r: r.label is TaskLabel.NOT_INVOLVED),
+        high=pct(lambda r: r.score >= m.high_score_threshold),
+    )
+
+
+def sections_call(request: DraftRequest, prompter: Prompter, rows: list[TaskRow], seniority: str, m: Methodology):
+    """Round 3: the role-level sections, drafted with the scored rows in view, so that the growth correlation and
+    the reinstatement check weigh (and cite) the share of task time the rows give to displacement (issue 22)."""
+    shares = row_shares(rows, m)
+    shown = [
+        {"task": r.task, "time_pct": r.time_pct, "ids": r.onet_task_ids, "score": r.score, "label": r.label.value}
+        for r in rows
+    ]
+    return prompter.call(
+        "role_sections", "role_sections.j2", RoleSections,
+        {"rows": shown, "seniority_level": seniority, "shares": shares},
+        SectionFacts(notes=request.notes, calibration=request.calibration.table, shares=shares),
     )  # fmt: skip
-    return (*scoring, sections)
 
 
 def _asked(calls: tuple[Call, ...], records: list[StepRecord]) -> Generator[Yielded, Any, list]:
@@ -218,13 +267,14 @@ def steps(
     decomposition: Decomposition = (yield from _asked((decompose_call(request, prompter),), records))[0]
     seniority = decomposition.seniority_level.strip()
     rows = _rows(decomposition, request.occupation)
-    *scored, sections = yield from _asked(second_round(request, prompter, rows, seniority, m), records)
+    scored = yield from _asked(scoring_round(request, prompter, rows, seniority, m), records)
     by_name = {s.task: s for part in scored for s in part.scores}
     task_rows = [
         TaskRow(task=r["task"], time_pct=r["time_pct"], score=by_name[r["task"]].score, label=by_name[r["task"]].label,
                 rationale=by_name[r["task"]].rationale, onet_task_ids=r["ids"])
         for r in rows
     ]  # fmt: skip
+    sections = (yield from _asked((sections_call(request, prompter, task_rows, seniority, m),), records))[0]
     assessment = _assessment(request, model, m, decomposition, task_rows, sections, records)
     draft = Draft(assessment, score(assessment, m))
     if commentary:
@@ -318,10 +368,10 @@ def _evidence_item(item) -> EvidenceItem:
     )
 
 
-def _career_move(move, calibration: tuple[CalibrationRow, ...]) -> CareerMove:
-    """A validated suggestion, with the title, code and score as the calibration table lists them."""
-    c = calibration_match(move, calibration)
-    assert c is not None  # the Commentary validator refused any move not in the table
+def _career_move(move, candidates: tuple[CalibrationRow, ...]) -> CareerMove:
+    """A validated suggestion, with the title, code and score as the candidates list them."""
+    c = calibration_match(move, candidates)
+    assert c is not None  # the Commentary validator refused any move not among the candidates
     return CareerMove(title=c["title"], onet_code=c["code"], score=float(c["score"]), zone=Zone(c["zone"]),
                       why=move.why.strip())  # fmt: skip
 
@@ -360,7 +410,8 @@ def commentary_steps(
     them and the step's record appended to its provenance, its scorecard unchanged (the commentary changes no
     figure). A sampled draft runs it once, for the consensus."""
     a, card, template = draft.assessment, draft.scorecard, "commentary.j2"
-    facts = CommentaryFacts(calibration=request.calibration.table, own_score=card.score.shown)
+    cal = request.calibration
+    facts = CommentaryFacts(calibration=cal.table, own_score=card.score.shown, candidates=cal.candidates)
     prompter = prompter or Prompter.of(request, m)
     call = prompter.call("commentary", template, Commentary, _commentary_variables(a, card), facts)
     parsed, result = yield call
@@ -369,7 +420,7 @@ def commentary_steps(
         update={
             "commentary": parsed.sections,
             "assessor_override": AssessorOverride(note=parsed.calibration_note.strip()),
-            "where_to_look_next": [_career_move(mv, facts.calibration) for mv in parsed.where_to_look_next],
+            "where_to_look_next": [_career_move(mv, facts.candidates) for mv in parsed.where_to_look_next],
             "provenance": a.provenance.model_copy(update={"steps": steps}),
         }
     )

@@ -88,7 +88,7 @@ class DraftRequest:
         ``calibration`` the caller ranked for it."""
         from ..labour.notes import notes_for_draft
 
-        notes, source = notes_for_draft(occ.code, options.get("notes"), options.get("notes_source"))
+        notes, source = notes_for_draft(occ.code, options.get("notes"), options.get("notes_source"), occ)
         return cls(
             occupation=occ, title=options.get("job_title") or occ.title, notes=notes, notes_source=source,
             calibration=calibration, run_id=options.get("run_id") or run_id, inputs=options.get("extra_inputs") or {},

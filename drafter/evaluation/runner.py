@@ -20,7 +20,7 @@ from ..documents import load_assessment
 from ..drafting.base import Draft, Drafter
 from ..errors import DrafterError
 from ..scoring import score
-from .golden import load_golden_roles, load_reference_points
+from .golden import derived_from, load_golden_roles, load_reference_points
 from .metrics import AGGREGATED, RoleResult, aggregate_values, compare_point, compare_role
 from .runs import EvalRole, EvalRun, EvalUsage
 
@@ -123,7 +123,8 @@ def run_eval(
 
     aggregates = {name: aggregate_values([r.metrics.get(name) for r in roles if not r.error]) for name in ROLE_METRICS}
     config = drafter.describe() if drafter else {"backend": "drafts", "drafts_dir": str(drafts_dir)}
-    config |= {"samples": samples, "golden": sorted(golden), "reference_points": [p.title for p in points]}
+    config |= {"samples": samples, "golden": sorted(golden), "reference_points": [p.title for p in points],
+               "derived_from": derived_from(golden_dir)}  # fmt: skip
     labour = employment_weighted(roles, catalog)  # issue 15: workers covered, by zone
     return EvalRun(
         run_id=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6],

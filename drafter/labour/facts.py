@@ -39,6 +39,7 @@ class DatedFigure:
     value: Decimal
     year: int
     citation: str  # "BLS OEWS, May 2025" or "BLS May 2022, as cited by the scored assessment of …"
+    cited_by: str = ""  # the O*NET or SOC code of the scored assessment that cites it ("" for an official release)
 
     @property
     def label(self) -> str:
@@ -51,7 +52,7 @@ def cited_figures(assessments: Iterable[tuple[str, Assessment]], tables: LabourT
     ``assessments`` are (where, assessment) pairs; an assessment without an O*NET or SOC code is skipped."""
     out: dict[str, list[DatedFigure]] = {}
     for where, a in assessments:
-        code = a.provenance.onet_code or a.role.soc_code
+        code = a.provenance.onet_code or a.role.soc_code or ""
         soc = tables.soc_for(code).soc_code if code else None
         if soc is None:
             continue
@@ -67,11 +68,11 @@ def cited_figures(assessments: Iterable[tuple[str, Assessment]], tables: LabourT
                 }[kind]
                 if kind == "mean" and hourly:
                     continue  # drafter keeps no hourly mean
-                out.setdefault(soc, []).append(DatedFigure(measure, value, year, f"BLS May {year}, {cite}"))
+                out.setdefault(soc, []).append(DatedFigure(measure, value, year, f"BLS May {year}, {cite}", code))
             for m in CITED_EMPLOYMENT.finditer(item.evidence):
                 value = Decimal(m.group(1).replace(",", ""))
                 out.setdefault(soc, []).append(
-                    DatedFigure("employment", value, int(m.group(2)), f"BLS May {m.group(2)}, {cite}")
+                    DatedFigure("employment", value, int(m.group(2)), f"BLS May {m.group(2)}, {cite}", code)
                 )
     return out
 
@@ -206,12 +207,19 @@ class LabourFacts:
                         (older.release.year, 1, DatedFigure(m, fig.value, older.release.year, older.release.citation))
                     )
         for d in self.cited.get(role.figures.soc_code, []):
-            if d.year < now_year:
+            if d.year < now_year and not same_occupation(d.cited_by, onet_code):
                 candidates.append((d.year, 0, d))
         earlier: dict[str, DatedFigure] = {}
         for _, _, d in sorted(candidates, key=lambda c: (c[0], c[1])):
             earlier[d.measure] = d  # the latest earlier figure wins; an official release over a citation
         return RoleFacts(role, earlier)
+
+
+def same_occupation(cited_by: str, onet_code: str) -> bool:
+    """Whether a figure was read from the role's own scored text (issue 22: a figure a golden role cites is never
+    attached to that same role, or its eval would be partly answered by its own text): compared on the six-digit
+    code, so 29-2072 and 29-2072.00 are one occupation."""
+    return bool(cited_by) and cited_by[:7] == onet_code[:7]
 
 
 @cache

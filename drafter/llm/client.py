@@ -26,7 +26,7 @@ from ..usage import Usage
 from . import instructor_patch
 from .endpoints import Endpoint
 from .limiter import RateLimiter, RequestSlots
-from .runlog import RunLog
+from .runlog import Failure, RunLog
 from .transport import CallContext, LoggingTransport, current_call
 
 T = TypeVar("T", bound=BaseModel)
@@ -111,6 +111,7 @@ class LLM:
         guard_third_party_logs()
         key = endpoint.api_key
         self.secrets = endpoint.secrets
+        self._owns_log = log is None
         self.log = log or RunLog(secrets=self.secrets)
         self.log.secrets = tuple(set(self.log.secrets) | set(self.secrets))
         # the URL without its user:password and query, which travel as a header and parameters instead: what is
@@ -119,7 +120,14 @@ class LLM:
         self.public_url = self.base_url = self.url.public
         inner = inner_transport or httpx2.HTTPTransport(limits=self._limits())
         transport = LoggingTransport(
-            inner, self.log, endpoint.name, self.public_url, use_cache, self.limiter, deadline=endpoint.timeout
+            inner,
+            self.log,
+            endpoint.name,
+            self.public_url,
+            use_cache,
+            self.limiter,
+            deadline=endpoint.timeout,
+            retry_timeouts=endpoint.max_in_flight != 1,
         )
         self._openai = openai.OpenAI(
             api_key=key or "no-key-configured", http_client=httpx2.Client(transport=transport, timeout=endpoint.timeout),
@@ -127,6 +135,7 @@ class LLM:
         )  # fmt: skip
         mode = getattr(instructor.Mode, self.MODES[endpoint.instructor_mode])
         self._client = instructor.from_openai(self._openai, mode=mode)
+        self._client.on("parse:error", self._mark_invalid)
         self._async_openai = None
         self._async_client = None
         instructor_patch.apply()
@@ -156,6 +165,7 @@ class LLM:
             transport = AsyncLoggingTransport(
                 httpx2.AsyncHTTPTransport(limits=self._limits()), self.log, self.endpoint.name, self.public_url,
                 self.use_cache, self.limiter, self.slots, deadline=self.endpoint.timeout,
+                retry_timeouts=self.endpoint.max_in_flight != 1,
             )  # fmt: skip
             self._async_openai = openai.AsyncOpenAI(
                 api_key=self.endpoint.api_key or "no-key-configured",
@@ -164,24 +174,43 @@ class LLM:
             )  # fmt: skip
             mode = getattr(instructor.Mode, self.MODES[self.endpoint.instructor_mode])
             self._async_client = instructor.from_openai(self._async_openai, mode=mode)
+            self._async_client.on("parse:error", self._mark_invalid)
         return self._async_client
 
+    def _mark_invalid(self, error: Exception) -> None:
+        """instructor's hook for an answer it could not parse or validate: that attempt's log record is marked
+        failed, so failures are counted per step (the re-ask that follows is a request of its own)."""
+        ctx = current_call.get()
+        if ctx is not None and ctx.last is not None:
+            said = " ".join(str(error).split())
+            self.log.mark_failed(Failure(*ctx.last, f"invalid answer: {said[:200]}"))
+
     def close(self) -> None:
-        self._openai.close()
+        """Close the HTTP client and flush the run log (closing it when this client opened it): the records of
+        a failed call, the ones that explain the failure, are written before the process exits."""
+        try:
+            self._openai.close()
+        finally:
+            if self._owns_log:
+                self.log.close()
+            else:
+                self.log.flush()
 
     async def aclose(self) -> None:
         if self._async_openai is not None:
             await self._async_openai.close()
             self._async_openai = self._async_client = None
 
-    def _request(self, messages, response_model, seed: int | None = None) -> dict:
+    def _request(self, messages, response_model, seed: int | None = None, max_tokens: int | None = None) -> dict:
         """``seed`` names a sample (drafter.drafting.sampling): it goes into the request, so sample k is its own
-        request, answered from the run log when repeated (the transport caches seeded requests at any temperature)."""
+        request, answered from the run log when repeated (the transport caches seeded requests at any temperature).
+        ``max_tokens``: the step's own allowance (sized from its expected output), capped by the endpoint's."""
         ep = self.endpoint
         extra = {} if seed is None else {"seed": seed}
+        limit = ep.max_tokens if max_tokens is None else min(max_tokens, ep.max_tokens)
         return dict(
-            model=ep.model, messages=messages, response_model=response_model, max_retries=ep.validation_retries,
-            strict=False, temperature=ep.temperature, max_tokens=ep.max_tokens, **extra,
+            model=ep.model, messages=alternating(messages) if ep.alternate_roles else messages, response_model=response_model, max_retries=ep.validation_retries,
+            strict=False, temperature=ep.temperature, max_tokens=limit, **extra,
         )  # fmt: skip
 
     def structured(
@@ -191,9 +220,10 @@ class LLM:
         messages: list[dict[str, str]],
         *,
         seed: int | None = None,
+        max_tokens: int | None = None,
     ) -> tuple[T, StepResult]:
         with self._call(step) as ctx:
-            request = self._request(messages, response_model, seed)
+            request = self._request(messages, response_model, seed, max_tokens)
             parsed, _ = self._client.chat.completions.create_with_completion(**request)
         return parsed, _result(step, ctx)
 
@@ -204,10 +234,11 @@ class LLM:
         messages: list[dict[str, str]],
         *,
         seed: int | None = None,
+        max_tokens: int | None = None,
     ) -> tuple[T, StepResult]:
         client = self._async()
         with self._call(step) as ctx:
-            request = self._request(messages, response_model, seed)
+            request = self._request(messages, response_model, seed, max_tokens)
             parsed, _ = await client.chat.completions.create_with_completion(**request)
         return parsed, _result(step, ctx)
 
@@ -225,7 +256,7 @@ class LLM:
         except IncompleteOutputException:
             raise LLMError(
                 ErrorKind.TRUNCATED,
-                f"{step}: the answer was cut off (finish_reason=length) at max_tokens={self.endpoint.max_tokens}; "
+                f"{step}: the answer was cut off ({ctx.cut_off or f'max_tokens={self.endpoint.max_tokens}'}); "
                 "raise --max-tokens or use a model with a longer output",
                 ctx,
             ) from None
@@ -248,6 +279,15 @@ class LLM:
 
             msg = f"{step}: the answer was {ctx.too_large:,} bytes, over the limit of {MAX_ANSWER_BYTES:,} ({ctx.attempts} attempts)"
             return LLMError(ErrorKind.INVALID, msg, ctx)
+        if ctx.refused_mode:
+            return self._refused(step, ctx)
+        if ctx.timed_out:
+            msg = (
+                f"{step}: no complete answer from {self.public_url} within the {self.endpoint.timeout:g} s deadline "
+                "(--timeout); not re-sent, as a one-slot local server keeps working on an abandoned request: "
+                "raise --timeout, or lower --max-tokens"
+            )
+            return LLMError(ErrorKind.TIMEOUT, redact(msg, self.secrets) or "", ctx)
         cause: BaseException = e
         while cause.__cause__ is not None and not isinstance(cause, openai.APIError | ValidationError):
             cause = cause.__cause__
@@ -272,10 +312,23 @@ class LLM:
             kind, msg = ErrorKind.HTTP_ERROR, f"HTTP {cause.status_code}: {str(cause.message)[:200]}"
         elif isinstance(cause, ValidationError):
             problems = format_validation_error(cause).replace("\n", "; ")
-            kind, msg = ErrorKind.INVALID, f"answer failed validation on all {n} attempts; last errors: {problems}"
+            kind, msg = (
+                ErrorKind.INVALID,
+                f"answer failed validation on all {n} attempts; last errors: {clip(problems)}",
+            )
         else:
-            kind, msg = ErrorKind.INVALID, f"answer could not be used after {n} attempts: {str(cause)[:300]}"
+            kind, msg = ErrorKind.INVALID, f"answer could not be used after {n} attempts: {clip(str(cause))}"
         return LLMError(kind, redact(f"{step}: {msg}", self.secrets) or "", ctx)
+
+    def _refused(self, step: str, ctx: CallContext) -> LLMError:
+        """The server refused the structured-output mode itself: no retry can help, another mode can."""
+        mode = self.endpoint.instructor_mode
+        other = "tools" if mode != "tools" else "json"
+        msg = (
+            f"{step}: the server refused --mode {mode}: {ctx.refused_mode}; use --mode {other} "
+            f'(or mode = "{other}" in the endpoint\'s config)'
+        )
+        return LLMError(ErrorKind.HTTP_ERROR, redact(msg, self.secrets) or "", ctx)
 
     def _not_completion(self, step: str, ctx: CallContext) -> LLMError:
         """An HTTP 200 that is no chat completion (a proxy's or login page): say so, with the URL asked."""
@@ -290,6 +343,33 @@ class LLM:
             or "",
             ctx,
         )
+
+
+QUOTED = 200
+"""The most of a model's answer (or of what is said about it) an error message quotes, in characters: enough to
+recognise it; the whole answer is in the run log (``drafter logs``)."""
+
+
+def clip(text: str, limit: int = QUOTED) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis (and a pointer to the full text)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "… (all of it: drafter logs)"
+
+
+def alternating(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``messages`` with consecutive plain-text messages of one role merged (blank line between): chat templates
+    that require strict user/assistant alternation (Gemma, Mistral) reject system, user, user."""
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        prev = out[-1] if out else None
+        if (
+            prev is not None and prev.get("role") == m.get("role") and set(prev) == set(m) == {"role", "content"}
+            and isinstance(prev["content"], str) and isinstance(m["content"], str)
+        ):  # fmt: skip
+            out[-1] = {"role": m["role"], "content": prev["content"] + "\n\n" + m["content"]}
+        else:
+            out.append(m)
+    return out
 
 
 def _result(step: str, ctx: CallContext) -> StepResult:

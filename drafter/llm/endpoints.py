@@ -30,11 +30,14 @@ DEFAULT_MODE = {
     "azure": "tools",
     "vllm": "json_schema",
     "ollama": "json_schema",
-    "llamacpp": "json_schema",
-    "llama-cpp-python": "json",
+    "llamacpp": "tools",  # the server turns the forced tool's schema into a grammar (docs/local-models.md)
+    "llama-cpp-python": "tools",  # it refuses response_format json_schema; json is an unconstrained grammar
     "other": "tools",
 }
 MODES = ("tools", "json_schema", "json")
+LOCAL_KINDS = frozenset({"llamacpp", "llama-cpp-python", "ollama"})
+"""Servers that usually answer one request at a time (one slot): requests sent together wait in their queue and
+spend their timeout there, so their ``concurrency`` defaults to 1 (docs/local-models.md)."""
 DEFAULT_MODEL = "gpt-4.1-mini"
 
 
@@ -54,6 +57,21 @@ class Endpoint:
     prices: Prices | None = None  # None: unknown, so costs are reported as n/a
     rpm: float | None = None  # the provider's requests-per-minute budget for this key (None: none known)
     tpm: float | None = None  # its tokens-per-minute budget (prompt + completion tokens)
+    concurrency: int | None = None  # requests the server answers at once (None: by kind, see max_in_flight)
+
+    @property
+    def alternate_roles(self) -> bool:
+        """Whether requests merge consecutive messages of one role: the chat templates of models served locally
+        (Gemma, Mistral) require strict alternation; OpenAI and Azure accept system, user, user as drafter sends it."""
+        return self.kind not in ("openai", "azure")
+
+    @property
+    def max_in_flight(self) -> int | None:
+        """Requests to send at once: the configured ``concurrency``, else 1 for a local kind (a one-slot server
+        queues the rest), else None (no limit of the server's own known; a batch's --concurrency applies)."""
+        if self.concurrency is not None:
+            return self.concurrency
+        return 1 if self.kind in LOCAL_KINDS else None
 
     @property
     def instructor_mode(self) -> str:
@@ -148,7 +166,16 @@ def _check(ep: Endpoint, where: str) -> None:
         raise DrafterError(f"{where}.kind: expected one of {', '.join(DEFAULT_MODE)}, got {ep.kind!r}")
     if ep.mode is not None and ep.mode not in MODES:
         raise DrafterError(f"{where}.mode: expected one of {', '.join(MODES)}, got {ep.mode!r}")
-    for key in ("timeout", "max_tokens", "temperature", "http_retries", "validation_retries", "rpm", "tpm"):
+    for key in (
+        "timeout",
+        "max_tokens",
+        "temperature",
+        "http_retries",
+        "validation_retries",
+        "rpm",
+        "tpm",
+        "concurrency",
+    ):
         value = getattr(ep, key)
         if value is not None and (problem := SETTINGS[key].problem(value)) is not None:
             raise DrafterError(f"{where}.{key}: {problem}")
@@ -204,5 +231,7 @@ def resolve_endpoint(
     ep = replace(ep, **overrides)
     if not ep.prices and ep.model in prices:
         ep = replace(ep, prices=prices[ep.model])
-    _check(ep, "--mode" if mode else ep.name)
+    if mode is not None and mode not in MODES:
+        raise DrafterError(f"--mode: expected one of {', '.join(MODES)}, got {mode!r}")
+    _check(ep, ep.name)
     return ep

@@ -107,6 +107,19 @@ class CallRecord:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """A logged answer found unusable after it was recorded (it failed validation): its row gets the error, so
+    ``drafter logs``, batch and eval count it as a failed call, and the cache never serves it again."""
+
+    request_hash: str
+    attempt: int
+    error: str
+
+
+_MARK = "UPDATE calls SET error = ? WHERE id = (SELECT MAX(id) FROM calls WHERE request_hash = ? AND attempt = ?)"
+
+
+@dataclass(frozen=True)
 class RunTotals:
     """A run's calls: requests that reached the network, answers from drafter's cache, and the tokens used."""
 
@@ -174,10 +187,12 @@ class RunLog:
                 except queue.Empty:
                     break
             rows = [b for b in batch if isinstance(b, tuple)]
-            if rows:
+            marks = [(f.error, f.request_hash, f.attempt) for f in batch if isinstance(f, Failure)]
+            if rows or marks:
                 try:
                     with self.store.transaction() as con:
                         con.executemany(_INSERT, rows)
+                        con.executemany(_MARK, marks)  # after the rows: a failure is marked once its row is in
                 except Exception as e:  # noqa: BLE001 - busy past the wait, disk full: flush() raises it in the caller
                     self._failure = self._failure or e
             for b in batch:
@@ -222,6 +237,12 @@ class RunLog:
                 int(r.cached),
             )
         )
+
+    def mark_failed(self, failure: Failure) -> None:
+        """Record that the answer logged for ``failure``'s request and attempt was not usable (queued in order
+        after that answer's own record)."""
+        self._ensure_writer()
+        self._queue.put(Failure(failure.request_hash, failure.attempt, redact(failure.error, self.secrets) or ""))
 
     def cached_response(self, req_hash: str) -> str | None:
         row = (

@@ -38,6 +38,10 @@ class CallContext:
     latency_ms: float = 0.0
     not_completion: str | None = None  # what a 2xx answer that was no chat completion looked like (HTML, ...)
     too_large: int | None = None  # the size in bytes of an answer over MAX_ANSWER_BYTES, refused
+    refused_mode: str | None = None  # the server's reason for refusing the request's structured-output mode
+    last: tuple[str, int] | None = None  # the request hash and attempt number of the last answer logged
+    timed_out: str | None = None  # a timeout not re-sent (a one-slot server keeps working on it): what it said
+    cut_off: str | None = None  # how the last cut-off answer ended ("finish_reason=tool_calls, 50 of max_tokens=50")
 
 
 MAX_ANSWER_BYTES = 2_000_000
@@ -53,6 +57,44 @@ class AnswerTooLarge(Exception):
 
 
 current_call: ContextVar[CallContext | None] = ContextVar("drafter_call", default=None)
+
+
+MODE_WORDS = ("response_format", "tools", "tool_choice", "json_schema")
+"""What a server's refusal names when it rejects the structured-output mode itself (llama-cpp-python answers
+``response_format`` json_schema with HTTP 500 "only text or json_object"): the same request would fail the
+same way on every retry, so the SDK is told not to retry it (``x-should-retry: false``)."""
+
+
+def refusal_reason(status: int, text: str) -> str | None:
+    """The server's own message when an HTTP 4xx/5xx answer refuses the request's mode, else None."""
+    if status < 400 or status in (408, 429) or not any(w in text for w in MODE_WORDS):  # busy is no refusal
+        return None
+    try:
+        error = json.loads(text).get("error")
+        message = error.get("message") if isinstance(error, dict) else error
+    except (ValueError, AttributeError):
+        message = None
+    said = " ".join(str(message or text).split())
+    return said if any(w in said for w in MODE_WORDS) else None
+
+
+def cut_off_at(body: dict, usage: Usage | None, finish: str | None) -> int | None:
+    """``max_tokens`` when the answer used all of it: cut off whatever ``finish_reason`` says (llama-cpp-python
+    says "tool_calls" for a tool call cut at max_tokens), else None."""
+    limit = body.get("max_tokens")
+    if finish == "length":
+        return limit if isinstance(limit, int) else 0
+    if isinstance(limit, int) and usage is not None and usage.completion_tokens >= limit:
+        return limit
+    return None
+
+
+def _as_length(response: httpx2.Response, payload: dict, request: httpx2.Request) -> httpx2.Response:
+    """The answer with ``finish_reason`` "length", so instructor reports it cut off instead of re-asking it as
+    broken JSON (the run log keeps what the server said)."""
+    payload["choices"][0]["finish_reason"] = "length"
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-encoding")}
+    return httpx2.Response(response.status_code, headers=headers, json=payload, request=request)
 
 
 def _answer(payload: dict) -> tuple[Usage | None, int | None, str | None]:
@@ -88,6 +130,7 @@ class _Exchange:
             attempt=ctx.attempts, cached=False,
         )  # fmt: skip
         o.log.record(CallRecord(**(base | kw)))
+        ctx.last = (self.req_hash, ctx.attempts)
 
     def from_cache(self) -> httpx2.Response | None:
         """Repeat answers for requests that mean "the same answer again": temperature 0, or a named sample (a
@@ -114,7 +157,9 @@ class _Exchange:
         self.ctx.latency_ms += latency
         self.record(error=f"{type(e).__name__}: {e}", latency_ms=latency)
 
-    def answered(self, response: httpx2.Response, content: bytes) -> None:
+    def answered(self, response: httpx2.Response, content: bytes) -> httpx2.Response:
+        """Log the answer; returns the response to hand to the SDK (a refused mode marked not to be retried, an
+        answer that used up max_tokens marked as cut off)."""
         ctx, limiter = self.ctx, self.owner.limiter
         latency = (time.perf_counter() - self.t0) * 1000
         ctx.latency_ms += latency
@@ -137,6 +182,15 @@ class _Exchange:
                 ctx.not_completion = f"HTTP {response.status_code} {kind}: {' '.join(text[:60].split())!r}"
         else:
             error = f"HTTP {response.status_code}"
+            if (reason := refusal_reason(response.status_code, text)) is not None:
+                ctx.refused_mode = reason[:200]
+                error = f"HTTP {response.status_code}: mode refused: {reason[:200]}"
+                response.headers["x-should-retry"] = "false"
+        cut = None if error is not None else cut_off_at(self.body, usage, finish)
+        if cut is not None:
+            used = usage.completion_tokens if usage is not None else "?"
+            ctx.cut_off = f"finish_reason={finish}, {used} of max_tokens={cut} completion tokens"
+            error = f"cut off: {ctx.cut_off}"
         if limiter is not None:
             actual = total if total is not None else (usage.total_tokens if usage is not None else None)
             limiter.on_response(response.status_code, response.headers, self.estimate, actual)
@@ -146,6 +200,9 @@ class _Exchange:
             ctx.usage += usage
         self.record(response_json=text, status=response.status_code, error=error, finish_reason=finish, usage=usage,
                     total_tokens=total, latency_ms=latency)  # fmt: skip
+        if cut is not None and finish != "length":
+            return _as_length(response, json.loads(text), self.request)
+        return response
 
 
 class Deadline:
@@ -207,6 +264,7 @@ class _LoggingCore:
         limiter: RateLimiter | None = None,
         slots: RequestSlots | None = None,
         deadline: float | None = None,
+        retry_timeouts: bool = True,
     ):
         self.inner = inner
         self.log = log
@@ -216,6 +274,16 @@ class _LoggingCore:
         self.limiter = limiter
         self.slots = slots  # async only: at most that many requests in flight, shared by a batch
         self.deadline = deadline  # seconds for one request's whole answer (None: httpx's per-read timeout only)
+        # False for a server that keeps working on a request whose client hung up (llama-cpp-python does not cancel
+        # a non-streaming request): a re-sent request would queue behind the abandoned one, so it is not re-sent
+        self.retry_timeouts = retry_timeouts
+
+    def gave_up(self, ex: _Exchange, e: Exception) -> httpx2.Response:
+        """A timed-out request answered as a final HTTP 504 the SDK does not retry (``x-should-retry: false``)."""
+        ex.ctx.timed_out = str(e)
+        message = f"{e}; not re-sent: the server keeps working on a request whose client hung up"
+        body = json.dumps({"error": {"message": message, "type": "timeout"}}).encode()
+        return httpx2.Response(504, headers={"x-should-retry": "false"}, content=body, request=ex.request)
 
 
 class LoggingTransport(_LoggingCore, httpx2.BaseTransport):
@@ -231,9 +299,10 @@ class LoggingTransport(_LoggingCore, httpx2.BaseTransport):
             response = deadline.read(self.inner.handle_request(request))
         except Exception as e:
             ex.failed(e)
+            if isinstance(e, httpx2.TimeoutException) and not self.retry_timeouts:
+                return self.gave_up(ex, e)
             raise
-        ex.answered(response, response.content)
-        return response
+        return ex.answered(response, response.content)
 
 
 class AsyncLoggingTransport(_LoggingCore, httpx2.AsyncBaseTransport):
@@ -253,15 +322,18 @@ class AsyncLoggingTransport(_LoggingCore, httpx2.AsyncBaseTransport):
                     response = await deadline.aread(await self.inner.handle_async_request(request))
             except TimeoutError:
                 ex.failed(error := deadline.expired())
+                if not self.retry_timeouts:
+                    return self.gave_up(ex, error)
                 raise error from None
             except Exception as e:
                 ex.failed(e)
+                if isinstance(e, httpx2.TimeoutException) and not self.retry_timeouts:
+                    return self.gave_up(ex, e)
                 raise
         finally:
             if self.slots is not None:
                 self.slots.release()
-        ex.answered(response, response.content)
-        return response
+        return ex.answered(response, response.content)
 
     async def aclose(self) -> None:
         await self.inner.aclose()

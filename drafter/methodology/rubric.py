@@ -59,6 +59,13 @@ SCALES = ("task_score", "labels", "protective", "growth", "evidence", "barriers"
 class Rubric:
     scales: tuple[Scale, ...]
     version: str
+    derived_from: tuple[str, ...] = ()  # golden roles (O*NET codes) whose text the `seed` levels were written from
+
+    def seed_levels(self) -> int:
+        """How many levels are worded from the seed (``basis = "seed"``), the rest being drafter's."""
+        levels = [lv for s in self.scales for lv in s.levels]
+        levels += [lv for s in self.scales for d in s.dimensions for lv in d.levels]
+        return sum(lv.basis == "seed" for lv in levels)
 
     def __getitem__(self, key: str) -> Scale:
         return next(s for s in self.scales if s.key == key)
@@ -105,4 +112,7 @@ def parse_rubric(data: dict) -> Rubric | None:
             )
         )
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
-    return Rubric(tuple(scales), f"rubric@{digest}")
+    derived = data.get("derived_from", [])
+    if not isinstance(derived, list) or not all(isinstance(c, str) for c in derived):
+        raise RubricError("rubric.derived_from: expected a list of O*NET codes")
+    return Rubric(tuple(scales), f"rubric@{digest}", tuple(derived))

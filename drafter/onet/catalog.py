@@ -63,6 +63,10 @@ def _bundled_occupation(code: str) -> Occupation:
 
 
 def _occupation(code: str, occ: dict, release: str) -> Occupation:
+    """A bundled occupation, its tasks carrying the bundled O*NET 29.3 ratings where published (``official``)."""
+    from .official import occupation_entry, task_ratings
+
+    ratings = task_ratings(code)
     tasks = tuple(
         Task(
             id=tid,
@@ -72,10 +76,13 @@ def _occupation(code: str, occ: dict, release: str) -> Occupation:
             gpt4_label=g or None,
             gpt4_alt_label=ga or None,
             gpt4_automation=auto or None,
+            ratings=ratings.get(tid),
         )
         for tid, statement, t, h, g, ga, auto in occ["tasks"]
     )
-    return Occupation(code, occ["title"], tasks, source=release)
+    return Occupation(
+        code, occ["title"], tasks, description=occupation_entry(code).get("description", ""), source=release
+    )
 
 
 @cache

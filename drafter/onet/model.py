@@ -7,11 +7,16 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class TaskRatings:
-    """Task Ratings of one task: FT distribution (category 1..7 -> percent), importance IM, relevance RT."""
+    """Task Ratings of one task: FT distribution (category 1..7 -> percent), importance IM, relevance RT.
+
+    ``per_day`` is a frequency already collapsed to occurrences per workday (the bundled O*NET 29.3 ratings ship it
+    so, not the FT distribution); ``source`` names the release the ratings came from, for the prior's label."""
 
     frequency: dict[int, float] = field(default_factory=dict)
     importance: float | None = None
     relevance: float | None = None
+    per_day: float | None = None
+    source: str = ""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from ..errors import DrafterError
 from ..methodology import load_methodology
 from ..review.priority import review_first
 from ..scoring import score
+from ..sensitivity import awaiting_range
 
 
 class PortfolioRow(BaseModel):
@@ -51,6 +52,10 @@ class PortfolioRow(BaseModel):
     review_priority: float  # the top item's priority (0: nothing to check first)
     top_item: str | None
     drafted_by: str
+    # the composite over the scales of the inputs still awaiting assessor input (sensitivity.awaiting_range)
+    awaiting_low: float | None = None
+    awaiting_high: float | None = None
+    awaiting_zones: str = ""  # the zones that range spans, e.g. "Red, Yellow" ("": nothing awaits)
 
     @property
     def interval(self) -> str:
@@ -58,11 +63,19 @@ class PortfolioRow(BaseModel):
             return ""
         return f"{self.interval_low:.1f}–{self.interval_high:.1f}"
 
+    @property
+    def until_set(self) -> str:
+        """e.g. '7.7–42.8 Red, Yellow': where the composite may land once the awaiting inputs are set."""
+        if self.awaiting_low is None:
+            return ""
+        return f"{self.awaiting_low:.1f}–{self.awaiting_high:.1f} {self.awaiting_zones}"
+
 
 CSV_COLUMNS = (
     "code", "title", "task_resistance", "evidence_modifier", "barrier_modifier", "growth_modifier", "score", "zone",
     "final_zone", "sub_label", "interval_low", "interval_median", "interval_high", "samples", "provisional",
-    "review_first", "review_priority", "top_item", "drafted_by", "file", "markdown",
+    "review_first", "review_priority", "top_item", "drafted_by", "file", "markdown", "awaiting_low", "awaiting_high",
+    "awaiting_zones",
 )  # fmt: skip
 
 
@@ -71,6 +84,7 @@ def portfolio_row(path: Path, folder: Path) -> PortfolioRow:
     m = load_methodology()
     card = score(a, m)
     rf = review_first(a, m, card=card)
+    unknown = awaiting_range(a, m)
     md = path.with_suffix(".md")
     u = a.uncertainty
     top = rf.items[0] if rf.items else None
@@ -84,7 +98,9 @@ def portfolio_row(path: Path, folder: Path) -> PortfolioRow:
         interval_high=u.composite.high if u else None, zone_shares=u.composite.zone_shares if u else None,
         samples=len(u.samples) if u else 1, provisional=len(card.pending) + len(card.priors), review_first=rf.count,
         review_priority=top.priority if top else 0.0, top_item=f"{top.name}: {top.reasons[0]}" if top else None,
-        drafted_by=a.provenance.drafted_by,
+        drafted_by=a.provenance.drafted_by, awaiting_low=float(unknown.low) if unknown else None,
+        awaiting_high=float(unknown.high) if unknown else None,
+        awaiting_zones=", ".join(z.value for z in unknown.zones) if unknown else "",
     )  # fmt: skip
 
 

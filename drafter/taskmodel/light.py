@@ -1,8 +1,10 @@
 """What a draft of a bundled O*NET occupation needs from the task model, without numpy.
 
 Importing numpy costs about as much as the rest of an offline draft, so the build script also writes
-``task-model-v1-bundled.json.gz``: the shipped model's estimate of every labelled bundled task (computed by
-``model.TaskModel.estimate`` with the task's own occupation excluded, exactly as a draft would) and the model's
+``task-model-v1-bundled.zip``: an out-of-fold estimate of every labelled bundled task (each occupation's
+tasks estimated by the occupation-grouped cross-validation fold model that never saw them, with the occupation
+also excluded from the neighbour vote, so the table's labels agree with the humans exactly as often as the
+recorded cross-validation says) and the shipped model's
 vocabulary and idf, for statement vectors in plain Python (the calibration set's role similarity). It is a zip
 of raw little-endian arrays read with the standard library's ``array`` (parsing the same table as JSON took as
 long as importing numpy). A task
@@ -95,19 +97,29 @@ def same_table(a: BundledTable, b: BundledTable, tolerance: float = 1e-12) -> bo
     return same and len(a.probs) == len(b.probs) and close
 
 
-def table_bytes(model, catalog) -> bytes:
-    """The table's file content for ``model`` (a ``TaskModel``) over the catalog's labelled tasks (build script)."""
+def table_bytes(model, catalog, cross_fitted=None) -> bytes:
+    """The table's file content over the catalog's labelled tasks (build script).
+
+    ``cross_fitted``: (occupations held out, model fitted without their tasks) per fold (``fit.fold_models``).
+    Each occupation's tasks are then estimated by the fold model that never saw them, so the "agrees / differs"
+    a draft prints beside a published label is an out-of-fold figure, not the shipped model recalling its own
+    training labels. ``model`` (the shipped model) still gives the vocabulary and idf.
+    """
+    folds = list(cross_fitted or [])
     rows = []
     for occ in catalog.by_code.values():
         tasks = [t for t in occ.tasks if t.human_label]
         if not tasks:
             continue
-        found = model.estimate([t.statement for t in tasks], occ.title, occ.code, exclude_code=occ.code)
+        who = next((m for held_out, m in folds if occ.code in held_out), None) if folds else model
+        if who is None:
+            raise ValueError(f"{occ.code}: no fold holds this occupation out")
+        found = who.estimate([t.statement for t in tasks], occ.title, occ.code, exclude_code=occ.code)
         for t, e in zip(tasks, found, strict=True):
             rows.append((t.id, task_key(occ.code, occ.title, t.statement), [e.probabilities[lab] for lab in LABELS]))
     rows.sort(key=lambda r: r[0])
     entries = {
-        "model": model.name.encode(),
+        "model": (model.name + (f", out of fold ({len(folds)} occupation-grouped folds)" if folds else "")).encode(),
         "vocabulary": "\n".join(sorted(model.vocab, key=model.vocab.get)).encode(),
         "idf": _raw("d", [float(x) for x in model.idf]),
         "task_ids": _raw("q", [r[0] for r in rows]),

@@ -47,7 +47,7 @@ def _step_text(body: dict) -> str:
 
 
 _CALIBRATION_ROW = re.compile(
-    r"^\| (?P<title>[^|]+?) \| (?P<code>[^|]+?) \|(?:[^|]*\|){4} (?P<score>\d+\.\d) \| (?P<zone>Red|Yellow|Green) \|$",
+    r"^\| (?P<title>[^|]+?) \| (?P<code>[^|]+?) \|(?:[^|]*\|){5} (?P<score>\d+\.\d) \| (?P<zone>Red|Yellow|Green) \|$",
     re.M,
 )
 
@@ -58,6 +58,17 @@ def calibration_table(body: dict) -> list[dict]:
     if "CALIBRATION: HUMAN-SCORED ROLES" not in text:
         return []
     return [m.groupdict() for m in _CALIBRATION_ROW.finditer(text)]
+
+
+_CANDIDATE = re.compile(
+    r"^- (?P<title>[^|]+?) \| (?P<code>[^|]+?) \| AIJRI (?P<score>\d+\.\d) \| (?P<zone>Green) \|", re.M
+)
+
+
+def move_candidates(body: dict) -> list[dict]:
+    """The roles "where to look next" may name, read back from the request's WHERE TO LOOK NEXT list."""
+    text = _role_text(body)
+    return [m.groupdict() for m in _CANDIDATE.finditer(text.split("WHERE TO LOOK NEXT", 1)[-1])]
 
 
 def notes_text(body: dict) -> str | None:
@@ -152,10 +163,15 @@ def role_sections(body: dict) -> dict:
             item = {"claim": f"The notes say: {quote}", "figure": None, "as_of": None, "source": "notes",
                     "citation": "assessor's notes", "quote": quote}  # fmt: skip
         evidence[k] = {"score": v["score"], "evidence": v["evidence"], "items": [item]}
+    shown = re.search(r"The rows' result: (\d+)% of task time is DISPLACEMENT", _step_text(body))
+    growth = g["growth"]
+    if shown:  # the seed's check cites its own rows' share; cite the share this request shows instead
+        growth["check"] = re.sub(r"\d+% of this role's task time", f"{shown.group(1)}% of this role's task time",
+                                 growth["check"])  # fmt: skip
     return {
         "role": role,
         "protective_principles": g["protective_principles"],
-        "growth": g["growth"],
+        "growth": growth,
         "reinstatement": {"size": "moderate", "offsets_displacement": False, "text": g["reinstatement_check"]},
         "evidence": evidence,
         "barriers": g["barriers"],
@@ -175,7 +191,7 @@ def commentary(body: dict) -> dict:
     moves = [
         {"title": c["title"], "onet_code": None if c["code"] == "—" else c["code"], "score": float(c["score"]),
          "why": f"Skills in records, rules and review transfer to {c['title']}."}
-        for c in table if c["zone"] == "Green"
+        for c in move_candidates(body)
     ][:3]  # fmt: skip
     return {
         "calibration_note": note,

@@ -11,11 +11,15 @@ The script queues one behaviour per request, then falls back to ``default`` (or 
 probabilities). Behaviours the server plays itself: valid, 429 (Retry-After), 500, html (a login page with HTTP
 200), hang (sleeps past the client's timeout), drip (the answer one byte every ``drip_seconds``), echo_401 (a
 401 quoting the request's credentials), malformed (not JSON), huge (a valid answer padded with ``Script.huge_bytes`` of text), truncated (finish_reason
-length), no_usage (valid but without usage). Any other behaviour is a content fault: the server passes the valid answer
+length), cut_tool_call (a tool call cut at max_tokens whose finish_reason says "tool_calls", as llama-cpp-python's
+does), no_usage (valid but without usage). Any other behaviour is a content fault: the server passes the valid answer
 to ``spoil(behaviour, step, answer)`` (drafter's: invalid, invented_score, invented_move, bad_quote,
 uncovered_task). A queued ``"bad_quote@RoleSections"`` waits for a request of that step.
 
 ``Script.vary`` rewrites valid answers per request (different scores per sample seed or per model).
+
+With ``refuse_json_schema`` on, the server plays llama-cpp-python: a ``response_format`` json_schema is answered
+HTTP 500 with its reason (only text or json_object are supported).
 
 With ``prompt_cache`` on, the server plays OpenAI's automatic prompt caching: the longest prefix of a request (its
 response schema, then its messages) that an earlier request had, counted from 1,024 tokens up in steps of 128, is
@@ -63,6 +67,8 @@ class Script:
     tpm: float | None = None  # enforce a tokens-per-minute budget (429s and rate-limit headers)
     rpm: float | None = None  # enforce a requests-per-minute budget
     seed: int = 0
+    # play llama-cpp-python: a ``response_format`` of type json_schema is refused with its HTTP 500
+    refuse_json_schema: bool = False
     huge_bytes: int = 5_000_000  # the size of a "huge" answer (a runaway model's padding in an extra field)
     # vary(step model name, request body, valid answer) -> answer: lets a test make answers differ by the
     # request's ``seed`` (a sample) or ``model`` (a panel), as a real model at temperature > 0 would
@@ -87,9 +93,14 @@ class Script:
         return self.default
 
 
+LLAMA_CPP_PYTHON_REFUSAL = (
+    "Only 'text' or 'json_object' response_format types are supported; got response_format type 'json_schema'"
+)
+"""What llama-cpp-python's server says (HTTP 500) to a ``response_format`` json_schema (issue 23)."""
+
 # what the server plays itself; any other behaviour is a content fault, handed to the spoil hook
 SERVER_BEHAVIOURS = frozenset(
-    {"valid", "429", "500", "html", "hang", "malformed", "huge", "truncated", "no_usage"}
+    {"valid", "429", "500", "html", "hang", "malformed", "huge", "truncated", "cut_tool_call", "no_usage"}
 ) | set(SERVER_FAULTS)
 
 
@@ -245,6 +256,9 @@ class FakeOpenAI:
                     time.sleep(server.script.latency)
                 if not self.path.partition("?")[0].endswith("/chat/completions"):  # a query: Azure's api-version
                     return self._send(404, b'{"error": {"message": "not found"}}')
+                fmt = body.get("response_format") or {}
+                if server.script.refuse_json_schema and fmt.get("type") not in (None, "text", "json_object"):
+                    return self._send(500, json.dumps({"error": {"message": LLAMA_CPP_PYTHON_REFUSAL, "type": "internal_server_error"}}).encode())  # fmt: skip
                 if behaviour == "429":
                     return self._send(
                         429,
@@ -271,6 +285,10 @@ class FakeOpenAI:
                 arguments = json.dumps(answer)
                 if behaviour == "malformed":
                     arguments = arguments[: len(arguments) // 2] + " <<not json"
+                completion_tokens = len(arguments) // 4
+                if behaviour == "cut_tool_call":  # llama-cpp-python: cut at max_tokens, finish_reason "tool_calls"
+                    completion_tokens = int(body.get("max_tokens") or 16)
+                    arguments = arguments[: min(len(arguments) // 2, completion_tokens * 4)]
                 finish = "length" if behaviour == "truncated" else ("tool_calls" if body.get("tools") else "stop")
                 if body.get("tools"):
                     message = {"role": "assistant", "content": None, "tool_calls": [
@@ -286,11 +304,11 @@ class FakeOpenAI:
                     "choices": [{"index": 0, "message": message, "finish_reason": finish}],
                 }
                 if server.budget is not None:
-                    server.budget.charge(len(arguments) // 4)
+                    server.budget.charge(completion_tokens)
                 if behaviour != "no_usage":
                     prompt = prompt_tokens(body)
-                    completion["usage"] = {"prompt_tokens": prompt, "completion_tokens": len(arguments) // 4,
-                                           "total_tokens": prompt + len(arguments) // 4}  # fmt: skip
+                    completion["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion_tokens,
+                                           "total_tokens": prompt + completion_tokens}  # fmt: skip
                     if server.script.prompt_cache:
                         cached = min(prompt, server.prefix_cache.cached_tokens(prompt_text(body)))
                         completion["usage"]["prompt_tokens_details"] = {"cached_tokens": cached}

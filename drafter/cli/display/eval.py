@@ -62,6 +62,9 @@ def print_eval(console: Console, run: EvalRun, gate: dict) -> None:
     if u := run.usage:
         cost = f", ${u.cost_usd}" if u.cost_usd is not None else ""
         console.print(f"LLM: {u.requests} requests, {u.cache_hits} cache hits, {u.total_tokens:,} tokens{cost}")
+    for code, what in (run.config.get("derived_from") or {}).items():  # older stored runs have none
+        console.print(f"Prompt text derived from {shown(code)} (its eval is partly answered by the prompt): "
+                      f"{shown('; '.join(what))}")  # fmt: skip
     for note in run.skipped:
         console.print(f"[dim]skipped: {shown(note)}[/]")
     if run.labour:  # issue 15: employment-weighted zones (older stored runs have none)

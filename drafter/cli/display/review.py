@@ -127,12 +127,14 @@ PORTFOLIO_COLUMNS = (
     Col("Zone", keep=True),
     Col("Sub-label", drop=3),
     Col("Interval", drop=6),
+    Col("Until set", drop=8),
     Col("Pend.", "right", drop=2),
     Col("Review", "right", keep=True),
     Col("By", drop=4),
 )
-"""At 80 columns the code, title, score, zone and review count stay; the modifiers, interval, task resistance,
-drafter, sub-label and pending count go first (the CSV, JSON and page have them all)."""
+"""At 80 columns the code, title, score, zone and review count stay; the range until awaiting inputs are set,
+the modifiers, interval, task resistance, drafter, sub-label and pending count go first, in that order (the CSV,
+JSON and page have them all)."""
 
 
 def print_portfolio(console: Console, rows: list[PortfolioRow], title: str, limit: int | None = None) -> None:
@@ -142,7 +144,7 @@ def print_portfolio(console: Console, rows: list[PortfolioRow], title: str, limi
         modifiers = f"{r.evidence_modifier:.2f}·{r.barrier_modifier:.2f}·{r.growth_modifier:.2f}"
         cells.append((
             shown(r.code or ""), short(r.title, 36), f"{r.task_resistance:.2f}", modifiers, f"{r.score:.1f}",
-            f"[{style}]{r.final_zone.value}[/]", shown(r.sub_label), r.interval, str(r.provisional or ""),
+            f"[{style}]{r.final_zone.value}[/]", shown(r.sub_label), r.interval, r.until_set, str(r.provisional or ""),
             str(r.review_first or ""), shown(r.drafted_by),
         ))  # fmt: skip
     console.print(fitted_table(console, shown(title), PORTFOLIO_COLUMNS, cells))

@@ -87,6 +87,8 @@ def print_review(
     for line in uncertainty_lines(a):
         console.print(f"[cyan]Spread:[/] {shown(line)}")
     console.print(f"[cyan]Sensitivity:[/] {shown(sens.boundary_line())}")
+    if sens.awaiting_range is not None:
+        console.print(f"[yellow]Range:[/] {shown(sens.awaiting_range.line())}")
     flips = sens.flips()
     for f in flips[:5]:
         assert f.zone_flip is not None

@@ -1,0 +1,132 @@
+"""The occupation-facts layer (issue 22 item 2): dated, sourced facts in `onet show`, `notes`, the prompts (as
+citable notes) and the offline draft; observed AI use "not reported" is never zero; no golden role gets its own
+figure back."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from drafter.drafting.facts import SectionFacts
+from drafter.drafting.outputs import DraftClaim
+from drafter.labour.facts import DatedFigure, LabourFacts
+from drafter.labour.notes import notes_for_draft
+from drafter.labour.occupation import ObservedUse, occupation_facts
+from drafter.labour.tables import LabourTables
+from drafter.onet.catalog import Catalog
+
+from .test_labour_cli import _endpoints, _user_text
+
+MUST_SHOW = {
+    # code: (a fact line with its source and date, the prior's label, a per-task observed-use line or summary)
+    "29-2072": (
+        "- Job Zone Three: Medium Preparation Needed (zone 3 of 5; O*NET 29.3, May 2025; zone dated 11/2021)",
+        "No O*NET task ratings are bundled or imported for these tasks",
+        "- task 22881: observed AI use: 0.018% of conversations; 42% automation (directive + feedback loop)",
+    ),
+    "43-6013": (
+        "- Work context, importance of repeating the same tasks: 0.9 (O*NET Work Context rescaled 0-1, as "
+        "published with GPTs are GPTs, Science 2024)",
+        "Shares from O*NET 29.3 task ratings (May 2025): log10(1 + occurrences/yr) × importance × relevance",
+        "- task 776: observed AI use: 0.014% of conversations; 56% automation (directive + feedback loop)",
+    ),
+    "47-2061": (
+        "- Job Zone Two: Some Preparation Needed (zone 2 of 5; O*NET 29.3, May 2025; zone dated 08/2020)",
+        "Shares from O*NET 29.3 task ratings (May 2025)",
+        "observed in AI use: none of 32 tasks (Anthropic Economic Index, Mar 2025: no observed use reported",
+    ),
+}
+
+
+@pytest.mark.parametrize("code", sorted(MUST_SHOW))
+def test_recorded_requests_carry_dated_sourced_facts_and_the_ratings_prior(code, run_cli, tmp_path, fake_llm):
+    cfg = _endpoints(tmp_path, fake_llm.base_url)
+    r = run_cli("draft", code, "--endpoint", "fake", "--config", str(cfg), "-o", str(tmp_path / "d"),
+                env={"FAKE_KEY": "x"})  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    fact, prior, observed = MUST_SHOW[code]
+    for body in fake_llm.requests:
+        text = _user_text(body)
+        assert fact in text and prior in text and observed in text
+        assert "(O*NET 29.3, May 2025, Occupation Data)" in text and "(BLS OEWS, May 2025, SOC " in text
+        assert "<notes>\nOfficial figures (BLS OEWS, May 2025)" in text  # the facts are the notes: citable
+    if code == "29-2072":  # its own scored text's May 2022 wage is never quoted back to it in its notes (the
+        # calibration worked example is the calibration block's business, not the facts layer's)
+        notes = [_user_text(b).split("<notes>", 1)[1].split("</notes>", 1)[0] for b in fake_llm.requests]
+        assert notes and not any("47,190" in n or "May 2022" in n for n in notes)
+
+
+def test_observed_use_quoted_from_the_facts_passes_and_a_changed_figure_is_refused():
+    notes, _ = notes_for_draft("43-6013.00", None, None)
+    assert notes is not None
+    facts = SectionFacts(notes=notes, calibration=())
+    quote = "observed AI use: 0.014% of conversations; 56% automation (directive + feedback loop)"
+    claim = {"claim": "Charting is already done with AI help", "figure": "0.014%", "as_of": "Mar 2025",
+             "source": "notes", "citation": "Anthropic Economic Index, Mar 2025"}  # fmt: skip
+    DraftClaim.model_validate(claim | {"quote": quote}, context=facts)
+    with pytest.raises(ValueError, match="does not appear verbatim in the evidence notes"):
+        DraftClaim.model_validate(claim | {"quote": quote.replace("0.014%", "1.4%")}, context=facts)
+
+
+def test_a_task_absent_from_the_index_is_not_reported_and_never_zero():
+    facts = occupation_facts(Catalog.load().get("43-6013"))
+    absent, seen = facts.use_of(775), facts.use_of(776)
+    assert not absent.reported and absent.pct is None
+    assert absent.line() == "observed AI use: no observed use reported (Anthropic Economic Index, Mar 2025)"
+    assert absent.to_json() == {"task_id": 775, "reported": False, "note": "no observed use reported"}
+    assert seen.reported and seen.to_json()["pct_of_conversations"] == pytest.approx(0.01407)
+    zero = ObservedUse(1, 0.0, (0.0, 0.0, 0.0, 0.0, 0.0, 1.0))  # a reported zero reads as zero, not as absent
+    assert zero.reported and zero.line().startswith("observed AI use: 0% of conversations")
+    assert facts.observed_summary().startswith("observed in AI use: 7 of 16 tasks, mostly directive")
+    assert "the others: no observed use reported, not zero use" in facts.observed_summary()
+
+
+def test_a_figure_read_from_a_golden_roles_text_is_never_attached_to_that_role():
+    tables = LabourTables.load()
+    soc = tables.soc_for("29-2072.00").soc_code
+    cited = DatedFigure("annual_median_wage", Decimal(47190), 2022, "BLS May 2022, as cited", "29-2072.00")
+    other = DatedFigure("annual_median_wage", Decimal(47190), 2022, "BLS May 2022, as cited", "43-6013.00")
+    assert LabourFacts(tables, {soc: [cited]}).role("29-2072.00").earlier == {}
+    assert LabourFacts(tables, {soc: [other]}).role("29-2072.00").earlier["annual_median_wage"] == other
+    loaded = LabourFacts.load().role("29-2072.00")  # the shipped golden role cites $47,190 (May 2022)
+    assert all(d.cited_by[:7] != "29-2072" for d in loaded.earlier.values())
+    notes, _ = notes_for_draft("29-2072.00", None, None)
+    assert notes is not None and "47,190" not in notes
+
+
+def test_onet_show_prints_the_facts_and_observed_use_and_json_has_them(run_cli):
+    r = run_cli("onet", "show", "43-6013")
+    assert r.returncode == 0, r.stderr
+    assert "Occupation facts" in r.stdout and "zone dated 08/2021" in r.stdout
+    assert "0.014% of conversations, 56% automation" in r.stdout and "not reported" in r.stdout
+    assert "rule: O*NET 29.3 task ratings (May 2025)" in r.stdout
+    doc = json.loads(run_cli("onet", "show", "43-6013", "--json").stdout)
+    assert doc["facts"]["job_zone"]["zone"] == 2 and doc["facts"]["job_zone"]["source"] == "O*NET 29.3, May 2025"
+    assert doc["tasks"][0]["observed_ai_use"] == {"task_id": 775, "reported": False, "note": "no observed use reported"}
+    assert doc["prior_rule"].startswith("O*NET 29.3 task ratings (May 2025)")
+
+
+def test_notes_file_carries_the_dated_sourced_facts(run_cli, tmp_path):
+    assert run_cli("notes", "47-2061", cwd=tmp_path).returncode == 0
+    text = (tmp_path / "notes" / "47-2061.md").read_text(encoding="utf-8")
+    assert "## Occupation facts: Construction Laborers (O*NET 47-2061.00)" in text
+    assert "- Work context, importance of repeating the same tasks: 0.41 (O*NET Work Context" in text
+    assert text.index("## Occupation facts") < text.index("## Projections")
+
+
+def test_an_assessors_notes_get_the_facts_appended_once():
+    text, source = notes_for_draft("43-6013.00", "my notes", "n.md")
+    assert text is not None and text.startswith("my notes\n\n## Occupation facts") and "Job Zone Two" in text
+    assert source == "n.md"  # the provenance still names the file
+    assert notes_for_draft("43-6013.00", text, "n.md") == (text, "n.md")  # a notes file that holds them already
+
+
+def test_offline_draft_states_observed_use_in_ai_tool_maturity():
+    from drafter.drafting.offline import draft_offline
+
+    a = draft_offline(Catalog.load().get("43-6013"))
+    text = a.evidence.ai_tool_maturity.evidence
+    assert "Observed in AI use: 7 of 16 tasks, mostly directive (Anthropic Economic Index, Mar 2025)" in text
+    assert a.provenance.inputs["prior_rule"].startswith("O*NET 29.3 task ratings (May 2025)")
