@@ -285,7 +285,7 @@ class LLM:
         try:
             fitted = plan(messages, schema, limit, ctx.budget.at(self.ratio.value), shorter)
         except ContextOverflow as e:
-            ctx.overflow = f"estimated {e}"
+            ctx.overflow = str(e)
             raise LLMError(ErrorKind.CONTEXT, self._overflow_message(step, ctx), ctx) from None
         if fitted.left_out:
             say(f"{step}: the prompt left out {', '.join(fitted.left_out)} to fit the {window:,}-token context window")
@@ -293,9 +293,12 @@ class LLM:
 
     def _overflow_message(self, step: str, ctx: CallContext) -> str:
         window = ctx.budget.window if ctx.budget is not None else None
-        where = f"the {window:,}-token context window" if window else "the server's context window"
+        if ctx.overflow and ctx.overflow.startswith("estimated"):
+            where, said = f"the {window or 0:,}-token context window", ctx.overflow
+        else:
+            where, said = "the server's context window", f"it says: {clip(ctx.overflow or '')}"
         msg = (
-            f"{step}: the request does not fit {where} ({ctx.overflow}); set the server's real window with "
+            f"{step}: the request does not fit {where} ({said}); set the server's real window with "
             "--context-window (or context_window in the endpoint's config), or use a model with a bigger window"
         )
         return redact(msg, self.secrets) or ""

@@ -328,7 +328,7 @@ class _LoggingCore:
         try:
             new, ctx.refitted = refit(body, ctx.budget.at(self.ratio.value), ctx.prompt_len)
         except ContextOverflow as e:
-            ctx.overflow = f"estimated {e}"
+            ctx.overflow = str(e)
             _Exchange(self, request, content).record(error=f"not sent: {ctx.overflow}")
             said = {"error": {"message": ctx.overflow, "code": "context_length_exceeded", "type": "drafter"}}
             return httpx2.Response(400, headers={"x-should-retry": "false"}, json=said, request=request)

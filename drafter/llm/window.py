@@ -45,7 +45,8 @@ class ContextOverflow(Exception):
     """A request that cannot fit the window even at its floor and with its shortest prompt."""
 
     def __init__(self, estimate: int, window: int, floor: int):
-        super().__init__(f"~{estimate:,} tokens (prompt, schema and max_tokens {floor:,}) > window {window:,}")
+        prompt = estimate - floor
+        super().__init__(f"estimated ~{prompt:,} prompt tokens with the schema, plus at least {floor:,} to answer")
         self.estimate, self.window, self.floor = estimate, window, floor
 
 
