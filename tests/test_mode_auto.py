@@ -26,7 +26,10 @@ def test_auto_mode_probes_once_and_the_second_run_sends_no_probe(run_cli, tmp_pa
         first = _draft(run_cli, tmp_path, server)
         assert first.returncode == 0, first.stderr
         probes = _probes(server)
-        assert [("tools" if p.get("tools") else p["response_format"]["type"]) for p in probes] == ["tools", "json_schema"]
+        assert [("tools" if p.get("tools") else p["response_format"]["type"]) for p in probes] == [
+            "tools",
+            "json_schema",
+        ]
         assert first.stderr.count("--mode auto: json_schema") == 1 and "probed" in first.stderr
         drafted = [b for b in server.requests if b not in probes]
         assert drafted and all(b["response_format"]["type"] == "json_schema" for b in drafted)

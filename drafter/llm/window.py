@@ -107,9 +107,7 @@ def schema_chars(body: dict[str, Any]) -> int:
     return len(json.dumps(schema)) if schema else 0
 
 
-def plan(
-    messages: Messages, schema: int, max_tokens: int, budget: Budget, shorter: Shorter | None = None
-) -> Plan:
+def plan(messages: Messages, schema: int, max_tokens: int, budget: Budget, shorter: Shorter | None = None) -> Plan:
     """The first request of a call: ``messages`` as they are when they fit with ``max_tokens``, else with
     ``max_tokens`` lowered to what is left (not below the floor), else the first shorter prompt that fits at the
     floor or above; ``ContextOverflow`` when none does."""
@@ -141,7 +139,8 @@ def refit(body: dict[str, Any], budget: Budget, prompt_len: int) -> tuple[dict[s
     it still does not fit. Returns the body to send and what was changed."""
     messages = list(body.get("messages") or [])
     schema = schema_chars(body)
-    limit = body.get("max_tokens") if isinstance(body.get("max_tokens"), int) else budget.floor
+    given = body.get("max_tokens")
+    limit: int = given if isinstance(given, int) else budget.floor
     changed: list[str] = []
     groups = _reask_groups(messages[prompt_len:])
     while prompt_tokens(messages, schema, budget.ratio) + limit > budget.window and len(groups) > 1:

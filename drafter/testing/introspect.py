@@ -35,7 +35,7 @@ def lookup(server, method: str, path: str) -> tuple[int, dict]:
         return 200, {"object": "list", "data": [model]}
     if method == "POST" and route.endswith("/api/show"):
         num_ctx = server.script.ollama_num_ctx
-        parameters = f"num_ctx                        {num_ctx}\nstop \"<|im_end|>\"" if num_ctx else ""
+        parameters = f'num_ctx                        {num_ctx}\nstop "<|im_end|>"' if num_ctx else ""
         return 200, {"model_info": {"general.architecture": "llama", "llama.context_length": window},
                      "parameters": parameters, "details": {"family": "llama"}}  # fmt: skip
     return 404, {"error": {"message": "not found"}}
@@ -53,7 +53,12 @@ def overflow(window: int | None, prompt: int, body: dict) -> bytes | None:
         f"tokens ({prompt} in the messages, {completion} in the completion). Please reduce the length of the "
         "messages or completion."
     )
-    error = {"message": message, "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}
+    error = {
+        "message": message,
+        "type": "invalid_request_error",
+        "param": "messages",
+        "code": "context_length_exceeded",
+    }
     return json.dumps({"error": error}).encode()
 
 
