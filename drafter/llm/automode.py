@@ -9,21 +9,37 @@ send no probe. The probes go through the client's own transport, so the run log 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import sys
+from typing import Any
 
 from .endpoints import DEFAULT_MODE
 from .memory import ModeMemory
 from .probe import PROBE_ORDER, accepted, probe_request
-
-if TYPE_CHECKING:
-    from .client import LLM
+from .transport import CallContext, current_call
 
 
-def resolve_auto(llm: LLM, probing: bool = True) -> str:
-    """The mode for ``llm``'s endpoint: remembered, else probed and remembered. ``probing`` False (a client whose
-    transport is no network: Batch API capture, cache-only replay): the kind's default when nothing is known."""
-    from .client import say
+class ProbeFailed(Exception):
+    """No mode could be settled: ``reachable`` False when the server could not be asked at all."""
 
+    def __init__(self, message: str, reachable: bool):
+        super().__init__(message)
+        self.reachable = reachable
+
+
+def say(message: str) -> None:
+    """One line on stderr, once per process (a mode chosen, a prompt trimmed): news, not an error."""
+    if message not in _said:
+        _said.add(message)
+        print(f"drafter: {message}", file=sys.stderr, flush=True)
+
+
+_said: set[str] = set()
+
+
+def resolve_auto(llm: Any, run_id: str, probing: bool = True) -> str:
+    """The mode for the endpoint of ``llm`` (an ``LLM`` whose instructor client is not built yet): remembered,
+    else probed and remembered. ``probing`` False (a client whose transport is no network: Batch API capture,
+    cache-only replay): the kind's default when nothing is known. ``ProbeFailed`` when the probe settles none."""
     ep = llm.endpoint
     memory = ModeMemory(llm.log.store)
     try:
@@ -33,7 +49,7 @@ def resolve_auto(llm: LLM, probing: bool = True) -> str:
             return mode
         if not probing:
             return DEFAULT_MODE.get(ep.kind, "tools")
-        mode = probe_mode(llm)
+        mode = probe_mode(llm, run_id)
         memory.remember(llm.public_url, ep.model, mode)
         say(f"--mode auto: {mode} for {ep.model} at {llm.public_url} (probed, remembered)")
         return mode
@@ -41,15 +57,12 @@ def resolve_auto(llm: LLM, probing: bool = True) -> str:
         memory.close()
 
 
-def probe_mode(llm: LLM) -> str:
-    """The first mode of ``PROBE_ORDER`` the server accepts; ``LLMError`` when it accepts none, or cannot be
+def probe_mode(llm: Any, run_id: str) -> str:
+    """The first mode of ``PROBE_ORDER`` the server accepts; ``ProbeFailed`` when it accepts none, or cannot be
     asked (no connection, busy): nothing is remembered then."""
-    from .client import ErrorKind, LLMError, current_run
-    from .transport import CallContext, current_call
-
     sdk = llm._openai.with_options(max_retries=0)
     refused: list[str] = []
-    token = current_call.set(CallContext(run_id=current_run.get() or llm.run_id, step="mode-probe"))
+    token = current_call.set(CallContext(run_id=run_id, step="mode-probe"))
     try:
         for mode in PROBE_ORDER:
             try:
@@ -61,17 +74,16 @@ def probe_mode(llm: LLM) -> str:
             if verdict:
                 return mode
             if verdict is None:
-                raise LLMError(
-                    ErrorKind.CONNECTION,
+                raise ProbeFailed(
                     f"--mode auto: could not ask {llm.public_url} which mode it accepts ({text[:120]}); "
                     "try again, or name a --mode",
+                    reachable=False,
                 )
             refused.append(f"{mode} (HTTP {status})")
     finally:
         current_call.reset(token)
-    raise LLMError(
-        ErrorKind.HTTP_ERROR,
-        f"--mode auto: {llm.public_url} accepted none of drafter's modes: {', '.join(refused)}",
+    raise ProbeFailed(
+        f"--mode auto: {llm.public_url} accepted none of drafter's modes: {', '.join(refused)}", reachable=True
     )
 
 

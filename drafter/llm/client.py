@@ -25,6 +25,7 @@ from ..errors import DrafterError, format_validation_error
 from ..redact import guard_third_party_logs, redact, split_url
 from ..usage import Usage
 from . import instructor_patch
+from .automode import say
 from .endpoints import Endpoint
 from .limiter import RateLimiter, RequestSlots
 from .runlog import Failure, RunLog
@@ -135,13 +136,21 @@ class LLM:
         )  # fmt: skip
         self.run_id = uuid.uuid4().hex[:12]
         if endpoint.instructor_mode == "auto":
-            from .automode import resolve_auto
-
-            self.endpoint = replace(endpoint, mode=resolve_auto(self, probing=inner_transport is None))
+            self.endpoint = replace(endpoint, mode=self._auto_mode(probing=inner_transport is None))
         self._client = self._instructor(self._openai)
         self._async_openai = None
         self._async_client = None
         instructor_patch.apply()
+
+    def _auto_mode(self, probing: bool) -> str:
+        """``--mode auto`` settled (llm/automode.py); a probe that settles none is this client's one-line error."""
+        from .automode import ProbeFailed, resolve_auto
+
+        try:
+            return resolve_auto(self, current_run.get() or self.run_id, probing)
+        except ProbeFailed as e:
+            kind = ErrorKind.HTTP_ERROR if e.reachable else ErrorKind.CONNECTION
+            raise LLMError(kind, redact(str(e), self.secrets) or "") from None
 
     def _instructor(self, sdk):
         """instructor over an openai client, in the endpoint's mode, marking invalid answers in the run log."""
@@ -406,18 +415,6 @@ class LLM:
             or "",
             ctx,
         )
-
-
-def say(message: str) -> None:
-    """One line on stderr, once per process (a mode chosen, a prompt trimmed): news, not an error."""
-    import sys
-
-    if message not in _said:
-        _said.add(message)
-        print(f"drafter: {message}", file=sys.stderr, flush=True)
-
-
-_said: set[str] = set()
 
 
 QUOTED = 200
