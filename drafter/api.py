@@ -109,6 +109,7 @@ def endpoint(
     max_tokens: int | None = None,
     temperature: float | None = None,
     config: str | Path | None = None,
+    context_window: int | None = None,
 ) -> Endpoint | None:
     """The LLM endpoint these settings name, completed from endpoints.toml and the environment
     (OPENAI_BASE_URL, the API key variable); None when no LLM is configured (the offline default applies)."""
@@ -117,6 +118,7 @@ def endpoint(
     return resolve_endpoint(
         endpoint=name, base_url=base_url, model=model, api_key_env=api_key_env, mode=mode, timeout=timeout,
         max_tokens=max_tokens, temperature=temperature, config=Path(config) if config else None,
+        context_window=context_window,
     )  # fmt: skip
 
 

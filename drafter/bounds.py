@@ -59,6 +59,8 @@ SETTINGS: dict[str, Bound] = {
     "validation_retries": RETRIES,
     "rpm": Bound(low=0, low_open=True, says="a positive number per minute"),
     "tpm": Bound(low=0, low_open=True, says="a positive number per minute"),
+    # tokens of prompt and answer the server holds; under 256 is a typo ("8" for 8k), not a model
+    "context_window": Bound(low=256, whole=True, says="a whole number of tokens, at least 256"),
     # a batch's
     "concurrency": COUNT,
     "processes": Bound(low=0, whole=True),  # 0: chosen by drafter

@@ -19,7 +19,7 @@ def test_llama_cpp_servers_default_to_tools_mode_which_they_turn_into_a_grammar(
 def test_an_unknown_mode_flag_is_named_as_the_flag():
     with pytest.raises(DrafterError) as e:
         resolve_endpoint(base_url="http://127.0.0.1:9/v1", model="m", mode="md_json")
-    assert str(e.value).startswith("--mode: expected one of tools, json_schema, json, got 'md_json'")
+    assert str(e.value).startswith("--mode: expected one of tools, json_schema, json, auto, got 'md_json'")
     assert "--mode.mode" not in str(e.value)
 
 

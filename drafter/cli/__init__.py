@@ -24,10 +24,10 @@ import typer
 from ..errors import DrafterError
 from .common import fail
 
-COMMAND_MODULES = ("files", "draft", "logs", "eval", "batch", "onet", "labour", "review")
+COMMAND_MODULES = ("files", "draft", "logs", "endpoints", "eval", "batch", "onet", "labour", "review")
 COMMANDS = {
     "score": "files", "render": "files", "import": "files", "validate": "files", "schema": "files",
-    "draft": "draft", "logs": "logs", "eval": "eval", "batch": "batch", "onet": "onet",
+    "draft": "draft", "logs": "logs", "endpoints": "endpoints", "eval": "eval", "batch": "batch", "onet": "onet",
     "notes": "labour", "bls": "labour", "diff": "review", "table": "review", "review": "review",
 }  # fmt: skip
 SUMMARY = "Draft, score and evaluate AI job-resistance (AIJRI / JobZone) assessments."

@@ -34,7 +34,10 @@ NEEDS_ENDPOINT = "(--endpoint, --base-url/--model or OPENAI_API_KEY)"
 
 
 @batch_app.callback()
-@endpoint_options("offline", "endpoint", "base_url", "model", "api_key_env", "mode", "timeout", "no_cache", "config")
+@endpoint_options(
+    "offline", "endpoint", "base_url", "model", "api_key_env", "mode", "timeout", "context_window", "reprobe",
+    "no_cache", "config",
+)  # fmt: skip
 def batch_run(
     ctx: typer.Context,
     codes: Annotated[Path | None, typer.Option(help="A file of SOC codes, one per line (# comments allowed).")] = None,

@@ -144,6 +144,8 @@ class EndpointOptions:
     timeout: float | None = None
     max_tokens: int | None = None
     temperature: float | None = None
+    context_window: int | None = None
+    reprobe: bool = False
     no_cache: bool = False
     config: Path | None = None
 
@@ -157,10 +159,20 @@ class EndpointOptions:
             return None
         from ..api import endpoint
 
-        return endpoint(
+        ep = endpoint(
             self.endpoint, base_url=self.base_url, model=self.model, api_key_env=self.api_key_env, mode=self.mode,
             timeout=self.timeout, max_tokens=self.max_tokens, temperature=self.temperature, config=self.config,
+            context_window=self.context_window,
         )  # fmt: skip
+        if self.reprobe and ep is not None:  # what --mode auto remembered of it is asked again (llm/automode.py)
+            from ..llm.memory import ModeMemory
+
+            memory = ModeMemory()
+            try:
+                memory.forget(ep.base_url, ep.model)
+            finally:
+                memory.close()
+        return ep
 
 
 _TYPES: dict[str, Any] = {
@@ -173,6 +185,8 @@ _TYPES: dict[str, Any] = {
     "timeout": float | None,
     "max_tokens": int | None,
     "temperature": float | None,
+    "context_window": int | None,
+    "reprobe": bool,
     "no_cache": bool,
     "config": Path | None,
 }
@@ -182,14 +196,16 @@ _HELP = {
     "base_url": (None, "OpenAI-compatible base URL (default $OPENAI_BASE_URL)."),
     "model": (None, "Model name."),
     "api_key_env": (None, "Environment variable holding the API key (default OPENAI_API_KEY)."),
-    "mode": (None, "instructor mode: tools, json_schema or json."),
+    "mode": (None, "instructor mode: tools, json_schema, json, or auto (asked of the server once, remembered)."),
     "timeout": (None, "Seconds for one request's whole answer (a deadline, however slowly it arrives)."),
     "max_tokens": (None, "Output token limit per call (at least 1)."),
     "temperature": (None, "Sampling temperature, 0 to 2 (0 = cached, repeatable)."),
+    "context_window": (None, "Tokens of prompt + answer the server holds (default: read from a local server)."),
+    "reprobe": ("--reprobe", "With --mode auto: forget the mode remembered for this endpoint and ask again."),
     "no_cache": ("--no-cache", "Always call the endpoint, even for a logged request."),
     "config": (None, "Endpoints file (default $DRAFTER_HOME/endpoints.toml)."),
 }
-_CHECKED = ("base_url", "timeout", "max_tokens", "temperature")
+_CHECKED = ("base_url", "timeout", "max_tokens", "temperature", "context_window")
 ALL_ENDPOINT_OPTIONS = tuple(f.name for f in fields(EndpointOptions))
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -29,8 +29,9 @@ OFFLINE_NOTICE = (
 
 
 @endpoint_options(
-    "offline", "base_url", "model", "api_key_env", "mode", "timeout", "max_tokens", "temperature", "no_cache", "config"
-)
+    "offline", "base_url", "model", "api_key_env", "mode", "timeout", "max_tokens", "temperature", "context_window",
+    "reprobe", "no_cache", "config",
+)  # fmt: skip
 def draft(
     occupation: Annotated[
         str, typer.Argument(help="O*NET-SOC code (29-2072) or a custom task list (.csv/.yaml/.json).")

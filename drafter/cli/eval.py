@@ -33,6 +33,8 @@ LABELLERS = ("offline", "gpt4-labels", "llm")
     "timeout",
     "max_tokens",
     "temperature",
+    "context_window",
+    "reprobe",
     "no_cache",
     "config",
 )

@@ -58,6 +58,13 @@ def output_allowance(model: type[BaseModel], facts: StepFacts | None) -> int | N
     return FIXED_TOKENS.get(model.__name__)
 
 
+def output_floor(allowance: int | None) -> int | None:
+    """The least ``max_tokens`` a step is sent with when the context window is short (llm/window.py): half its
+    allowance. The allowances hold about twice what an honest answer of their rows needs (a runaway stops near
+    it), so half still holds one; below it, sending the request would only buy a cut-off answer."""
+    return None if allowance is None else max(256, allowance // 2)
+
+
 def facts_constraints(facts: StepFacts | None) -> dict[str, dict[str, Any]]:
     """``{"Model.field": schema to merge}`` from a step's facts (for a list field: merged into its items)."""
     if isinstance(facts, DecomposeFacts):

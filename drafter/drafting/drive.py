@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 from ..llm.client import LLM, StepResult, current_run
 from ..methodology import Methodology, load_methodology
 from .calibrate import NO_CALIBRATION, Calibration
-from .constraints import shaped
+from .constraints import output_floor, shaped
 from .facts import bound
 from .pipeline import steps
 from .request import Call, Draft, DraftOptions, DraftRequest, ModelRef, OnStep, Yielded, calls_of, no_step
@@ -45,7 +45,8 @@ def answers_from(llm: LLM, seed: int | None = None) -> Callable[[Call], Answer]:
     def answer(c: Call) -> Answer:
         model, max_tokens = shaped(c.response_model, c.facts)
         with bound(c.facts):
-            return llm.structured(c.step, model, c.messages, seed=seed, max_tokens=max_tokens)
+            return llm.structured(c.step, model, c.messages, seed=seed, max_tokens=max_tokens,
+                                  min_tokens=output_floor(max_tokens), shorter=c.shorter)  # fmt: skip
 
     return answer
 
@@ -56,7 +57,8 @@ def async_answers_from(llm: LLM, seed: int | None = None) -> Callable[[Call], Aw
     async def answer(c: Call) -> Answer:
         model, max_tokens = shaped(c.response_model, c.facts)
         with bound(c.facts):
-            return await llm.structured_async(c.step, model, c.messages, seed=seed, max_tokens=max_tokens)
+            return await llm.structured_async(c.step, model, c.messages, seed=seed, max_tokens=max_tokens,
+                                              min_tokens=output_floor(max_tokens), shorter=c.shorter)  # fmt: skip
 
     return answer
 

@@ -23,8 +23,9 @@ once per sample; the preview answers them with stand-ins.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,7 @@ from .calibrate import NO_CALIBRATION, Calibration, CalibrationRow
 from .facts import CommentaryFacts, DecomposeFacts, RowFacts, RowShares, SectionFacts
 from .outputs import Commentary, Decomposition, RoleSections, RowScores, calibration_match
 from .request import Call, Draft, DraftRequest, ModelRef, Yielded, soc_code
+from .trim import shorter_roles
 
 if TYPE_CHECKING:
     from ..llm.client import StepResult
@@ -169,7 +171,15 @@ class Prompter:
         return cls(system_variables(m), role_variables(r.occupation, r.title, r.notes, r.calibration, m))
 
     def call(self, step: str, template: str, model: type, variables: dict, facts) -> Call:
-        return Call(step, template, model, messages(template, self.system, self.role, variables), facts)
+        return Call(
+            step, template, model, messages(template, self.system, self.role, variables), facts,
+            shorter=functools.partial(self.shorter, template, variables),
+        )  # fmt: skip
+
+    def shorter(self, template: str, variables: dict) -> Iterator[tuple[str, list[dict[str, str]]]]:
+        """The step's messages with the role's context shortened (drafting/trim.py), for a small context window."""
+        for left_out, role in shorter_roles(self.role):
+            yield left_out, messages(template, self.system, role, variables)
 
 
 def row_chunks(rows: list, tasks: int) -> list[list]:

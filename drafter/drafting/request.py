@@ -9,7 +9,7 @@ prompts show (the calibration set ranked once), the run id and the inputs its pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -121,6 +121,8 @@ class Call:
     response_model: type
     messages: list[dict[str, str]]
     facts: StepFacts
+    # the step's messages with the role's context shortened, for a small context window (drafting/trim.py)
+    shorter: Callable[[], Iterable[tuple[str, list[dict[str, str]]]]] | None = field(default=None, compare=False)
 
 
 Yielded = Call | tuple[Call, ...]

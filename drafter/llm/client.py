@@ -11,10 +11,11 @@ against is the caller's to provide (the drafting steps bind their facts around t
 
 from __future__ import annotations
 
+import threading
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -24,10 +25,12 @@ from ..errors import DrafterError, format_validation_error
 from ..redact import guard_third_party_logs, redact, split_url
 from ..usage import Usage
 from . import instructor_patch
+from .automode import say
 from .endpoints import Endpoint
 from .limiter import RateLimiter, RequestSlots
 from .runlog import Failure, RunLog
 from .transport import CallContext, LoggingTransport, current_call
+from .window import Budget, ContextOverflow, Shorter, TokenRatio, output_floor, plan
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -45,12 +48,14 @@ class ErrorKind(StrEnum):
     HTTP_ERROR = "http_error"  # any other HTTP status: a bad key, an unknown model, a rejected request
     TRUNCATED = "truncated"  # the answer hit max_tokens
     INVALID = "invalid"  # the answer failed validation on every attempt
+    CONTEXT = "context_window"  # the request does not fit the server's context window (by drafter's estimate or its)
 
     @property
     def retryable(self) -> bool:
         """Whether the same work may succeed if tried again later (a busy or flaky server, an unlucky answer);
-        an HTTP error or a cut-off answer would fail the same way until the request or the limits change."""
-        return self not in (ErrorKind.HTTP_ERROR, ErrorKind.TRUNCATED)
+        an HTTP error, a cut-off answer or a prompt past the window would fail the same way until the request or
+        the limits change."""
+        return self not in (ErrorKind.HTTP_ERROR, ErrorKind.TRUNCATED, ErrorKind.CONTEXT)
 
 
 class LLMError(DrafterError):
@@ -100,7 +105,6 @@ class LLM:
         async requests in flight (a batch's concurrency); ``inner_transport`` replaces the network (Batch API
         capture and cache-only replay use it)."""
         import httpx2
-        import instructor
         import openai
 
         self.endpoint = endpoint
@@ -118,28 +122,43 @@ class LLM:
         # sent as the base URL, and what logs, caches, errors and drafts record
         self.url = split_url(endpoint.base_url or "https://api.openai.com/v1")
         self.public_url = self.base_url = self.url.public
+        self.ratio = TokenRatio()  # characters per token, learnt from the server's counts (llm/window.py)
+        self._window: tuple[int | None] | None = None  # the context window, once known (None inside: unknown)
+        self._window_lock = threading.Lock()
         inner = inner_transport or httpx2.HTTPTransport(limits=self._limits())
         transport = LoggingTransport(
-            inner,
-            self.log,
-            endpoint.name,
-            self.public_url,
-            use_cache,
-            self.limiter,
-            deadline=endpoint.timeout,
-            retry_timeouts=endpoint.max_in_flight != 1,
-        )
+            inner, self.log, endpoint.name, self.public_url, use_cache, self.limiter, deadline=endpoint.timeout,
+            retry_timeouts=endpoint.max_in_flight != 1, ratio=self.ratio,
+        )  # fmt: skip
         self._openai = openai.OpenAI(
             api_key=key or "no-key-configured", http_client=httpx2.Client(transport=transport, timeout=endpoint.timeout),
             **self._sdk_settings(),
         )  # fmt: skip
-        mode = getattr(instructor.Mode, self.MODES[endpoint.instructor_mode])
-        self._client = instructor.from_openai(self._openai, mode=mode)
-        self._client.on("parse:error", self._mark_invalid)
+        self.run_id = uuid.uuid4().hex[:12]
+        if endpoint.instructor_mode == "auto":
+            self.endpoint = replace(endpoint, mode=self._auto_mode(probing=inner_transport is None))
+        self._client = self._instructor(self._openai)
         self._async_openai = None
         self._async_client = None
         instructor_patch.apply()
-        self.run_id = uuid.uuid4().hex[:12]
+
+    def _auto_mode(self, probing: bool) -> str:
+        """``--mode auto`` settled (llm/automode.py); a probe that settles none is this client's one-line error."""
+        from .automode import ProbeFailed, resolve_auto
+
+        try:
+            return resolve_auto(self, current_run.get() or self.run_id, probing)
+        except ProbeFailed as e:
+            kind = ErrorKind.HTTP_ERROR if e.reachable else ErrorKind.CONNECTION
+            raise LLMError(kind, redact(str(e), self.secrets) or "") from None
+
+    def _instructor(self, sdk):
+        """instructor over an openai client, in the endpoint's mode, marking invalid answers in the run log."""
+        import instructor
+
+        client = instructor.from_openai(sdk, mode=getattr(instructor.Mode, self.MODES[self.endpoint.instructor_mode]))
+        client.on("parse:error", self._mark_invalid)
+        return client
 
     def _sdk_settings(self) -> dict[str, Any]:
         """What the sync and async openai clients share: the public URL, the URL's credentials, timeout, retries."""
@@ -157,7 +176,6 @@ class LLM:
     def _async(self):
         if self._async_client is None:
             import httpx2
-            import instructor
             import openai
 
             from .transport import AsyncLoggingTransport
@@ -165,16 +183,14 @@ class LLM:
             transport = AsyncLoggingTransport(
                 httpx2.AsyncHTTPTransport(limits=self._limits()), self.log, self.endpoint.name, self.public_url,
                 self.use_cache, self.limiter, self.slots, deadline=self.endpoint.timeout,
-                retry_timeouts=self.endpoint.max_in_flight != 1,
+                retry_timeouts=self.endpoint.max_in_flight != 1, ratio=self.ratio,
             )  # fmt: skip
             self._async_openai = openai.AsyncOpenAI(
                 api_key=self.endpoint.api_key or "no-key-configured",
                 http_client=httpx2.AsyncClient(transport=transport, timeout=self.endpoint.timeout),
                 **self._sdk_settings(),
             )  # fmt: skip
-            mode = getattr(instructor.Mode, self.MODES[self.endpoint.instructor_mode])
-            self._async_client = instructor.from_openai(self._async_openai, mode=mode)
-            self._async_client.on("parse:error", self._mark_invalid)
+            self._async_client = self._instructor(self._async_openai)
         return self._async_client
 
     def _mark_invalid(self, error: Exception) -> None:
@@ -221,8 +237,14 @@ class LLM:
         *,
         seed: int | None = None,
         max_tokens: int | None = None,
+        min_tokens: int | None = None,
+        shorter: Shorter | None = None,
     ) -> tuple[T, StepResult]:
+        """One structured call. ``max_tokens``: the step's allowance; ``min_tokens``: the least it may be lowered
+        to so that the request fits the context window; ``shorter``: the step's shorter prompts, sent instead when
+        even that does not fit (llm/window.py)."""
         with self._call(step) as ctx:
+            messages, max_tokens = self._fit(step, ctx, response_model, messages, max_tokens, min_tokens, shorter)
             request = self._request(messages, response_model, seed, max_tokens)
             parsed, _ = self._client.chat.completions.create_with_completion(**request)
         return parsed, _result(step, ctx)
@@ -235,12 +257,60 @@ class LLM:
         *,
         seed: int | None = None,
         max_tokens: int | None = None,
+        min_tokens: int | None = None,
+        shorter: Shorter | None = None,
     ) -> tuple[T, StepResult]:
         client = self._async()
         with self._call(step) as ctx:
+            messages, max_tokens = self._fit(step, ctx, response_model, messages, max_tokens, min_tokens, shorter)
             request = self._request(messages, response_model, seed, max_tokens)
             parsed, _ = await client.chat.completions.create_with_completion(**request)
         return parsed, _result(step, ctx)
+
+    def context_window(self) -> int | None:
+        """The tokens of prompt and answer the server holds: the endpoint's ``context_window`` if configured, else
+        read from the server once (llm/probe.py; None: unknown, nothing is checked)."""
+        if self.endpoint.context_window is not None:
+            return self.endpoint.context_window
+        with self._window_lock:
+            if self._window is None:
+                from .probe import read_window
+
+                self._window = (read_window(self.endpoint, self.public_url, self.url.headers, self.url.query),)
+            return self._window[0]
+
+    def _fit(self, step, ctx, response_model, messages, max_tokens, min_tokens, shorter):
+        """The messages and max_tokens to send so that the first request fits the window (``window.plan``); the
+        call's budget is left in ``ctx`` for the transport to check each re-ask against."""
+        window = self.context_window()
+        if window is None:
+            return messages, max_tokens
+        import json
+
+        limit = self.endpoint.max_tokens if max_tokens is None else min(max_tokens, self.endpoint.max_tokens)
+        floor = output_floor(limit) if min_tokens is None else min(min_tokens, limit)
+        ctx.budget = Budget(window, floor)
+        schema = len(json.dumps(response_model.model_json_schema()))
+        try:
+            fitted = plan(messages, schema, limit, ctx.budget.at(self.ratio.value), shorter)
+        except ContextOverflow as e:
+            ctx.overflow = str(e)
+            raise LLMError(ErrorKind.CONTEXT, self._overflow_message(step, ctx), ctx) from None
+        if fitted.left_out:
+            say(f"{step}: the prompt left out {', '.join(fitted.left_out)} to fit the {window:,}-token context window")
+        return fitted.messages, fitted.max_tokens
+
+    def _overflow_message(self, step: str, ctx: CallContext) -> str:
+        window = ctx.budget.window if ctx.budget is not None else None
+        if ctx.overflow and ctx.overflow.startswith("estimated"):
+            where, said = f"the {window or 0:,}-token context window", ctx.overflow
+        else:
+            where, said = "the server's context window", f"it says: {clip(ctx.overflow or '')}"
+        msg = (
+            f"{step}: the request does not fit {where} ({said}); set the server's real window with "
+            "--context-window (or context_window in the endpoint's config), or use a model with a bigger window"
+        )
+        return redact(msg, self.secrets) or ""
 
     @contextmanager
     def _call(self, step: str):
@@ -274,6 +344,8 @@ class LLM:
 
         if ctx.not_completion:
             return self._not_completion(step, ctx)
+        if ctx.overflow:
+            return LLMError(ErrorKind.CONTEXT, self._overflow_message(step, ctx), ctx)
         if ctx.too_large:
             from .transport import MAX_ANSWER_BYTES
 

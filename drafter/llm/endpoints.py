@@ -34,7 +34,7 @@ DEFAULT_MODE = {
     "llama-cpp-python": "tools",  # it refuses response_format json_schema; json is an unconstrained grammar
     "other": "tools",
 }
-MODES = ("tools", "json_schema", "json")
+MODES = ("tools", "json_schema", "json", "auto")  # auto: probed once and remembered (llm/probe.py)
 LOCAL_KINDS = frozenset({"llamacpp", "llama-cpp-python", "ollama"})
 """Servers that usually answer one request at a time (one slot): requests sent together wait in their queue and
 spend their timeout there, so their ``concurrency`` defaults to 1 (docs/local-models.md)."""
@@ -58,6 +58,7 @@ class Endpoint:
     rpm: float | None = None  # the provider's requests-per-minute budget for this key (None: none known)
     tpm: float | None = None  # its tokens-per-minute budget (prompt + completion tokens)
     concurrency: int | None = None  # requests the server answers at once (None: by kind, see max_in_flight)
+    context_window: int | None = None  # tokens of prompt + answer the server holds (None: read from it, or unknown)
 
     @property
     def alternate_roles(self) -> bool:
@@ -175,6 +176,7 @@ def _check(ep: Endpoint, where: str) -> None:
         "rpm",
         "tpm",
         "concurrency",
+        "context_window",
     ):
         value = getattr(ep, key)
         if value is not None and (problem := SETTINGS[key].problem(value)) is not None:
@@ -195,6 +197,7 @@ def resolve_endpoint(
     max_tokens: int | None = None,
     temperature: float | None = None,
     config: Path | None = None,
+    context_window: int | None = None,
 ) -> Endpoint | None:
     """The endpoint to use, or None when no LLM is configured (the offline default then applies)."""
     named, prices = load_config(config)
@@ -219,6 +222,7 @@ def resolve_endpoint(
             timeout=timeout,
             max_tokens=max_tokens,
             temperature=temperature,
+            context_window=context_window,
         ).items()  # fmt: skip
         if v is not None
     }

@@ -22,6 +22,7 @@ import httpx2
 from ..usage import Usage
 from .limiter import RateLimiter, RequestSlots, estimate_tokens
 from .runlog import CallRecord, RunLog, reported_usage, request_hash
+from .window import Budget, ContextOverflow, TokenRatio, refit, schema_chars, text_chars
 
 
 @dataclass
@@ -42,6 +43,10 @@ class CallContext:
     last: tuple[str, int] | None = None  # the request hash and attempt number of the last answer logged
     timed_out: str | None = None  # a timeout not re-sent (a one-slot server keeps working on it): what it said
     cut_off: str | None = None  # how the last cut-off answer ended ("finish_reason=tool_calls, 50 of max_tokens=50")
+    budget: Budget | None = None  # the context window each request of the call must fit (None: unknown)
+    prompt_len: int | None = None  # messages of the call's first request: a re-ask's additions come after them
+    overflow: str | None = None  # why a request did not fit the context window (drafter's estimate or the server's)
+    refitted: tuple[str, ...] = ()  # what was changed in the last request to make it fit
 
 
 MAX_ANSWER_BYTES = 2_000_000
@@ -76,6 +81,24 @@ def refusal_reason(status: int, text: str) -> str | None:
         message = None
     said = " ".join(str(message or text).split())
     return said if any(w in said for w in MODE_WORDS) else None
+
+
+OVERFLOW_WORDS = ("context_length_exceeded", "maximum context length", "exceed_context_size", "context size",
+                  "context length", "context window", "too many tokens")  # fmt: skip
+"""What a server's refusal says when a request does not fit its context window (OpenAI's and vLLM's HTTP 400
+``context_length_exceeded`` / "maximum context length is …", llama.cpp's ``exceed_context_size_error``)."""
+
+
+def overflow_reason(status: int, text: str) -> str | None:
+    """The server's own message when an HTTP 4xx/5xx answer says the request does not fit its window."""
+    if status < 400 or status in (408, 429) or not any(w in text.lower() for w in OVERFLOW_WORDS):
+        return None
+    try:
+        error = json.loads(text).get("error")
+        message = error.get("message") if isinstance(error, dict) else error
+    except (ValueError, AttributeError):
+        message = None
+    return " ".join(str(message or text).split())[:300]
 
 
 def cut_off_at(body: dict, usage: Usage | None, finish: str | None) -> int | None:
@@ -182,7 +205,11 @@ class _Exchange:
                 ctx.not_completion = f"HTTP {response.status_code} {kind}: {' '.join(text[:60].split())!r}"
         else:
             error = f"HTTP {response.status_code}"
-            if (reason := refusal_reason(response.status_code, text)) is not None:
+            if (said := overflow_reason(response.status_code, text)) is not None:
+                ctx.overflow = said
+                error = f"HTTP {response.status_code}: context window: {said[:200]}"
+                response.headers["x-should-retry"] = "false"
+            elif (reason := refusal_reason(response.status_code, text)) is not None:
                 ctx.refused_mode = reason[:200]
                 error = f"HTTP {response.status_code}: mode refused: {reason[:200]}"
                 response.headers["x-should-retry"] = "false"
@@ -198,6 +225,9 @@ class _Exchange:
             ctx.usage_missing += 1
         if usage is not None:
             ctx.usage += usage
+            if isinstance(self.body.get("messages"), list):
+                chars = text_chars(self.body["messages"]) + schema_chars(self.body)
+                self.owner.ratio.learn(chars, usage.prompt_tokens)
         self.record(response_json=text, status=response.status_code, error=error, finish_reason=finish, usage=usage,
                     total_tokens=total, latency_ms=latency)  # fmt: skip
         if cut is not None and finish != "length":
@@ -265,8 +295,10 @@ class _LoggingCore:
         slots: RequestSlots | None = None,
         deadline: float | None = None,
         retry_timeouts: bool = True,
+        ratio: TokenRatio | None = None,
     ):
         self.inner = inner
+        self.ratio = ratio or TokenRatio()  # characters per token, as the server's counts show (llm/window.py)
         self.log = log
         self.endpoint = endpoint
         self.base_url = base_url
@@ -278,6 +310,34 @@ class _LoggingCore:
         # a non-streaming request): a re-sent request would queue behind the abandoned one, so it is not re-sent
         self.retry_timeouts = retry_timeouts
 
+    def fit(self, request: httpx2.Request, content: bytes) -> tuple[httpx2.Request, bytes] | httpx2.Response:
+        """The request as it fits the call's context window (llm/window.py ``refit``: a re-ask's earlier failed
+        answers dropped, max_tokens lowered), or, when it cannot fit, a final HTTP 400 it is answered with
+        instead of being sent (``x-should-retry: false``: the same request would not fit the next time either)."""
+        ctx = current_call.get()
+        if ctx is None or ctx.budget is None:
+            return request, content
+        try:
+            body = json.loads(content)
+        except ValueError:
+            return request, content
+        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+            return request, content
+        if ctx.prompt_len is None:
+            ctx.prompt_len = len(body["messages"])
+        try:
+            new, ctx.refitted = refit(body, ctx.budget.at(self.ratio.value), ctx.prompt_len)
+        except ContextOverflow as e:
+            ctx.overflow = str(e)
+            _Exchange(self, request, content).record(error=f"not sent: {ctx.overflow}")
+            said = {"error": {"message": ctx.overflow, "code": "context_length_exceeded", "type": "drafter"}}
+            return httpx2.Response(400, headers={"x-should-retry": "false"}, json=said, request=request)
+        if new is body:
+            return request, content
+        content = json.dumps(new).encode()
+        headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "content-length"]
+        return httpx2.Request(request.method, request.url, headers=headers, content=content), content
+
     def gave_up(self, ex: _Exchange, e: Exception) -> httpx2.Response:
         """A timed-out request answered as a final HTTP 504 the SDK does not retry (``x-should-retry: false``)."""
         ex.ctx.timed_out = str(e)
@@ -288,7 +348,11 @@ class _LoggingCore:
 
 class LoggingTransport(_LoggingCore, httpx2.BaseTransport):
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        ex = _Exchange(self, request, request.read())
+        fitted = self.fit(request, request.read())
+        if isinstance(fitted, httpx2.Response):
+            return fitted
+        request = fitted[0]
+        ex = _Exchange(self, request, fitted[1])
         if (cached := ex.from_cache()) is not None:
             return cached
         if self.limiter is not None:
@@ -307,7 +371,11 @@ class LoggingTransport(_LoggingCore, httpx2.BaseTransport):
 
 class AsyncLoggingTransport(_LoggingCore, httpx2.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        ex = _Exchange(self, request, await request.aread())
+        fitted = self.fit(request, await request.aread())
+        if isinstance(fitted, httpx2.Response):
+            return fitted
+        request = fitted[0]
+        ex = _Exchange(self, request, fitted[1])
         if (cached := ex.from_cache()) is not None:
             return cached
         if self.slots is not None:

@@ -19,7 +19,9 @@ uncovered_task). A queued ``"bad_quote@RoleSections"`` waits for a request of th
 ``Script.vary`` rewrites valid answers per request (different scores per sample seed or per model).
 
 With ``refuse_json_schema`` on, the server plays llama-cpp-python: a ``response_format`` json_schema is answered
-HTTP 500 with its reason (only text or json_object are supported).
+HTTP 500 with its reason (only text or json_object are supported); with ``refuse_tools``, a server without tool
+support (``tools`` answered HTTP 400). With ``context_window``, it tells its window as llama.cpp, vLLM and Ollama
+do and refuses a request past it with HTTP 400 ``context_length_exceeded`` (testing/introspect.py).
 
 With ``prompt_cache`` on, the server plays OpenAI's automatic prompt caching: the longest prefix of a request (its
 response schema, then its messages) that an earlier request had, counted from 1,024 tokens up in steps of 128, is
@@ -46,6 +48,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .faults import SERVER_FAULTS
+from .introspect import PROBE_STEP, lookup, overflow
 from .limits import Budget, PrefixCache
 
 Answer = Callable[[str, dict], dict]  # answer(step, request) -> the structured output
@@ -69,6 +72,10 @@ class Script:
     seed: int = 0
     # play llama-cpp-python: a ``response_format`` of type json_schema is refused with its HTTP 500
     refuse_json_schema: bool = False
+    refuse_tools: bool = False  # a server without tool support: ``tools`` answered HTTP 400 naming them
+    context_window: int | None = None  # answer /props, /v1/models, /api/show; 400 past it (testing/introspect.py)
+    ollama_num_ctx: int | None = None  # the num_ctx /api/show's parameters name (None: none set)
+    model_id: str = "fake-model"  # the model /v1/models lists
     huge_bytes: int = 5_000_000  # the size of a "huge" answer (a runaway model's padding in an extra field)
     # vary(step model name, request body, valid answer) -> answer: lets a test make answers differ by the
     # request's ``seed`` (a sample) or ``model`` (a panel), as a real model at temperature > 0 would
@@ -112,7 +119,7 @@ def step_name(body: dict) -> str:
     if fmt.get("type") == "json_schema":
         return fmt["json_schema"]["name"]
     text = json.dumps(body.get("messages", []))
-    for name in ("Decomposition", "RowScores", "RoleSections", "Commentary"):
+    for name in ("Decomposition", "RowScores", "RoleSections", "Commentary", PROBE_STEP):
         if name in text:
             return name
     return "unknown"
@@ -157,6 +164,7 @@ class FakeOpenAI:
         self.answer, self.spoil = answer, spoil or (lambda behaviour, step, valid: valid)
         self.script = script or Script()
         self.requests: list[dict] = []
+        self.lookups: list[str] = []  # "GET /props", "POST /api/show": what was asked besides chat completions
         self.behaviours: list[str] = []
         self.work_ms: list[float] = []  # time spent per request besides the injected latency
         self.prefix_cache = PrefixCache(self.script.cache_min_tokens, self.script.cache_step_tokens)
@@ -221,7 +229,8 @@ class FakeOpenAI:
                             charged = list(b.charged)
                         stats |= {"rpm": b.rpm, "tpm": b.tpm, "refused_429": b.refused, "charged": charged}
                     return self._send(200, json.dumps(stats).encode())
-                self._send(404, b'{"error": {"message": "not found"}}')
+                status, payload = lookup(server, "GET", self.path)
+                self._send(status, json.dumps(payload).encode())
 
             def do_POST(self) -> None:
                 started = time.perf_counter()
@@ -238,6 +247,9 @@ class FakeOpenAI:
             def _post(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
+                if self.path.partition("?")[0].rstrip("/").endswith("/api/show"):
+                    status, payload = lookup(server, "POST", self.path)
+                    return self._send(status, json.dumps(payload).encode())
                 with server._lock:
                     server.requests.append(body)
                 if server.budget is not None and (wait := server.budget.admit(prompt_tokens(body))) is not None:
@@ -259,6 +271,10 @@ class FakeOpenAI:
                 fmt = body.get("response_format") or {}
                 if server.script.refuse_json_schema and fmt.get("type") not in (None, "text", "json_object"):
                     return self._send(500, json.dumps({"error": {"message": LLAMA_CPP_PYTHON_REFUSAL, "type": "internal_server_error"}}).encode())  # fmt: skip
+                if server.script.refuse_tools and body.get("tools"):
+                    return self._send(400, b'{"error": {"message": "tools are not supported by this server", "type": "invalid_request_error"}}')  # fmt: skip
+                if (too_long := overflow(server.script.context_window, prompt_tokens(body), body)) is not None:
+                    return self._send(400, too_long)
                 if behaviour == "429":
                     return self._send(
                         429,
@@ -275,7 +291,7 @@ class FakeOpenAI:
                     return SERVER_FAULTS[behaviour](self, server)
                 if behaviour == "hang":
                     time.sleep(server.script.hang_seconds)
-                answer = server.answer(name, body)
+                answer = {"ok": True} if name == PROBE_STEP else server.answer(name, body)
                 if server.script.vary is not None:
                     answer = server.script.vary(name, body, answer)
                 if behaviour not in SERVER_BEHAVIOURS:
