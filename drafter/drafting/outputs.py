@@ -59,7 +59,8 @@ class Decomposition(_Out):
     and the tasks excluded as another role's work."""
 
     seniority_level: str = Field(
-        min_length=3, description="The typical incumbent's level, e.g. 'Mid-Level (3-7 years)'."
+        min_length=3,
+        description="The typical incumbent's level and years, e.g. 'Entry-Level (0-2 years)' or 'Senior (8+ years)'.",
     )
     seniority_note: str = Field(min_length=20, description="How entry-level and senior variants would differ.")
     rows: list[ActivityRow]
