@@ -2,11 +2,12 @@
 
 Every role `drafter eval` judges is drafted against the fake server: the golden role 29-2072 (Medical Records
 Specialist, the seed) and each reference point with an O*NET code (figures the seed states for other roles). What
-drafter itself puts in front of the model (the system prompt and the role's context of every request, and the
-whole first request, sent before any answer exists) must hold none of that role's own text: for the golden role
-no six-word run of anything it says and not its cited May 2022 wage; for a reference point, not the figures the
-seed gives it nor a six-word run of the seed's sentences about it. Its evidence notes, calibration table, worked
-example and "where to look next" candidates all arrive in those messages, so one check covers every path.
+drafter itself puts in front of the model (the system prompt, the role's context and the tool schemas'
+descriptions of every request, and the whole first request, sent before any answer exists) must hold none of that
+role's own text: for the golden role no six-word run of anything it says, not its cited May 2022 wage nor its +7%
+projection (both were once a schema's examples); for a reference point, not the figures the seed gives it nor a
+six-word run of the seed's sentences about it. Its evidence notes, calibration table, worked example and "where to
+look next" candidates all arrive in those messages, so one check covers every path.
 """
 
 from __future__ import annotations
@@ -41,6 +42,17 @@ def _strings(x) -> list[str]:
     return []
 
 
+def _descriptions(x) -> list[str]:
+    """The descriptions of a request's tool schemas: drafter's words (a schema's enum of row names is the model's
+    earlier answer, which the fake server takes from the seed)."""
+    if isinstance(x, dict):
+        own = [x["description"]] if isinstance(x.get("description"), str) else []
+        return own + [s for k, v in x.items() if k != "description" for s in _descriptions(v)]
+    if isinstance(x, list):
+        return [s for v in x for s in _descriptions(v)]
+    return []
+
+
 def _sentences_naming(texts: list[str], title: str) -> list[str]:
     """The golden text's sentences (or parenthesised clauses) about a role it names: what the seed says of it."""
     stem = normalised_title(title).split()[:2]  # "medical secretaries" names "Medical Secretary" too
@@ -56,7 +68,7 @@ def _roles() -> list[tuple[str, str, list[str], list[str]]]:
     """(code, title, own figures as regexes, own texts) of every role eval drafts."""
     golden = load_golden_roles()
     seed_texts = _strings(json.loads(golden[SEED].model_dump_json()))
-    out = [(SEED, golden[SEED].role.job_title, [r"\$?47,190", r"May 2022"], seed_texts)]
+    out = [(SEED, golden[SEED].role.job_title, [r"\$?47,190", r"May 2022", r"\+7%"], seed_texts)]
     points = load_reference_points()
     texts_of = [t for code in points.derived_from for t in _strings(json.loads(golden[code].model_dump_json()))]
     for p in points.points:
@@ -91,8 +103,10 @@ def test_no_text_or_figure_of_a_golden_role_reaches_its_own_requests(
     cal = draft_calibration(occ, occ.title, calibration_set, catalog)
     draft_with_llm(occ, llm_factory(), calibration=cal)
     shown = [b["messages"][0]["content"] + "\n" + b["messages"][1]["content"] for b in fake_llm.requests]
-    shown.append(json.dumps(fake_llm.requests[0]))  # step 1 precedes any answer of the model's
-    assert len(shown) >= 5 and all("<notes>" in s for s in shown[:-1])  # the facts reached every request
+    shown += [" ".join(_descriptions(b.get("tools"))) for b in fake_llm.requests]  # what the schemas tell it
+    shown.append(json.dumps(fake_llm.requests[0], ensure_ascii=False))  # step 1 precedes any answer of the model's
+    assert len(fake_llm.requests) >= 4 and all("<notes>" in b["messages"][1]["content"] for b in fake_llm.requests)
+    assert all(b.get("tools") for b in fake_llm.requests)  # the facts and a schema reached every request
     house_format = set().union(*(_runs(h) for h in COMMENTARY_HEADINGS))
     own = set().union(*(_runs(t) for t in texts)) - house_format
     for text in shown:

@@ -185,7 +185,9 @@ class RoleText(_Out):
 
 class DraftClaim(_Out):
     claim: str = Field(min_length=10, description="One claim, in a sentence.")
-    figure: str | None = Field(default=None, description="The figure it rests on, if any: '+7%', '$47,190'.")
+    figure: str | None = Field(
+        default=None, description="The figure it rests on, if any, with its unit (a percent, an amount, a count)."
+    )
     as_of: str | None = Field(default=None, description="When it was true, with the year: 'May 2024', '2024-2034'.")
     source: EvidenceSource = Field(description="'notes' (quote the notes) or 'model' (your recall; verified later).")
     citation: str | None = Field(default=None, description="Where it was published: body, report, year.")
