@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from drafter.calibration import CalibrationSet
 from drafter.drafting.calibrate import calibration_for
 from drafter.drafting.drive import draft_with_llm
 from drafter.drafting.neighbours import draft_calibration
@@ -15,11 +12,6 @@ from drafter.evaluation.golden import load_golden_roles
 from drafter.house_format import render_markdown
 
 from .conftest import SECRET
-
-
-@pytest.fixture(scope="module")
-def calibration_set():
-    return CalibrationSet.load(None)
 
 
 def _draft(llm_factory, catalog, calibration_set, code):

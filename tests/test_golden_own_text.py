@@ -18,7 +18,7 @@ import re
 import pytest
 
 from drafter.assessment import COMMENTARY_HEADINGS
-from drafter.calibration import CalibrationSet, normalised_title
+from drafter.calibration import normalised_title
 from drafter.drafting.drive import draft_with_llm
 from drafter.drafting.neighbours import draft_calibration
 from drafter.evaluation.golden import load_golden_roles, load_reference_points
@@ -82,11 +82,6 @@ def _roles() -> list[tuple[str, str, list[str], list[str]]]:
 
 
 ROLES = _roles()
-
-
-@pytest.fixture(scope="module")
-def calibration_set():
-    return CalibrationSet.load(None)
 
 
 def test_every_role_eval_drafts_is_checked_here():
