@@ -172,6 +172,14 @@ def same_role(code_a: str | None, title_a: str, code_b: str | None, title_b: str
     return bool(title_a.strip() and title_b.strip()) and normalised_title(title_a) == normalised_title(title_b)
 
 
+def names_role(text: str, titles: tuple[str, ...]) -> bool:
+    """Whether a scored role's text speaks of another role, named by any of ``titles`` (normalised, so "Medical
+    Secretary work" names Medical Secretaries): how a calibration role's judgement *of* the role being drafted is
+    told apart from its judgement of its own work."""
+    words = f" {normalised_title(text)} "
+    return any(t.strip() and f" {normalised_title(t)} " in words for t in titles)
+
+
 @dataclass
 class CalibrationSet:
     roles: list[ScoredRole]

@@ -47,6 +47,14 @@ def catalog():
 
 
 @pytest.fixture(scope="module")
+def calibration_set():
+    """The shipped calibration set (the golden roles and the reference points), loaded once per module."""
+    from drafter.calibration import CalibrationSet
+
+    return CalibrationSet.load(None)
+
+
+@pytest.fixture(scope="module")
 def golden_data(golden):
     """The golden role as plain data without unmapped tasks: the base the property tests vary."""
     d = golden.model_dump()

@@ -5,6 +5,7 @@ candidates it was given."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import statistics
@@ -150,3 +151,27 @@ def test_a_growth_check_citing_a_share_the_rows_do_not_give_is_refused(golden):
     answer["reinstatement"]["text"] += " The new work is 30% of the role's task time."
     with pytest.raises(ValueError, match=r"reinstatement.text cites 30% of task time; the rows give: 40% DISPLACEMENT"):
         RoleSections.model_validate(answer, context=facts)
+
+
+def test_a_reviewed_draft_in_the_calibration_folder_replaces_its_offline_estimate_as_a_move(
+    tmp_path, catalog, shipped_roles, golden
+):
+    """The route a stored draft takes to "where to look next": once reviewed (every input set) and put in the
+    calibration folder, it is a scored role, named by its file, and its occupation's offline estimate is no longer
+    offered (drafts are not read from an output folder: see docs/drafting.md)."""
+    occ = catalog.get("47-2061")
+    before = draft_calibration(occ, occ.title, shipped_roles, catalog)
+    estimated = next(c for c in before.candidates if c["code"] == "47-3014.00")
+    assert estimated["source"] == "offline estimate" and estimated["title"].endswith(NOT_YET_SCORED)
+    d = json.loads(golden.model_dump_json())  # a reviewed draft of 47-3014: every input set, Green
+    for row in d["tasks"]:
+        row.update(score=1, label="NOT INVOLVED")
+    d["provenance"]["onet_code"], d["role"]["soc_code"] = "47-3014.00", "47-3014"
+    d["role"]["job_title"] = "Helpers--Painters, Paperhangers, Plasterers, and Stucco Masons"
+    (tmp_path / "47-3014.json").write_text(json.dumps(d), encoding="utf-8")
+    after = draft_calibration(occ, occ.title, CalibrationSet.load(tmp_path), catalog)
+    moves = [c for c in after.candidates if c["code"] == "47-3014.00"]
+    assert [(m["source"], m["zone"], m["title"]) for m in moves] == [
+        (str(tmp_path / "47-3014.json"), "Green", "Helpers--Painters, Paperhangers, Plasterers, and Stucco Masons")
+    ]
+    assert moves[0]["similarity"] == estimated["similarity"]  # the same occupation, ranked by the same tasks

@@ -94,6 +94,16 @@ def test_concurrency_defaults_to_one_for_local_kinds_only():
     assert Endpoint(kind="vllm").max_in_flight is None and Endpoint(kind="llamacpp", concurrency=4).max_in_flight == 4
 
 
+def test_a_local_kind_waits_600_s_for_an_answer_unless_a_timeout_is_configured(tmp_path):
+    config = tmp_path / "endpoints.toml"
+    config.write_text('[endpoints.cpu]\nkind = "llama-cpp-python"\nbase_url = "http://127.0.0.1:9/v1"\n'
+                      '[endpoints.set]\nkind = "ollama"\nbase_url = "http://127.0.0.1:9/v1"\ntimeout = 90\n'
+                      '[endpoints.hosted]\nkind = "vllm"\nbase_url = "http://127.0.0.1:9/v1"\n')  # fmt: skip
+    timeouts = {name: resolve_endpoint(endpoint=name, config=config).timeout for name in ("cpu", "set", "hosted")}
+    assert timeouts == {"cpu": 600, "set": 90, "hosted": 120}
+    assert resolve_endpoint(endpoint="cpu", config=config, timeout=30).timeout == 30  # --timeout wins
+
+
 def test_eval_takes_timeout_and_max_tokens_like_draft(run_cli, tmp_path, fake_llm):
     r = run_cli("eval", "--base-url", fake_llm.base_url, "--model", "m", "--timeout", "30", "--max-tokens", "2500",
                 "--json", "--output", str(tmp_path / "runs"), env={"OPENAI_API_KEY": "x"})  # fmt: skip

@@ -130,3 +130,22 @@ def test_offline_draft_states_observed_use_in_ai_tool_maturity():
     text = a.evidence.ai_tool_maturity.evidence
     assert "Observed in AI use: 7 of 16 tasks, mostly directive (Anthropic Economic Index, Mar 2025)" in text
     assert a.provenance.inputs["prior_rule"].startswith("O*NET 29.3 task ratings (May 2025)")
+
+
+@pytest.mark.parametrize("code", ["43-6013", "47-2061"])
+def test_each_row_is_scored_with_its_tasks_observed_use_beside_it(code, llm_factory, fake_llm, catalog):
+    from drafter.drafting.drive import draft_with_llm
+
+    occ = catalog.get(code)
+    a = draft_with_llm(occ, llm_factory()).assessment
+    facts = occupation_facts(occ)
+    scoring = [b["messages"][-1]["content"] for b in fake_llm.requests if "STEP 2 OF 4" in b["messages"][-1]["content"]]
+    text = "\n".join(scoring)
+    assert scoring
+    for row in a.tasks:
+        block = text.split(f"- {row.task} ({row.time_pct}%): ", 1)[1].split("\n- ", 1)[0]
+        reported = [i for i in row.onet_task_ids if facts.use_of(i).reported]
+        for i in reported:  # each task's line as the facts state it, never a sum the source does not hold
+            assert f"  task {i}: {facts.use_of(i).line()}" in block
+        if not reported:
+            assert "no observed AI use reported for its tasks (not zero use)" in block

@@ -310,3 +310,25 @@ def test_review_serve_refuses_an_unsafe_or_bad_setting_in_one_line(run_cli, fold
     r = run_cli("review", "serve", str(drafts), *(a.format(drafts=drafts) for a in args))
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
     assert says in r.stderr.strip().splitlines()[-1]
+
+
+def test_each_row_shows_its_tasks_observed_ai_use_as_the_model_saw_it(folders, golden):
+    from drafter.labour.occupation import occupation_facts
+    from drafter.onet.catalog import Catalog
+
+    facts = occupation_facts(Catalog.load_one("29-2072.00"))
+    in_rows = {i for row in golden.tasks for i in row.onet_task_ids}
+    seen = [u for u in facts.observed if u.reported and u.task_id in in_rows]
+    assert seen  # the index reports some of the golden role's tasks (an excluded task has no row to sit beside)
+
+    async def go():
+        async with _client(*folders) as c:
+            return (await c.get("/role/29-2072.00")).text
+
+    import html
+
+    go_text = _run(go())
+    text = html.unescape(go_text)
+    for u in seen:
+        assert f'<p class="muted observed">task {u.task_id}: {u.line()}</p>' in text
+    assert go_text.count('class="muted observed"') == len(seen)

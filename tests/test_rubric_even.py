@@ -75,6 +75,14 @@ def test_the_push_between_4_and_5_is_matched_between_3_and_4():
     assert "3 against 4 as carefully as 4 against 5" in system
 
 
+def test_each_rows_rationale_argues_its_level_against_both_neighbours_at_every_boundary():
+    text = " ".join((prompts_dir() / "score_rows.j2").read_text(encoding="utf-8").split())
+    pushes = re.findall(r"for a (\d), why not (\d)(?: and why not (\d))?", text)
+    asked = {(int(lv), int(n)) for lv, *ns in pushes for n in ns if n}
+    boundaries = {(lv, n) for lv in range(1, 6) for n in (lv - 1, lv + 1) if 1 <= n <= 5}
+    assert asked == boundaries  # 3 against 4 asked as 4 against 5 is, both ways
+
+
 def test_the_decompose_example_is_not_a_golden_roles_own_exclusion():
     text = (prompts_dir() / "decompose.j2").read_text(encoding="utf-8")
     for a in load_golden_roles().values():
@@ -103,3 +111,23 @@ def test_eval_states_which_golden_roles_the_prompt_text_was_derived_from(run_cli
     assert "Prompt text derived from golden roles" in html and "29-2072.00: rubric wording: 21 of 61" in html
     text = run_cli("eval", "--output", str(tmp_path / "out2"))
     assert "Prompt text derived from 29-2072.00" in " ".join(text.stdout.split())
+
+
+def _examples(text: str) -> list[str]:
+    """Every quoted example a prompt or a response model's schema gives the model ('e.g. "…"')."""
+    return re.findall(r"e\.g\.,? [\"']([^\"']+)[\"']", " ".join(text.split()))
+
+
+def test_no_example_shown_to_the_model_is_a_golden_roles_own_decision():
+    from drafter.drafting.outputs import Commentary, Decomposition, RoleSections, RowScores
+
+    templates = " ".join(p.read_text(encoding="utf-8") for p in sorted(prompts_dir().glob("*.j2")))
+    schemas = " ".join(json.dumps(m.model_json_schema()) for m in (Decomposition, RowScores, RoleSections, Commentary))
+    examples = _examples(templates) + _examples(schemas.replace('\\"', '"'))
+    assert "Entry-Level (0-2 years)" in examples and len(examples) >= 4
+    for code, a in load_golden_roles().items():
+        decisions = [a.role.seniority_level, a.role.typical_experience, *(r.task for r in a.tasks)]
+        decisions += list(a.unmapped_onet_tasks.values())
+        for example in examples:  # neither its level, its row names nor its exclusions, nor a part of them
+            assert not any(_runs(example, 3) & _runs(d, 3) for d in decisions), (code, example)
+            assert not any(example.casefold() in d.casefold() for d in decisions), (code, example)

@@ -14,6 +14,7 @@ occupations with the most similar tasks whose offline estimate is Green (``candi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypedDict
@@ -112,9 +113,24 @@ def table_row(role: Any, similarity: float = 0.0) -> CalibrationRow:
     }
 
 
-def worked_example(role: Any, similarity: float = 0.0) -> WorkedExample:
-    """A complete scored role's rows, as the prompt's worked example."""
+def _not_about(text: str, drafted: tuple[str, ...]) -> str:
+    """``text`` without its sentences that name the role being drafted (see ``worked_example``)."""
+    from ..calibration import names_role
+
+    if not drafted:
+        return text
+    return " ".join(s for s in re.split(r"(?<=[.!?])\s+", text) if not names_role(s, drafted))
+
+
+def worked_example(role: Any, similarity: float = 0.0, drafted: tuple[str, ...] = ()) -> WorkedExample:
+    """A complete scored role's rows, as the prompt's worked example.
+
+    ``drafted``: the titles of the role being drafted. What the example's role says *of* that role (the seed's
+    exclusion "Scheduling appointments is Medical Secretary work", shown to a Medical Secretaries draft) is the
+    scored role's judgement of the drafted one, from the same text its reference point was taken from: an eval of
+    the drafted role would be partly answered by it (issue 22), so such an exclusion or sentence is left out."""
     a = role.assessment
+    excluded = [f"O*NET task {i}: {why}" for i, why in a.unmapped_onet_tasks.items()]
     return {
         "title": role.title,
         "code": role.onet_code,
@@ -123,18 +139,29 @@ def worked_example(role: Any, similarity: float = 0.0) -> WorkedExample:
         "zone": role.zone.value,
         "similarity": similarity,
         "rows": [
-            {"task": r.task, "time_pct": r.time_pct, "score": r.score, "label": r.label.value, "rationale": r.rationale}
+            {
+                "task": r.task,
+                "time_pct": r.time_pct,
+                "score": r.score,
+                "label": r.label.value,
+                "rationale": _not_about(r.rationale, drafted),
+            }
             for r in a.tasks
         ],
-        "excluded": [f"O*NET task {i}: {why}" for i, why in a.unmapped_onet_tasks.items()],
+        "excluded": [e for e in excluded if _not_about(e, drafted)],
     }
 
 
 def from_matches(
-    matches: Sequence[Any], nearest: int = NEAREST, green: int = GREEN, floor: float = SIMILARITY_FLOOR
+    matches: Sequence[Any],
+    nearest: int = NEAREST,
+    green: int = GREEN,
+    floor: float = SIMILARITY_FLOOR,
+    drafted: tuple[str, ...] = (),
 ) -> Calibration:
     """The table and worked example from ``CalibrationSet.nearest`` results (most similar first): only roles at or
-    above ``floor``; none of them, and the table is empty, with the closest role under the floor kept to name."""
+    above ``floor``; none of them, and the table is empty, with the closest role under the floor kept to name.
+    ``drafted``: the drafted role's titles, kept out of the worked example's text (``worked_example``)."""
     close = [m for m in matches if m.similarity >= floor]
     chosen = list(close[:nearest])
     greens = [m for m in close[nearest:] if m.role.zone.value == "Green"]
@@ -146,7 +173,7 @@ def from_matches(
     table = tuple(table_row(m.role, m.similarity) for m in chosen)
     return Calibration(
         table=table,
-        example=worked_example(example.role, example.similarity) if example is not None else None,
+        example=worked_example(example.role, example.similarity, drafted) if example is not None else None,
         candidates=tuple(c for c in table if c["zone"] == "Green"),
         floor=floor,
         nearest_below=table_row(matches[0].role, matches[0].similarity) if matches and not close else None,
@@ -175,6 +202,15 @@ def catalog_candidates(similar: Sequence[tuple[float, Occupation]], estimate: Es
     return tuple(out)
 
 
+def _titles(calibration_set: Any, code: str | None, *titles: str) -> tuple[str, ...]:
+    """Every title the drafted role goes by: its own, and those the calibration set knows it by (the reference
+    point "Medical Secretaries" is O*NET's "Medical Secretaries and Administrative Assistants")."""
+    from ..calibration import same_role
+
+    known = [r.title for r in calibration_set.roles if any(same_role(code, t, r.onet_code, r.title) for t in titles)]
+    return tuple(dict.fromkeys([*titles, *known]))
+
+
 def calibration_for(
     occ: Occupation, title: str, calibration_set: Any, catalog: Any = None, *, estimate: Estimator | None = None
 ) -> Calibration:
@@ -186,7 +222,7 @@ def calibration_for(
     code = None if occ.code == "custom" else occ.code
     statements = [t.statement for t in occ.tasks]
     matches = calibration_set.nearest(onet_code=code, title=title, statements=statements, catalog=catalog)
-    calibration = from_matches(matches)
+    calibration = from_matches(matches, drafted=_titles(calibration_set, code, title, occ.title))
     if estimate is None:
         return calibration
     similar = calibration_set.similar_occupations(

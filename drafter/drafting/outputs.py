@@ -59,7 +59,8 @@ class Decomposition(_Out):
     and the tasks excluded as another role's work."""
 
     seniority_level: str = Field(
-        min_length=3, description="The typical incumbent's level, e.g. 'Mid-Level (3-7 years)'."
+        min_length=3,
+        description="The typical incumbent's level and years, e.g. 'Entry-Level (0-2 years)' or 'Senior (8+ years)'.",
     )
     seniority_note: str = Field(min_length=20, description="How entry-level and senior variants would differ.")
     rows: list[ActivityRow]
@@ -184,7 +185,9 @@ class RoleText(_Out):
 
 class DraftClaim(_Out):
     claim: str = Field(min_length=10, description="One claim, in a sentence.")
-    figure: str | None = Field(default=None, description="The figure it rests on, if any: '+7%', '$47,190'.")
+    figure: str | None = Field(
+        default=None, description="The figure it rests on, if any, with its unit (a percent, an amount, a count)."
+    )
     as_of: str | None = Field(default=None, description="When it was true, with the year: 'May 2024', '2024-2034'.")
     source: EvidenceSource = Field(description="'notes' (quote the notes) or 'model' (your recall; verified later).")
     citation: str | None = Field(default=None, description="Where it was published: body, report, year.")

@@ -293,11 +293,15 @@ def steps(
 
 
 def _rows(decomposition: Decomposition, occ: Occupation) -> list[dict[str, Any]]:
-    """The decomposition's rows as the scoring and role-section prompts show them (with their task statements)."""
+    """The decomposition's rows as the scoring and role-section prompts show them (with their task statements),
+    and beside each row its tasks' observed AI use as the facts state it (issue 22: visible beside the row while
+    it is scored): each task's own line, never a sum the source does not publish."""
     by_id = {t.id: t for t in occ.tasks}
+    seen = {u["id"]: u["line"] for u in prompt_facts(occ)["observed"]}
     return [
         {"task": r.task.strip(), "time_pct": r.time_pct, "ids": r.onet_task_ids,
-         "statements": [by_id[i].statement for i in r.onet_task_ids]}
+         "statements": [by_id[i].statement for i in r.onet_task_ids],
+         "observed": [f"task {i}: {seen[i]}" for i in r.onet_task_ids if i in seen]}
         for r in decomposition.rows
     ]  # fmt: skip
 

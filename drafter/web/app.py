@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import DrafterError
 from .edit import apply_form, editable_paths, value_at
-from .view import results
+from .view import observed_use, results
 from .workspace import Conflict, UnknownRole, Workspace
 
 MAX_BODY = 1_000_000  # bytes: a 40-task role's form is ~40 KB
@@ -143,6 +143,7 @@ def create_app(settings: Settings) -> Starlette:
             stem=stem, a=shown, draft=loaded.draft, edit=edit, res=results(loaded.draft, edit),
             paths=set(editable_paths(base)), sources=field_sources(shown), has_final=loaded.final is not None,
             base_hash=(form or {}).get("_base", loaded.final_hash), history=ws.history(loaded.draft), by=settings.by,
+            observed=observed_use(shown),
         )  # fmt: skip
         return page("role.html.j2", status, **(context | extra))
 

@@ -61,3 +61,20 @@ def results(draft: Assessment, edit: Edit) -> Results:
         review_first=r.review_first.items[:8], zone_changed=d.zone_changed, draft_score=d.score_before,
         draft_zone=d.zone_before.value,
     )  # fmt: skip
+
+
+def observed_use(a: Assessment) -> dict[int, str]:
+    """Each O*NET task's observed AI use as the occupation facts state it (dated, sourced), for the rows of the
+    role page: the assessor sees beside a row what the model saw beside it while scoring (issue 22). Only tasks
+    the index reports; empty for a draft without an O*NET code or one the catalog does not know."""
+    from ..errors import DrafterError
+    from ..labour.occupation import occupation_facts
+    from ..onet.catalog import Catalog
+
+    if not a.provenance.onet_code:
+        return {}
+    try:
+        occ = Catalog.load_one(a.provenance.onet_code)
+    except DrafterError:
+        return {}
+    return {u.task_id: u.line() for u in occupation_facts(occ).observed if u.reported}
