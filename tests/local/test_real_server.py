@@ -24,7 +24,8 @@ CLEAN_EXITS = {0, 3}  # a draft, or drafter's "the LLM failed" with its one line
 def _endpoints(tmp_path: Path, url: str, **settings) -> Path:
     path = tmp_path / "endpoints.toml"
     lines = ["[endpoints.local]", f'base_url = "{url}"', 'model = "smollm2"', 'kind = "llama-cpp-python"',
-             'api_key_env = "LOCAL_MODEL_KEY"', "validation_retries = 1", "http_retries = 1"]  # fmt: skip
+             'api_key_env = "LOCAL_MODEL_KEY"', "validation_retries = 1", "http_retries = 1",
+             f"context_window = {CONTEXT}"]  # fmt: skip
     lines += [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
