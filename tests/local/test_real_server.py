@@ -31,10 +31,7 @@ def _endpoints(tmp_path: Path, url: str, **settings) -> Path:
     return path
 
 
-def _calls(home: Path) -> list[sqlite3.Row]:
-    db = next((p for p in (home / "drafter.db", home / "runlog.sqlite") if p.exists()), None)
-    if db is None:
-        return []
+def _calls(db: Path) -> list[sqlite3.Row]:
     con = sqlite3.connect(db)
     con.row_factory = sqlite3.Row
     try:
@@ -76,7 +73,13 @@ def _check_clean(r, started: float, limit: float) -> None:
 def _check_log(home: Path, test: str) -> list[sqlite3.Row]:
     """Every answered request is in the run log with the server's own token counts, and none asked for more than
     the context window holds; the calls are kept for the tier's figures (conftest.py)."""
-    calls = _calls(home)
+    db = next((p for p in (home / "drafter.db", home / "runlog.sqlite") if p.exists()), None)
+    assert db is not None, f"no run log in {home}"
+    return _check_log_at(db, test)
+
+
+def _check_log_at(db: Path, test: str) -> list[sqlite3.Row]:
+    calls = _calls(db)
     assert calls, "no call in the run log"
     for c in calls:
         if c["status"] == 200 and not c["cached"]:
@@ -127,3 +130,42 @@ def test_a_29_2072_draft_a_two_role_batch_and_an_eval_end_cleanly(local_server, 
     e = drafter_cli("eval", "--endpoint", "local", "--config", config, "-o", str(tmp_path / "runs"), limit=1800)
     assert e.returncode in {0, 1, 3} and "Traceback" not in e.stderr, e.stderr[-2000:]
     _check_log(tmp_path / "home", "29-2072, batch, eval")
+
+
+def test_every_steps_request_is_accepted_by_the_real_server(local_server, llm_factory, tmp_path):
+    """A 135M model stops at decompose, so the later steps would never meet the server: here each call of a
+    29-2072 draft goes to the real server (its request shape and schema grammar accepted: HTTP 200, within the
+    window), and the draft goes on with the fake server's valid answer to the same call."""
+    from drafter.drafting.drive import answers_from, drive
+    from drafter.drafting.pipeline import steps
+    from drafter.drafting.request import DraftRequest, ModelRef
+    from drafter.errors import DrafterError
+    from drafter.llm.client import LLM
+    from drafter.llm.endpoints import Endpoint
+    from drafter.llm.runlog import RunLog
+    from drafter.methodology import load_methodology
+    from drafter.onet.catalog import Catalog
+
+    url, _ = local_server
+    real = LLM(Endpoint(name="local", kind="llama-cpp-python", base_url=url, model="smollm2", max_tokens=48,
+                        timeout=600, http_retries=0, validation_retries=0, context_window=CONTEXT,
+                        api_key_env="LOCAL_MODEL_KEY"), RunLog(tmp_path / "real.sqlite"), use_cache=False)  # fmt: skip
+    fake = llm_factory(kind="llama-cpp-python")
+    to_real, to_fake = answers_from(real), answers_from(fake)
+    refused: list[str] = []
+
+    def answer(call):
+        try:
+            to_real(call)  # 48 tokens of an answer: the shape is what is tested, not the content
+        except DrafterError as e:
+            refused.append(f"{call.step}: {e}")
+        return to_fake(call)
+
+    request = DraftRequest.resolve(Catalog.load().get("29-2072"), {}, run_id="shapes")
+    draft = drive(steps(request, load_methodology(), ModelRef.of(fake)), answer, serial=True)
+    real.close()
+    assert draft.assessment.tasks
+    calls = _check_log_at(tmp_path / "real.sqlite", "every step's shape")
+    assert [c["step"] for c in calls] == ["decompose", "score_rows", "role_sections", "commentary"], refused
+    assert all(c["status"] == 200 for c in calls), [(c["step"], c["status"], c["error"]) for c in calls]
+    assert all("not sent" not in r for r in refused), refused
