@@ -62,6 +62,8 @@ def test_the_schema_a_draft_sends_carries_task_ids_row_names_and_scores_as_enums
     rows = _defs(by_step["RowScores"])["RowScore"]["properties"]
     decided = [row["task"] for row in json.loads(_answer(fake_llm, "Decomposition"))["rows"]]
     assert rows["task"]["enum"] == decided and rows["score"]["enum"] == [1, 2, 3, 4, 5]
+    scores = _defs(by_step["RowScores"])["RowScores"]["properties"]["scores"]
+    assert scores["minItems"] == scores["maxItems"] == len(decided)  # one score per row, by the grammar too
     evidence = _defs(by_step["RoleSections"])["DraftEvidenceItem"]["properties"]["score"]
     assert evidence["enum"] == [-2, -1, 0, 1, 2]
     assert decompose["max_tokens"] == 512 + 80 * len(asked)

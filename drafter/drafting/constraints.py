@@ -9,7 +9,8 @@ carries, besides pydantic's own:
 - every small bounded integer (a score of 1–5, an evidence level of −2..2, a principle's 0–3) as an ``enum`` of
   its allowed values;
 - the step's facts (drafting/facts.py): decompose's task IDs as an ``enum`` (a row's IDs also ``uniqueItems``),
-  score_rows' row names as an ``enum``.
+  score_rows' row names as an ``enum`` and its list of scores as long as the rows (``minItems`` = ``maxItems``):
+  against llama-cpp-python a 135M model answered ``{"scores": []}`` within the grammar of the bare schema.
 
 Unique row names across a list of objects is not expressible in JSON Schema (``uniqueItems`` compares whole
 items), so that rule stays with the validators, which keep checking everything the schema says too: the schema
@@ -66,12 +67,17 @@ def output_floor(allowance: int | None) -> int | None:
 
 
 def facts_constraints(facts: StepFacts | None) -> dict[str, dict[str, Any]]:
-    """``{"Model.field": schema to merge}`` from a step's facts (for a list field: merged into its items)."""
+    """``{"Model.field": schema to merge}`` from a step's facts (for a list field: merged into its items;
+    ``"Model.field[]"``: into the list itself)."""
     if isinstance(facts, DecomposeFacts):
         ids = sorted(set(facts.known_ids))
         return {"ActivityRow.onet_task_ids": {"enum": ids}, "ExcludedTask.onet_task_id": {"enum": ids}}
     if isinstance(facts, RowFacts):
-        return {"RowScore.task": {"enum": list(dict.fromkeys(facts.row_names))}}
+        names = list(dict.fromkeys(facts.row_names))
+        return {
+            "RowScore.task": {"enum": names},
+            "RowScores.scores[]": {"minItems": len(names), "maxItems": len(names)},
+        }
     return {}
 
 
@@ -99,6 +105,7 @@ def tighten(schema: dict[str, Any], extra: dict[str, dict[str, Any]]) -> dict[st
         for field, prop in (d.get("properties") or {}).items():
             _enum_of_range(prop)
             _enum_of_range(prop.get("items") or {})
+            prop.update(extra.get(f"{name}.{field}[]") or {})
             if (patch := extra.get(f"{name}.{field}")) is not None:
                 if prop.get("type") == "array":
                     prop["items"] = {**(prop.get("items") or {}), **patch}
