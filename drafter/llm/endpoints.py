@@ -40,10 +40,11 @@ LOCAL_KINDS = frozenset({"llamacpp", "llama-cpp-python", "ollama"})
 spend their timeout there, so their ``concurrency`` defaults to 1 (docs/local-models.md)."""
 LOCAL_TIMEOUT = 600.0
 """The per-request deadline (seconds) of a local kind unless one is configured: on a CPU server generation, not the
-prompt, sets the time. Measured on 2 cores (llama-cpp-python, SmolLM2-135M): 5,972 prompt tokens read in 12.7 s,
-answers generated at 18-42 tokens/s, so 29-2072's decompose (up to 1,872 tokens) alone needs ~45-105 s and the
-hosted default of 120 s cut it off. A one-slot server keeps working on an abandoned request, so a timed-out call
-is not re-sent: a longer deadline wastes less than a short one."""
+prompt, sets the time. Measured on 2 cores (llama-cpp-python, SmolLM2-135M, `make test-local`): role_sections'
+5,501 prompt tokens and a 48-token answer took 30.6 s; 29-2072's decompose generated 1,180 tokens in 95 s (~15
+tokens/s with the prompt), so its full allowance (1,872 tokens) needs ~2 minutes and the hosted default of 120 s
+cut it off. A one-slot server keeps working on an abandoned request, so a timed-out call is not re-sent: a longer
+deadline wastes less than a short one."""
 DEFAULT_MODEL = "gpt-4.1-mini"
 
 
