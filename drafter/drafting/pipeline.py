@@ -60,7 +60,7 @@ from .calibrate import NO_CALIBRATION, Calibration, CalibrationRow
 from .facts import CommentaryFacts, DecomposeFacts, RowFacts, RowShares, SectionFacts
 from .outputs import Commentary, Decomposition, RoleSections, RowScores, calibration_match
 from .request import Call, Draft, DraftRequest, ModelRef, Yielded, soc_code
-from .trim import shorter_roles
+from .trim import COMPACT_RUBRIC, shorter_contexts
 
 if TYPE_CHECKING:
     from ..llm.client import StepResult
@@ -150,8 +150,10 @@ def role_variables(
 
 
 def messages(template: str, system: dict, role: dict, step: dict | None = None) -> list[dict[str, str]]:
+    """A step's three messages; the system prompt with the compact rubric when ``system`` says so (trim.py)."""
+    first = prompts.COMPACT_SYSTEM if system.get("compact") else "system.j2"
     return [
-        {"role": "system", "content": prompts.render("system.j2", **system)},
+        {"role": "system", "content": prompts.render(first, **system)},
         {"role": "user", "content": prompts.render("role.j2", **role)},
         {"role": "user", "content": prompts.render(template, **system, prior_name=role["prior_name"], **(step or {}))},
     ]
@@ -177,9 +179,10 @@ class Prompter:
         )  # fmt: skip
 
     def shorter(self, template: str, variables: dict) -> Iterator[tuple[str, list[dict[str, str]]]]:
-        """The step's messages with the role's context shortened (drafting/trim.py), for a small context window."""
-        for left_out, role in shorter_roles(self.role):
-            yield left_out, messages(template, self.system, role, variables)
+        """The step's messages with the role's context shortened, then the rubric (drafting/trim.py), for a small
+        context window."""
+        for left_out, system, role in shorter_contexts(self.system, self.role):
+            yield left_out, messages(template, system, role, variables)
 
 
 def row_chunks(rows: list, tasks: int) -> list[list]:
@@ -259,7 +262,7 @@ def sections_call(request: DraftRequest, prompter: Prompter, rows: list[TaskRow]
 def _asked(calls: tuple[Call, ...], records: list[StepRecord]) -> Generator[Yielded, Any, list]:
     """Yield a round of calls; the parsed answers, with each call's record added to ``records`` in call order."""
     answers = yield calls
-    records.extend(_record(a[1], prompts.prompt_version(c.template)) for c, a in zip(calls, answers, strict=True))
+    records.extend(_record(a[1], c.template) for c, a in zip(calls, answers, strict=True))
     return [a[0] for a in answers]
 
 
@@ -429,7 +432,7 @@ def commentary_steps(
     prompter = prompter or Prompter.of(request, m)
     call = prompter.call("commentary", template, Commentary, _commentary_variables(a, card), facts)
     parsed, result = yield call
-    steps = [*a.provenance.steps, _record(result, prompts.prompt_version(template))]
+    steps = [*a.provenance.steps, _record(result, template)]
     written = a.model_copy(
         update={
             "commentary": parsed.sections,
@@ -441,8 +444,11 @@ def commentary_steps(
     return Draft(written, card)
 
 
-def _record(result: StepResult, prompt_version: str) -> StepRecord:
+def _record(result: StepResult, template: str) -> StepRecord:
+    """The step's record; its prompt version is the compact profile's when the request was sent with the compact
+    rubric (trim.py, step 4), so the provenance tells which profile the answer was drafted from."""
+    version = prompts.prompt_version(template, compact=COMPACT_RUBRIC in result.left_out)
     return StepRecord(
-        step=result.step, prompt_version=prompt_version, attempts=result.attempts, requests=result.requests,
+        step=result.step, prompt_version=version, attempts=result.attempts, requests=result.requests,
         cache_hits=result.cache_hits, latency_ms=round(result.latency_ms, 1), **result.usage.model_dump(),
     )  # fmt: skip

@@ -41,19 +41,23 @@ def _sources(name: str, directory: Path) -> list[str]:
 # Every step's request starts with these (system prompt and rubric, then the role's context), so they are part of
 # every step's version: an edit to the rubric layout or the calibration table changes all four.
 SHARED = ("system.j2", "role.j2")
+COMPACT_SYSTEM = "system_compact.j2"
+"""The system prompt with the compact rubric (drafting/trim.py, step 4), sent in place of ``system.j2``."""
 
 
-def prompt_version(name: str, directory: Path | None = None) -> str:
+def prompt_version(name: str, directory: Path | None = None, *, compact: bool = False) -> str:
     """``name@<12 hex>``: the SHA-256 of the template, the shared parts every request starts with, and their
-    includes. Any edit changes the version."""
+    includes. Any edit changes the version. ``compact``: the request was sent with the compact rubric
+    (``COMPACT_SYSTEM`` in place of ``system.j2``), a version of its own."""
     directory = directory or prompts_dir()
-    key = (name, str(directory))
+    key = (name, str(directory), compact)
     known = _versions.get(key)
     if known is not None:
         sources, stamp, version = known
         if _stamp(directory, sources) == stamp:  # a few stats per call instead of parsing templates
             return version
-    shared = [n for n in SHARED if n != name and (directory / n).is_file()]
+    parts = (COMPACT_SYSTEM, *SHARED[1:]) if compact else SHARED
+    shared = [n for n in parts if n != name and (directory / n).is_file()]
     sources = tuple(sorted({s for n in (name, *shared) for s in _sources(n, directory)}))
     h = hashlib.sha256()
     for n in sources:
@@ -63,7 +67,7 @@ def prompt_version(name: str, directory: Path | None = None) -> str:
     return version
 
 
-_versions: dict[tuple[str, str], tuple[tuple[str, ...], tuple, str]] = {}
+_versions: dict[tuple[str, str, bool], tuple[tuple[str, ...], tuple, str]] = {}
 
 
 def _stamp(directory: Path, sources: tuple[str, ...]) -> tuple:

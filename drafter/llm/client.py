@@ -78,6 +78,7 @@ class StepResult:
     usage: Usage  # of the requests that reached the network
     usage_missing: int  # answers whose server reported no usage
     latency_ms: float
+    left_out: tuple[str, ...] = ()  # what the first request left out to fit the context window (llm/window.py)
 
 
 class LLM:
@@ -296,6 +297,7 @@ class LLM:
         except ContextOverflow as e:
             ctx.overflow = str(e)
             raise LLMError(ErrorKind.CONTEXT, self._overflow_message(step, ctx), ctx) from None
+        ctx.left_out = fitted.left_out
         if fitted.left_out:
             say(f"{step}: the prompt left out {', '.join(fitted.left_out)} to fit the {window:,}-token context window")
         return fitted.messages, fitted.max_tokens
@@ -445,4 +447,5 @@ def alternating(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _result(step: str, ctx: CallContext) -> StepResult:
-    return StepResult(step, ctx.attempts, ctx.requests, ctx.cache_hits, ctx.usage, ctx.usage_missing, ctx.latency_ms)
+    return StepResult(step, ctx.attempts, ctx.requests, ctx.cache_hits, ctx.usage, ctx.usage_missing, ctx.latency_ms,
+                      ctx.left_out)  # fmt: skip

@@ -47,6 +47,7 @@ class CallContext:
     prompt_len: int | None = None  # messages of the call's first request: a re-ask's additions come after them
     overflow: str | None = None  # why a request did not fit the context window (drafter's estimate or the server's)
     refitted: tuple[str, ...] = ()  # what was changed in the last request to make it fit
+    left_out: tuple[str, ...] = ()  # what the call's first request left out to fit (window.plan)
 
 
 MAX_ANSWER_BYTES = 2_000_000
