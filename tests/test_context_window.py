@@ -183,3 +183,60 @@ def test_a_draft_on_a_server_whose_window_fits_runs_as_before_and_reads_it_once(
         assert r.returncode == 0, r.stderr
         assert all(server_tokens(b) + b["max_tokens"] <= 16384 for b in server.requests)
         assert server.lookups == []  # kind openai (a --base-url alone): not asked
+
+
+def test_the_rubric_is_compacted_last_and_only_with_a_rubric():
+    from drafter.drafting.trim import COMPACT_RUBRIC, shorter_contexts
+
+    role = {"calibration": [], "example": {"title": "near"}, "description": "short", "observed": []}
+    steps = list(shorter_contexts({"rubric": object()}, role))
+    assert [what for what, _, _ in steps] == ["the worked example", COMPACT_RUBRIC]
+    assert steps[-1][1]["compact"] is True and steps[-1][2]["example"] is None  # with the shortest role context
+    assert [what for what, _, _ in shorter_contexts({"rubric": None}, role)] == ["the worked example"]
+
+
+def _decompose_sent(llm_factory, fake_llm, window: int):
+    """The decompose call of 29-2072 made through the real client with a configured window: the body the fake
+    server received and the step's provenance record."""
+    from drafter.drafting.drive import answers_from
+    from drafter.drafting.pipeline import Prompter, _record, decompose_call
+    from drafter.drafting.request import DraftRequest
+    from drafter.methodology import load_methodology
+    from drafter.onet.catalog import Catalog
+
+    request = DraftRequest.resolve(Catalog.load().get("29-2072.00"), {}, run_id="t")
+    call = decompose_call(request, Prompter.of(request, load_methodology()))
+    first = fake_llm.count
+    _, result = answers_from(llm_factory(use_cache=False, context_window=window))(call)
+    return fake_llm.requests[first], _record(result, call.template)
+
+
+def test_a_request_that_fits_only_with_the_compact_rubric_is_sent_with_it_and_versioned_apart(
+    llm_factory, fake_llm, capfd
+):
+    from drafter.methodology import load_methodology
+
+    roomy, full_record = _decompose_sent(llm_factory, fake_llm, 100_000)
+    small, compact_record = _decompose_sent(llm_factory, fake_llm, 7000)  # too small for the full rubric
+    full, compact = roomy["messages"][0]["content"], small["messages"][0]["content"]
+    assert "each level in one line" in compact and "each level in one line" not in full
+    assert len(compact) < len(full) - 2000
+    rubric = load_methodology().rubric
+    for scale in rubric.scales:
+        assert scale.name in compact
+        for d in scale.dimensions:
+            assert f"  {d.name}:\n" in compact and all(f"    {lv.value} = " in compact for lv in d.levels)
+        assert all(f"  {lv.value} = " in compact for lv in scale.levels)
+    assert compact.count(" = ") == full.count(" = ")  # every level, none dropped
+    assert compact_record.prompt_version != full_record.prompt_version
+    assert compact_record.prompt_version.startswith("decompose@")
+    assert capfd.readouterr().err.count("the rubric's long level texts") == 1  # said once
+
+
+def test_a_roomy_window_sends_the_full_rubric_and_the_usual_prompt_version(llm_factory, fake_llm):
+    from drafter.drafting import prompts
+
+    body, record = _decompose_sent(llm_factory, fake_llm, 100_000)
+    assert "each level in one line" not in body["messages"][0]["content"]
+    assert "Choose 5, not 4" in body["messages"][0]["content"]
+    assert record.prompt_version == prompts.prompt_version("decompose.j2")
