@@ -8,16 +8,16 @@ least to the draft first):
 2. the worked example (the closest role's rows, the longest part of the context after the rubric);
 3. long descriptions and facts: the O*NET description cut to ``DESCRIPTION_CHARS``, the observed-AI-use lines;
 4. the rubric's long level texts → one-line summaries (``prompts/system_compact.j2``: each level of every scale
-   and dimension cut to its first sentence, without its examples and its boundary with the next level; every
+   and dimension cut to its first clause, without its examples and its boundary with the next level; every
    level still named). The step's prompt version is then the compact one (``prompts.prompt_version``).
 
 The rubric comes last, not first, and only when a request needs it: it is what the scores are read against, the
 same text in every request of every role (an endpoint's prompt cache reuses it), and a window known to be small
 is no reason to shorten a request that fits; a request that does fit is sent in full whatever the window.
 
-Never left out: the system prompt, every scale, dimension and level of the rubric, the task statements, the assessor's evidence notes (quoted
-verbatim by evidence items) and the step's own instructions and data; a request that does not fit without
-them is refused. The validators still check the answer against the draft's full calibration.
+Never left out: the system prompt, any scale, dimension or level of the rubric, the task statements, the
+assessor's evidence notes (quoted verbatim by evidence items) and the step's own instructions and data; a
+request that does not fit without them is refused. The validators still check the answer against the draft's full calibration.
 """
 
 from __future__ import annotations
@@ -33,14 +33,17 @@ COMPACT_RUBRIC = "the rubric's long level texts"
 """What step 4 leaves out, as ``shorter_contexts`` names it (and the step's record reads it)."""
 
 
-def shorter_contexts(system: dict[str, Any], role: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+def shorter_contexts(
+    system: dict[str, Any], role: dict[str, Any]
+) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
     """A request's system and role variables (pipeline.system_variables, role_variables), shortened step by step:
     (what the step leaves out, the system variables, the role variables). The role's steps (``shorter_roles``),
     then the compact rubric with the shortest role context (``compact`` set; none without a rubric)."""
-    for left_out, role in shorter_roles(role):
-        yield left_out, system, role
+    shortest = role
+    for left_out, shortest in shorter_roles(role):
+        yield left_out, system, shortest
     if system.get("rubric") is not None and not system.get("compact"):
-        yield COMPACT_RUBRIC, system | {"compact": True}, role
+        yield COMPACT_RUBRIC, system | {"compact": True}, shortest
 
 
 def shorter_roles(role: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -7,8 +7,9 @@ checks that the estimated prompt, the response schema and ``max_tokens`` fit the
 
 1. lowers ``max_tokens``, down to the step's floor (the least an honest answer of its rows needs);
 2. sends a shorter prompt, the caller's shorter versions in the order it gives them (drafting/trim.py: the
-   calibration rows beyond the closest, then the worked example, then long descriptions and facts); a re-ask
-   first drops its earlier failed answers, keeping the last one and its error;
+   calibration rows beyond the closest, then the worked example, then long descriptions and facts, then the
+   rubric's long level texts as one-line summaries); a re-ask first drops its earlier failed answers, keeping
+   the last one and its error;
 3. else refuses, naming the step, the estimate and the window (``ContextOverflow``).
 
 The estimate is characters over ``CHARS_PER_TOKEN``, not the server's tokenizer: one rule for every server,
