@@ -137,3 +137,35 @@ def test_a_script_queue_entry_for_one_step_waits_for_that_step():
     assert script.next("RowScores") == "429"
     assert script.next("RoleSections") == "bad_quote"
     assert script.next("RoleSections") == "valid"
+
+
+def _reworded(request: dict) -> dict:
+    """``request`` with its prompts' lists reworded: every task line and row line in another shape."""
+    out = json.loads(json.dumps(request))
+    for m in out["messages"]:
+        text = str(m.get("content") or "")
+        text = re.sub(r"^- \[(\d+)\]", r"* task #\1 —", text, flags=re.M)
+        m["content"] = re.sub(r"^- (.+?) \((\d+)%\):", r"Row «\1», \2 percent:", text, flags=re.M)
+    return out
+
+
+@pytest.mark.parametrize("mode", ["tools", "json_schema", "json"])
+def test_drafters_answers_come_from_the_requests_schema_not_the_prompts_wording(llm_factory, catalog, mode):
+    """Rewording a template must not break the fake: the task IDs and the rows to score are read from the enums
+    of the schema each request carries (in the tools, the response format or the JSON modes' message)."""
+    from drafter.drafting.drive import draft_with_llm
+    from drafter.testing import answers
+
+    reworded: list[dict] = []
+
+    def answer(step: str, request: dict) -> dict:
+        reworded.append(_reworded(request))
+        return answers.answer(step, reworded[-1])
+
+    with FakeOpenAI(answer=answer) as server:
+        a = draft_with_llm(catalog.get("29-2072"), llm_factory(base_url=server.base_url, mode=mode))
+    assert any("* task #" in str(b["messages"]) for b in reworded)  # the wording did change
+    assert len(server.requests) == answers.requests_per_draft("29-2072.00")  # every answer valid at once
+    golden = answers._golden()
+    assert [r.task for r in a.assessment.tasks] == [r["task"] for r in golden["tasks"]]
+    assert [r.score for r in a.assessment.tasks] == [r["score"] for r in golden["tasks"]]

@@ -3,6 +3,10 @@ well-formed answers that break one of drafter's rules (what a real model gets wr
 
 ``answer(step, request)`` is the server's default answer hook: for the golden 29-2072 role (when the request's
 task IDs are its tasks) it answers with the golden assessment, otherwise with plain placeholder rows and scores.
+The role's task IDs and the rows to score are read from the JSON Schema the request carries (the enums
+drafting/constraints.py puts there, in every mode), not from the prompt's wording, so rewording a template does
+not break the fake (a request for a bare response model, with no enums, is read from its lists); the calibration table, the candidates, the notes and the figures a step shows are read from
+the prompt's marked blocks, and an answer without them is plainer (no table cited, no move named, no quote).
 ``spoil(behaviour, step, answer)`` turns a valid answer into a faulty one for the content faults of the script:
 invalid (schema-invalid), invented_score (the calibration note cites a score the calibration table does not
 list), invented_move (a "where to look next" role not in the table), bad_quote (an evidence item marked "notes"
@@ -46,6 +50,47 @@ def _step_text(body: dict) -> str:
     return _users(body)[-1]
 
 
+_SCHEMA_MARK = "json_schema:"  # instructor's JSON modes put the schema in a message after these words
+
+
+def response_schema(body: dict) -> dict:
+    """The JSON Schema a request asks its answer to match, wherever the mode puts it: the forced tool's parameters
+    (tools), ``response_format.json_schema`` (json_schema), or the JSON after "json_schema:" in a message (json,
+    md_json). Empty when the request carries none."""
+    if tools := body.get("tools"):
+        return tools[0].get("function", {}).get("parameters") or {}
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        return fmt.get("json_schema", {}).get("schema") or {}
+    for m in body.get("messages", []):
+        text = str(m.get("content") or "")
+        at = text.find(_SCHEMA_MARK)
+        if at >= 0 and (start := text.find("{", at)) >= 0:
+            try:
+                return json.JSONDecoder().raw_decode(text, start)[0]
+            except ValueError:
+                return {}
+    return {}
+
+
+def field_enum(schema: dict, field: str) -> list:
+    """The allowed values drafter's schema gives ``field`` (drafting/constraints.py: a role's task IDs, its row
+    names), found in any of the schema's object definitions; for a list field, its items' enum."""
+    stack: list = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            prop = (node.get("properties") or {}).get(field)
+            if isinstance(prop, dict):
+                found = prop.get("enum") or (prop.get("items") or {}).get("enum")
+                if found:
+                    return list(found)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return []
+
+
 _CALIBRATION_ROW = re.compile(
     r"^\| (?P<title>[^|]+?) \| (?P<code>[^|]+?) \|(?:[^|]*\|){5} (?P<score>\d+\.\d) \| (?P<zone>Red|Yellow|Green) \|$",
     re.M,
@@ -77,7 +122,10 @@ def notes_text(body: dict) -> str | None:
 
 
 def decomposition(body: dict) -> dict:
-    ids = [int(x) for x in re.findall(r"^- \[(\d+)\]", _role_text(body), re.M)]
+    listed = field_enum(response_schema(body), "onet_task_ids")
+    if not listed:  # a bare model's request (no enums): the task list it shows
+        listed = re.findall(r"^- \[(\d+)\]", _role_text(body), re.M)
+    ids = [int(x) for x in listed]
     golden = _golden()
     mapped = {i for r in golden["tasks"] for i in r["onet_task_ids"]}
     excluded = {int(k): v for k, v in golden["unmapped_onet_tasks"].items()}
@@ -128,7 +176,9 @@ def requests_per_draft(code: str) -> int:
 
 
 def row_scores(body: dict) -> dict:
-    names = re.findall(r"^- (.+?) \(\d+%\):", _step_text(body), re.M)
+    names = [str(x) for x in field_enum(response_schema(body), "task")]
+    if not names:  # a bare model's request (no enums): the rows it lists
+        names = re.findall(r"^- (.+?) \(\d+%\):", _step_text(body), re.M)
     golden = {r["task"]: r for r in _golden()["tasks"]}
     scores = []
     for name in names:
