@@ -25,12 +25,14 @@ if TYPE_CHECKING:
 __all__ = ["draft", "endpoint", "evaluate", "load", "occupation", "read", "render", "review", "score", "write"]
 
 
-def read(path: str | Path) -> Loaded:
+def read(path: str | Path, methodology: str | Path = "aijri-v1") -> Loaded:
     """An assessment from a JSON draft or a house-format document, with the document's consistency report
-    (its written figures against the scorer's; None for JSON). Bad input raises ``DrafterError``."""
+    (its written figures against the scorer's under ``methodology``, and that scorecard: ``report.card``; None
+    for JSON). Bad input raises ``DrafterError``."""
     from .documents import load_assessment
+    from .methodology import load_methodology
 
-    return load_assessment(Path(path))
+    return load_assessment(Path(path), load_methodology(str(methodology)))
 
 
 def load(path: str | Path) -> Assessment:

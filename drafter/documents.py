@@ -13,6 +13,7 @@ from typing import NamedTuple
 from .assessment import Assessment
 from .files import assessment_from_json, assessment_json, is_json, read_text, write_owned_files, written_unchanged
 from .house_format import ConsistencyReport, parse_house_format, render_markdown
+from .methodology import Methodology
 from .scoring import ScoreCard
 
 
@@ -24,13 +25,14 @@ class Loaded(NamedTuple):
     report: ConsistencyReport | None
 
 
-def load_assessment(path: Path) -> Loaded:
-    """A JSON draft or a house-format document (Markdown or the seed's plain text)."""
+def load_assessment(path: Path, m: Methodology | None = None) -> Loaded:
+    """A JSON draft or a house-format document (Markdown or the seed's plain text); a document's written figures
+    are checked against methodology ``m`` (default: the bundled one)."""
     path = Path(path)
     text = read_text(path)
     if is_json(path, text):
         return Loaded(assessment_from_json(text, str(path)), None)
-    imported = parse_house_format(text, source=str(path))
+    imported = parse_house_format(text, source=str(path), m=m)
     return Loaded(imported.assessment, imported.report)
 
 

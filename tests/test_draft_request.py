@@ -148,3 +148,61 @@ def test_the_calibration_set_is_ranked_once_per_draft(endpoint, fake_llm, monkey
     assert [c for c in ranked if c == "43-6013.00"] == ["43-6013.00"] and len(shown) == 1 and shown[0].table
     if samples == 1:  # the draft's provenance records the same roles (a consensus records its samples instead)
         assert [c.title for c in made.assessment.provenance.calibration] == [c.title for c in shown[0].used]
+
+
+@pytest.fixture
+def scored_texts(monkeypatch):
+    """How often the scorer saw each assessment, by its JSON (a sensitivity variant is another assessment)."""
+    import collections
+
+    from drafter import scoring
+
+    seen: collections.Counter[str] = collections.Counter()
+    real = scoring.score
+
+    def counted(a, *args, **kwargs):
+        seen[a.model_dump_json()] += 1
+        return real(a, *args, **kwargs)
+
+    import drafter.drafting.offline  # noqa: F401 - loaded, so their bindings of the scorer are counted too
+    import drafter.house_format.parse  # noqa: F401
+    import drafter.review.report  # noqa: F401
+    import drafter.sensitivity  # noqa: F401
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("drafter") and getattr(module, "score", None) is real:
+            monkeypatch.setattr(module, "score", counted)
+    return seen
+
+
+def _cli(args: list[str], cwd, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from drafter.cli import build_app
+
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("DRAFTER_HOME", str(cwd / "home"))
+    r = CliRunner().invoke(build_app(args), args, env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+
+
+def test_drafting_writing_and_printing_an_offline_draft_scores_it_once(tmp_path, monkeypatch, scored_texts):
+    """`drafter draft` scores the draft, writes its Markdown (figures, flips, awaiting range) and prints the
+    scorecard and review: the draft itself reaches the scorer once, and no variant of it twice."""
+    from drafter import api
+
+    _cli(["draft", "29-2072", "--offline"], tmp_path, monkeypatch)
+    written = api.load(tmp_path / "drafts" / "29-2072.00.json").model_dump_json()
+    assert scored_texts[written] == 1
+    assert max(scored_texts.values()) == 1  # the zone-flip variants too: the sensitivity was computed once
+
+
+def test_scoring_a_document_scores_it_once(tmp_path, monkeypatch, scored_texts):
+    from drafter import api
+
+    _cli(["draft", "29-2072", "--offline"], tmp_path, monkeypatch)
+    scored_texts.clear()
+    _cli(["score", "drafts/29-2072.00.md"], tmp_path, monkeypatch)
+    assert max(scored_texts.values()) == 1
+    document = api.load(tmp_path / "drafts" / "29-2072.00.md").model_dump_json()  # loading it scores it too
+    assert scored_texts[document] == 1 + 1

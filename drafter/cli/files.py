@@ -26,8 +26,8 @@ def score(
     """Compute the AIJRI scorecard of an assessment (and check a document's written figures)."""
     from .. import api
 
-    a, report = api.read(file)
-    r = api.review(a, methodology)  # the scorecard and its review, computed once
+    a, report = api.read(file, methodology)
+    r = api.review(a, methodology, report.card if report else None)  # the scorecard and its review, computed once
     card = r.scorecard
     if as_json:
         import json
@@ -175,7 +175,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to ch
             problems += 1
             err.print(f"error: {stale_figures(f, bad)}", markup=False, soft_wrap=True)
         # what `score` shows beside the figures: label/score mismatches and the document's import warnings
-        for w in api.score(a).label_warnings:
+        for w in (report.card if report and report.card else api.score(a)).label_warnings:
             out.print(escape(f"{f}: label check: {w}"), style="yellow", soft_wrap=True)
         for w in report.warnings if report else []:
             out.print(escape(f"{f}: warning: {w}"), style="yellow", soft_wrap=True)

@@ -60,6 +60,9 @@ class Check:
 class ConsistencyReport:
     checks: list[Check] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # read, but something may be lost (e.g. task IDs)
+    # the scorecard the written figures were checked against (the document's methodology): a caller that shows
+    # or records the figures uses it instead of scoring the same assessment again
+    card: ScoreCard | None = None
 
     @property
     def disagreements(self) -> list[Check]:
@@ -178,7 +181,7 @@ def parse_house_format(text: str, source: str = "", m: Methodology | None = None
     card = score(a, m)
     expected = derived(a, card, m)
     checks = [Check(key, no, written, expected[key]) for key, (no, written) in rd.written.items() if key in expected]
-    return Imported(a, card, ConsistencyReport(checks, warnings))
+    return Imported(a, card, ConsistencyReport(checks, warnings, card))
 
 
 def _read_cell(rd: _Reader, cell: Cell, text: str, line: _Line, base: tuple, data: dict, what: str, i: int = 0):

@@ -121,9 +121,15 @@ def parse_methodology(data: dict) -> Methodology:
         raise MethodologyError(f"methodology: {e}") from None
 
 
-@cache
 def load_methodology(name_or_path: str = DEFAULT_METHODOLOGY) -> Methodology:
-    """Load a bundled methodology by id (``aijri-v1``) or any TOML file by path."""
+    """Load a bundled methodology by id (``aijri-v1``) or any TOML file by path: one object per name however it
+    is asked for (``load_methodology()`` and ``load_methodology("aijri-v1")`` are the same object), so what is
+    remembered per methodology (the zone-flip sensitivity of a draft) is found by every caller."""
+    return _load(str(name_or_path))
+
+
+@cache
+def _load(name_or_path: str) -> Methodology:
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.exists():
         text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is no part of the TOML

@@ -84,7 +84,7 @@ def portfolio_row(path: Path, folder: Path) -> PortfolioRow:
     m = load_methodology()
     card = score(a, m)
     rf = review_first(a, m, card=card)
-    unknown = awaiting_range(a, m)
+    unknown = awaiting_range(a, m, card)
     md = path.with_suffix(".md")
     u = a.uncertainty
     top = rf.items[0] if rf.items else None
