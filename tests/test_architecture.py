@@ -84,6 +84,8 @@ def test_no_llm_module_imports_the_drafter_package_itself():
         ("cli/common.py", "from .draft import register", "drafter.cli: command modules"),
         ("house_format/spec.py", "from .parse import parse_house_format", "drafter.house_format: parse"),
         ("scoring.py", "from .drafting import base", "drafter is layered"),
+        ("drafting/constraints.py", "from .drive import draft_with_llm", "drafting is ordered"),
+        ("drafting/request.py", "from .choose import drafter_for", "drafting is ordered"),
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(tmp_path, module, line, broken):
