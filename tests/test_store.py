@@ -109,7 +109,7 @@ def _old_log(path, version: int) -> None:
 
 
 def _every_capability(log: RunLog) -> None:
-    BatchState(log, "b1")
+    BatchState(log.store, "b1")
     run = EvalRun(run_id="e2", created_at="2026-01-01T00:00:00+00:00", config={"backend": "offline"}, roles=[],
                   aggregates={})  # fmt: skip
     record_run(log.store, run, None)
@@ -130,7 +130,7 @@ def test_a_log_written_before_named_migrations_upgrades_in_place_and_keeps_its_r
     try:
         _every_capability(log)
         assert log.cached_response("h1") == RESPONSE  # the old cache still answers
-        state = BatchState(log, "b1")
+        state = BatchState(log.store, "b1")
         if version >= 3:
             assert state.counts()["done"] == 1 and state.roles("done")[0].drafted == 1
         with log.store.transaction() as con:
@@ -272,7 +272,7 @@ def test_one_store_per_process_is_shared_by_the_run_log_batch_state_eval_runs_an
     db = store_path()  # $DRAFTER_HOME/drafter.db (the test's own home)
     log = RunLog()
     trail = AuditTrail()
-    state = BatchState(log, "b1")
+    state = BatchState(log.store, "b1")
     store = open_store()
     try:
         assert log.store is trail.store is state.store is store

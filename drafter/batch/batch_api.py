@@ -16,17 +16,17 @@ def write_request_file(
     the batch's requests, so that ``collect`` takes results for them only. ``requests_out`` is written like any
     output a user names (``files.write_owned_files``); returns the requests written and the backup kept."""
     from ..drafting.base import drafter_name
-    from ..llm.runlog import RunLog
+    from ..store import open_store
     from .jsonl import write_requests
     from .state import batch_id_for, record_requests
 
     batch_id = batch_id_for(codes, out, drafter_name(endpoint), calibration.user_key() if calibration else "")
     n, backup = write_requests(codes, endpoint, requests_out, batch_id, calibration, force, inputs)
-    log = RunLog()
+    store = open_store()
     try:
-        record_requests(log, batch_id, codes)
+        record_requests(store, batch_id, codes)
     finally:
-        log.close()
+        store.close()
     return n, backup
 
 
@@ -48,17 +48,20 @@ def collect_results(results: Path, endpoint, calibration=None, catalog=None) -> 
     role) is a problem of its own and collects nothing."""
     from ..llm.runlog import RunLog
     from ..onet.catalog import Catalog
+    from ..store import open_store
     from .jsonl import check_answers, read_results
     from .state import requested_roles
 
     catalog = catalog or Catalog.load()
     lines, unreadable = read_results(results)
-    log = RunLog(secrets=(endpoint.api_key,) if endpoint.api_key else ())
+    store = open_store()  # one store: the batch's recorded requests and the run log the answers are stored in
+    log = RunLog(store=store, secrets=(endpoint.api_key,) if endpoint.api_key else ())
     try:
-        answers, engine_failed, wrong = sort_lines(lines, catalog, lambda batch_id: requested_roles(log, batch_id))
+        answers, engine_failed, wrong = sort_lines(lines, catalog, lambda batch_id: requested_roles(store, batch_id))
         invalid = check_answers(answers, endpoint, log, calibration)
     finally:
         log.close()
+        store.close()
     problems = [why for _, why in sorted(unreadable + wrong)]
     codes = sorted(set(answers) | set(engine_failed))
     return Collected(len(answers), invalid, engine_failed, problems, codes)

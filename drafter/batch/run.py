@@ -52,6 +52,7 @@ def run_batch(
     returns the summary (``portfolio``: the files written). Ctrl-C ends it in ``BatchInterrupted``."""
     from ..drafting.choose import drafter_for
     from ..llm.runlog import RunLog
+    from ..store import open_store
     from .state import BatchState, batch_id_for
 
     if settings.max_cost is not None and endpoint is not None and not endpoint.prices:
@@ -59,19 +60,21 @@ def run_batch(
             f'--max-cost needs prices for {endpoint.model}: add [prices."{endpoint.model}"] input = …, output = … '
             "to endpoints.toml"
         )
-    log = RunLog(secrets=(endpoint.api_key,) if endpoint is not None and endpoint.api_key else ())
+    store = open_store()  # the process's one store: the run log, the batch state and the portfolio's trail share it
+    log = RunLog(store=store, secrets=(endpoint.api_key,) if endpoint is not None and endpoint.api_key else ())
     try:
         drafter = drafter_for(
             endpoint, log=log, use_cache=settings.use_cache, concurrency=settings.concurrency, rpm=settings.rpm,
             tpm=settings.tpm, catalog=catalog, calibration=settings.calibration,
         )  # fmt: skip
         cal = settings.calibration
-        state = BatchState(log, batch_id_for(codes, out, drafter.name, cal.user_key() if cal is not None else ""))
+        state = BatchState(store, batch_id_for(codes, out, drafter.name, cal.user_key() if cal is not None else ""))
         started = time.perf_counter()
         runner, timing = _draft(state, drafter, endpoint, codes, out, settings, catalog, on_start, on_role)
-        summary = _summary(state, drafter, runner, len(codes), timing, time.perf_counter() - started)
+        summary = _summary(state, log, drafter, runner, len(codes), timing, time.perf_counter() - started)
     finally:
         log.close()
+        store.close()
     # a batch ends with its portfolio (docs/review.md); an edited portfolio file is kept, and the summary says so
     summary["portfolio"], summary["portfolio_kept"] = write_batch_portfolio(out, settings.force)
     return summary
@@ -124,12 +127,12 @@ def _worker_drafter(endpoint, settings: BatchSettings):
     return build
 
 
-def _summary(state, drafter, runner, roles: int, timing: dict, wall: float) -> dict:
+def _summary(state, log, drafter, runner, roles: int, timing: dict, wall: float) -> dict:
     """The batch's figures as JSON shows them: counts, tokens, cost, failures, timing, and tokens per step."""
     from ..drafting.steps import step_order
 
     counts, totals = state.counts(), state.totals()
-    by_step = sorted(state.log.by_step(run_prefix=f"{state.batch_id}:"), key=lambda t: step_order(t.step))
+    by_step = sorted(log.by_step(run_prefix=f"{state.batch_id}:"), key=lambda t: step_order(t.step))
     steps = [t.summary(drafter.prices) for t in by_step]  # in the pipeline's order
     return {
         "batch_id": state.batch_id, "backend": drafter.name, "roles": roles, **counts,

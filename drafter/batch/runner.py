@@ -379,12 +379,14 @@ def _worker_process(parent: BatchRunner, codes: list[str], concurrency: int, pro
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent_pid)
     from ..llm.runlog import RunLog
+    from ..store import open_store
 
     assert parent.worker_drafter is not None  # only drafters with a worker factory fork
-    log = RunLog(parent.state.log.path, secrets=parent.state.log.secrets)
+    store = open_store(parent.state.store.path)  # the child's own connection to the same file (none cross a fork)
+    log = RunLog(store=store)  # the drafter's clients add their keys to what it redacts
     drafter = parent.worker_drafter(log, processes, concurrency)
     child = BatchRunner(
-        BatchState(log, parent.state.batch_id), parent.out_dir, drafter, catalog=parent.catalog,
+        BatchState(store, parent.state.batch_id), parent.out_dir, drafter, catalog=parent.catalog,
         concurrency=concurrency, role_retries=parent.role_retries, force=parent.force,
         draft_timeout=parent.draft_timeout,
     )  # fmt: skip
@@ -393,3 +395,4 @@ def _worker_process(parent: BatchRunner, codes: list[str], concurrency: int, pro
             asyncio.run(child._run(codes))
     finally:
         log.close()
+        store.close()

@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..llm.runlog import RunLog, RunTotals
-from ..store import Migrations
+from ..llm.runlog import MIGRATIONS as RUNLOG_MIGRATIONS
+from ..llm.runlog import RunTotals
+from ..store import Migrations, Store
 from ..usage import Usage
 
 MIGRATIONS = Migrations("batch")
@@ -74,19 +75,19 @@ def create_batch_requests(con) -> None:
     )
 
 
-def record_requests(log: RunLog, batch_id: str, codes: list[str]) -> None:
+def record_requests(store: Store, batch_id: str, codes: list[str]) -> None:
     """Remember that ``codes`` were written as Batch API requests of ``batch_id``."""
-    log.store.migrate(MIGRATIONS)
-    with log.store.transaction() as con:
+    store.migrate(MIGRATIONS)
+    with store.transaction() as con:
         con.executemany(
             "INSERT OR REPLACE INTO batch_requests VALUES (?, ?, ?)", [(batch_id, c, time.time()) for c in codes]
         )
 
 
-def requested_roles(log: RunLog, batch_id: str) -> set[str]:
+def requested_roles(store: Store, batch_id: str) -> set[str]:
     """The roles written as Batch API requests of ``batch_id`` (empty: none recorded in this database)."""
-    log.store.migrate(MIGRATIONS)
-    rows = log.store.reader().execute("SELECT code FROM batch_requests WHERE batch_id = ?", (batch_id,))
+    store.migrate(MIGRATIONS)
+    rows = store.reader().execute("SELECT code FROM batch_requests WHERE batch_id = ?", (batch_id,))
     return {code for (code,) in rows}
 
 
@@ -123,12 +124,13 @@ class RoleState:
 
 
 class BatchState:
-    """One batch's rows, in the store of ``log`` (the totals read the log's calls for 429s)."""
+    """One batch's rows in drafter's store, the one the batch's run log writes to (the totals read its calls
+    for 429s)."""
 
-    def __init__(self, log: RunLog, batch_id: str):
-        log.store.migrate(MIGRATIONS)
-        self.log = log
-        self.store = log.store
+    def __init__(self, store: Store, batch_id: str):
+        store.migrate(RUNLOG_MIGRATIONS)  # the calls table the totals read, on a store no run log has opened yet
+        store.migrate(MIGRATIONS)
+        self.store = store
         self.batch_id = batch_id
 
     def create(self, codes: list[str], out_dir: Path, config: dict) -> None:
@@ -239,9 +241,9 @@ class BatchState:
         }
 
 
-def list_batches(log: RunLog) -> list[dict]:
-    log.store.migrate(MIGRATIONS)
-    con = log.store.reader()
+def list_batches(store: Store) -> list[dict]:
+    store.migrate(MIGRATIONS)
+    con = store.reader()
     rows = con.execute(
         "SELECT b.batch_id, b.created, b.out_dir, b.config_json,"
         " SUM(r.status = 'done'), SUM(r.status = 'failed'), SUM(r.status IN ('pending', 'running')), COUNT(r.code)"

@@ -263,21 +263,20 @@ def batch_status(
     import json
 
     from ..batch.state import BatchState, list_batches
-    from ..llm.runlog import RunLog
-    from ..store import store_path
+    from ..store import open_store, store_path
     from .display.runs import print_batch_status, print_batches
 
     if not store_path().exists():
         fail("no batches yet", 1)
-    log = RunLog()
+    store = open_store()  # the process ends after this command: its one store closes with it
     if batch_id is None:
-        batches = list_batches(log)
+        batches = list_batches(store)
         if as_json:
             print(json.dumps(batches, indent=2))
         else:
             print_batches(console(), batches)
         return
-    state = BatchState(log, batch_id)
+    state = BatchState(store, batch_id)
     counts, totals = state.counts(), state.totals()
     if sum(counts.values()) == 0:
         fail(f"no batch {batch_id!r}; `drafter batch status` lists them")

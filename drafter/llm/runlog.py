@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..redact import redact
-from ..store import Migrations, Store, open_store, runlog_path, schema_sql, store_path  # noqa: F401  (re-exported)
+from ..store import Migrations, Store, open_store, schema_sql, store_path  # noqa: F401  (re-exported)
 from ..usage import Usage
 
 MIGRATIONS = Migrations("runlog")
@@ -156,8 +156,8 @@ class RunLog:
     records of its last few milliseconds: the batch state, which decides what is done, is written
     synchronously (through ``store.transaction()``).
 
-    The log uses the process's one store of its file (``open_store``), which batch state, eval runs and the
-    audit trail share: ``log.store``; or the ``store`` it is handed.
+    The log writes to the ``store`` it is handed (a batch opens the process's one store, ``open_store``, and
+    hands it to its run log and its batch state alike), or, given none, to the process's one store of ``path``.
     """
 
     def __init__(self, path: Path | None = None, secrets: tuple[str, ...] = (), *, store: Store | None = None):

@@ -28,7 +28,7 @@ from ..errors import DrafterError
 from ..review.diff import Diff, diff, final_sources
 from ..review.role import history_keys, role_key
 from ..safetext import clean
-from ..store import KEEP_AUDIT, Migrations, open_store, runlog_path
+from ..store import KEEP_AUDIT, Migrations, open_store, store_path
 
 MIGRATIONS = Migrations("review")
 
@@ -67,7 +67,7 @@ WHO_ENV = "DRAFTER_ASSESSOR"
 
 def reviews_path() -> Path:
     """drafter's database, which holds the audit trail beside the run log and batch state."""
-    return runlog_path()
+    return store_path()
 
 
 def assessor_name(option: str | None = None) -> str:

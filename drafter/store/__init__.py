@@ -83,9 +83,6 @@ MigrationFunction = Callable[[sqlite3.Connection], None]
 T = TypeVar("T")
 
 
-runlog_path = store_path  # the name it had while the run log was the store's only capability
-
-
 @dataclass(frozen=True)
 class Migration:
     name: str
