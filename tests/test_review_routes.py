@@ -332,3 +332,96 @@ def test_each_row_shows_its_tasks_observed_ai_use_as_the_model_saw_it(folders, g
     for u in seen:
         assert f'<p class="muted observed">task {u.task_id}: {u.line()}</p>' in text
     assert go_text.count('class="muted observed"') == len(seen)
+
+
+def _html_text(html: str) -> str:
+    import html as h
+
+    return " ".join(h.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_a_final_that_does_not_read_opens_the_role_from_the_draft_with_a_notice_naming_it(folders):
+    drafts, finals = folders
+    finals.mkdir()
+    (finals / "29-2072.00.json").write_text('{"broken": \n', encoding="utf-8")
+
+    async def go():
+        async with _client(drafts, finals) as c:
+            return await c.get("/role/29-2072.00")
+
+    r = _run(go())
+    assert r.status_code == 200 and 'id="composite">15.1<' in r.text  # the draft's figures
+    (notice,) = re.findall(r'id="final-problem">([^<]*)<', r.text)
+    assert f"{finals / '29-2072.00.json'}:line 2" in notice and "invalid JSON" in notice and "\n" not in notice
+    assert "(editing a copy of the draft)" in r.text and 'id="accept" disabled' in r.text
+
+
+def test_saving_onto_a_final_drafter_cannot_read_is_refused_and_loses_nothing(folders):
+    drafts, finals = folders
+    finals.mkdir()
+    broken = finals / "29-2072.00.json"
+    broken.write_text('{"broken": \n', encoding="utf-8")
+
+    async def go():
+        async with _client(drafts, finals) as c:
+            form = await _page(c)
+            refused = await c.post("/role/29-2072.00/save", data=form | {"tasks[1].rationale": "typed"})
+            broken.unlink()  # the assessor moves the bad file away, then saves again from the same page
+            again = await c.post("/role/29-2072.00/save", data=_form(refused.text))
+            return refused, again
+
+    refused, again = _run(go())
+    assert refused.status_code == 409, refused.text[:300]
+    conflict = _html_text(refused.text[refused.text.index('id="conflict"') : refused.text.index("</section>")])
+    assert "drafter cannot use the final on disk" in conflict and f"{broken}:line 2" in conflict, conflict
+    assert 'id="save-anyway"' not in refused.text  # no way to write over it from the page
+    assert _form(refused.text)["tasks[1].rationale"] == "typed"
+    assert again.status_code == 303 and "typed" in broken.read_text(encoding="utf-8")
+
+
+def test_a_save_the_protected_writer_refuses_is_a_notice_that_loses_nothing(folders):
+    drafts, finals = folders
+    (finals / "29-2072.00.md").mkdir(parents=True)  # a folder where the final's Markdown goes
+
+    async def go():
+        async with _client(drafts, finals) as c:
+            form = await _page(c)
+            return await c.post("/role/29-2072.00/save", data=form | {"tasks[1].rationale": "typed"})
+
+    r = _run(go())
+    assert r.status_code == 409 and "Traceback" not in r.text
+    assert "not saved (nothing you typed is lost)" in r.text and "is a folder" in r.text
+    assert _form(r.text)["tasks[1].rationale"] == "typed" and not (finals / "29-2072.00.json").exists()
+
+
+@pytest.mark.parametrize("which", ["json", "md"])
+def test_a_final_symlinked_outside_the_finals_folder_is_neither_read_nor_replaced(folders, tmp_path, which):
+    drafts, finals = folders
+    finals.mkdir()
+    outside = tmp_path / "elsewhere" / f"29-2072.00.{which}"
+    outside.parent.mkdir()
+    shutil.copy(GOLDEN, outside)
+    if which == "md":
+        from drafter.documents import load_assessment
+        from drafter.house_format import render_markdown
+
+        outside.write_text(render_markdown(load_assessment(GOLDEN).assessment), encoding="utf-8")
+    outside_before = outside.read_bytes()
+    link = finals / f"29-2072.00.{which}"
+    link.symlink_to(outside)
+
+    async def go():
+        async with _client(drafts, finals) as c:
+            page = await c.get("/role/29-2072.00")
+            saved = await c.post("/role/29-2072.00/save", data=_form(page.text) | {"tasks[1].rationale": "typed"})
+            accepted = await c.post("/role/29-2072.00/accept", data={"_csrf": _form(page.text)["_csrf"]})
+            return page, saved, accepted
+
+    page, saved, accepted = _run(go())
+    assert page.status_code == 200 and "outside" in page.text and "(editing a copy of the draft)" in page.text
+    assert saved.status_code == 409 and 'id="save-anyway"' not in saved.text
+    assert f"{link}: a symbolic link to {outside}, outside {finals}" in _html_text(saved.text)
+    assert _form(saved.text)["tasks[1].rationale"] == "typed"
+    assert accepted.status_code == 409 and "not accepted" in accepted.text
+    assert link.is_symlink() and outside.read_bytes() == outside_before  # the link and its target untouched
+    assert not (finals / "29-2072.00.json").exists() or which == "json"

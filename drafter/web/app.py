@@ -134,6 +134,12 @@ def create_app(settings: Settings) -> Starlette:
 
     def role_page(stem: str, form: dict[str, str] | None = None, status: int = 200, **extra) -> HTMLResponse:
         loaded = ws.load(stem)
+        if loaded.final_problem:
+            extra.setdefault(
+                "final_problem",
+                f"The saved final is not used: {loaded.final_problem}. "
+                "This page shows the draft; saving is refused until that file is fixed or moved.",
+            )
         base = loaded.final or loaded.draft
         edit = apply_form(base, form) if form is not None else apply_form(base, {})
         shown = edit.assessment or base
@@ -173,7 +179,10 @@ def create_app(settings: Settings) -> Starlette:
         base_hash = form.get("_overwrite") or form.get(
             "_base", ""
         )  # "save mine anyway": the version seen in the conflict
-        written = ws.save(stem, edit.assessment, base_hash, keep_old="_overwrite" in form)  # type: ignore[arg-type]
+        try:
+            written = ws.save(stem, edit.assessment, base_hash, keep_old="_overwrite" in form)  # type: ignore[arg-type]
+        except DrafterError as e:  # the protected writer's refusal (a folder in the way, a full disk, a busy writer)
+            return role_page(stem, form, 409, notice=f"not saved (nothing you typed is lost): {e}")
         if isinstance(written, Conflict):
             return role_page(stem, form, 409, conflict=written, conflict_changes=_changes(written, edit.assessment))
         return RedirectResponse(f"/role/{stem}?saved=1", 303)
