@@ -425,3 +425,73 @@ def test_a_final_symlinked_outside_the_finals_folder_is_neither_read_nor_replace
     assert accepted.status_code == 409 and "not accepted" in accepted.text
     assert link.is_symlink() and outside.read_bytes() == outside_before  # the link and its target untouched
     assert not (finals / "29-2072.00.json").exists() or which == "json"
+
+
+@pytest.mark.parametrize("entry", ["symlink-out", "dangling-symlink", "folder"])
+def test_an_entry_of_the_drafts_folder_that_is_not_a_draft_is_listed_as_not_read(folders, tmp_path, entry):
+    drafts, finals = folders
+    bad = drafts / "link.json"
+    if entry == "symlink-out":
+        (tmp_path / "x.json").write_text(GOLDEN.read_text(encoding="utf-8"), encoding="utf-8")
+        bad.symlink_to(tmp_path / "x.json")
+        why = f"a symbolic link to {tmp_path / 'x.json'}, outside {drafts}"
+    elif entry == "dangling-symlink":
+        bad.symlink_to(tmp_path / "missing.json")
+        why = f"a symbolic link to {tmp_path / 'missing.json'}, outside {drafts}"
+    else:
+        bad.mkdir()
+        why = "a folder, not a file"
+    (drafts / ".hidden.json").write_text("{", encoding="utf-8")  # hidden: not a draft, not listed (as drafter table)
+
+    async def go():
+        async with _client(drafts, finals) as c:
+            return await c.get("/"), await c.get("/role/link")
+
+    r, role = _run(go())
+    assert r.status_code == 200 and "/role/29-2072.00" in r.text  # the other drafts are still there
+    not_read = _html_text(r.text[r.text.index("Not read") :])
+    assert f"{bad}: {why}" in not_read and ".hidden.json" not in r.text
+    assert role.status_code == 404
+
+
+def test_the_portfolio_shows_a_saved_finals_figures_beside_the_drafts_score(folders):
+    from drafter.portfolio.table import portfolio_row
+
+    drafts, finals = folders
+
+    async def go():
+        async with _client(drafts, finals) as c:
+            form = await _page(c)
+            saved = await c.post(
+                "/role/29-2072.00/save", data=form | {"tasks[0].score": "1", "tasks[0].label": "NOT INVOLVED"}
+            )
+            assert saved.status_code == 303
+            return (await c.get("/")).text
+
+    text = _run(go())
+    final = portfolio_row(finals / "29-2072.00.json", finals)  # what drafter table prints for the final
+    row = _html_text(text[text.index('<tr data-stem="29-2072.00">') : text.index("</tr>", text.index("<tbody>"))])
+    assert final.score == 25.0 and f"15.1 → {final.score:.1f}" in row, row
+    assert f"{final.final_zone.value} {final.sub_label}" in row and "final saved" in row
+    assert "the final's figures" in _html_text(text)
+
+
+def test_the_portfolio_lists_a_final_that_has_no_draft(folders):
+    import json
+
+    drafts, finals = folders
+    finals.mkdir()
+    data = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    data["role"]["job_title"] = "Only A Final"
+    (finals / "11-9199.02.json").write_text(json.dumps(data), encoding="utf-8")
+    (finals / "bad.json").write_text("{", encoding="utf-8")
+
+    async def go():
+        async with _client(drafts, finals) as c:
+            return (await c.get("/")).text
+
+    text = _run(go())
+    assert "Only A Final" in text and "/role/11-9199.02" not in text
+    row = _html_text(text[text.index('<tr data-stem="11-9199.02">') :].split("</tr>")[0])
+    assert "(no draft)" in row and "15.1" in row and "final, no draft" in row
+    assert f"{finals / 'bad.json'}" in _html_text(text[text.index("Not read") :])
