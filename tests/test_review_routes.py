@@ -495,3 +495,26 @@ def test_the_portfolio_lists_a_final_that_has_no_draft(folders):
     row = _html_text(text[text.index('<tr data-stem="11-9199.02">') :].split("</tr>")[0])
     assert "(no draft)" in row and "15.1" in row and "final, no draft" in row
     assert f"{finals / 'bad.json'}" in _html_text(text[text.index("Not read") :])
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8765", "127.0.0.1.evil.example", "[::2]:8765"])
+def test_a_request_naming_a_foreign_host_is_refused(folders, host):
+    async def go():
+        async with _client(*folders) as c:
+            return await c.get("/", headers={"Host": host}), await c.get("/role/29-2072.00", headers={"Host": host})
+
+    for r in _run(go()):
+        assert r.status_code == 400 and "Invalid host header" in r.text and "Medical" not in r.text
+
+
+@pytest.mark.parametrize(
+    ("bound", "host"),
+    [("127.0.0.1", "127.0.0.1:8765"), ("127.0.0.1", "localhost:8765"), ("127.0.0.1", "[::1]:8765"),
+     ("::1", "[::1]"), ("192.168.1.5", "192.168.1.5:9000"), ("0.0.0.0", "review.lan:8765")],
+)  # fmt: skip
+def test_the_bound_host_and_the_loopback_names_are_answered(folders, bound, host):
+    async def go():
+        async with _client(*folders, host=bound) as c:
+            return await c.get("/", headers={"Host": host})
+
+    assert _run(go()).status_code == 200

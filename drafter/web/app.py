@@ -11,6 +11,8 @@ Routes (docs/review.md, "The review page"):
 
 Every POST carries the page's CSRF token; with ``token`` set (required off 127.0.0.1) every request carries it
 too (``?token=`` once, then a cookie). Request bodies over ``max_body`` bytes are refused before they are read.
+A request whose ``Host`` header names a host other than the one bound (127.0.0.1, localhost, [::1], ``host``) is
+refused with 400, so a web page that points its own name at 127.0.0.1 (DNS rebinding) cannot use the server.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -37,6 +40,8 @@ from .workspace import Conflict, UnknownRole, Workspace
 
 MAX_BODY = 1_000_000  # bytes: a 40-task role's form is ~40 KB
 TOKEN_COOKIE = "drafter_token"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+ANY_ADDRESS = ("0.0.0.0", "::")  # a bind on every interface: the Host is not checked (the token guards it)
 
 
 @dataclass
@@ -47,6 +52,12 @@ class Settings:
     token: str | None = None
     max_body: int = MAX_BODY
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    host: str = "127.0.0.1"  # the address bound: with the loopback names, what the Host header may name
+
+    def allowed_hosts(self) -> list[str]:
+        if self.host in ANY_ADDRESS:
+            return ["*"]
+        return list(dict.fromkeys([*LOOPBACK_NAMES, self.host.strip("[]").lower()]))
 
 
 def _package_dir(name: str) -> Path:
@@ -88,6 +99,28 @@ class Guard:
 
 class _TooLarge(Exception):
     pass
+
+
+class HostCheck(TrustedHostMiddleware):
+    """Starlette's ``TrustedHostMiddleware``, with the Host header's port taken off an IPv6 address too
+    (``[::1]:8765`` is ``::1``; Starlette's own split at the first colon would refuse it)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.allow_any or scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        host = _host_name(Request(scope).headers.get("host", ""))
+        if host in self.allowed_hosts:
+            return await self.app(scope, receive, send)
+        message = f"Invalid host header: this server answers only to {', '.join(self.allowed_hosts)}"
+        await PlainTextResponse(message, 400)(scope, receive, send)
+
+
+def _host_name(header: str) -> str:
+    """The host of a Host header, without its port: 127.0.0.1:8765 -> 127.0.0.1, [::1]:8765 -> ::1."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].partition("]")[0]
+    return header.partition(":")[0]
 
 
 def _token_ok(request: Request, token: str) -> bool:
@@ -211,7 +244,11 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/static", StaticFiles(directory=_package_dir("static")), name="static"),
     ]
     handlers = {_Refused: refused, UnknownRole: refused}
-    return Starlette(routes=routes, middleware=[Middleware(Guard, settings=settings)], exception_handlers=handlers)
+    middleware = [
+        Middleware(HostCheck, allowed_hosts=settings.allowed_hosts()),  # first: a foreign Host gets nothing
+        Middleware(Guard, settings=settings),
+    ]
+    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
 
 
 def field_id(path: str) -> str:
