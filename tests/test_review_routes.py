@@ -237,11 +237,15 @@ ACTIVE = re.compile(r"<script>alert|<script>steal|<img src=x|<svg onload|<a href
 def test_hostile_text_is_escaped_on_every_page(folders, text):
     import json
 
+    from drafter.safetext import clean
+
     drafts, finals = folders
     data = json.loads(GOLDEN.read_text(encoding="utf-8"))
     data["role"]["job_title"] = text
+    data["tasks"][0]["task"] = text
     data["tasks"][0]["rationale"] = text
     data["evidence"]["wage_trends"]["evidence"] = text
+    data["commentary"][0]["body"] = text
     (drafts / "29-2072.00.json").write_text(json.dumps(data), encoding="utf-8")
 
     async def go():
@@ -251,6 +255,27 @@ def test_hostile_text_is_escaped_on_every_page(folders, text):
             pages.append((await c.post("/role/29-2072.00/rescore", data=form | {"tasks[1].rationale": text})).text)
             bad = form | {"tasks[1].rationale": text, "tasks[0].time_pct": "1"}
             pages.append((await c.post("/role/29-2072.00/save", data=bad)).text)
+            # saved and accepted (by a hostile name): the portfolio's final row, the role page's history
+            saved = await c.post("/role/29-2072.00/save", data=form | {"tasks[1].rationale": text + " saved"})
+            assert saved.status_code == 303, saved.text[:300]
+            accepted = await c.post("/role/29-2072.00/accept", data={"_csrf": form["_csrf"], "by": text})
+            assert accepted.status_code == 303, accepted.text[:300]
+            pages += [(await c.get("/role/29-2072.00")).text, (await c.get("/")).text]
+            history = pages[-2][pages[-2].index('id="history"') :]
+            assert _html_text(clean(text))[:40] in _html_text(history[: history.index("</table>")])
+            # the conflict view: a stale page saves over the final, each side's text in the table of differences
+            late = await c.post("/role/29-2072.00/save", data=form | {"commentary[0].heading": text})
+            assert late.status_code == 409 and "the final changed on disk" in late.text
+            table = late.text[late.text.index('id="conflict"') : late.text.index("</section>")]
+            assert "<code>commentary[0]</code>" in table and "<code>tasks[1].rationale</code>" in table
+            pages.append(late.text)
+            # a final that does not read, its problem quoting the hostile text: the notice and the conflict
+            data["tasks"][0]["label"] = text
+            (finals / "29-2072.00.json").write_text(json.dumps(data), encoding="utf-8")
+            pages.append((await c.get("/role/29-2072.00")).text)
+            broken = await c.post("/role/29-2072.00/save", data=_form(pages[-1]))
+            assert broken.status_code == 409 and "drafter cannot use the final on disk" in broken.text
+            pages += [broken.text, (await c.get("/")).text]
             return pages
 
     pages = _run(go())
