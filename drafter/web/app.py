@@ -1,11 +1,13 @@
 """``drafter review serve``: the review page as an ASGI application (Starlette, served by uvicorn).
 
 Routes (docs/review.md, "The review page"):
-- ``GET /``: the portfolio of the drafts folder, with each role's final and accepted state.
+- ``GET /``: the portfolio of the drafts and finals folders: each role's figures (its final's where one is
+  saved, after the draft's score), its accepted state, and the entries not read with why.
 - ``GET /role/STEM``: the role as an editable form beside its scorecard; ``POST /role/STEM`` re-scores the form
   and renders the whole page (the page works as plain HTML forms with scripts off).
 - ``POST /role/STEM/rescore``: the results panel only (htmx swaps it in as the assessor types).
-- ``POST /role/STEM/save``: the final pair into the finals folder; a conflict view when it changed on disk.
+- ``POST /role/STEM/save``: the final pair into the finals folder; a conflict view when it changed on disk, or
+  when what is there cannot be used (not an assessment, a symlink out of the folder): never written over.
 - ``POST /role/STEM/accept``: the audit-trail entry ``review accept`` records, then the role's history.
 - ``GET /static/…``: the vendored htmx and the style sheet; nothing is fetched from the network.
 
