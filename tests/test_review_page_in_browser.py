@@ -1,7 +1,7 @@
 """The review page end to end in a real headless Chromium (Playwright driving Debian's chromium): an assessor
 opens the portfolio and a role, changes a score and sees the composite, the zone and a flip hint change without a
-reload, is stopped by an invalid time share, saves, accepts and sees the history; a second assessor saving the
-same final meanwhile gets the conflict view. Screenshots are kept (``DRAFTER_SCREENSHOT_DIR``, as the other
+reload, is stopped by an invalid time share, saves, accepts and sees the history, and the portfolio then shows the
+final's figures; a second assessor saving the same final meanwhile gets the conflict view. Screenshots are kept (``DRAFTER_SCREENSHOT_DIR``, as the other
 browser tests) and docs/review.md shows them (``DRAFTER_DOCS_SCREENSHOTS=docs/images`` rewrites those)."""
 
 from __future__ import annotations
@@ -82,7 +82,6 @@ def test_an_assessor_reviews_saves_and_accepts_a_draft_and_a_second_one_gets_the
 
     page.goto(url + "/")
     assert "Medical Records Specialist" in page.inner_text("#portfolio")
-    _shot(page, "review-portfolio", tmp_path)
     page.click("text=Medical Records Specialist")
     page.wait_for_selector("#role-form")
     assert page.inner_text("#composite") == "15.1" and page.inner_text("#zone") == "Red"
@@ -120,6 +119,11 @@ def test_an_assessor_reviews_saves_and_accepts_a_draft_and_a_second_one_gets_the
     page.wait_for_selector("#history")
     assert "A. Assessor" in page.inner_text("#history") and "Red → Yellow" in page.inner_text("#history")
     _shot(page, "review-accepted", tmp_path)
+    page.goto(url + "/")  # the portfolio now shows the final's figures after the draft's score
+    row = page.inner_text('#portfolio tr[data-stem="29-2072.00"]')
+    assert "15.1 → 25.0" in row and "Yellow" in row and "accepted (1)" in row
+    _shot(page, "review-portfolio", tmp_path)
+    page.go_back()
 
     other.fill("#f-growth-rationale", "A second assessor's reasoning.")
     other.click("#save")

@@ -237,11 +237,15 @@ ACTIVE = re.compile(r"<script>alert|<script>steal|<img src=x|<svg onload|<a href
 def test_hostile_text_is_escaped_on_every_page(folders, text):
     import json
 
+    from drafter.safetext import clean
+
     drafts, finals = folders
     data = json.loads(GOLDEN.read_text(encoding="utf-8"))
     data["role"]["job_title"] = text
+    data["tasks"][0]["task"] = text
     data["tasks"][0]["rationale"] = text
     data["evidence"]["wage_trends"]["evidence"] = text
+    data["commentary"][0]["body"] = text
     (drafts / "29-2072.00.json").write_text(json.dumps(data), encoding="utf-8")
 
     async def go():
@@ -251,6 +255,27 @@ def test_hostile_text_is_escaped_on_every_page(folders, text):
             pages.append((await c.post("/role/29-2072.00/rescore", data=form | {"tasks[1].rationale": text})).text)
             bad = form | {"tasks[1].rationale": text, "tasks[0].time_pct": "1"}
             pages.append((await c.post("/role/29-2072.00/save", data=bad)).text)
+            # saved and accepted (by a hostile name): the portfolio's final row, the role page's history
+            saved = await c.post("/role/29-2072.00/save", data=form | {"tasks[1].rationale": text + " saved"})
+            assert saved.status_code == 303, saved.text[:300]
+            accepted = await c.post("/role/29-2072.00/accept", data={"_csrf": form["_csrf"], "by": text})
+            assert accepted.status_code == 303, accepted.text[:300]
+            pages += [(await c.get("/role/29-2072.00")).text, (await c.get("/")).text]
+            history = pages[-2][pages[-2].index('id="history"') :]
+            assert _html_text(clean(text))[:40] in _html_text(history[: history.index("</table>")])
+            # the conflict view: a stale page saves over the final, each side's text in the table of differences
+            late = await c.post("/role/29-2072.00/save", data=form | {"commentary[0].heading": text})
+            assert late.status_code == 409 and "the final changed on disk" in late.text
+            table = late.text[late.text.index('id="conflict"') : late.text.index("</section>")]
+            assert "<code>commentary[0]</code>" in table and "<code>tasks[1].rationale</code>" in table
+            pages.append(late.text)
+            # a final that does not read, its problem quoting the hostile text: the notice and the conflict
+            data["tasks"][0]["label"] = text
+            (finals / "29-2072.00.json").write_text(json.dumps(data), encoding="utf-8")
+            pages.append((await c.get("/role/29-2072.00")).text)
+            broken = await c.post("/role/29-2072.00/save", data=_form(pages[-1]))
+            assert broken.status_code == 409 and "drafter cannot use the final on disk" in broken.text
+            pages += [broken.text, (await c.get("/")).text]
             return pages
 
     pages = _run(go())
@@ -332,3 +357,189 @@ def test_each_row_shows_its_tasks_observed_ai_use_as_the_model_saw_it(folders, g
     for u in seen:
         assert f'<p class="muted observed">task {u.task_id}: {u.line()}</p>' in text
     assert go_text.count('class="muted observed"') == len(seen)
+
+
+def _html_text(html: str) -> str:
+    import html as h
+
+    return " ".join(h.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_a_final_that_does_not_read_opens_the_role_from_the_draft_with_a_notice_naming_it(folders):
+    drafts, finals = folders
+    finals.mkdir()
+    (finals / "29-2072.00.json").write_text('{"broken": \n', encoding="utf-8")
+
+    async def go():
+        async with _client(drafts, finals) as c:
+            return await c.get("/role/29-2072.00")
+
+    r = _run(go())
+    assert r.status_code == 200 and 'id="composite">15.1<' in r.text  # the draft's figures
+    (notice,) = re.findall(r'id="final-problem">([^<]*)<', r.text)
+    assert f"{finals / '29-2072.00.json'}:line 2" in notice and "invalid JSON" in notice and "\n" not in notice
+    assert "(editing a copy of the draft)" in r.text and 'id="accept" disabled' in r.text
+
+
+def test_saving_onto_a_final_drafter_cannot_read_is_refused_and_loses_nothing(folders):
+    drafts, finals = folders
+    finals.mkdir()
+    broken = finals / "29-2072.00.json"
+    broken.write_text('{"broken": \n', encoding="utf-8")
+
+    async def go():
+        async with _client(drafts, finals) as c:
+            form = await _page(c)
+            refused = await c.post("/role/29-2072.00/save", data=form | {"tasks[1].rationale": "typed"})
+            broken.unlink()  # the assessor moves the bad file away, then saves again from the same page
+            again = await c.post("/role/29-2072.00/save", data=_form(refused.text))
+            return refused, again
+
+    refused, again = _run(go())
+    assert refused.status_code == 409, refused.text[:300]
+    conflict = _html_text(refused.text[refused.text.index('id="conflict"') : refused.text.index("</section>")])
+    assert "drafter cannot use the final on disk" in conflict and f"{broken}:line 2" in conflict, conflict
+    assert 'id="save-anyway"' not in refused.text  # no way to write over it from the page
+    assert _form(refused.text)["tasks[1].rationale"] == "typed"
+    assert again.status_code == 303 and "typed" in broken.read_text(encoding="utf-8")
+
+
+def test_a_save_the_protected_writer_refuses_is_a_notice_that_loses_nothing(folders):
+    drafts, finals = folders
+    (finals / "29-2072.00.md").mkdir(parents=True)  # a folder where the final's Markdown goes
+
+    async def go():
+        async with _client(drafts, finals) as c:
+            form = await _page(c)
+            return await c.post("/role/29-2072.00/save", data=form | {"tasks[1].rationale": "typed"})
+
+    r = _run(go())
+    assert r.status_code == 409 and "Traceback" not in r.text
+    assert "not saved (nothing you typed is lost)" in r.text and "is a folder" in r.text
+    assert _form(r.text)["tasks[1].rationale"] == "typed" and not (finals / "29-2072.00.json").exists()
+
+
+@pytest.mark.parametrize("which", ["json", "md"])
+def test_a_final_symlinked_outside_the_finals_folder_is_neither_read_nor_replaced(folders, tmp_path, which):
+    drafts, finals = folders
+    finals.mkdir()
+    outside = tmp_path / "elsewhere" / f"29-2072.00.{which}"
+    outside.parent.mkdir()
+    shutil.copy(GOLDEN, outside)
+    if which == "md":
+        from drafter.documents import load_assessment
+        from drafter.house_format import render_markdown
+
+        outside.write_text(render_markdown(load_assessment(GOLDEN).assessment), encoding="utf-8")
+    outside_before = outside.read_bytes()
+    link = finals / f"29-2072.00.{which}"
+    link.symlink_to(outside)
+
+    async def go():
+        async with _client(drafts, finals) as c:
+            page = await c.get("/role/29-2072.00")
+            saved = await c.post("/role/29-2072.00/save", data=_form(page.text) | {"tasks[1].rationale": "typed"})
+            accepted = await c.post("/role/29-2072.00/accept", data={"_csrf": _form(page.text)["_csrf"]})
+            return page, saved, accepted
+
+    page, saved, accepted = _run(go())
+    assert page.status_code == 200 and "outside" in page.text and "(editing a copy of the draft)" in page.text
+    assert saved.status_code == 409 and 'id="save-anyway"' not in saved.text
+    assert f"{link}: a symbolic link to {outside}, outside {finals}" in _html_text(saved.text)
+    assert _form(saved.text)["tasks[1].rationale"] == "typed"
+    assert accepted.status_code == 409 and "not accepted" in accepted.text
+    assert link.is_symlink() and outside.read_bytes() == outside_before  # the link and its target untouched
+    assert not (finals / "29-2072.00.json").exists() or which == "json"
+
+
+@pytest.mark.parametrize("entry", ["symlink-out", "dangling-symlink", "folder"])
+def test_an_entry_of_the_drafts_folder_that_is_not_a_draft_is_listed_as_not_read(folders, tmp_path, entry):
+    drafts, finals = folders
+    bad = drafts / "link.json"
+    if entry == "symlink-out":
+        (tmp_path / "x.json").write_text(GOLDEN.read_text(encoding="utf-8"), encoding="utf-8")
+        bad.symlink_to(tmp_path / "x.json")
+        why = f"a symbolic link to {tmp_path / 'x.json'}, outside {drafts}"
+    elif entry == "dangling-symlink":
+        bad.symlink_to(tmp_path / "missing.json")
+        why = f"a symbolic link to {tmp_path / 'missing.json'}, outside {drafts}"
+    else:
+        bad.mkdir()
+        why = "a folder, not a file"
+    (drafts / ".hidden.json").write_text("{", encoding="utf-8")  # hidden: not a draft, not listed (as drafter table)
+
+    async def go():
+        async with _client(drafts, finals) as c:
+            return await c.get("/"), await c.get("/role/link")
+
+    r, role = _run(go())
+    assert r.status_code == 200 and "/role/29-2072.00" in r.text  # the other drafts are still there
+    not_read = _html_text(r.text[r.text.index("Not read") :])
+    assert f"{bad}: {why}" in not_read and ".hidden.json" not in r.text
+    assert role.status_code == 404
+
+
+def test_the_portfolio_shows_a_saved_finals_figures_beside_the_drafts_score(folders):
+    from drafter.portfolio.table import portfolio_row
+
+    drafts, finals = folders
+
+    async def go():
+        async with _client(drafts, finals) as c:
+            form = await _page(c)
+            saved = await c.post(
+                "/role/29-2072.00/save", data=form | {"tasks[0].score": "1", "tasks[0].label": "NOT INVOLVED"}
+            )
+            assert saved.status_code == 303
+            return (await c.get("/")).text
+
+    text = _run(go())
+    final = portfolio_row(finals / "29-2072.00.json", finals)  # what drafter table prints for the final
+    row = _html_text(text[text.index('<tr data-stem="29-2072.00">') : text.index("</tr>", text.index("<tbody>"))])
+    assert final.score == 25.0 and f"15.1 → {final.score:.1f}" in row, row
+    assert f"{final.final_zone.value} {final.sub_label}" in row and "final saved" in row
+    assert "the final's figures" in _html_text(text)
+
+
+def test_the_portfolio_lists_a_final_that_has_no_draft(folders):
+    import json
+
+    drafts, finals = folders
+    finals.mkdir()
+    data = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    data["role"]["job_title"] = "Only A Final"
+    (finals / "11-9199.02.json").write_text(json.dumps(data), encoding="utf-8")
+    (finals / "bad.json").write_text("{", encoding="utf-8")
+
+    async def go():
+        async with _client(drafts, finals) as c:
+            return (await c.get("/")).text
+
+    text = _run(go())
+    assert "Only A Final" in text and "/role/11-9199.02" not in text
+    row = _html_text(text[text.index('<tr data-stem="11-9199.02">') :].split("</tr>")[0])
+    assert "(no draft)" in row and "15.1" in row and "final, no draft" in row
+    assert f"{finals / 'bad.json'}" in _html_text(text[text.index("Not read") :])
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8765", "127.0.0.1.evil.example", "[::2]:8765"])
+def test_a_request_naming_a_foreign_host_is_refused(folders, host):
+    async def go():
+        async with _client(*folders) as c:
+            return await c.get("/", headers={"Host": host}), await c.get("/role/29-2072.00", headers={"Host": host})
+
+    for r in _run(go()):
+        assert r.status_code == 400 and "Invalid host header" in r.text and "Medical" not in r.text
+
+
+@pytest.mark.parametrize(
+    ("bound", "host"),
+    [("127.0.0.1", "127.0.0.1:8765"), ("127.0.0.1", "localhost:8765"), ("127.0.0.1", "[::1]:8765"),
+     ("::1", "[::1]"), ("192.168.1.5", "192.168.1.5:9000"), ("0.0.0.0", "review.lan:8765")],
+)  # fmt: skip
+def test_the_bound_host_and_the_loopback_names_are_answered(folders, bound, host):
+    async def go():
+        async with _client(*folders, host=bound) as c:
+            return await c.get("/", headers={"Host": host})
+
+    assert _run(go()).status_code == 200

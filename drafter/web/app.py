@@ -1,16 +1,20 @@
 """``drafter review serve``: the review page as an ASGI application (Starlette, served by uvicorn).
 
 Routes (docs/review.md, "The review page"):
-- ``GET /``: the portfolio of the drafts folder, with each role's final and accepted state.
+- ``GET /``: the portfolio of the drafts and finals folders: each role's figures (its final's where one is
+  saved, after the draft's score), its accepted state, and the entries not read with why.
 - ``GET /role/STEM``: the role as an editable form beside its scorecard; ``POST /role/STEM`` re-scores the form
   and renders the whole page (the page works as plain HTML forms with scripts off).
 - ``POST /role/STEM/rescore``: the results panel only (htmx swaps it in as the assessor types).
-- ``POST /role/STEM/save``: the final pair into the finals folder; a conflict view when it changed on disk.
+- ``POST /role/STEM/save``: the final pair into the finals folder; a conflict view when it changed on disk, or
+  when what is there cannot be used (not an assessment, a symlink out of the folder): never written over.
 - ``POST /role/STEM/accept``: the audit-trail entry ``review accept`` records, then the role's history.
 - ``GET /static/…``: the vendored htmx and the style sheet; nothing is fetched from the network.
 
 Every POST carries the page's CSRF token; with ``token`` set (required off 127.0.0.1) every request carries it
 too (``?token=`` once, then a cookie). Request bodies over ``max_body`` bytes are refused before they are read.
+A request whose ``Host`` header names a host other than the one bound (127.0.0.1, localhost, [::1], ``host``) is
+refused with 400, so a web page that points its own name at 127.0.0.1 (DNS rebinding) cannot use the server.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -37,6 +42,8 @@ from .workspace import Conflict, UnknownRole, Workspace
 
 MAX_BODY = 1_000_000  # bytes: a 40-task role's form is ~40 KB
 TOKEN_COOKIE = "drafter_token"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+ANY_ADDRESS = ("0.0.0.0", "::")  # a bind on every interface: the Host is not checked (the token guards it)
 
 
 @dataclass
@@ -47,6 +54,12 @@ class Settings:
     token: str | None = None
     max_body: int = MAX_BODY
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    host: str = "127.0.0.1"  # the address bound: with the loopback names, what the Host header may name
+
+    def allowed_hosts(self) -> list[str]:
+        if self.host in ANY_ADDRESS:
+            return ["*"]
+        return list(dict.fromkeys([*LOOPBACK_NAMES, self.host.strip("[]").lower()]))
 
 
 def _package_dir(name: str) -> Path:
@@ -88,6 +101,28 @@ class Guard:
 
 class _TooLarge(Exception):
     pass
+
+
+class HostCheck(TrustedHostMiddleware):
+    """Starlette's ``TrustedHostMiddleware``, with the Host header's port taken off an IPv6 address too
+    (``[::1]:8765`` is ``::1``; Starlette's own split at the first colon would refuse it)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.allow_any or scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        host = _host_name(Request(scope).headers.get("host", ""))
+        if host in self.allowed_hosts:
+            return await self.app(scope, receive, send)
+        message = f"Invalid host header: this server answers only to {', '.join(self.allowed_hosts)}"
+        await PlainTextResponse(message, 400)(scope, receive, send)
+
+
+def _host_name(header: str) -> str:
+    """The host of a Host header, without its port: 127.0.0.1:8765 -> 127.0.0.1, [::1]:8765 -> ::1."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].partition("]")[0]
+    return header.partition(":")[0]
 
 
 def _token_ok(request: Request, token: str) -> bool:
@@ -134,6 +169,12 @@ def create_app(settings: Settings) -> Starlette:
 
     def role_page(stem: str, form: dict[str, str] | None = None, status: int = 200, **extra) -> HTMLResponse:
         loaded = ws.load(stem)
+        if loaded.final_problem:
+            extra.setdefault(
+                "final_problem",
+                f"The saved final is not used: {loaded.final_problem}. "
+                "This page shows the draft; saving is refused until that file is fixed or moved.",
+            )
         base = loaded.final or loaded.draft
         edit = apply_form(base, form) if form is not None else apply_form(base, {})
         shown = edit.assessment or base
@@ -173,7 +214,10 @@ def create_app(settings: Settings) -> Starlette:
         base_hash = form.get("_overwrite") or form.get(
             "_base", ""
         )  # "save mine anyway": the version seen in the conflict
-        written = ws.save(stem, edit.assessment, base_hash, keep_old="_overwrite" in form)  # type: ignore[arg-type]
+        try:
+            written = ws.save(stem, edit.assessment, base_hash, keep_old="_overwrite" in form)  # type: ignore[arg-type]
+        except DrafterError as e:  # the protected writer's refusal (a folder in the way, a full disk, a busy writer)
+            return role_page(stem, form, 409, notice=f"not saved (nothing you typed is lost): {e}")
         if isinstance(written, Conflict):
             return role_page(stem, form, 409, conflict=written, conflict_changes=_changes(written, edit.assessment))
         return RedirectResponse(f"/role/{stem}?saved=1", 303)
@@ -202,7 +246,11 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/static", StaticFiles(directory=_package_dir("static")), name="static"),
     ]
     handlers = {_Refused: refused, UnknownRole: refused}
-    return Starlette(routes=routes, middleware=[Middleware(Guard, settings=settings)], exception_handlers=handlers)
+    middleware = [
+        Middleware(HostCheck, allowed_hosts=settings.allowed_hosts()),  # first: a foreign Host gets nothing
+        Middleware(Guard, settings=settings),
+    ]
+    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
 
 
 def field_id(path: str) -> str:

@@ -22,7 +22,7 @@ def serve(drafts: Path, finals: Path, host: str, port: int, token: str | None, b
         raise DrafterError(
             f"--host {host}: serving beyond this machine needs --token SECRET (every request carries it)"
         )
-    app = create_app(Settings(Path(drafts), Path(finals), by, token))
+    app = create_app(Settings(Path(drafts), Path(finals), by, token, host=host))
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

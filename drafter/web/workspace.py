@@ -2,8 +2,11 @@
 
 A role is named by its draft's file stem (``29-2072.00``). Only plain names of drafts in the folder are served:
 a name with a separator or a leading dot, or whose file resolves outside the folder (a symlink), is unknown, so
-``../`` or an absolute path cannot reach a file outside the folders. A final is the pair ``FINALS/STEM.json`` + ``FINALS/STEM.md`` (an assessor's
-copied ``.md`` alone is read too); saving writes the pair with the scorer's figures, never over the draft.
+``../`` or an absolute path cannot reach a file outside the folders. A final is the pair ``FINALS/STEM.json`` +
+``FINALS/STEM.md`` (an assessor's copied ``.md`` alone is read too); saving writes the pair with the scorer's
+figures, never over the draft. A final that is a symlink resolving outside the finals folder is neither read nor
+written (``linked_out``), and a final that does not read as an assessment is not written over: the page opens
+from the draft and says why (``Loaded.final_problem``), and saving is refused as a conflict naming the file.
 
 Saving is refused when the final changed on disk since the page loaded it (another assessor, an editor): the
 page sends the hash of the final it started from, and a different hash now is a conflict, reported with both
@@ -25,6 +28,18 @@ class UnknownRole(DrafterError):
     """No draft of that name in the drafts folder."""
 
 
+def _plain(stem: str) -> bool:
+    return stem == Path(stem).name and not stem.startswith(".") and not any(c in stem for c in "/\\\0")
+
+
+def _outside(p: Path, folder: Path) -> bool:
+    """Whether ``p`` (an entry of ``folder``, which is resolved) resolves to somewhere not directly in it."""
+    try:
+        return p.resolve().parent != folder
+    except (OSError, RuntimeError):  # a symlink loop
+        return True
+
+
 @dataclass(frozen=True)
 class Conflict:
     """The final changed since the page loaded it: what is on disk now, and its hash."""
@@ -40,6 +55,7 @@ class Loaded:
     final: Assessment | None
     final_hash: str  # of the final's files as they are now ("" + hash of nothing when there is no final)
     final_files: list[Path]
+    final_problem: str | None = None  # the final on disk cannot be used (unreadable, a link out): one line, why
 
 
 class Workspace:
@@ -54,24 +70,47 @@ class Workspace:
             )
 
     def stems(self) -> list[str]:
-        """The roles: every draft in the folder (JSON, else house format), by file name."""
-        found = {p.stem: p for p in sorted(self.drafts.glob("*.md"))}
-        found |= {p.stem: p for p in sorted(self.drafts.glob("*.json"))}
-        return sorted(found)
+        """The roles: every draft in the folder (JSON, else house format), by file name (not a hidden file)."""
+        return _stems(self.drafts)
+
+    def final_stems(self) -> list[str]:
+        """Every final in the finals folder by file name, whether or not it has a draft."""
+        return _stems(self.finals) if self.finals.is_dir() else []
 
     def draft_path(self, stem: str) -> Path:
         """The draft of ``stem``; a name that is not a plain file name, or names no draft, is unknown."""
-        plain = stem == Path(stem).name and not stem.startswith(".") and not any(c in stem for c in "/\\\0")
         for suffix in (".json", ".md"):
             p = self.drafts / f"{stem}{suffix}"
-            if plain and p.is_file() and p.resolve().parent == self.drafts:
+            if _plain(stem) and p.is_file() and not _outside(p, self.drafts):
                 return p
         raise UnknownRole(f"no draft named {stem!r} in {self.drafts}")
+
+    def not_served(self, stem: str) -> list[str]:
+        """Why each entry named ``stem`` in the drafts folder is not a draft the page serves (one line each)."""
+        return [f"{p}: {why}" for p in self._entries(self.drafts, stem) if (why := _why_not(p, self.drafts))]
 
     def final_files(self, stem: str) -> list[Path]:
         """The final's files that exist now (JSON first)."""
         self.draft_path(stem)  # only roles that have a draft
-        return [p for p in (self.finals / f"{stem}.json", self.finals / f"{stem}.md") if p.is_file()]
+        return self.finals_of(stem)
+
+    def finals_of(self, stem: str) -> list[Path]:
+        """The files of the final named ``stem`` that exist now and lie in the finals folder (JSON first)."""
+        return [p for p in self._entries(self.finals, stem) if p.is_file() and not _outside(p, self.finals)]
+
+    def linked_out(self, stem: str) -> str | None:
+        """One line when a file of the final is a symlink resolving outside the finals folder: such a final is
+        neither read nor written (as a draft linked out of its folder is not served), else None."""
+        for p in self._entries(self.finals, stem):
+            if p.is_symlink() and _outside(p, self.finals):
+                return f"{p}: {_why_not(p, self.finals)}"
+        return None
+
+    @staticmethod
+    def _entries(folder: Path, stem: str) -> list[Path]:
+        if not _plain(stem):
+            return []
+        return [p for p in (folder / f"{stem}.json", folder / f"{stem}.md") if p.is_symlink() or p.exists()]
 
     def final_hash(self, stem: str) -> str:
         h = hashlib.sha256()
@@ -80,10 +119,16 @@ class Workspace:
         return h.hexdigest()
 
     def load(self, stem: str) -> Loaded:
+        """The draft and its final; a final that cannot be used is None, with ``final_problem`` saying why."""
         draft = load_assessment(self.draft_path(stem)).assessment
         files = self.final_files(stem)
-        final = load_assessment(files[0]).assessment if files else None
-        return Loaded(draft, final, self.final_hash(stem), files)
+        final, problem = None, self.linked_out(stem)
+        if files and problem is None:
+            try:
+                final = load_assessment(files[0]).assessment
+            except DrafterError as e:
+                problem = _one_line(e)
+        return Loaded(draft, final, self.final_hash(stem), files, problem)
 
     def save(self, stem: str, final: Assessment, base_hash: str, keep_old: bool = False) -> list[Path] | Conflict:
         """Write the final pair unless the final changed since ``base_hash``; the numbered backups kept.
@@ -93,8 +138,10 @@ class Workspace:
         from ..house_format import render_markdown
 
         now = self.final_hash(stem)
-        if now != base_hash:
-            return self._conflict(stem, now)
+        if self.linked_out(stem) or (now != base_hash and self.final_files(stem)):
+            return self._conflict(stem, now)  # (a final removed since the page loaded it: nothing to lose)
+        if self.final_files(stem) and (problem := self._unreadable(stem)):
+            return Conflict(None, now, problem)  # the hash matches, but what is there is not a final: kept
         json_path, md_path = self.finals / f"{stem}.json", self.finals / f"{stem}.md"
         # force: the assessor saw and edited exactly what is on disk (the hash matched), so an assessor's own
         # file is replaced, kept as FILE.~N~; never the draft (a different folder, and an input of this write)
@@ -104,18 +151,29 @@ class Workspace:
         )  # fmt: skip
 
     def _conflict(self, stem: str, now: str) -> Conflict:
+        if linked := self.linked_out(stem):
+            return Conflict(None, now, linked)
         files = self.final_files(stem)
         if not files:
             return Conflict(None, now, "the final was removed since the page loaded it")
         try:
             return Conflict(load_assessment(files[0]).assessment, now)
         except DrafterError as e:
-            return Conflict(None, now, str(e))
+            return Conflict(None, now, _one_line(e))
+
+    def _unreadable(self, stem: str) -> str | None:
+        try:
+            load_assessment(self.final_files(stem)[0])
+        except DrafterError as e:
+            return _one_line(e)
+        return None
 
     def accept(self, stem: str, who: str):
         """Record the saved final against its draft in the audit trail (what ``review accept`` records)."""
         from ..portfolio.audit import AuditTrail, accept_files
 
+        if linked := self.linked_out(stem):
+            raise DrafterError(linked)
         files = self.final_files(stem)
         if not files:
             raise DrafterError(f"{stem}: save the final before accepting it")
@@ -130,3 +188,26 @@ class Workspace:
             return []
         with AuditTrail() as trail:
             return trail.history(role_key(a), 20)
+
+
+def _stems(folder: Path) -> list[str]:
+    return sorted({p.stem for pattern in ("*.md", "*.json") for p in folder.glob(pattern) if _plain(p.stem)})
+
+
+def _why_not(p: Path, folder: Path) -> str | None:
+    """Why the entry ``p`` of ``folder`` is not served as a file of it (None: it is)."""
+    if p.is_symlink() and _outside(p, folder):
+        try:
+            target = str(p.readlink())
+        except OSError:
+            target = "?"
+        return f"a symbolic link to {target}, outside {folder}; drafter neither reads nor writes it"
+    if p.is_dir():
+        return "a folder, not a file"
+    if not p.is_file():
+        return "not a regular file"
+    return None
+
+
+def _one_line(e: Exception) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
