@@ -143,6 +143,8 @@ def test_eval_counts_the_requests_of_drafts_that_failed(run_cli, tmp_path, fake_
     r = run_cli("eval", "--base-url", fake_llm.base_url, "--model", "m", "--output", str(tmp_path / "runs"),
                 env={"OPENAI_API_KEY": "x"})  # fmt: skip
     assert r.returncode != 0 and "Traceback" not in r.stderr
-    assert fake_llm.count > 0 and f"LLM: {fake_llm.count} requests" in r.stdout
     (run,) = (tmp_path / "runs").glob("*.json")
-    assert json.loads(run.read_text(encoding="utf-8"))["usage"]["requests"] == fake_llm.count
+    usage = json.loads(run.read_text(encoding="utf-8"))["usage"]
+    assert usage["requests"] == fake_llm.count > 0
+    assert 0 < usage["errors"] <= usage["requests"]  # the failed calls are counted, in the file and on screen
+    assert f"LLM: {fake_llm.count} requests, {usage['errors']} failed" in r.stdout

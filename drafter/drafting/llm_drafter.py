@@ -122,7 +122,7 @@ class LLMDrafter(Drafter):
         runs = [self.llm.log.usage_for_run(run_id) for run_id in self._run_ids]
         return RunTotals(
             requests=sum(r.requests for r in runs), cache_hits=sum(r.cache_hits for r in runs),
-            usage=sum((r.usage for r in runs), Usage()),
+            usage=sum((r.usage for r in runs), Usage()), errors=sum(r.errors for r in runs),
         )  # fmt: skip
 
     def budget(self) -> dict[str, float | None]:

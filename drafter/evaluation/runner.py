@@ -183,7 +183,7 @@ def _eval_usage(drafter: Drafter | None) -> EvalUsage | None:
     if totals is None:
         return None
     return EvalUsage(
-        requests=totals.requests, cache_hits=totals.cache_hits, **totals.usage.model_dump(),
+        requests=totals.requests, cache_hits=totals.cache_hits, errors=totals.errors, **totals.usage.model_dump(),
         cost_usd=totals.usage.cost(drafter.prices if drafter else None),
     )  # fmt: skip
 

@@ -74,6 +74,7 @@ class EvalUsage(Usage):
 
     requests: int = 0
     cache_hits: int = 0
+    errors: int = 0  # failed calls among the requests (HTTP errors, timeouts, answers refused by validation)
     cost_usd: float | None = None  # None: no prices for the model
 
 

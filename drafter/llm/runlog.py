@@ -121,11 +121,13 @@ _MARK = "UPDATE calls SET error = ? WHERE id = (SELECT MAX(id) FROM calls WHERE 
 
 @dataclass(frozen=True)
 class RunTotals:
-    """A run's calls: requests that reached the network, answers from drafter's cache, and the tokens used."""
+    """A run's calls: requests that reached the network, answers from drafter's cache, the tokens used, and the
+    calls that failed (an HTTP error, a timeout, an answer refused by validation: each is a request spent)."""
 
     requests: int = 0
     cache_hits: int = 0
     usage: Usage = field(default_factory=Usage)
+    errors: int = 0
 
 
 @dataclass(frozen=True)
@@ -335,7 +337,7 @@ class RunLog:
             .fetchone()
         )
         usage = Usage(prompt_tokens=prompt, cached_tokens=cached, completion_tokens=completion)
-        return calls, errors, RunTotals(requests, cache_hits, usage)
+        return calls, errors, RunTotals(requests, cache_hits, usage, errors)
 
     def seed_cache(
         self, base_url: str, endpoint: str, body: bytes, response_json: str, run_id: str | None, step: str

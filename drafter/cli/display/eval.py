@@ -61,7 +61,8 @@ def print_eval(console: Console, run: EvalRun, gate: dict) -> None:
     console.print(f"Means over roles: {means}")
     if u := run.usage:
         cost = f", ${u.cost_usd}" if u.cost_usd is not None else ""
-        console.print(f"LLM: {u.requests} requests, {u.cache_hits} cache hits, {u.total_tokens:,} tokens{cost}")
+        failed = f", {u.errors} failed" if u.errors else ""
+        console.print(f"LLM: {u.requests} requests{failed}, {u.cache_hits} cache hits, {u.total_tokens:,} tokens{cost}")
     for code, what in (run.config.get("derived_from") or {}).items():  # older stored runs have none
         console.print(f"Prompt text derived from {shown(code)} (its eval is partly answered by the prompt): "
                       f"{shown('; '.join(what))}")  # fmt: skip
