@@ -6,7 +6,7 @@ first use so that ``import drafter`` stays cheap. docs/api.md is the manual, wit
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -166,18 +166,21 @@ def write(
     folder: str | Path = "drafts",
     force: bool = False,
     on_replaced: Callable[[str | None, list[Path]], None] | None = None,
+    inputs: Sequence[str | Path] = (),
 ) -> tuple[Path, Path]:
     """Write a draft as ``CODE.json`` and ``CODE.md`` (house format) in ``folder``, as a pair: both are staged
     before either replaces the old pair, so a full disk (``files.WriteFailed``) replaces nothing, and another
     process writing the role is waited for (``files.WriterBusy`` after ``DRAFTER_LOCK_WAIT`` s). Files edited
     since drafter wrote them are refused (``files.OverwriteRefused``) unless ``force``, which keeps both as
     numbered backups (``CODE.md.~1~``, ``CODE.json.~1~``), as is an earlier draft by another drafter. ``on_replaced(drafted_by,
-    backups)`` is told who made the draft replaced and what was kept of it."""
+    backups)`` is told who made the draft replaced and what was kept of it. ``inputs`` are the files the draft
+    was made from (a task list, notes): an output that is one of them is refused, ``force`` or not."""
     from .documents import write_draft
     from .drafting.base import draft_stem
 
     stem = draft_stem(draft.assessment)
-    return write_draft(draft.assessment, draft.scorecard, Path(folder), stem, force=force, on_replaced=on_replaced)
+    return write_draft(draft.assessment, draft.scorecard, Path(folder), stem, force=force, on_replaced=on_replaced,
+                       inputs=tuple(Path(p) for p in inputs))  # fmt: skip
 
 
 def evaluate(

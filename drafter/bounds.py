@@ -61,11 +61,16 @@ SETTINGS: dict[str, Bound] = {
     "tpm": Bound(low=0, low_open=True, says="a positive number per minute"),
     # tokens of prompt and answer the server holds; under 256 is a typo ("8" for 8k), not a model
     "context_window": Bound(low=256, whole=True, says="a whole number of tokens, at least 256"),
-    # a batch's
-    "concurrency": COUNT,
+    # a batch's (requests in flight: a bound that no server's rate limit makes useful to exceed, and past which a
+    # typo of a few extra zeros would only start idle workers)
+    "concurrency": Bound(low=1, high=1000, whole=True),
     "processes": Bound(low=0, whole=True),  # 0: chosen by drafter
     "role_retries": RETRIES,
     "max_cost": POSITIVE,
     "max_tokens_total": COUNT,
     "draft_timeout": POSITIVE,
+    # the other commands' counts: drafts per role, occupations sampled, rows listed
+    "samples": COUNT,
+    "sample": COUNT,
+    "limit": COUNT,
 }

@@ -61,6 +61,7 @@ def write_draft(
     stem: str,
     force: bool = False,
     on_replaced: Callable[[str | None, list[Path]], None] | None = None,
+    inputs: tuple[Path, ...] = (),
 ) -> tuple[Path, Path]:
     """Write ``stem.md`` and ``stem.json`` as a pair (``files.write_owned_files``): both are on disk before either
     replaces the old pair, and the JSON is renamed last, so its presence means a complete draft (a resumed batch
@@ -70,13 +71,15 @@ def write_draft(
     review): ``files.OverwriteRefused``; ``force`` writes anyway, keeping both old files as numbered backups.
     An unedited draft made by another drafter (an LLM draft, redrafted offline) is kept as a numbered backup too:
     a draft someone paid for is never replaced silently. ``on_replaced(drafted_by, kept)`` is told, when an
-    earlier draft was there, who made it and the backups kept of it."""
+    earlier draft was there, who made it and the backups kept of it. Neither is written onto one of ``inputs``
+    (the task list or notes the draft was made from), ``force`` or not."""
     json_path, md_path = draft_paths(folder, stem)
     before = drafted_by(json_path)
     kept = write_owned_files(
         [(md_path, render_markdown(a, card=card)), (json_path, assessment_json(a))],
         force, "draft", DRAFT_ONLY,
         keep_old=before is not None and before != a.provenance.drafted_by,  # e.g. an offline redraft of an LLM draft
+        inputs=inputs,
     )  # fmt: skip
     if on_replaced is not None and (before is not None or kept):
         on_replaced(before, sorted(kept))

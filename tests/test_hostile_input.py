@@ -119,6 +119,7 @@ REQUESTS = ("batch", "--codes", "{file}", "--include-scored", "--base-url", "htt
 KEY = (("OPENAI_API_KEY", SECRET),)
 KEPT = ": edited since drafter wrote it, or not a file drafter wrote"
 OWN_INPUT = ": is an input of this command"
+TASK_LIST_JSON = '{"title": "Clerk", "tasks": [{"id": 1, "text": "File records"}, {"id": 2, "text": "Answer phones"}]}'
 FULL = ": disk full while writing (No space left on device); nothing was replaced"
 BUSY = (": another drafter process (pid ", ") is writing 29-2072.00 in this folder", "nothing was written")
 
@@ -234,6 +235,10 @@ CASES = [
     Hostile("csv-id-in-words", "tasks.csv", lambda: "id,text\none,Assign codes\n", DRAFT,
             (":line 2.id: expected a positive integer, got 'one'",)),
     Hostile("csv-header-only", "tasks.csv", lambda: "\ufeffid,text\n", DRAFT, (": the task list is empty",)),
+    Hostile("task-list-of-an-unread-kind", "tasks.txt", lambda: "File records\nAnswer phones\n", DRAFT,
+            (": not a task list drafter reads (expected a .csv, .yaml, .yml or .json file",)),
+    Hostile("task-list-no-suffix", "tasks", lambda: "id,text\n1,File records\n", DRAFT,
+            (": not a task list drafter reads",)),
     Hostile("yaml-syntax", "tasks.yaml", lambda: "tasks:\n  - id: 1\n   text: Assign codes\n", DRAFT,
             (":line 3:col 4: invalid YAML: expected <block end>",)),
     Hostile("yaml-some-weights", "tasks.yaml", lambda: "- {id: 1, text: A, weight: 2}\n- {id: 2, text: B}\n", DRAFT,
@@ -256,6 +261,11 @@ CASES = [
     Hostile("out-requests-over-an-assessors-file", "codes.txt", lambda: "29-2072\n", (*REQUESTS, "{work}/review.md"),
             (KEPT,), names="{work}/review.md", env=KEY, notices=True),
     Hostile("out-import-over-an-assessors-json", "doc.md", seed, IMPORT, (KEPT,), names="{work}/assessment.json"),
+    Hostile("out-schema-export-over-a-users-file", "sch/assessment.schema.json", lambda: '{"my": "edited"}\n',
+            ("schema", "export", "--dir", "{work}/sch"), (KEPT,)),
+    Hostile("out-schema-export-over-a-users-other-schema", "sch/scorecard.schema.json",
+            lambda: '{"title": "Mine", "properties": {}}\n', ("schema", "export", "--dir", "{work}/sch"), (KEPT,),
+            names="{work}/sch/scorecard.schema.json"),
     Hostile("out-render-over-an-assessors-review", "draft.json", golden_with(lambda d: None), RENDER, (KEPT,),
             names="{work}/review.md"),
     # --- outputs onto the command's own input
@@ -268,6 +278,12 @@ CASES = [
             env=KEY, notices=True),
     Hostile("out-render-json-onto-itself", "draft.json", golden_with(lambda d: None),
             ("render", "{file}", "-f", "json", "-o", "{file}"), (OWN_INPUT,)),
+    Hostile("out-draft-onto-its-task-list", "clerk.json", lambda: TASK_LIST_JSON,
+            ("draft", "{file}", "--offline", "-o", "{work}"), (OWN_INPUT,)),
+    Hostile("out-draft-onto-its-task-list-forced", "clerk.json", lambda: TASK_LIST_JSON,
+            ("draft", "{file}", "--offline", "-o", "{work}", "--force"), (OWN_INPUT,)),
+    Hostile("out-draft-onto-its-notes-forced", "drafts/29-2072.00.md", lambda: "# Notes\nWages rose.\n",
+            (*DRAFT_ROLE, "--force"), (OWN_INPUT,)),
     # --- a full disk: nothing half-written, the file and the cause named
     Hostile("full-disk-draft", "notes.md", lambda: "# Notes\n", DRAFT_ROLE, (FULL,),
             names="{work}/drafts/29-2072.00.md", disk_full=True, notices=True),
@@ -511,8 +527,8 @@ def test_a_bad_result_line_is_named_and_every_good_one_is_collected(run_cli, tmp
 # stderr, not in any file written, not in any table of the run log.
 
 OPTION_CASES = [
-    ("concurrency-0", ("batch", "--codes", "{codes}", "--concurrency", "0"), "--concurrency: expected a whole number of at least 1, got 0"),
-    ("concurrency-negative", ("batch", "--codes", "{codes}", "--concurrency", "-3"), "--concurrency: expected a whole number of at least 1, got -3"),
+    ("concurrency-0", ("batch", "--codes", "{codes}", "--concurrency", "0"), "--concurrency: expected a whole number from 1 to 1000, got 0"),
+    ("concurrency-negative", ("batch", "--codes", "{codes}", "--concurrency", "-3"), "--concurrency: expected a whole number from 1 to 1000, got -3"),
     ("collect-concurrency-0", ("batch", "collect", "{codes}", "--concurrency", "0"), "--concurrency: expected a whole number"),
     ("processes-negative", ("batch", "--codes", "{codes}", "--processes", "-1"), "--processes: expected a whole number of at least 0, got -1"),
     ("role-retries-negative", ("batch", "--codes", "{codes}", "--role-retries", "-2"), "--role-retries: expected a whole number of at least 0"),
@@ -533,7 +549,33 @@ OPTION_CASES = [
     ("url-no-host", ("draft", "29-2072", "--base-url", "http:///v1"), "--base-url: expected a URL with a host name"),
     ("url-port-not-a-number", ("draft", "29-2072", "--base-url", "http://localhost:80a/v1"), "--base-url: expected a URL like http://HOST:PORT/v1"),
     ("url-in-eval", ("eval", "--base-url", "ftp://example.org/v1"), "--base-url: expected a URL starting with http:// or https://"),
+    ("concurrency-typo-zeros", ("batch", "--codes", "{codes}", "--concurrency", "100000000"), "--concurrency: expected a whole number from 1 to 1000, got 100000000"),
+    ("collect-concurrency-huge", ("batch", "collect", "{codes}", "--concurrency", "5000"), "--concurrency: expected a whole number from 1 to 1000, got 5000"),
+    ("draft-samples-0", ("draft", "29-2072", "--samples", "0"), "--samples: expected a whole number of at least 1, got 0"),
+    ("eval-samples-0", ("eval", "--offline", "--samples", "0"), "--samples: expected a whole number of at least 1, got 0"),
+    ("eval-samples-negative", ("eval", "--offline", "--samples", "-2"), "--samples: expected a whole number of at least 1, got -2"),
+    ("eval-sample-negative", ("eval", "--tier", "onet-labels", "--sample", "-1"), "--sample: expected a whole number of at least 1, got -1"),
+    ("eval-sample-0", ("eval", "--tier", "onet-labels", "--sample", "0"), "--sample: expected a whole number of at least 1, got 0"),
 ]  # fmt: skip
+
+
+LIMIT_CASES = [
+    ("onet-search-negative", ("onet", "search", "nurse", "-n", "-1")),
+    ("onet-search-0", ("onet", "search", "nurse", "-n", "0")),
+    ("logs-0", ("logs", "-n", "0")),
+    ("review-first-negative", ("review", "first", "{draft}", "-n", "-5")),
+    ("review-history-0", ("review", "history", "-n", "0")),
+]
+
+
+@pytest.mark.parametrize("args", [c[1] for c in LIMIT_CASES], ids=[c[0] for c in LIMIT_CASES])
+def test_a_list_of_no_rows_is_refused_not_answered_as_empty(run_cli, tmp_path, args):
+    """``-n 0`` used to say "no occupation matches 'nurse'", and ``-n -1`` was taken: a count of rows is 1 or more."""
+    draft = tmp_path / "x.json"
+    r = run_cli(*(a.format(draft=draft) for a in args))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and r.stdout == ""
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith("error: --limit: expected a whole number of at least 1, got "), line
 
 
 @pytest.mark.parametrize(("args", "says"), [c[1:] for c in OPTION_CASES], ids=[c[0] for c in OPTION_CASES])

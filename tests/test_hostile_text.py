@@ -30,9 +30,10 @@ TITLES = [
     ("Clerk \u202eKREL", "Clerk KREL"),
     ("Clerk\\", "Clerk\\"),
     ("Clerk " + "very long " * 300, "Clerk very long very long"),
+    ("Clerk :smile: emoji :warning:", "Clerk :smile: emoji :warning:"),  # rich would print 😄 and ⚠
 ]
 IDS = ["close-tag", "i.e.", "style", "link", "ansi-colour", "osc-title", "nul-bel-bs", "rtl-override",
-       "backslash", "very-long"]  # fmt: skip
+       "backslash", "very-long", "emoji-code"]  # fmt: skip
 CONTROL = [chr(c) for c in (*range(0, 9), *range(11, 32), 127)] + ["\u202e"]
 
 
@@ -79,7 +80,7 @@ def test_folder_commands_and_the_audit_trail_show_hostile_titles_and_names_liter
     drafts.mkdir()
     finals.mkdir()
     codes = ["29-2072.00", "43-6013.00", "29-2052.00", "11-9199.02", "31-1131.00", "15-1252.00", "13-2011.00",
-             "43-4051.00", "41-2031.00", "23-2011.00"]  # fmt: skip
+             "43-4051.00", "41-2031.00", "23-2011.00", "53-3032.00"]  # fmt: skip
     for (title, _), code in zip(TITLES, codes, strict=True):
         _draft_titled(drafts / f"{code}.json", title, code)
         _draft_titled(finals / f"{code}.json", "Final " + title, code)
@@ -91,7 +92,7 @@ def test_folder_commands_and_the_audit_trail_show_hostile_titles_and_names_liter
     _clean_run(run_cli("eval", "--drafts", str(drafts), cwd=tmp_path))
 
     home = tmp_path / "home"
-    for who in ("[bold red]A. Assessor", "Ana \x1b[31mEvil\x1b[0m\x1b]0;x\x07", "Bob [/]"):
+    for who in ("[bold red]A. Assessor", "Ana \x1b[31mEvil\x1b[0m\x1b]0;x\x07", "Bob [/] :warning:"):
         code = codes[0]
         (finals / f"{code}.json").write_text((finals / f"{code}.json").read_text() + " ", encoding="utf-8")
         r = run_cli("review", "accept", str(finals / f"{code}.json"), "--draft", str(drafts / f"{code}.json"),
@@ -99,7 +100,7 @@ def test_folder_commands_and_the_audit_trail_show_hostile_titles_and_names_liter
         _clean_run(r, clean(who).strip())
     r = run_cli("review", "history")
     _clean_run(r)
-    for expected in ("[bold red]A. Assessor", "Ana Evil", "Bob [/]"):
+    for expected in ("[bold red]A. Assessor", "Ana Evil", "Bob [/] :warning:"):
         assert expected in r.stdout, r.stdout
     (db,) = home.glob("*.db")
     stored = [w for (w,) in sqlite3.connect(db).execute("SELECT who FROM review_accepts")]

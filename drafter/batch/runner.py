@@ -271,6 +271,7 @@ class BatchRunner:
         else:
             roles_at_once = self.concurrency
             threads = min(self.concurrency, os.cpu_count() or 2)
+        roles_at_once = min(roles_at_once, max(1, len(codes)))  # a worker per role at most, however many slots
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="drafter-batch") as pool:
             asyncio.get_running_loop().set_default_executor(pool)  # file writes, database updates, CPU-bound drafts
             try:

@@ -26,13 +26,17 @@ only, and $COLUMNS still wins when set."""
 
 
 def console(stderr: bool = False) -> Console:
-    """A rich console for stdout (or stderr) that never passes a control character through (``_safe_console``)."""
+    """A rich console for stdout (or stderr) that never passes a control character through (``_safe_console``)
+    nor turns a ``:name:`` in a title, a task or an assessor's name into an emoji (``emoji=False``: drafter's own
+    messages use none, so text a user or a model wrote is printed as written)."""
     import os
     import sys
 
     stream = sys.stderr if stderr else sys.stdout
     piped = not stream.isatty() and "COLUMNS" not in os.environ
-    return _safe_console()(stderr=stderr, highlight=False, width=PIPE_WIDTH if piped else None, soft_wrap=piped)
+    return _safe_console()(
+        stderr=stderr, highlight=False, emoji=False, width=PIPE_WIDTH if piped else None, soft_wrap=piped
+    )
 
 
 @functools.cache

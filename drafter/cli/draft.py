@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import LLM_PANEL, CalibrationOpt, EndpointOptions, calibration_set, console, endpoint_options, fail
+from .common import (
+    LLM_PANEL,
+    CalibrationOpt,
+    EndpointOptions,
+    calibration_set,
+    checked,
+    console,
+    endpoint_options,
+    fail,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -48,7 +57,11 @@ def draft(
         ),
     ] = None,
     samples: Annotated[
-        int, typer.Option(min=1, help="Drafts per endpoint (with --temperature > 0); the draft is their consensus.")
+        int,
+        typer.Option(
+            help="Drafts per endpoint (with --temperature > 0); the draft is their consensus.",
+            callback=checked("samples"),
+        ),
     ] = 1,
     force: Annotated[
         bool, typer.Option("--force", help="Replace drafts edited since drafter wrote them (keeps numbered backups).")
@@ -83,6 +96,7 @@ def draft(
     if show_prompts:
         print_prompts(occ, title, notes_text, calibration_set(calibration, err), as_json)
         return
+    inputs = own_inputs(occupation, notes, occ, title, out)  # refused as outputs before anything is spent
     names = list(dict.fromkeys(endpoint or [None]))  # type: ignore[list-item]
     eps = [e for name in names if (e := replace(llm, endpoint=name).resolve()) is not None]
     announce(err, occ, eps, samples, notes, llm.offline)
@@ -99,7 +113,9 @@ def draft(
             on_request=on_request, calibration=cal,
         )  # fmt: skip
     replaced: list[tuple[str | None, list[Path]]] = []
-    json_path, md_path = api.write(d, out, force=force, on_replaced=lambda by, kept: replaced.append((by, kept)))
+    json_path, md_path = api.write(
+        d, out, force=force, on_replaced=lambda by, kept: replaced.append((by, kept)), inputs=inputs
+    )
     print_scorecard(console(), d.assessment, d.scorecard, None)
     print_review_of(d.assessment, d.scorecard)
     print_written(err, json_path, md_path, replaced)
@@ -110,6 +126,18 @@ def draft(
             f"{why}); they are listed with their reasons under unmapped_onet_tasks in {json_path}",
             style="yellow", markup=False, soft_wrap=True,
         )  # fmt: skip
+
+
+def own_inputs(occupation: str, notes: Path | None, occ, title: str | None, out: Path) -> list[Path]:
+    """The files a draft is made from (a task list, notes): neither may be the draft pair it writes, even with
+    --force (``drafter draft clerk.json -o .`` would replace the task list with its own draft)."""
+    from ..documents import draft_paths
+    from ..drafting.base import planned_stem
+    from ..files import refuse_inputs
+
+    inputs = [p for p in (Path(occupation), notes) if p is not None and p.is_file()]
+    refuse_inputs(list(draft_paths(out, planned_stem(occ, title))), inputs)
+    return inputs
 
 
 def announce(err: Console, occ, eps: list, samples: int, notes: Path | None, offline: bool) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import CalibrationOpt, EndpointOptions, JsonOpt, calibration_set, console, endpoint_options, fail
+from .common import CalibrationOpt, EndpointOptions, JsonOpt, calibration_set, checked, console, endpoint_options, fail
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -50,11 +50,16 @@ def eval_run(
         str | None, typer.Option(help="onet-labels tier: offline, gpt4-labels, or an LLM via the flags below.")
     ] = None,
     sample: Annotated[
-        int | None, typer.Option(help="onet-labels tier: evaluate N random occupations (default all).")
+        int | None,
+        typer.Option(help="onet-labels tier: evaluate N random occupations (default all).", callback=checked("sample")),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
     samples: Annotated[
-        int, typer.Option(help="Drafts per role (use with temperature > 0); mean and spread are reported.")
+        int,
+        typer.Option(
+            help="Drafts per role (use with temperature > 0); mean and spread are reported.",
+            callback=checked("samples"),
+        ),
     ] = 1,
     all_files_as_samples: Annotated[
         bool,

@@ -188,11 +188,13 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Assessments to ch
 @schema_app.command("export")
 def schema_export(
     directory: Annotated[Path, typer.Option("--dir", help="Where to write the schema files.")] = Path("schemas"),
+    force: ForceOpt = False,
 ) -> None:
-    """Write assessment.schema.json and scorecard.schema.json."""
+    """Write assessment.schema.json and scorecard.schema.json (an earlier export is replaced; any other file of
+    those names is kept unless --force, which keeps it as a numbered backup)."""
     from ..schema_export import export
 
-    for p in export(directory):
+    for p in export(directory, force):
         console().print(f"wrote {p}", markup=False)
 
 

@@ -7,14 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import JsonOpt, console, fail
+from .common import JsonOpt, checked, console, fail
 
 LOGGED_FIELDS = ("id", "ts", "run_id", "step", "endpoint", "model", "status", "error", "finish_reason",
                  "prompt_tokens", "cached_tokens", "completion_tokens", "latency_ms", "attempt", "cached")  # fmt: skip
 
 
 def logs(
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many recent calls.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many recent calls.", callback=checked("limit"))] = 20,
     run: Annotated[str | None, typer.Option(help="Only this run id (a draft's; totals too).")] = None,
     batch: Annotated[str | None, typer.Option(help="Only this batch's calls (its id; totals too).")] = None,
     config: Annotated[

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import JsonOpt, console, fail
+from .common import JsonOpt, checked, console, fail
 
 onet_app = typer.Typer(
     help="O*NET occupations and task lists (bundled offline, or an imported release).", no_args_is_help=True
@@ -55,7 +55,7 @@ def onet_show(
 @onet_app.command("search")
 def onet_search(
     query: Annotated[str, typer.Argument(help="Words of a job title, e.g. 'medical coder'.")],
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many matches.")] = 10,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many matches.", callback=checked("limit"))] = 10,
     as_json: JsonOpt = False,
 ) -> None:
     """Find occupations by title, alternate title or task wording (ranked, fuzzy)."""

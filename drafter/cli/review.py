@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ..safetext import shown
-from .common import JsonOpt, console, write_outputs
+from .common import JsonOpt, checked, console, write_outputs
 
 OtherRoleOpt = Annotated[
     bool,
@@ -115,7 +115,9 @@ def review_accept(
 @review_app.command("first")
 def review_first_cmd(
     file: Annotated[Path, typer.Argument(help="A draft (JSON or house format).")],
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many items to show.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", help="How many items to show.", callback=checked("limit"))
+    ] = 20,
     as_json: JsonOpt = False,
 ) -> None:
     """What to check first in a draft, most important first.
@@ -183,7 +185,9 @@ def review_history(
     role: Annotated[
         str | None, typer.Argument(help="Only this role: an O*NET-SOC code (29-2072 or 29-2072.00), else a job title.")
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many, newest first.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", help="How many, newest first.", callback=checked("limit"))
+    ] = 20,
     as_json: JsonOpt = False,
 ) -> None:
     """Accepted reviews, newest first (from the audit trail)."""

@@ -113,12 +113,20 @@ def drafter_name(endpoint: Endpoint | Sequence[Endpoint] | None, samples: int = 
 
 def draft_stem(a: Assessment) -> str:
     """The file name (without suffix) of a draft: its O*NET code, or its title as a slug for a custom list."""
+    return a.provenance.onet_code or _slug(a.role.job_title)
+
+
+def planned_stem(occ: Occupation, job_title: str | None) -> str:
+    """The stem ``draft_stem`` will give the draft of ``occ`` under ``job_title``, known before drafting (so a
+    command can refuse an output that is one of its inputs before anything is spent)."""
+    return occ.code if occ.code != "custom" else _slug(job_title or occ.title)
+
+
+def _slug(title: str) -> str:
     import re
 
-    if a.provenance.onet_code:
-        return a.provenance.onet_code
     # at most 80 characters: a long title must still make a file name the file system accepts (255 bytes)
-    return re.sub(r"[^a-z0-9]+", "-", a.role.job_title.lower())[:80].strip("-") or "draft"
+    return re.sub(r"[^a-z0-9]+", "-", title.lower())[:80].strip("-") or "draft"
 
 
-__all__ = ["Draft", "Drafter", "OnStep", "draft_stem", "drafter_name", "endpoints_of", "soc_code"]
+__all__ = ["Draft", "Drafter", "OnStep", "draft_stem", "drafter_name", "endpoints_of", "planned_stem", "soc_code"]

@@ -21,11 +21,11 @@ CONTEXT = 8192
 CLEAN_EXITS = {0, 3}  # a draft, or drafter's "the LLM failed" with its one line
 
 
-def _endpoints(tmp_path: Path, url: str, **settings) -> Path:
+def _endpoints(tmp_path: Path, url: str, window: bool = True, **settings) -> Path:
     path = tmp_path / "endpoints.toml"
     lines = ["[endpoints.local]", f'base_url = "{url}"', 'model = "smollm2"', 'kind = "llama-cpp-python"',
-             'api_key_env = "LOCAL_MODEL_KEY"', "validation_retries = 1", "http_retries = 1",
-             f"context_window = {CONTEXT}"]  # fmt: skip
+             'api_key_env = "LOCAL_MODEL_KEY"', "validation_retries = 1", "http_retries = 1"]  # fmt: skip
+    lines += [f"context_window = {CONTEXT}"] if window else []  # llama-cpp-python tells none: a user states it
     lines += [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -109,6 +109,26 @@ def test_a_one_task_draft_ends_cleanly_in_each_mode(local_server, drafter_cli, t
         assert not out.exists() or not any(out.iterdir())  # nothing half-written
     if mode == "json_schema":  # this server answers HTTP 500 for a json_schema response_format: said at once
         assert len(calls) <= 2, [(c["step"], c["status"]) for c in calls]
+
+
+def test_mode_auto_finds_tools_on_the_real_server_without_a_configured_window(local_server, drafter_cli, tmp_path):
+    """The default a user meets first: no mode and no context window in the endpoint. --mode auto asks the server
+    once (tools are accepted: llama-cpp-python turns a forced tool into a grammar), remembers it, and the draft
+    ends cleanly with nothing half-written."""
+    url, _ = local_server
+    out = tmp_path / "drafts"
+    config = str(_endpoints(tmp_path, url, window=False))
+    started = time.monotonic()
+    r = drafter_cli("draft", str(_one_task(tmp_path)), "--title", "Coder", "--endpoint", "local", "--config", config,
+                    "--mode", "auto", "-o", str(out))  # fmt: skip
+    _check_clean(r, started, 900)
+    _check_log(tmp_path / "home", "one task, --mode auto, no window configured")
+    if r.returncode:
+        assert not out.exists() or not any(out.iterdir())  # nothing half-written
+    listed = drafter_cli("endpoints", "--config", config, "--json")
+    assert listed.returncode == 0, listed.stderr[-1000:]
+    remembered = json.loads(listed.stdout)["remembered"]
+    assert [(m["model"], m["mode"]) for m in remembered] == [("smollm2", "tools")], remembered
 
 
 def test_a_29_2072_draft_a_two_role_batch_and_an_eval_end_cleanly(local_server, drafter_cli, tmp_path):
