@@ -79,8 +79,33 @@ def test_a_task_absent_from_the_index_is_not_reported_and_never_zero():
     assert seen.reported and seen.to_json()["pct_of_conversations"] == pytest.approx(0.01407)
     zero = ObservedUse(1, 0.0, (0.0, 0.0, 0.0, 0.0, 0.0, 1.0))  # a reported zero reads as zero, not as absent
     assert zero.reported and zero.line().startswith("observed AI use: 0% of conversations")
-    assert facts.observed_summary().startswith("observed in AI use: 7 of 16 tasks, mostly directive")
+    assert facts.observed_summary().startswith(
+        "observed in AI use: 7 of 16 tasks; averaged over them, 32% automation (directive + feedback loop), "
+        "16% augmentation (iteration, validation, learning), 52% too few to classify"
+    )
     assert "the others: no observed use reported, not zero use" in facts.observed_summary()
+
+
+def test_the_observed_use_summary_states_the_automation_augmentation_split_not_the_largest_mode(run_cli, tmp_path):
+    """29-2072's largest single mode is directive (2.54 summed over its 8 observed tasks), but the augmentation
+    modes together (iteration 0.98 + validation 0.21 + learning 1.83 = 3.02) outweigh it: never "mostly directive"."""
+    facts = occupation_facts(Catalog.load().get("29-2072"))
+    seen = [u for u in facts.observed if u.reported]
+    assert sum(u.share(("directive",)) for u in seen) == pytest.approx(2.54, abs=0.01)
+    assert sum(u.share(("task_iteration", "validation", "learning")) for u in seen) == pytest.approx(3.02, abs=0.01)
+    split = (
+        "8 of 17 tasks; averaged over them, 32% automation (directive + feedback loop), 38% augmentation (iteration, "
+        "validation, learning), 30% too few to classify (Anthropic Economic Index, Mar 2025)"
+    )
+    assert split in facts.observed_summary() and "mostly" not in facts.observed_summary()
+    from drafter.drafting.offline import observed_evidence
+
+    assert split in observed_evidence(Catalog.load().get("29-2072"))["ai_tool_maturity"]  # the offline draft's text
+    assert run_cli("notes", "29-2072", cwd=tmp_path).returncode == 0
+    notes = (tmp_path / "notes" / "29-2072.md").read_text(encoding="utf-8")
+    assert split in notes and "mostly" not in notes
+    prompt_notes, _ = notes_for_draft("29-2072.00", None, None)  # what the prompts carry as notes
+    assert prompt_notes is not None and split in prompt_notes and "mostly" not in prompt_notes
 
 
 def test_a_figure_read_from_a_golden_roles_text_is_never_attached_to_that_role():
@@ -128,7 +153,10 @@ def test_offline_draft_states_observed_use_in_ai_tool_maturity():
 
     a = draft_offline(Catalog.load().get("43-6013"))
     text = a.evidence.ai_tool_maturity.evidence
-    assert "Observed in AI use: 7 of 16 tasks, mostly directive (Anthropic Economic Index, Mar 2025)" in text
+    assert (
+        "Observed in AI use: 7 of 16 tasks; averaged over them, 32% automation (directive + feedback loop), 16% "
+        "augmentation (iteration, validation, learning), 52% too few to classify (Anthropic Economic Index, Mar 2025)"
+    ) in text
     assert a.provenance.inputs["prior_rule"].startswith("O*NET 29.3 task ratings (May 2025)")
 
 
