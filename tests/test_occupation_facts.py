@@ -70,6 +70,44 @@ def test_observed_use_quoted_from_the_facts_passes_and_a_changed_figure_is_refus
         DraftClaim.model_validate(claim | {"quote": quote.replace("0.014%", "1.4%")}, context=facts)
 
 
+def test_a_notes_items_figure_or_date_that_its_quote_does_not_hold_is_refused():
+    notes, _ = notes_for_draft("43-6013.00", None, None)
+    assert notes is not None
+    facts = SectionFacts(notes=notes, calibration=())
+    quote = "observed AI use: 0.014% of conversations; 56% automation (directive + feedback loop)"
+    claim = {"claim": "Charting is already done with AI help", "figure": "56% automation", "as_of": "Mar 2025",
+             "source": "notes", "citation": "Anthropic Economic Index, Mar 2025", "quote": quote}  # fmt: skip
+    DraftClaim.model_validate(claim, context=facts)  # a number of the quote, the notes' date
+    with pytest.raises(ValueError, match=r"figure '90%' .* has 90, which its quote .* does not hold"):
+        DraftClaim.model_validate(claim | {"figure": "90%"}, context=facts)
+    with pytest.raises(ValueError, match=r"as_of 'May 2019' .* is in neither its quote nor the evidence notes"):
+        DraftClaim.model_validate(claim | {"as_of": "May 2019"}, context=facts)
+    wage = "Median annual wage: $51,140 (May 2025)"
+    assert wage in notes_for_draft("29-2072.00", None, None)[0]
+    wages = SectionFacts(notes=notes_for_draft("29-2072.00", None, None)[0], calibration=())
+    for figure in ("$51,140", "51140", "$51 140 a year"):  # grouped thousands are the same number
+        DraftClaim.model_validate(claim | {"quote": wage, "figure": figure, "as_of": "May 2025"}, context=wages)
+    with pytest.raises(ValueError, match="has 47190"):
+        DraftClaim.model_validate(claim | {"quote": wage, "figure": "$47,190", "as_of": "May 2025"}, context=wages)
+    model = claim | {"source": "model", "quote": None, "figure": "90%", "as_of": "May 2019"}
+    DraftClaim.model_validate(model, context=facts)  # the model's own recall is verified later, not here
+
+
+def test_a_refused_figure_goes_back_to_the_model_with_the_items_field_path():
+    from pydantic import ValidationError
+
+    from drafter.drafting.outputs import DraftEvidenceItem
+
+    notes, _ = notes_for_draft("43-6013.00", None, None)
+    facts = SectionFacts(notes=notes, calibration=())
+    item = {"claim": "Charting is already done with AI help", "figure": "90%", "as_of": "Mar 2025",
+            "source": "notes", "quote": "observed AI use: 0.014% of conversations; 56% automation"}  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        DraftEvidenceItem.model_validate({"score": -1, "evidence": "x" * 20, "items": [item]}, context=facts)
+    message = str(refused.value)  # what the re-ask sends back
+    assert "items.0" in message and "figure '90%'" in message
+
+
 def test_a_task_absent_from_the_index_is_not_reported_and_never_zero():
     facts = occupation_facts(Catalog.load().get("43-6013"))
     absent, seen = facts.use_of(775), facts.use_of(776)
