@@ -173,7 +173,7 @@ def _sensitivity(a: Assessment, m: Methodology, card: ScoreCard | None) -> Sensi
         nearest_boundary=name,
         boundary_distance=float(distance),
         inputs=[input_sensitivity(a, inp, base, m, scorer) for inp in all_inputs(a)],
-        awaiting_range=awaiting_range(a, m),
+        awaiting_range=awaiting_range(a, m, base),
     )
 
 
@@ -206,7 +206,7 @@ Sensitivity.model_rebuild()
 _SECTION_STEP = {"evidence": "evidence_per_point", "barriers": "barrier_per_point", "growth": "growth_per_point"}
 
 
-def awaiting_range(a: Assessment, m: Methodology | None = None) -> AwaitingRange | None:
+def awaiting_range(a: Assessment, m: Methodology | None = None, card: ScoreCard | None = None) -> AwaitingRange | None:
     """The lowest and highest composite over every setting of the inputs awaiting assessor input (None: none await).
 
     Why the two corners are exact: the composite depends on the role-level inputs only through the evidence,
@@ -216,12 +216,13 @@ def awaiting_range(a: Assessment, m: Methodology | None = None) -> AwaitingRange
     each input (rising when its per-point step is positive), and the all-low and all-high corners are its minimum
     and maximum. When a methodology lets a modifier reach zero or below, monotonicity fails and every reachable
     combination of the three section totals is scored instead (at most 21 × 11 × 5 for aijri-v1).
+    ``card``: ``a``'s scorecard under ``m`` when the caller has it (the "now" end is not scored again).
     """
     m = m or load_methodology()
     awaiting = [i for i in all_inputs(a) if i.value is None]
     if not awaiting:
         return None
-    base = score(a, m)
+    base = card or score(a, m)
     if _monotone(a, m):
         low, high = (_corner(awaiting, m, rising) for rising in (False, True))
         method = "corners"
