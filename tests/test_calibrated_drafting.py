@@ -101,7 +101,10 @@ def test_priors_are_called_what_they_are(tmp_path, catalog):
     assert "O*NET task ratings" not in untyped.replace("No O*NET task ratings are bundled or imported", "")
     rated = said(catalog.get("43-6013"))  # 15 of its 16 tasks have O*NET 29.3 ratings
     assert "time-share prior: share from O*NET task ratings" in rated
-    assert "Shares from O*NET 29.3 task ratings (May 2025): log10(1 + occurrences/yr)" in rated
+    assert (
+        "Shares from O*NET 29.3 task ratings (May 2025): log10(1 + occurrences/yr, derived from O*NET's frequency categories)"
+        in rated
+    )
     assert "1 unrated task at the mean rated weight" in rated
     occ = catalog.get("43-6013")
     typed = said(replace(occ, tasks=tuple(replace(t, ratings=None) for t in occ.tasks)))

@@ -29,7 +29,7 @@ MUST_SHOW = {
     "43-6013": (
         "- Work context, importance of repeating the same tasks: 0.9 (O*NET Work Context rescaled 0-1, as "
         "published with GPTs are GPTs, Science 2024)",
-        "Shares from O*NET 29.3 task ratings (May 2025): log10(1 + occurrences/yr) × importance × relevance",
+        "Shares from O*NET 29.3 task ratings (May 2025): log10(1 + occurrences/yr, derived from O*NET's frequency categories) × importance × relevance",
         "- task 776: observed AI use: 0.014% of conversations; 56% automation (directive + feedback loop)",
     ),
     "47-2061": (
