@@ -53,7 +53,7 @@ def test_every_request_states_every_rubric_level_and_no_middle_preference(llm_fa
         assert "middle" not in _text(body)
     tool_maturity = m.rubric["evidence"].level("-1", "AI Tool Maturity")
     assert tool_maturity and tool_maturity.meaning.startswith(
-        "Production with oversight: production tools do 50-80% of the role's work with human oversight"
+        "Production with oversight: production tools do half to 80% of the role's work, with a human checking"
     )
 
 
