@@ -125,3 +125,33 @@ def test_the_review_page_portfolio_shows_the_range_per_role(tmp_path, offline_me
 
     r = asyncio.run(go())
     assert r.status_code == 200 and "Until set" in r.text and "<td>7.7–42.8 Red, Yellow</td>" in r.text
+
+
+def test_the_written_draft_states_the_range_in_its_review_notes_and_still_round_trips(offline_medical_records):
+    from drafter.house_format import parse_house_format, render_markdown
+
+    text = render_markdown(offline_medical_records)
+    notes = text[text.index("Review Notes") :]
+    line = "Range while inputs await assessor input: 20.1 now; 7.7–42.8 until the 14 awaiting input(s) are set (spans Red, Yellow)."
+    assert line in notes and text.count(line) == 1
+    again = parse_house_format(text)  # a generated line: never read back
+    assert again.assessment == offline_medical_records and again.report.ok
+    assert render_markdown(again.assessment) == text
+
+
+def test_the_range_reuses_the_scorecard_the_renderer_has(offline_medical_records, monkeypatch):
+    import drafter.sensitivity as sens_module
+    from drafter.house_format import render_markdown
+
+    card = score(offline_medical_records)
+    scored: list[int] = []
+    real = sens_module.score
+
+    def counting(a, *args, **kwargs):
+        scored.append(a is offline_medical_records)
+        return real(a, *args, **kwargs)
+
+    monkeypatch.setattr(sens_module, "score", counting)
+    monkeypatch.setattr(sens_module, "_MEMO", {})
+    assert "Range while inputs await" in render_markdown(offline_medical_records, card=card)
+    assert scored and not any(scored)  # only the range's corners are scored, never the draft itself again

@@ -53,7 +53,7 @@ def test_every_request_states_every_rubric_level_and_no_middle_preference(llm_fa
         assert "middle" not in _text(body)
     tool_maturity = m.rubric["evidence"].level("-1", "AI Tool Maturity")
     assert tool_maturity and tool_maturity.meaning.startswith(
-        "Production with oversight: production tools do 50-80% of the role's work with human oversight"
+        "Production with oversight: production tools do half to 80% of the role's work, with a human checking"
     )
 
 
@@ -61,7 +61,8 @@ ORDER = ("Decomposition", "RowScores", "RoleSections", "Commentary")
 
 
 def _in_step_order(bodies: list[dict]) -> list[dict]:
-    """One draft's requests by step: the rows are scored while the role sections are drafted, in either order."""
+    """One draft's requests by step (the order the pipeline sends them in; sorted so that a concurrent driver's
+    arrival order does not matter)."""
     return sorted(bodies, key=lambda b: ORDER.index(_step(b)))
 
 
@@ -100,7 +101,10 @@ def test_priors_are_called_what_they_are(tmp_path, catalog):
     assert "O*NET task ratings" not in untyped.replace("No O*NET task ratings are bundled or imported", "")
     rated = said(catalog.get("43-6013"))  # 15 of its 16 tasks have O*NET 29.3 ratings
     assert "time-share prior: share from O*NET task ratings" in rated
-    assert "Shares from O*NET 29.3 task ratings (May 2025): log10(1 + occurrences/yr)" in rated
+    assert (
+        "Shares from O*NET 29.3 task ratings (May 2025): log10(1 + occurrences/yr, derived from O*NET's frequency categories)"
+        in rated
+    )
     assert "1 unrated task at the mean rated weight" in rated
     occ = catalog.get("43-6013")
     typed = said(replace(occ, tasks=tuple(replace(t, ratings=None) for t in occ.tasks)))
@@ -262,6 +266,20 @@ def test_the_preview_builds_exactly_the_messages_a_draft_sends(llm_factory, fake
         assert p.messages[:2] == [{k: m[k] for k in ("role", "content")} for m in body["messages"][:2]]
     text = preview_text(preview)
     assert text.count("AIJRI RUBRIC") == 1 and "STEP 4 OF 4" in text and "Nothing below was sent." in text
+
+
+def test_the_preview_header_counts_the_rounds_as_the_pipeline_runs_them(catalog):
+    from drafter.drafting.preview import preview_prompts, preview_text
+
+    small, large = preview_prompts(catalog.get("43-6013")), preview_prompts(catalog.get("25-2057"))  # 16, 40 tasks
+    assert [p.round for p in small] == [1, 2, 3, 4] and [p.round for p in large] == [1, 2, 2, 3, 4]
+    header = " ".join(preview_text(large).split("=== message 1")[0].split())
+    assert "4 rounds (1. decompose; 2. score_rows (2 requests at once); 3. role_sections; 4. commentary)" in header
+    assert "The role sections are drafted after the rows are scored, with the scored rows in view" in header
+    assert "while the role sections are drafted" not in header
+    assert "4 rounds (1. decompose; 2. score_rows; 3. role_sections; 4. commentary)" in " ".join(
+        preview_text(small).split()
+    )
 
 
 def test_the_preview_of_a_large_task_list_shows_as_many_scoring_requests_as_a_draft_sends(catalog):

@@ -49,3 +49,19 @@ def test_every_endpoints_toml_example_in_the_docs_loads(tmp_path):
             assert named, path
             seen += 1
     assert seen >= 3  # drafting.md's endpoints and budgets, batch.md's budgets
+
+
+def test_the_documented_show_prompts_excerpt_is_what_the_command_prints(run_cli, tmp_path):
+    """docs/drafting.md quotes `drafter draft 47-2061 --show-prompts` (the no-close-role branch and the "(not yet
+    scored)" candidates with their offline estimates): every quoted line is a line the command prints, in order."""
+    text = (ROOT / "docs" / "drafting.md").read_text(encoding="utf-8")
+    block = re.search(r"```\n\$ drafter draft 47-2061 --show-prompts \| sed[^\n]*\n(.*?)```", text, re.S)
+    assert block is not None
+    quoted = [line for line in block.group(1).splitlines() if line and line != "..."]
+    out = run_cli("draft", "47-2061", "--show-prompts", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    printed = out.stdout.splitlines()
+    at = 0
+    for line in quoted:
+        assert line in printed[at:], line
+        at = printed.index(line, at) + 1

@@ -666,7 +666,7 @@ def test_a_batch_gives_up_on_a_dripping_server_per_request_and_says_so_per_role(
 def test_a_batch_gives_up_on_a_role_at_the_per_draft_deadline(run_cli, tmp_path, fake_llm):
     import time
 
-    fake_llm.script.latency = 1.0  # every request answers within --timeout; a draft's three rounds take 3 s
+    fake_llm.script.latency = 1.0  # every request answers within --timeout; a draft's four rounds take 4 s
     cfg = _endpoint_file(tmp_path, fake_llm.base_url, http_retries=0)
     codes = tmp_path / "codes.txt"
     codes.write_text("43-4051\n", encoding="utf-8")

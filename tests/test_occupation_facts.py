@@ -29,7 +29,7 @@ MUST_SHOW = {
     "43-6013": (
         "- Work context, importance of repeating the same tasks: 0.9 (O*NET Work Context rescaled 0-1, as "
         "published with GPTs are GPTs, Science 2024)",
-        "Shares from O*NET 29.3 task ratings (May 2025): log10(1 + occurrences/yr) × importance × relevance",
+        "Shares from O*NET 29.3 task ratings (May 2025): log10(1 + occurrences/yr, derived from O*NET's frequency categories) × importance × relevance",
         "- task 776: observed AI use: 0.014% of conversations; 56% automation (directive + feedback loop)",
     ),
     "47-2061": (
@@ -70,6 +70,44 @@ def test_observed_use_quoted_from_the_facts_passes_and_a_changed_figure_is_refus
         DraftClaim.model_validate(claim | {"quote": quote.replace("0.014%", "1.4%")}, context=facts)
 
 
+def test_a_notes_items_figure_or_date_that_its_quote_does_not_hold_is_refused():
+    notes, _ = notes_for_draft("43-6013.00", None, None)
+    assert notes is not None
+    facts = SectionFacts(notes=notes, calibration=())
+    quote = "observed AI use: 0.014% of conversations; 56% automation (directive + feedback loop)"
+    claim = {"claim": "Charting is already done with AI help", "figure": "56% automation", "as_of": "Mar 2025",
+             "source": "notes", "citation": "Anthropic Economic Index, Mar 2025", "quote": quote}  # fmt: skip
+    DraftClaim.model_validate(claim, context=facts)  # a number of the quote, the notes' date
+    with pytest.raises(ValueError, match=r"figure '90%' .* has 90, which its quote .* does not hold"):
+        DraftClaim.model_validate(claim | {"figure": "90%"}, context=facts)
+    with pytest.raises(ValueError, match=r"as_of 'May 2019' .* is in neither its quote nor the evidence notes"):
+        DraftClaim.model_validate(claim | {"as_of": "May 2019"}, context=facts)
+    wage = "Median annual wage: $51,140 (May 2025)"
+    assert wage in notes_for_draft("29-2072.00", None, None)[0]
+    wages = SectionFacts(notes=notes_for_draft("29-2072.00", None, None)[0], calibration=())
+    for figure in ("$51,140", "51140", "$51 140 a year"):  # grouped thousands are the same number
+        DraftClaim.model_validate(claim | {"quote": wage, "figure": figure, "as_of": "May 2025"}, context=wages)
+    with pytest.raises(ValueError, match="has 47190"):
+        DraftClaim.model_validate(claim | {"quote": wage, "figure": "$47,190", "as_of": "May 2025"}, context=wages)
+    model = claim | {"source": "model", "quote": None, "figure": "90%", "as_of": "May 2019"}
+    DraftClaim.model_validate(model, context=facts)  # the model's own recall is verified later, not here
+
+
+def test_a_refused_figure_goes_back_to_the_model_with_the_items_field_path():
+    from pydantic import ValidationError
+
+    from drafter.drafting.outputs import DraftEvidenceItem
+
+    notes, _ = notes_for_draft("43-6013.00", None, None)
+    facts = SectionFacts(notes=notes, calibration=())
+    item = {"claim": "Charting is already done with AI help", "figure": "90%", "as_of": "Mar 2025",
+            "source": "notes", "quote": "observed AI use: 0.014% of conversations; 56% automation"}  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        DraftEvidenceItem.model_validate({"score": -1, "evidence": "x" * 20, "items": [item]}, context=facts)
+    message = str(refused.value)  # what the re-ask sends back
+    assert "items.0" in message and "figure '90%'" in message
+
+
 def test_a_task_absent_from_the_index_is_not_reported_and_never_zero():
     facts = occupation_facts(Catalog.load().get("43-6013"))
     absent, seen = facts.use_of(775), facts.use_of(776)
@@ -79,8 +117,33 @@ def test_a_task_absent_from_the_index_is_not_reported_and_never_zero():
     assert seen.reported and seen.to_json()["pct_of_conversations"] == pytest.approx(0.01407)
     zero = ObservedUse(1, 0.0, (0.0, 0.0, 0.0, 0.0, 0.0, 1.0))  # a reported zero reads as zero, not as absent
     assert zero.reported and zero.line().startswith("observed AI use: 0% of conversations")
-    assert facts.observed_summary().startswith("observed in AI use: 7 of 16 tasks, mostly directive")
+    assert facts.observed_summary().startswith(
+        "observed in AI use: 7 of 16 tasks; averaged over them, 32% automation (directive + feedback loop), "
+        "16% augmentation (iteration, validation, learning), 52% too few to classify"
+    )
     assert "the others: no observed use reported, not zero use" in facts.observed_summary()
+
+
+def test_the_observed_use_summary_states_the_automation_augmentation_split_not_the_largest_mode(run_cli, tmp_path):
+    """29-2072's largest single mode is directive (2.54 summed over its 8 observed tasks), but the augmentation
+    modes together (iteration 0.98 + validation 0.21 + learning 1.83 = 3.02) outweigh it: never "mostly directive"."""
+    facts = occupation_facts(Catalog.load().get("29-2072"))
+    seen = [u for u in facts.observed if u.reported]
+    assert sum(u.share(("directive",)) for u in seen) == pytest.approx(2.54, abs=0.01)
+    assert sum(u.share(("task_iteration", "validation", "learning")) for u in seen) == pytest.approx(3.02, abs=0.01)
+    split = (
+        "8 of 17 tasks; averaged over them, 32% automation (directive + feedback loop), 38% augmentation (iteration, "
+        "validation, learning), 30% too few to classify (Anthropic Economic Index, Mar 2025)"
+    )
+    assert split in facts.observed_summary() and "mostly" not in facts.observed_summary()
+    from drafter.drafting.offline import observed_evidence
+
+    assert split in observed_evidence(Catalog.load().get("29-2072"))["ai_tool_maturity"]  # the offline draft's text
+    assert run_cli("notes", "29-2072", cwd=tmp_path).returncode == 0
+    notes = (tmp_path / "notes" / "29-2072.md").read_text(encoding="utf-8")
+    assert split in notes and "mostly" not in notes
+    prompt_notes, _ = notes_for_draft("29-2072.00", None, None)  # what the prompts carry as notes
+    assert prompt_notes is not None and split in prompt_notes and "mostly" not in prompt_notes
 
 
 def test_a_figure_read_from_a_golden_roles_text_is_never_attached_to_that_role():
@@ -128,7 +191,10 @@ def test_offline_draft_states_observed_use_in_ai_tool_maturity():
 
     a = draft_offline(Catalog.load().get("43-6013"))
     text = a.evidence.ai_tool_maturity.evidence
-    assert "Observed in AI use: 7 of 16 tasks, mostly directive (Anthropic Economic Index, Mar 2025)" in text
+    assert (
+        "Observed in AI use: 7 of 16 tasks; averaged over them, 32% automation (directive + feedback loop), 16% "
+        "augmentation (iteration, validation, learning), 52% too few to classify (Anthropic Economic Index, Mar 2025)"
+    ) in text
     assert a.provenance.inputs["prior_rule"].startswith("O*NET 29.3 task ratings (May 2025)")
 
 

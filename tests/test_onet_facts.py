@@ -20,7 +20,9 @@ def test_bundled_tasks_carry_onet_29_3_ratings_and_the_prior_uses_them():
     assert len(rated) == 15 and len(occ.tasks) == 16
     assert all(t.ratings.per_day is not None and t.ratings.source.startswith("O*NET 29.3") for t in rated)
     shares, rule = priors(occ.tasks)
-    assert rule.startswith("O*NET 29.3 task ratings (May 2025): log10(1 + occurrences/yr)")
+    assert rule.startswith(
+        "O*NET 29.3 task ratings (May 2025): log10(1 + occurrences/yr, derived from O*NET's frequency categories)"
+    )
     assert "1 unrated task at the mean rated weight" in rule
     type_only, _ = priors(tuple(replace(t, ratings=None) for t in occ.tasks))
     assert shares != type_only and sum(shares) == 100
@@ -65,3 +67,15 @@ def test_total_variation_counts_tasks_no_row_covers_as_a_zero_row():
     assert total_variation({1: 1, 2: 1}, [(100, [1, 2])]) == 0
     assert total_variation({1: 1, 2: 1}, [(100, [1])]) == 0.5
     assert total_variation({1: 3, 2: 1}, [(50, [1]), (50, [2])]) == 0.25
+
+
+def test_the_derived_frequency_is_flagged_as_derived_wherever_the_rule_is_shown(run_cli, catalog):
+    """O*NET publishes frequency as 7 categories; the per-workday figure the prior uses is a third party's collapse
+    of them (drafter/onet/data/SOURCE.md), so the rule never shows "occurrences/yr" as if O*NET published it."""
+    from drafter.drafting.preview import preview_prompts
+
+    flag = "occurrences/yr, derived from O*NET's frequency categories"
+    shown = " ".join(run_cli("onet", "show", "43-6013").stdout.split())
+    assert flag in shown and "occurrences/yr)" not in shown
+    context = preview_prompts(catalog.get("43-6013"))[0].messages[1]["content"]
+    assert flag in " ".join(context.split())

@@ -10,6 +10,7 @@ what the re-ask sends back to the model.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
@@ -172,6 +173,23 @@ def _whitespace(text: str) -> str:
 
 
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
+# a number as a text writes it: "51,140", "51 140", "0.014", "2024" (grouped thousands joined before comparing)
+_NUMBER = re.compile(r"\d{1,3}(?:[,\u00a0 ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+
+
+def numbers(text: str, *, ungrouped: bool = False) -> set[str]:
+    """The numbers in a text, normalised: "$51,140" and "51140" are one number, "56%" and "56.0" too.
+    ``ungrouped`` adds each space-separated run of digits on its own as well ("3 100-bed" holds 3100, and 3 and
+    100; "51,140" only 51140)."""
+    found = {Decimal(re.sub(r"[,\u00a0 ]", "", n)) for n in _NUMBER.findall(text)}
+    if ungrouped:
+        found |= {Decimal(n) for n in re.findall(r"\d+(?:\.\d+)?", re.sub(r"(?<=\d),(?=\d{3})", "", text))}
+    return {f"{d.normalize():f}" for d in found}
+
+
+def _dated(text: str) -> str:
+    """A date as the notes might write it, for finding one in another: case, spacing and dashes ignored."""
+    return _whitespace(re.sub(r"[\u2010-\u2015]", "-", text)).lower()
 
 
 # --- step 3 ------------------------------------------------------------------------------------------------
@@ -210,6 +228,8 @@ class DraftClaim(_Out):
                     f"item {self.claim[:50]!r} quotes {self.quote[:80]!r}, which does not appear verbatim in the "
                     "evidence notes; copy the exact words of the notes, or mark the item 'model'"
                 )
+            else:
+                problems += self._held_by_quote(notes)
         if self.figure and not self.as_of:
             problems.append(f"item {self.claim[:50]!r} gives a figure without as_of (when it was true)")
         if self.as_of and not _YEAR.search(self.as_of):
@@ -217,6 +237,25 @@ class DraftClaim(_Out):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _held_by_quote(self, notes: str) -> list[str]:
+        """A 'notes' item carries no number or date its quote does not hold: every number of ``figure`` is a number
+        of ``quote`` (commas and spaces in grouped thousands ignored), and ``as_of`` is written in the quote or
+        the notes (so a figure of the notes is not given another date)."""
+        problems = []
+        quote = self.quote or ""
+        if self.figure and (missing := sorted(numbers(self.figure) - numbers(quote, ungrouped=True), key=float)):
+            problems.append(
+                f"figure {self.figure!r} of item {self.claim[:50]!r} has {', '.join(map(str, missing))}, "
+                f"which its quote {quote[:80]!r} does not hold; a 'notes' item's figure must be a number in its "
+                "quote: copy it from the quote, or quote the span of the notes that holds it"
+            )
+        if self.as_of and _dated(self.as_of) not in _dated(quote) and _dated(self.as_of) not in _dated(notes):
+            problems.append(
+                f"as_of {self.as_of!r} of item {self.claim[:50]!r} is in neither its quote nor the evidence "
+                "notes; a 'notes' item's as_of must be the date the notes give it (e.g. 'May 2025' as written there)"
+            )
+        return problems
 
 
 class DraftEvidenceItem(_Out):

@@ -342,7 +342,7 @@ def _assessment(
     request: DraftRequest, model: ModelRef, m: Methodology, decomposition: Decomposition, rows: list[TaskRow],
     sections: RoleSections, records: list[StepRecord],
 ) -> Assessment:  # fmt: skip
-    """The draft from the answers of rounds 1 and 2 (no commentary yet)."""
+    """The draft from the answers of rounds 1 to 3 (no commentary yet)."""
     ev = sections.evidence
     return Assessment(
         role=RoleDefinition(

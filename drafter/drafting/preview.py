@@ -48,6 +48,7 @@ class PreviewStep:
     step: str
     response_model: str  # the structure the endpoint is asked for (its JSON schema travels with the request)
     messages: list[dict[str, str]]
+    round: int = 1  # the pipeline's round the request is sent in (the requests of one round are sent at once)
 
 
 PREVIEW = ModelRef(endpoint="preview", base_url="(not sent)", model="preview", instructor_mode="tools")
@@ -127,7 +128,8 @@ def preview_prompts(
         yielded = next(gen)
         while True:
             calls = calls_of(yielded)
-            out += [PreviewStep(c.step, c.response_model.__name__, c.messages) for c in calls]
+            n = (out[-1].round + 1) if out else 1
+            out += [PreviewStep(c.step, c.response_model.__name__, c.messages, n) for c in calls]
             answers = [(_stand_in(c, occ), StepResult(c.step, 0, 0, 0, Usage(), 0, 0.0)) for c in calls]
             yielded = gen.send(answers if isinstance(yielded, tuple) else answers[0])
     except StopIteration:
@@ -137,11 +139,19 @@ def preview_prompts(
 def preview_text(steps: list[PreviewStep]) -> str:
     """For people: the two messages every request starts with, once, then each step's own message."""
     first = steps[0].messages
+    rounds: dict[int, list[str]] = {}
+    for s in steps:
+        rounds.setdefault(s.round, []).append(s.step)
+    order = "; ".join(
+        f"{n}. {names[0]}" + (f" ({len(names)} requests at once)" if len(names) > 1 else "")
+        for n, names in rounds.items()
+    )
     out = [
         "Every request sends three messages: the system prompt with the rubric (the same for every role), the role's",
-        "context (the same for all its requests), then the step's own message. Requests in the same round are sent",
-        "at once (the rows are scored while the role sections are drafted). Later steps show stand-ins where a",
-        "model's earlier answers would be. Nothing below was sent.",
+        "context (the same for all its requests), then the step's own message.",
+        f"Requests in the same round are sent at once, each round after the one before: {len(rounds)} rounds ({order}).",
+        "The role sections are drafted after the rows are scored, with the scored rows in view; the commentary after",
+        "the scorer. Later steps show stand-ins where a model's earlier answers would be. Nothing below was sent.",
         "",
         "=== message 1 of every request: system ===",
         first[0]["content"].rstrip(),

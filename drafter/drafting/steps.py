@@ -7,6 +7,8 @@ STEPS = ("decompose", "score_rows", "role_sections", "commentary")
 
 
 def step_order(step: str | None) -> int:
-    """Where a logged step falls in the pipeline; an unknown step after the rest. The rows are scored while the
-    role sections are drafted, so either may be logged first: views sort by this instead."""
+    """Where a logged step falls in the pipeline; an unknown step after the rest. The steps run in this order, one
+    round each (a long task list's rows scored by several calls at once, which finish in any order; the role
+    sections after the rows are scored; the commentary after the scorer): views sort by this, not by when a call
+    was logged."""
     return STEPS.index(step) if step in STEPS else len(STEPS)

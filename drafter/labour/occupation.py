@@ -49,6 +49,16 @@ def _short(statement: str, n: int = 60) -> str:
     return statement if len(statement) <= n else statement[:n].rstrip() + "…"
 
 
+def _split(automation: float, augmentation: float, filtered: float) -> str:
+    """The automation / augmentation split as the source gives it (shares of 1), both sides and the unclassified
+    rest: never one mode named as if it were the majority."""
+    return (
+        f"{_pct(automation * 100)} automation (directive + feedback loop), "
+        f"{_pct(augmentation * 100)} augmentation (iteration, validation, learning), "
+        f"{_pct(filtered * 100)} too few to classify"
+    )
+
+
 @dataclass(frozen=True)
 class ObservedUse:
     """One task's observed AI use: its share of all classified conversations and its interaction modes, or None
@@ -65,21 +75,13 @@ class ObservedUse:
     def share(self, names: tuple[str, ...]) -> float:
         return sum(v for m, v in zip(MODES, self.modes, strict=False) if m in names)
 
-    def leading_mode(self) -> str | None:
-        classified = [(v, m) for m, v in zip(MODES, self.modes, strict=False) if m != "filtered" and v > 0]
-        return max(classified)[1].replace("_", " ") if classified else None
-
     def line(self) -> str:
         """'observed AI use: 0.12% of conversations; 70% automation (directive + feedback loop), … (AEI, Mar 2025)'."""
         if self.pct is None:
             return f"observed AI use: {NOT_REPORTED} ({AEI_CITATION})"
         text = f"observed AI use: {_pct(self.pct)} of conversations"
         if self.modes:
-            text += (
-                f"; {_pct(self.share(AUTOMATION) * 100)} automation (directive + feedback loop), "
-                f"{_pct(self.share(AUGMENTATION) * 100)} augmentation (iteration, validation, learning), "
-                f"{_pct(self.share(('filtered',)) * 100)} too few to classify"
-            )
+            text += "; " + _split(self.share(AUTOMATION), self.share(AUGMENTATION), self.share(("filtered",)))
         return f"{text} ({AEI_CITATION})"
 
     def to_json(self) -> dict:
@@ -119,16 +121,25 @@ class OccupationFacts:
         ]
 
     def observed_summary(self) -> str:
-        """'observed in AI use: 4 of 15 tasks, mostly directive (Anthropic Economic Index, Mar 2025)'."""
+        """'observed in AI use: 8 of 17 tasks; averaged over them, 32% automation (directive + feedback loop), 38%
+        augmentation (…), 30% too few to classify (Anthropic Economic Index, Mar 2025); the others: …'.
+
+        The split is the mean over the observed tasks of each task's published shares (each task counts once), and
+        states both sides: the single largest mode is not a majority (29-2072: directive is its largest mode, yet
+        the augmentation modes together outweigh it)."""
         seen = [u for u in self.observed if u.reported]
         if not seen:
             return (
                 f"observed in AI use: none of {len(self.observed)} tasks ({AEI_CITATION}: {NOT_REPORTED}, not zero use)"
             )
         text = f"observed in AI use: {len(seen)} of {len(self.observed)} tasks"
-        totals = {m: sum(u.share((m,)) for u in seen) for m in MODES if m != "filtered"}
-        if any(totals.values()):
-            text += f", mostly {max(totals, key=lambda m: totals[m]).replace('_', ' ')}"
+        split = [u for u in seen if u.modes]
+        if split:
+            mean = [
+                sum(u.share(names) for u in split) / len(split) for names in (AUTOMATION, AUGMENTATION, ("filtered",))
+            ]
+            over = "them" if len(split) == len(seen) else f"the {len(split)} with a split"
+            text += f"; averaged over {over}, {_split(*mean)}"
         return f"{text} ({AEI_CITATION}); the others: {NOT_REPORTED}, not zero use"
 
     def lines(self) -> list[str]:

@@ -85,7 +85,9 @@ def ratings_rule(tasks: Sequence[Task]) -> str:
     name = " and ".join(sources) if sources else "Task Ratings of the imported O*NET release"
     unrated = sum(1 for t in tasks if t.ratings is None)
     tail = f"; {unrated} unrated task{'s' if unrated != 1 else ''} at the mean rated weight" if unrated else ""
-    return f"{name}: log10(1 + occurrences/yr) × importance × relevance{tail}"
+    return (
+        f"{name}: log10(1 + occurrences/yr, derived from O*NET's frequency categories) × importance × relevance{tail}"
+    )
 
 
 def whole_percents(weights: Sequence[float]) -> list[int]:

@@ -1,4 +1,5 @@
-"""The "Review Notes" section of the house-format Markdown: spread, zone-flip sensitivity, what to check first.
+"""The "Review Notes" section of the house-format Markdown: spread, zone-flip sensitivity, the range over inputs
+still awaiting assessor input, what to check first.
 
 Everything in it is generated from the document's own figures (and the spread recorded with a sampled draft),
 so, like every printed figure, it is never read back: the house-format spec declares the section as
@@ -29,6 +30,8 @@ def review_section(a: Assessment, card: ScoreCard, m: Methodology) -> list[str]:
     for line in uncertainty_lines(a):
         out += [f"Spread: {line}", ""]
     out += [f"Zone-flip sensitivity: {sens.boundary_line()}.", ""]
+    if sens.awaiting_range is not None:  # what is unknown: the composite over the awaiting inputs' whole scales
+        out += [f"Range while inputs await assessor input: {sens.awaiting_range.line()}.", ""]
     flips = sens.flips()
     if flips:
         out += [f"- {f.zone_flip.describe()}" for f in flips[:LIMIT] if f.zone_flip] + [""]
