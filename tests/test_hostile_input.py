@@ -787,3 +787,12 @@ def test_writing_batch_api_requests_prints_no_library_log_lines(run_cli, tmp_pat
     assert r.returncode == 0, r.stderr
     assert "API call failed" not in r.stderr and "Max retries" not in r.stderr and "pydantic.dev" not in r.stderr
     assert r.stderr.startswith(f"wrote 2 requests to {tmp_path / 'req.jsonl'}; submit it")  # drafter's line only
+
+
+def test_an_onet_code_is_drafted_even_where_a_file_has_that_name(run_cli, tmp_path):
+    """A file named like a code (a download, a note) does not hide the occupation: the code wins."""
+    (tmp_path / "29-2072").write_text("not a task list\n", encoding="utf-8")
+    r = run_cli("draft", "29-2072", "--offline", "-o", str(tmp_path / "drafts"), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-1000:]
+    assert (tmp_path / "drafts" / "29-2072.00.json").is_file()
+    assert (tmp_path / "29-2072").read_text(encoding="utf-8") == "not a task list\n"

@@ -80,8 +80,11 @@ def test_a_notes_items_figure_or_date_that_its_quote_does_not_hold_is_refused():
     DraftClaim.model_validate(claim, context=facts)  # a number of the quote, the notes' date
     with pytest.raises(ValueError, match=r"figure '90%' .* has 90, which its quote .* does not hold"):
         DraftClaim.model_validate(claim | {"figure": "90%"}, context=facts)
-    with pytest.raises(ValueError, match=r"as_of 'May 2019' .* is in neither its quote nor the evidence notes"):
-        DraftClaim.model_validate(claim | {"as_of": "May 2019"}, context=facts)
+    for wrong in ("May 2019", "Mar 2019", "Mar 2024", "2026"):
+        with pytest.raises(ValueError, match=rf"as_of '{wrong}' .* names a date that neither its quote nor the"):
+            DraftClaim.model_validate(claim | {"as_of": wrong}, context=facts)
+    for honest in ("March 2025", "2025-03", "Mar. 2025", "2025"):  # the notes' date, however it is written
+        DraftClaim.model_validate(claim | {"as_of": honest}, context=facts)
     wage = "Median annual wage: $51,140 (May 2025)"
     assert wage in notes_for_draft("29-2072.00", None, None)[0]
     wages = SectionFacts(notes=notes_for_draft("29-2072.00", None, None)[0], calibration=())
@@ -89,6 +92,13 @@ def test_a_notes_items_figure_or_date_that_its_quote_does_not_hold_is_refused():
         DraftClaim.model_validate(claim | {"quote": wage, "figure": figure, "as_of": "May 2025"}, context=wages)
     with pytest.raises(ValueError, match="has 47190"):
         DraftClaim.model_validate(claim | {"quote": wage, "figure": "$47,190", "as_of": "May 2025"}, context=wages)
+    projection = SectionFacts(notes="## Projections (BLS, 2024–34)\n\nEmployment is projected to grow 7 percent.\n",
+                              calibration=())  # fmt: skip
+    grow = claim | {"quote": "projected to grow 7 percent", "figure": "7%"}
+    for honest in ("2024-2034", "2024–34", "2024 to 2034"):  # the section's heading dates it
+        DraftClaim.model_validate(grow | {"as_of": honest}, context=projection)
+    with pytest.raises(ValueError, match="names a date"):
+        DraftClaim.model_validate(grow | {"as_of": "2024-2035"}, context=projection)
     model = claim | {"source": "model", "quote": None, "figure": "90%", "as_of": "May 2019"}
     DraftClaim.model_validate(model, context=facts)  # the model's own recall is verified later, not here
 

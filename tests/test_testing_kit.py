@@ -164,7 +164,8 @@ def test_drafters_answers_come_from_the_requests_schema_not_the_prompts_wording(
 
     with FakeOpenAI(answer=answer) as server:
         a = draft_with_llm(catalog.get("29-2072"), llm_factory(base_url=server.base_url, mode=mode))
-    assert any("* task #" in str(b["messages"]) for b in reworded)  # the wording did change
+    assert any("* task #" in str(b["messages"]) for b in reworded)  # the wording did change: the task list
+    assert any("Row «" in str(b["messages"]) for b in reworded)  # and the rows to score
     assert len(server.requests) == answers.requests_per_draft("29-2072.00")  # every answer valid at once
     golden = answers._golden()
     assert [r.task for r in a.assessment.tasks] == [r["task"] for r in golden["tasks"]]

@@ -187,9 +187,41 @@ def numbers(text: str, *, ungrouped: bool = False) -> set[str]:
     return {f"{d.normalize():f}" for d in found}
 
 
-def _dated(text: str) -> str:
-    """A date as the notes might write it, for finding one in another: case, spacing and dashes ignored."""
-    return _whitespace(re.sub(r"[\u2010-\u2015]", "-", text)).lower()
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_WORD = re.compile(r"\b(" + "|".join(_MONTHS) + r")[a-z]*\.?(?![a-z])", re.I)
+# a year, and what may follow it: "-34" (a range's end, 2024-34) or "-05" (a month, 2025-05)
+_YEAR_AND = re.compile(r"\b((?:19|20)\d{2})(?:\s*[-/\u2010-\u2015]\s*(\d{2,4})\b)?")
+
+
+def dates(text: str) -> tuple[set[int], set[int]]:
+    """The years and months a text names, however it writes them: "May 2025", "2025-05", "Sept. 2025", "2024-2034"
+    and "2024–34" (both ends), "between 2019 and 2023". Months by number, 1-12."""
+    years: set[int] = set()
+    months = {_MONTHS.index(m.group(1).lower()[:3]) + 1 for m in _MONTH_WORD.finditer(text)}
+    for m in _YEAR_AND.finditer(text):
+        year = int(m.group(1))
+        years.add(year)
+        if (after := m.group(2)) is None:
+            continue
+        end = int(after) if len(after) == 4 else year // 100 * 100 + int(after)
+        if len(after) == 2 and end < year and 1 <= int(after) <= 12:  # 2025-05: May, not a range back to 2005
+            months.add(int(after))
+        elif end >= year:
+            years.add(end)
+    return years, months
+
+
+def _context(quote: str, notes: str) -> str:
+    """Where the notes date the quoted figure: the paragraph holding ``quote`` (in a list, its item), with the
+    heading above it ("## Wages (BLS, May 2025)"); the whole notes if the quote spans paragraphs. Not a date of
+    some other figure elsewhere in the notes."""
+    wanted, heading = _whitespace(quote), ""
+    for block in re.split(r"\n\s*\n", notes):
+        heading = next((ln for ln in reversed(block.splitlines()) if ln.lstrip().startswith("#")), heading)
+        if wanted in _whitespace(block):
+            item = next((it for it in re.split(r"(?m)^\s*[-*] ", block) if wanted in _whitespace(it)), block)
+            return heading + "\n" + item
+    return notes
 
 
 # --- step 3 ------------------------------------------------------------------------------------------------
@@ -204,9 +236,14 @@ class RoleText(_Out):
 class DraftClaim(_Out):
     claim: str = Field(min_length=10, description="One claim, in a sentence.")
     figure: str | None = Field(
-        default=None, description="The figure it rests on, if any, with its unit (a percent, an amount, a count)."
+        default=None,
+        description="The figure it rests on, if any, with its unit (a percent, an amount, a count); for 'notes', "
+        "its numbers as the quote writes them.",
     )
-    as_of: str | None = Field(default=None, description="When it was true, with the year: 'May 2024', '2024-2034'.")
+    as_of: str | None = Field(
+        default=None,
+        description="When it was true, with the year: 'May 2024', '2024-2034'; for 'notes', the date the notes give.",
+    )
     source: EvidenceSource = Field(description="'notes' (quote the notes) or 'model' (your recall; verified later).")
     citation: str | None = Field(default=None, description="Where it was published: body, report, year.")
     quote: str | None = Field(default=None, description="For source 'notes': the exact span of the notes.")
@@ -250,11 +287,14 @@ class DraftClaim(_Out):
                 f"which its quote {quote[:80]!r} does not hold; a 'notes' item's figure must be a number in its "
                 "quote: copy it from the quote, or quote the span of the notes that holds it"
             )
-        if self.as_of and _dated(self.as_of) not in _dated(quote) and _dated(self.as_of) not in _dated(notes):
-            problems.append(
-                f"as_of {self.as_of!r} of item {self.claim[:50]!r} is in neither its quote nor the evidence "
-                "notes; a 'notes' item's as_of must be the date the notes give it (e.g. 'May 2025' as written there)"
-            )
+        if self.as_of:
+            (years, months), (held_years, held_months) = dates(self.as_of), dates(quote + "\n" + _context(quote, notes))
+            if not years <= held_years or not months <= held_months:
+                problems.append(
+                    f"as_of {self.as_of!r} of item {self.claim[:50]!r} names a date that neither its quote nor the "
+                    "notes' paragraph it comes from gives; a 'notes' item's as_of must be the date the notes give "
+                    "that figure (e.g. 'May 2025' where they say so)"
+                )
         return problems
 
 

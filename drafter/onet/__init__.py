@@ -30,10 +30,13 @@ def resolve_occupation(code_or_file: str, title: str | None = None) -> Occupatio
         return load_task_list(p, title)
     from .catalog import Catalog, UnknownOccupation
 
-    if p.is_file():  # a file that exists, of a kind no task list has: say so, not "no such file"
-        raise UnknownOccupation(
-            f"{code_or_file}: not a task list drafter reads (expected a .csv, .yaml, .yml or .json file; "
-            f"docs/onet.md shows each) and not an O*NET-SOC code like 29-2072"
-        )
-
-    return Catalog.load_one(code_or_file)
+    try:
+        return Catalog.load_one(code_or_file)
+    except UnknownOccupation:
+        if not p.is_file():
+            raise
+    # a file that exists, of a kind no task list has: say so, not "no such file" (a code wins over a file named so)
+    raise UnknownOccupation(
+        f"{code_or_file}: not a task list drafter reads (expected a .csv, .yaml, .yml or .json file; "
+        f"docs/onet.md shows each) and not an O*NET-SOC code like 29-2072"
+    )

@@ -7,9 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import DrafterError
-from .app import Settings, create_app
-
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+from .app import LOOPBACK_NAMES, Settings, create_app
 
 
 def serve(drafts: Path, finals: Path, host: str, port: int, token: str | None, by: str) -> None:
@@ -18,7 +16,7 @@ def serve(drafts: Path, finals: Path, host: str, port: int, token: str | None, b
 
     if not 0 <= port <= 65535:
         raise DrafterError(f"--port: expected 0..65535 (0: any free port), got {port}")
-    if host not in LOOPBACK and not token:
+    if host not in LOOPBACK_NAMES and not token:
         raise DrafterError(
             f"--host {host}: serving beyond this machine needs --token SECRET (every request carries it)"
         )
