@@ -254,10 +254,12 @@ def test_eval_of_a_missing_drafts_folder_is_bad_input(run_cli, tmp_path):
     assert r.stderr.strip() == f"error: {tmp_path / 'nope'}: no such folder of drafts"
 
 
-def test_eval_with_zero_samples_judges_nothing_and_fails(run_cli, tmp_path):
+def test_eval_with_zero_samples_is_refused_before_anything_is_judged_or_written(run_cli, tmp_path):
+    """--samples 0 once wrote a run that judged nothing and exited 1 like a failed gate: now a usage error."""
     r = run_cli("eval", "--offline", "--samples", "0", "-o", str(tmp_path / "runs"))
-    assert r.returncode == 1, r.stdout + r.stderr
-    assert "no role was judged" in r.stderr and "--samples 0" in r.stderr
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stderr.strip() == "error: --samples: expected a whole number of at least 1, got 0"
+    assert not (tmp_path / "runs").exists()
 
 
 def test_offline_default_holds_its_committed_baseline():
